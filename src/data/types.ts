@@ -1,0 +1,60 @@
+/**
+ * Data model of ingestion. A **document is the privacy unit**: DP-SGD bounds the influence of one
+ * whole document, however many training windows it spans.
+ */
+
+/** A file handed to ingestion: its path relative to what the user dropped (folders included). */
+export interface FileInput {
+  /** e.g. `reviews/positive/a.txt`; folder names may become labels. */
+  path: string;
+  bytes: Uint8Array;
+}
+
+export interface Document {
+  /** Stable id: `${path}#${index}` (index of the document within its file). */
+  id: string;
+  text: string;
+  /** Control codes / category labels (from chosen fields or folder names); may be empty. */
+  labels: string[];
+  /** Path of the file it came from. */
+  source: string;
+}
+
+export interface IngestOptions {
+  /** Split .txt/.md files into one document per blank-line-separated paragraph (default false). */
+  splitOnBlankLines: boolean;
+  /** Field holding the text in .jsonl/.csv/.json records; chosen automatically when undefined. */
+  textField?: string;
+  /** Fields used as labels; when undefined, none (folder labels may still apply). */
+  labelFields?: string[];
+  /** Use the names of the folders a file sits in (below the dropped root) as labels (default false). */
+  folderLabels: boolean;
+  /** Files larger than this are rejected with a reason (default 50 MB). */
+  maxFileBytes: number;
+}
+
+export type FileStatus = 'ok' | 'partial' | 'rejected';
+
+/** What happened to one file: shown per file in the UI and printed by the CLI. */
+export interface FileReport {
+  path: string;
+  status: FileStatus;
+  /** Documents taken from this file. */
+  documents: number;
+  /** Tokens in those documents, when a tokenizer was given. */
+  tokens?: number;
+  /** Distinct labels found in this file. */
+  labels: string[];
+  /** Why the file was rejected (status 'rejected'). */
+  reason?: string;
+  /** Problems that did not reject the file, e.g. `line 7: invalid JSON (kept 41 other lines)`. */
+  warnings: string[];
+  /** Detected format and encoding, e.g. `jsonl`, `utf-16le`. */
+  format?: string;
+  encoding?: string;
+}
+
+export interface IngestResult {
+  documents: Document[];
+  files: FileReport[];
+}

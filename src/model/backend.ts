@@ -1,0 +1,107 @@
+/**
+ * TF.js backend selection. In the browser the order is webgpu -> wasm -> cpu (a real GPU makes
+ * webgpu the fast one); in Node it is wasm (tfjs-node cannot be installed here, and the plain cpu
+ * backend is ~40x slower). An explicit choice overrides the order and fails loudly if unavailable.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+
+export type BackendName = 'webgpu' | 'wasm' | 'cpu';
+export const BACKEND_ORDER_BROWSER: BackendName[] = ['webgpu', 'wasm', 'cpu'];
+export const BACKEND_ORDER_NODE: BackendName[] = ['wasm', 'cpu'];
+
+export interface BackendInfo {
+  backend: BackendName;
+  /** Adapter description when the backend is webgpu (vendor, architecture, fallback flag). */
+  adapter?: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean };
+  /** Backends tried before the chosen one, with the reason each failed. */
+  skipped: { backend: BackendName; reason: string }[];
+  tfjsVersion: string;
+}
+
+export interface BackendOptions {
+  /** Force one backend; no silent fallback when it fails. */
+  override?: BackendName;
+  /** URLs of the tfjs-backend-wasm .wasm files, needed in a bundled browser build. */
+  wasmPaths?: Record<string, string>;
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
+
+async function registerWebGPU(): Promise<void> {
+  // Imported lazily: the module probes navigator.gpu when it loads.
+  await import('@tensorflow/tfjs-backend-webgpu');
+}
+
+async function tryBackend(name: BackendName, opts: BackendOptions): Promise<string | null> {
+  try {
+    if (name === 'webgpu') {
+      const gpu = (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu;
+      if (!gpu) return 'navigator.gpu is not available (WebGPU unsupported or disabled)';
+      await registerWebGPU();
+    }
+    if (name === 'wasm') {
+      // Threaded WASM hangs in a bundled, cross-origin-isolated page (ENVIRONMENT.md).
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      if (opts.wasmPaths) setWasmPaths(opts.wasmPaths);
+    }
+    const ok = await tf.setBackend(name);
+    if (!ok) return `tf.setBackend('${name}') returned false`;
+    await tf.ready();
+    if (tf.getBackend() !== name) return `backend is ${tf.getBackend()} after selecting ${name}`;
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+function adapterInfo(): BackendInfo['adapter'] {
+  const backend = tf.backend() as unknown as {
+    adapterInfo?: {
+      vendor?: string;
+      architecture?: string;
+      description?: string;
+      isFallbackAdapter?: boolean;
+    };
+  };
+  const info = backend.adapterInfo;
+  if (!info) return undefined;
+  return {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    description: info.description ?? '',
+    isFallbackAdapter: !!info.isFallbackAdapter,
+  };
+}
+
+let current: BackendInfo | null = null;
+
+/** Selects and initialises a backend; returns what was chosen and why others were skipped. */
+export async function initBackend(opts: BackendOptions = {}): Promise<BackendInfo> {
+  const order = opts.override ? [opts.override] : isNode ? BACKEND_ORDER_NODE : BACKEND_ORDER_BROWSER;
+  const skipped: BackendInfo['skipped'] = [];
+  for (const name of order) {
+    const reason = await tryBackend(name, opts);
+    if (reason === null) {
+      current = {
+        backend: name,
+        adapter: name === 'webgpu' ? adapterInfo() : undefined,
+        skipped,
+        tfjsVersion: tf.version.tfjs,
+      };
+      return current;
+    }
+    skipped.push({ backend: name, reason });
+  }
+  const detail = skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
+  throw new Error(
+    opts.override
+      ? `backend "${opts.override}" is unavailable (${detail})`
+      : `no TF.js backend works (${detail})`,
+  );
+}
+
+export function currentBackend(): BackendInfo | null {
+  return current;
+}

@@ -1,0 +1,177 @@
+/**
+ * The GPT-2 building blocks as TF.js ops with hand-written gradients where TF.js' own are slow
+ * or missing on the WASM backend (../shared/docs/ENVIRONMENT.md):
+ * - matmul gradients: TF.js uses transposed matmuls, ~10x slower on wasm than an explicit
+ *   transpose followed by a plain matmul, so `linear` transposes explicitly;
+ * - gather has no gradient on wasm (no UnsortedSegmentSum kernel), so `embeddingLookup` scatters
+ *   with ScatterNd (which sums duplicate indices);
+ * - GELU and cross-entropy get closed-form gradients (fewer intermediate tensors).
+ * Every gradient here is checked against finite differences in tests/unit/model-grad.test.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** `x @ W + b` for x (N, in), W (in, out), b (out), differentiable in all three. */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  if (b) return linearWithBias(x, w, b);
+  return linearNoBias(x, w);
+}
+
+const linearWithBias = tf.customGrad((x, w, b, save) => {
+  (save as tf.GradSaveFunc)([x as tf.Tensor, w as tf.Tensor]);
+  return {
+    value: tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b as tf.Tensor),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [
+        tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)),
+        tf.matMul(tf.transpose(xs), dy as tf.Tensor2D),
+        tf.sum(dy, 0),
+      ];
+    },
+  };
+}) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+
+const linearNoBias = tf.customGrad((x, w, save) => {
+  (save as tf.GradSaveFunc)([x as tf.Tensor, w as tf.Tensor]);
+  return {
+    value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy as tf.Tensor2D)];
+    },
+  };
+}) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * `x @ W + b` differentiable in x only: W and b are constants. Used by the DP book-keeping pass,
+ * which needs only activation gradients (it writes the weight gradients itself).
+ * `wT` is W transposed once per step by the caller, so the backward is a plain matmul.
+ */
+export function linearInputGradOnly(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  wT: tf.Tensor2D,
+  b?: tf.Tensor1D,
+): tf.Tensor2D {
+  const op = tf.customGrad((xIn, save) => {
+    (save as tf.GradSaveFunc)([wT]);
+    const y = tf.matMul(xIn as tf.Tensor2D, w);
+    return {
+      value: b ? tf.add(y, b) : y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        tf.matMul(dy as tf.Tensor2D, saved[0] as tf.Tensor2D),
+      ],
+    };
+  }) as (xIn: tf.Tensor2D) => tf.Tensor2D;
+  return op(x);
+}
+
+/**
+ * Rows of `table` (V, d) for `ids` (N,) int32. Gradient: a scatter-add of the upstream rows
+ * into a (V, d) zero matrix (ScatterNd sums duplicates, so repeated tokens accumulate).
+ */
+export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  const op = tf.customGrad((t, save) => {
+    (save as tf.GradSaveFunc)([ids]);
+    return {
+      value: tf.gather(t as tf.Tensor2D, ids),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        tf.scatterND(tf.reshape(saved[0], [-1, 1]), dy, table.shape),
+      ],
+    };
+  }) as (t: tf.Tensor2D) => tf.Tensor2D;
+  return op(table);
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+/** GELU, tanh approximation (as GPT-2): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+export const gelu = tf.customGrad((x, save) => {
+  (save as tf.GradSaveFunc)([x as tf.Tensor]);
+  const xt = x as tf.Tensor;
+  const inner = tf.mul(GELU_C, tf.add(xt, tf.mul(0.044715, tf.pow(xt, 3))));
+  return {
+    value: tf.mul(tf.mul(0.5, xt), tf.add(1, tf.tanh(inner))),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const xs = saved[0];
+      const x2 = tf.square(xs);
+      const th = tf.tanh(tf.mul(GELU_C, tf.add(xs, tf.mul(0.044715, tf.mul(x2, xs)))));
+      // d/dx = 0.5 (1 + th) + 0.5 x (1 - th^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+      const dInner = tf.mul(GELU_C, tf.add(1, tf.mul(3 * 0.044715, x2)));
+      const grad = tf.add(
+        tf.mul(0.5, tf.add(1, th)),
+        tf.mul(tf.mul(0.5, xs), tf.mul(tf.sub(1, tf.square(th)), dInner)),
+      );
+      return [tf.mul(dy, grad)];
+    },
+  };
+}) as <T extends tf.Tensor>(x: T) => T;
+
+/** Normalises the last axis to zero mean and unit variance (biased variance, as PyTorch). */
+export function normalize(x: tf.Tensor, eps: number): tf.Tensor {
+  return tf.tidy(() => {
+    const mean = tf.mean(x, -1, true);
+    const centered = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(centered), -1, true);
+    return tf.mul(centered, tf.rsqrt(tf.add(variance, eps)));
+  });
+}
+
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor {
+  return tf.add(tf.mul(normalize(x, eps), gamma), beta);
+}
+
+const causalMasks = new Map<number, tf.Tensor2D>();
+
+/** (T, T) additive mask: 0 on and below the diagonal, -1e9 above (exp underflows to exactly 0). */
+export function causalMask(t: number): tf.Tensor2D {
+  let m = causalMasks.get(t);
+  if (!m || m.isDisposed) {
+    const data = new Float32Array(t * t);
+    for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) data[i * t + j] = -1e9;
+    m = tf.keep(tf.tensor2d(data, [t, t]));
+    causalMasks.set(t, m);
+  }
+  return m;
+}
+
+/**
+ * Causal self-attention core. q, k, v: (B, H, T, dh) -> (B, H, T, dh).
+ * `pastK`/`pastV` (B, H, P, dh) prepend cached keys/values (generation with a KV cache); then the
+ * T new queries sit at positions P..P+T-1 and may attend to every cached position.
+ */
+export function causalAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, pastLength = 0): tf.Tensor4D {
+  const [, , t, dh] = q.shape;
+  const kLen = k.shape[2];
+  const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh));
+  let mask: tf.Tensor2D;
+  if (pastLength === 0 && kLen === t) mask = causalMask(t);
+  else mask = tf.slice(causalMask(kLen), [pastLength, 0], [t, kLen]);
+  const probs = tf.softmax(tf.add(scores, mask));
+  return tf.matMul(probs, v) as tf.Tensor4D;
+}
+
+/**
+ * Per-row cross-entropy `logsumexp(z) - z[target]` for logits (N, V) and int32 targets (N,).
+ * Closed-form gradient `softmax(z) - onehot(target)`, scaled by the upstream gradient.
+ */
+export function crossEntropyRows(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  const [n, vocab] = logits.shape;
+  const op = tf.customGrad((z, save) => {
+    const zt = z as tf.Tensor2D;
+    const lse = tf.logSumExp(zt, 1);
+    const flatIdx = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), vocab), targets);
+    const picked = tf.gather(tf.reshape(zt, [-1]), flatIdx);
+    (save as tf.GradSaveFunc)([zt, targets]);
+    return {
+      value: tf.sub(lse, picked),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [zs, tgt] = saved;
+        // tf.oneHot(..., 'float32') is wrong on wasm: cast an int32 one-hot instead.
+        const onehot = tf.cast(tf.oneHot(tgt as tf.Tensor1D, vocab), 'float32');
+        return [tf.mul(tf.sub(tf.softmax(zs), onehot), tf.reshape(dy, [-1, 1]))];
+      },
+    };
+  }) as (z: tf.Tensor2D) => tf.Tensor1D;
+  return op(logits);
+}

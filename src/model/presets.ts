@@ -1,0 +1,28 @@
+/**
+ * Named model configurations. The `teacher` and `student` presets are the shapes of the small
+ * base models the project pretrains on public-domain text (`distildp pretrain`) and ships in
+ * public/models; `tiny` is for tests and smoke runs.
+ */
+import { type GPTConfig, makeConfig } from './config';
+
+export interface ModelPreset {
+  description: string;
+  config: GPTConfig;
+  /** Shipped pretrained weights (relative to the app root / the repo's public/ folder), if any. */
+  weights?: string;
+}
+
+export const MODEL_PRESETS: Record<string, ModelPreset> = {
+  tiny: {
+    description: 'random init, for tests and smoke runs',
+    config: makeConfig({ vocabSize: 258, contextLength: 64, nLayer: 2, nHead: 2, nEmbd: 32 }),
+  },
+  student: {
+    description: 'small byte-level student (base model pretrained on public-domain text)',
+    config: makeConfig({ vocabSize: 258, contextLength: 128, nLayer: 2, nHead: 4, nEmbd: 128 }),
+  },
+  teacher: {
+    description: 'byte-level teacher (base model pretrained on public-domain text)',
+    config: makeConfig({ vocabSize: 258, contextLength: 128, nLayer: 4, nHead: 4, nEmbd: 192 }),
+  },
+};
