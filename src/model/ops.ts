@@ -160,7 +160,7 @@ export function crossEntropyRows(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.
   const op = tf.customGrad((z, save) => {
     const zt = z as tf.Tensor2D;
     const lse = tf.logSumExp(zt, 1);
-    const flatIdx = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), vocab), targets);
+    const flatIdx = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(vocab, 'int32')), targets);
     const picked = tf.gather(tf.reshape(zt, [-1]), flatIdx);
     (save as tf.GradSaveFunc)([zt, targets]);
     return {

@@ -143,3 +143,27 @@ export function referenceForward(
   });
   return { logits, hidden };
 }
+
+/** One example: input ids, next-token targets and a 0/1 mask of real targets. */
+export interface RefExample {
+  inputs: number[];
+  targets: number[];
+  mask: number[];
+}
+
+/** Per-example loss: mean cross-entropy over the example's own masked tokens (0 if none). */
+export function referenceExampleLoss(cfg: RefConfig, weights: RefWeights, ex: RefExample): number {
+  const { logits } = referenceForward(cfg, weights, ex.inputs);
+  let total = 0;
+  let count = 0;
+  logits.forEach((row, t) => {
+    if (!ex.mask[t]) return;
+    let m = -Infinity;
+    for (const v of row) m = Math.max(m, v);
+    let z = 0;
+    for (const v of row) z += Math.exp(v - m);
+    total += m + Math.log(z) - row[ex.targets[t]];
+    count++;
+  });
+  return count ? total / count : 0;
+}
