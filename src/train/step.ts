@@ -21,7 +21,9 @@ export function gradientsOf(params: Params, objective: () => tf.Scalar, trainabl
   const vars = names.map((n) => params.get(n)!);
   const { value, grads } = tf.variableGrads(objective, vars);
   const byName = new Map<string, tf.Tensor>();
-  names.forEach((n, i) => byName.set(n, grads[vars[i].name]));
+  names.forEach((n, i) => {
+    byName.set(n, grads[vars[i].name]);
+  });
   return { loss: value, grads: byName };
 }
 
