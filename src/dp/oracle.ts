@@ -1,0 +1,71 @@
+/**
+ * The naive DP oracle: per-example gradients by ordinary autodiff, one example at a time, each
+ * clipped over all trainable parameters and summed. Slow (E backward passes) and memory-light;
+ * it is the independent truth the fast book-keeping path (clipping.ts) is tested against, and the
+ * "naive" column of the DP benchmark.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { GPTConfig } from '../model/config';
+import { forward } from '../model/gpt';
+import type { Params } from '../model/params';
+import type { TokenBatch } from '../train/losses';
+import { gradientsOf } from '../train/step';
+import {
+  type ClippedGradients,
+  type ClippingOptions,
+  DEFAULT_CLIPPING,
+  exampleLosses,
+  trainableNames,
+} from './clipping';
+
+export function clippedGradientsNaive(
+  params: Params,
+  config: GPTConfig,
+  batch: TokenBatch,
+  options: Partial<ClippingOptions> = {},
+): ClippedGradients {
+  const opts = { ...DEFAULT_CLIPPING, ...options };
+  const k = opts.windowsPerExample;
+  const [rows, t] = batch.inputs.shape;
+  if (rows % k !== 0) throw new Error(`batch has ${rows} rows, not a multiple of windowsPerExample ${k}`);
+  const examples = rows / k;
+  const trainable = trainableNames(params, config, opts.embeddings);
+  const sums = new Map<string, tf.Tensor>();
+  const norms: tf.Scalar[] = [];
+  const losses: tf.Scalar[] = [];
+  for (let i = 0; i < examples; i++) {
+    const slice = (x: tf.Tensor2D) => tf.slice(x, [i * k, 0], [k, t]);
+    const one: TokenBatch = {
+      inputs: slice(batch.inputs),
+      targets: slice(batch.targets),
+      mask: slice(batch.mask),
+    };
+    const { loss, grads } = gradientsOf(
+      params,
+      () => tf.sum(exampleLosses(forward(params, config, one.inputs).logits, one, k)) as tf.Scalar,
+      trainable,
+    );
+    // Stays on the device (no sync read-back, which webgpu forbids).
+    const norm = tf.tidy(() =>
+      tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))),
+    ) as tf.Scalar;
+    const c = tf.tidy(() => tf.minimum(1, tf.div(opts.clipNorm, tf.add(norm, 1e-6))));
+    norms.push(norm);
+    losses.push(loss);
+    for (const [name, g] of grads) {
+      const scaled = tf.mul(g, c);
+      const prev = sums.get(name);
+      sums.set(name, prev ? tf.add(prev, scaled) : scaled);
+      if (prev) {
+        prev.dispose();
+        scaled.dispose();
+      }
+    }
+    tf.dispose([c, ...grads.values(), one.inputs, one.targets, one.mask]);
+  }
+  const normVec = tf.stack(norms) as tf.Tensor1D;
+  const clip = tf.tidy(() => tf.minimum(1, tf.div(opts.clipNorm, tf.add(normVec, 1e-6)))) as tf.Tensor1D;
+  const lossVec = tf.stack(losses) as tf.Tensor1D;
+  tf.dispose([...norms, ...losses]);
+  return { clippedSum: sums, norms: normVec, clipFactors: clip, losses: lossVec };
+}

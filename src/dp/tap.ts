@@ -1,0 +1,87 @@
+/**
+ * The book-keeping forward/backward pass. A `LayerRunner` (see src/model/gpt.ts) that
+ * - records each layer's input A (for LayerNorm: the normalised input xhat), and
+ * - wraps each layer's output in an identity op whose gradient function records the output
+ *   gradient G as it flows past,
+ * while treating every parameter as a constant. One backward pass from the summed per-example
+ * losses down to the embedding output then yields every per-layer (A, G) pair and no weight
+ * gradient at all: the DP code computes per-example norms and clipped sums from them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LayerRunner } from '../model/gpt';
+import { linearInputGradOnly, normalize } from '../model/ops';
+
+export type SiteKind = 'linear' | 'layerNorm' | 'lmHead';
+
+/** What the pass recorded for one parameterised layer. */
+export interface TapSite {
+  kind: SiteKind;
+  /** Layer input (N, in): for LayerNorm the normalised input xhat; for the LM head its input. */
+  input: tf.Tensor2D;
+  /** Gradient of the summed loss w.r.t. the layer output (N, out), filled in by the backward pass. */
+  outputGrad?: tf.Tensor2D;
+}
+
+/** Identity whose backward records the upstream gradient (kept until the caller disposes it). */
+function recordGradient(x: tf.Tensor2D, onGrad: (g: tf.Tensor2D) => void): tf.Tensor2D {
+  const op = tf.customGrad((xIn) => ({
+    value: tf.clone(xIn as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor) => {
+      onGrad(tf.keep(tf.clone(dy)) as tf.Tensor2D);
+      return [dy];
+    },
+  })) as (xIn: tf.Tensor2D) => tf.Tensor2D;
+  return op(x);
+}
+
+export class TapRunner implements LayerRunner {
+  readonly sites = new Map<string, TapSite>();
+  private readonly transposed = new Map<tf.Tensor, tf.Tensor2D>();
+
+  /** @param embeddingOutput the (N, d) tensor the backward pass differentiates with respect to. */
+  constructor(private readonly embeddingOutput: tf.Tensor2D) {}
+
+  private record(site: string, kind: SiteKind, input: tf.Tensor2D, output: tf.Tensor2D): tf.Tensor2D {
+    if (this.sites.has(site)) throw new Error(`tap: layer ${site} recorded twice`);
+    const entry: TapSite = { kind, input: tf.keep(input) };
+    this.sites.set(site, entry);
+    return recordGradient(output, (g) => {
+      entry.outputGrad = g;
+    });
+  }
+
+  /** W^T, computed once per pass and kept for the backward (a plain matmul there). */
+  private transposeOf(w: tf.Tensor2D): tf.Tensor2D {
+    let t = this.transposed.get(w);
+    if (!t) {
+      t = tf.keep(tf.transpose(w));
+      this.transposed.set(w, t);
+    }
+    return t;
+  }
+
+  linear(site: string, x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+    return this.record(site, 'linear', x, linearInputGradOnly(x, w, this.transposeOf(w), b));
+  }
+
+  layerNorm(site: string, x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D {
+    const xhat = normalize(x, eps) as tf.Tensor2D;
+    return this.record(site, 'layerNorm', xhat, tf.add(tf.mul(xhat, gamma), beta));
+  }
+
+  embed(): tf.Tensor2D {
+    return this.embeddingOutput;
+  }
+
+  lmHead(h: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor2D {
+    // logits = h @ weight^T; backward dh = dlogits @ weight (no transpose needed).
+    return this.record('lm_head', 'lmHead', h, linearInputGradOnly(h, this.transposeOf(weight), weight));
+  }
+
+  dispose(): void {
+    for (const s of this.sites.values()) tf.dispose([s.input, ...(s.outputGrad ? [s.outputGrad] : [])]);
+    for (const t of this.transposed.values()) t.dispose();
+    this.sites.clear();
+    this.transposed.clear();
+  }
+}

@@ -1,0 +1,181 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ClippedGradients, type ClippingOptions, clippedGradientsFast } from '../../src/dp/clipping';
+import { clippedGradientsNaive } from '../../src/dp/oracle';
+import type { GPTConfig } from '../../src/model/config';
+import { disposeParams, type Params } from '../../src/model/params';
+import type { TokenBatch } from '../../src/train/losses';
+import { useWasm } from './helpers/backend';
+import { randomIds, randomWeights, tinyConfig } from './helpers/tiny-model';
+
+beforeAll(useWasm);
+
+interface Row {
+  ids: number[]; // T + 1 tokens: inputs ids[0..T-1], targets ids[1..T]
+  real: number; // number of real targets (the rest is padding)
+}
+
+function makeBatch(rows: Row[], t: number): TokenBatch {
+  const inputs = rows.map((r) => r.ids.slice(0, t));
+  const targets = rows.map((r) => r.ids.slice(1, t + 1));
+  const mask = rows.map((r) => Array.from({ length: t }, (_, i) => (i < r.real ? 1 : 0)));
+  return {
+    inputs: tf.tensor2d(inputs, [rows.length, t], 'int32'),
+    targets: tf.tensor2d(targets, [rows.length, t], 'int32'),
+    mask: tf.tensor2d(mask, [rows.length, t], 'float32'),
+  };
+}
+
+async function relErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const diff = (await tf.norm(tf.sub(a, b)).data())[0];
+  const ref = (await tf.norm(b).data())[0];
+  return ref === 0 ? diff : diff / ref;
+}
+
+async function compare(fast: ClippedGradients, naive: ClippedGradients): Promise<number> {
+  expect([...fast.clippedSum.keys()].sort()).toEqual([...naive.clippedSum.keys()].sort());
+  let worst = await relErr(fast.norms, naive.norms);
+  for (const [name, g] of naive.clippedSum) {
+    const e = await relErr(fast.clippedSum.get(name)!, g);
+    expect(e, name).toBeLessThanOrEqual(1e-4);
+    worst = Math.max(worst, e);
+  }
+  expect(await relErr(fast.clipFactors, naive.clipFactors)).toBeLessThanOrEqual(1e-4);
+  expect(await relErr(fast.losses, naive.losses)).toBeLessThanOrEqual(1e-5);
+  return worst;
+}
+
+function dispose(r: ClippedGradients): void {
+  tf.dispose([...r.clippedSum.values(), r.norms, r.clipFactors, r.losses]);
+}
+
+interface Case {
+  name: string;
+  cfg: Partial<GPTConfig>;
+  rows: Row[];
+  opts: Partial<ClippingOptions>;
+  clip: 'all' | 'none' | 'mix';
+}
+
+const T = 6;
+const V = 17;
+const full = (seed: number): Row => ({ ids: randomIds(T + 1, V, seed), real: T });
+const repeated: Row = { ids: [4, 4, 9, 4, 4, 9, 4], real: T };
+const padded: Row = { ids: [1, 2, 3, 0, 0, 0, 0], real: 2 };
+const emptyPad: Row = { ids: [0, 0, 0, 0, 0, 0, 0], real: 0 };
+
+const cases: Case[] = [
+  {
+    name: 'tied, mix of clipped and unclipped',
+    cfg: {},
+    rows: [full(1), full(2), repeated, full(3)],
+    opts: {},
+    clip: 'mix',
+  },
+  { name: 'tied, all clipped', cfg: {}, rows: [full(4), full(5), full(6)], opts: {}, clip: 'all' },
+  { name: 'tied, none clipped', cfg: {}, rows: [full(7), repeated], opts: {}, clip: 'none' },
+  {
+    name: 'untied head',
+    cfg: { tieEmbeddings: false },
+    rows: [full(8), repeated, full(9)],
+    opts: {},
+    clip: 'mix',
+  },
+  {
+    name: 'frozen embeddings (tied)',
+    cfg: {},
+    rows: [full(10), full(11), repeated],
+    opts: { embeddings: 'frozen' },
+    clip: 'mix',
+  },
+  {
+    name: 'frozen embeddings (untied)',
+    cfg: { tieEmbeddings: false },
+    rows: [full(12), repeated],
+    opts: { embeddings: 'frozen' },
+    clip: 'mix',
+  },
+  {
+    name: 'padded positions and empty padding rows',
+    cfg: {},
+    rows: [full(13), padded, emptyPad, full(14), emptyPad],
+    opts: {},
+    clip: 'mix',
+  },
+  {
+    name: 'K = 2 windows per example (one clip per document)',
+    cfg: {},
+    rows: [full(15), full(16), repeated, padded, full(17), emptyPad],
+    opts: { windowsPerExample: 2 },
+    clip: 'mix',
+  },
+  {
+    name: 'K = 3, untied, with repeated tokens across windows',
+    cfg: { tieEmbeddings: false },
+    rows: [repeated, repeated, full(18), full(19), padded, emptyPad],
+    opts: { windowsPerExample: 3 },
+    clip: 'mix',
+  },
+];
+
+describe('fast book-keeping clipping equals the naive per-example oracle', () => {
+  for (const c of cases) {
+    it(c.name, async () => {
+      const cfg = tinyConfig({ vocabSize: V, contextLength: T, nLayer: 2, nHead: 2, nEmbd: 8, ...c.cfg });
+      const { params } = randomWeights(cfg, 31, 0.3);
+      const batch = makeBatch(c.rows, T);
+      // Unclipped norms from the oracle choose C for the requested regime.
+      const probe = clippedGradientsNaive(params, cfg, batch, { ...c.opts, clipNorm: 1e9 });
+      const norms = [...(await probe.norms.data())];
+      const positive = norms.filter((n) => n > 0).sort((a, b) => a - b);
+      dispose(probe);
+      expect(positive.length).toBeGreaterThan(0);
+      const clipNorm =
+        c.clip === 'all'
+          ? positive[0] / 4
+          : c.clip === 'none'
+            ? positive[positive.length - 1] * 4
+            : (positive[0] + positive[positive.length - 1]) / 2;
+      const opts = { ...c.opts, clipNorm };
+      const fast = clippedGradientsFast(params, cfg, batch, opts);
+      const naive = clippedGradientsNaive(params, cfg, batch, opts);
+      await compare(fast, naive);
+      const factors = [...(await fast.clipFactors.data())];
+      const fastNorms = [...(await fast.norms.data())];
+      // The regime really is the one named: some/all/none of the non-empty examples are clipped.
+      const clipped = factors.filter((f, i) => fastNorms[i] > 0 && f < 1).length;
+      if (c.clip === 'all') expect(clipped).toBe(positive.length);
+      if (c.clip === 'none') expect(clipped).toBe(0);
+      if (c.clip === 'mix') {
+        expect(clipped).toBeGreaterThan(0);
+        expect(clipped).toBeLessThan(positive.length);
+      }
+      // Empty padding examples have exactly zero norm and contribute nothing.
+      const k = c.opts.windowsPerExample ?? 1;
+      c.rows.forEach((_, r) => {
+        const ex = Math.floor(r / k);
+        const allEmpty = c.rows.slice(ex * k, ex * k + k).every((row) => row.real === 0);
+        if (allEmpty) expect(fastNorms[ex]).toBe(0);
+      });
+      dispose(fast);
+      dispose(naive);
+      tf.dispose([batch.inputs, batch.targets, batch.mask]);
+      disposeParams(params);
+    });
+  }
+
+  it('an example gradient does not depend on the other examples in the batch', async () => {
+    const cfg = tinyConfig({ vocabSize: V, contextLength: T });
+    const { params } = randomWeights(cfg, 32, 0.3);
+    const alone = clippedGradientsFast(params, cfg, makeBatch([full(40)], T), { clipNorm: 1e9 });
+    const withOthers = clippedGradientsFast(params, cfg, makeBatch([full(40), padded, full(41)], T), {
+      clipNorm: 1e9,
+    });
+    const a = await alone.norms.data();
+    const b = await withOthers.norms.data();
+    expect(Math.abs(a[0] - b[0]) / a[0]).toBeLessThan(1e-5);
+    dispose(alone);
+    dispose(withOthers);
+    disposeParams(params as Params);
+  });
+});
