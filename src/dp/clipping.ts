@@ -1,8 +1,12 @@
 /**
  * Per-example clipped gradient sums, sum_i c_i g_i with c_i = min(1, C / (||g_i|| + 1e-6)) and
  * ||g_i|| taken over ALL trainable parameters, computed two ways:
- * - `clippedGradientsFast`: one forward + one backward (book-keeping, src/dp/tap.ts), per-example
- *   norms per layer from (A, G) (src/dp/norms.ts), then the clipped sums dW = A^T diag(c) G;
+ * - `clippedGradientsFast` (here): one forward + one backward pass (book-keeping, src/dp/tap.ts).
+ *   As each layer's output gradient G arrives during the backward pass, it is reduced to what
+ *   clipping needs: for a linear layer either the per-example gradients A_i^T G_i (when the
+ *   direct norm is cheaper, METHOD.md's cost model, and they fit the memory budget) or the pair
+ *   (A, G) itself (ghost norm; the clipped sum is then A^T diag(c) G). After the pass, the norms
+ *   give c, and the clipped sums are c-weighted sums of those pieces.
  * - `clippedGradientsNaive` (oracle.ts): per-example autodiff in a loop, clip, sum.
  * Tests require the two to agree.
  *
@@ -16,16 +20,9 @@ import type { GPTConfig } from '../model/config';
 import { forward } from '../model/gpt';
 import type { Params } from '../model/params';
 import { perExampleLoss, type TokenBatch } from '../train/losses';
-import {
-  biasSqNorms,
-  clipFactors,
-  distinctRowsSqNorms,
-  embeddingSqNorms,
-  layerNormSqNorms,
-  linearWeightSqNorms,
-  tiedCrossTerm,
-} from './norms';
-import { TapRunner } from './tap';
+import { clipFactors, ghostNormIsCheaper } from './norms';
+import { ghostSqNormsLooped, perExampleGramReduce, perExampleWeightGrads } from './per-example';
+import { TapRunner, type TapSite } from './tap';
 
 /** How embeddings are treated under DP. */
 export type EmbeddingMode = 'train' | 'frozen';
@@ -37,9 +34,19 @@ export interface ClippingOptions {
   windowsPerExample: number;
   /** 'frozen' excludes wte and wpe (and a tied LM head, which is wte) from training. */
   embeddings: EmbeddingMode;
+  /**
+   * Bytes of per-example gradients the fast path may hold at once (default 256 MB). Beyond it,
+   * layers fall back to keeping (A, G) and forming A^T diag(c) G after the pass.
+   */
+  perExampleBudgetBytes: number;
 }
 
-export const DEFAULT_CLIPPING: ClippingOptions = { clipNorm: 1, windowsPerExample: 1, embeddings: 'train' };
+export const DEFAULT_CLIPPING: ClippingOptions = {
+  clipNorm: 1,
+  windowsPerExample: 1,
+  embeddings: 'train',
+  perExampleBudgetBytes: 256 * 2 ** 20,
+};
 
 export interface ClippedGradients {
   /** sum_i c_i g_i for every trainable parameter. */
@@ -69,7 +76,7 @@ export function exampleLosses(logits: tf.Tensor3D, batch: TokenBatch, k: number)
   return k === 1 ? rows : (tf.sum(tf.reshape(rows, [-1, k]), 1) as tf.Tensor1D);
 }
 
-function checkBatch(batch: TokenBatch, k: number): { rows: number; t: number; examples: number } {
+export function checkBatch(batch: TokenBatch, k: number): { rows: number; t: number; examples: number } {
   const [rows, t] = batch.inputs.shape;
   if (!Number.isInteger(k) || k < 1)
     throw new Error(`windowsPerExample must be a positive integer, got ${k}`);
@@ -77,9 +84,90 @@ function checkBatch(batch: TokenBatch, k: number): { rows: number; t: number; ex
   return { rows, t, examples: rows / k };
 }
 
-/** Regroups (N, c) rows into (E, K*T, c): one "sequence" per example for the norm formulas. */
-function perExample(x: tf.Tensor2D, examples: number): tf.Tensor3D {
-  return tf.reshape(x, [examples, -1, x.shape[1]]);
+/** Per-example sums over each example's rows: (E L, c) -> (E, c). */
+function sumRowsPerExample(x: tf.Tensor2D, examples: number): tf.Tensor2D {
+  return tf.sum(tf.reshape(x, [examples, -1, x.shape[1]]), 1) as tf.Tensor2D;
+}
+
+/** What the backward pass keeps of each parameter, to form the clipped sums afterwards. */
+type Piece =
+  /** Per-example gradients (E, size): clipped sum = c^T P. */
+  | { kind: 'perExample'; grads: tf.Tensor2D; shape: number[] }
+  /** A linear layer kept as (A, G): clipped sum = A^T diag(c) G. */
+  | { kind: 'deferred'; a: tf.Tensor2D; g: tf.Tensor2D };
+
+class NormAccumulator {
+  readonly pieces = new Map<string, Piece>();
+  private sq: tf.Tensor1D;
+  private budget: number;
+
+  constructor(
+    readonly examples: number,
+    budgetBytes: number,
+  ) {
+    this.sq = tf.keep(tf.zeros([examples]));
+    this.budget = budgetBytes;
+  }
+
+  addSqNorms(v: tf.Tensor1D): void {
+    const next = tf.keep(tf.add(this.sq, v)) as tf.Tensor1D;
+    this.sq.dispose();
+    this.sq = next;
+  }
+
+  /** Records per-example gradients (E, size) of a parameter and adds their squared norms. */
+  addPerExample(name: string, grads: tf.Tensor2D, shape: number[]): void {
+    this.addSqNorms(tf.sum(tf.square(grads), 1) as tf.Tensor1D);
+    this.pieces.set(name, { kind: 'perExample', grads: tf.keep(grads), shape });
+    this.budget -= grads.size * 4;
+  }
+
+  /** A linear weight: direct per-example gradients when cheaper and within budget, else ghost. */
+  addLinearWeight(name: string, a: tf.Tensor2D, g: tf.Tensor2D): void {
+    const l = a.shape[0] / this.examples;
+    const [d, p] = [a.shape[1], g.shape[1]];
+    const perExampleBytes = this.examples * d * p * 4;
+    if (!ghostNormIsCheaper(l, d, p) && perExampleBytes <= this.budget) {
+      this.addPerExample(name, perExampleWeightGrads(a, g, this.examples), [d, p]);
+      return;
+    }
+    this.addSqNorms(ghostSqNormsLooped(a, g, this.examples));
+    // Clones: the tap releases its own references to a and g after this call.
+    this.pieces.set(name, { kind: 'deferred', a: tf.keep(tf.clone(a)), g: tf.keep(tf.clone(g)) });
+  }
+
+  squaredNorms(): tf.Tensor1D {
+    return tf.relu(this.sq) as tf.Tensor1D; // round-off can make a ~0 sum of squares a hair negative
+  }
+
+  /** sum_i c_i g_i of every recorded parameter. */
+  clippedSums(c: tf.Tensor1D, rowsPerExample: number): Map<string, tf.Tensor> {
+    const out = new Map<string, tf.Tensor>();
+    const cRow = tf.reshape(c, [1, this.examples]) as tf.Tensor2D;
+    let rowScale: tf.Tensor2D | undefined;
+    for (const [name, piece] of this.pieces) {
+      const sum = tf.tidy((): tf.Tensor => {
+        if (piece.kind === 'perExample') return tf.reshape(tf.matMul(cRow, piece.grads), piece.shape);
+        rowScale ??= tf.keep(
+          tf.reshape(tf.tile(tf.reshape(c, [this.examples, 1]), [1, rowsPerExample]), [-1, 1]),
+        ) as tf.Tensor2D;
+        // Explicit transpose + plain matmul (fast on wasm).
+        return tf.matMul(tf.transpose(piece.a), tf.mul(piece.g, rowScale));
+      });
+      out.set(name, sum);
+    }
+    rowScale?.dispose();
+    return out;
+  }
+
+  dispose(): void {
+    this.sq.dispose();
+    for (const p of this.pieces.values()) {
+      if (p.kind === 'perExample') p.grads.dispose();
+      else tf.dispose([p.a, p.g]);
+    }
+    this.pieces.clear();
+  }
 }
 
 export function clippedGradientsFast(
@@ -89,7 +177,9 @@ export function clippedGradientsFast(
   options: Partial<ClippingOptions> = {},
 ): ClippedGradients {
   const opts = { ...DEFAULT_CLIPPING, ...options };
-  const { rows, t, examples } = checkBatch(batch, opts.windowsPerExample);
+  const k = opts.windowsPerExample;
+  const { rows, t, examples } = checkBatch(batch, k);
+  const rowsPerExample = k * t;
   const trainable = trainableNames(params, config, opts.embeddings);
   const p = (n: string) => params.get(n)! as tf.Tensor2D;
   const ids = tf.reshape(batch.inputs, [rows * t]) as tf.Tensor1D;
@@ -97,87 +187,111 @@ export function clippedGradientsFast(
   const x0 = tf.tidy(() =>
     tf.add(tf.gather(p('wte.weight'), ids), tf.gather(p('wpe.weight'), positions)),
   ) as tf.Tensor2D;
-  const tap = new TapRunner(x0);
+  const acc = new NormAccumulator(examples, opts.perExampleBudgetBytes);
+  const wteTrained = trainable.has('wte.weight');
+  const headTrained = config.tieEmbeddings ? wteTrained : trainable.has('lm_head.weight');
+
+  // Consumes each layer's output gradient during the backward pass (see tap.ts).
+  const consume = (name: string, site: TapSite, g: tf.Tensor2D): boolean => {
+    if (site.kind === 'lmHead') return true; // the tied cross term also needs b: handled after the pass
+    tf.tidy(() => {
+      if (site.kind === 'linear') {
+        if (trainable.has(`${name}.weight`)) acc.addLinearWeight(`${name}.weight`, site.input, g);
+        if (trainable.has(`${name}.bias`))
+          acc.addPerExample(`${name}.bias`, sumRowsPerExample(g, examples), [g.shape[1]]);
+      } else {
+        const d = g.shape[1];
+        if (trainable.has(`${name}.weight`)) {
+          acc.addPerExample(`${name}.weight`, sumRowsPerExample(tf.mul(site.input, g), examples), [d]);
+        }
+        if (trainable.has(`${name}.bias`))
+          acc.addPerExample(`${name}.bias`, sumRowsPerExample(g, examples), [d]);
+      }
+    });
+    return false;
+  };
+  const tap = new TapRunner(x0, consume);
 
   let losses: tf.Tensor1D | undefined;
   const [embGrad] = tf.grads((_x0: tf.Tensor) => {
     const { logits } = forward(params, config, batch.inputs, { runner: tap });
-    losses = tf.keep(exampleLosses(logits, batch, opts.windowsPerExample));
+    losses = tf.keep(exampleLosses(logits, batch, k));
     return tf.sum(losses) as tf.Scalar;
-  })([x0]);
+  })([x0]) as tf.Tensor2D[];
 
-  const clippedSum = new Map<string, tf.Tensor>();
-  const [norms, factors] = tf.tidy(() => {
-    const sites = [...tap.sites.entries()];
-    for (const [name, s] of sites) if (!s.outputGrad) throw new Error(`tap: no gradient reached ${name}`);
-
-    // 1. Per-example squared norms over every trainable parameter.
-    let sq = tf.zeros([examples]) as tf.Tensor1D;
-    const add = (v: tf.Tensor1D) => {
-      sq = tf.add(sq, v);
-    };
-    const head = tap.sites.get('lm_head')!;
-    const headA = perExample(head.input, examples);
-    const headG = perExample(head.outputGrad!, examples);
-    const embB = perExample(embGrad as tf.Tensor2D, examples);
-    const exIds = tf.reshape(batch.inputs, [examples, -1]) as tf.Tensor2D;
-    for (const [name, s] of sites) {
-      if (s.kind === 'lmHead') continue;
-      const a = perExample(s.input, examples);
-      const g = perExample(s.outputGrad!, examples);
-      if (s.kind === 'linear') {
-        if (trainable.has(`${name}.weight`)) add(linearWeightSqNorms(a, g));
-        if (trainable.has(`${name}.bias`)) add(biasSqNorms(g));
-      } else if (trainable.has(`${name}.weight`)) add(layerNormSqNorms(a, g));
-    }
-    const wteTrained = trainable.has('wte.weight');
-    if (wteTrained) add(embeddingSqNorms(exIds, embB));
-    if (config.tieEmbeddings ? wteTrained : trainable.has('lm_head.weight'))
-      add(linearWeightSqNorms(headA, headG));
-    if (config.tieEmbeddings && wteTrained) add(tiedCrossTerm(headG, headA, embB, exIds));
-    if (trainable.has('wpe.weight')) {
-      const exPos = tf.reshape(positions, [examples, -1]) as tf.Tensor2D;
-      add(opts.windowsPerExample === 1 ? distinctRowsSqNorms(embB) : embeddingSqNorms(exPos, embB));
-    }
-    // Round-off can make a sum of squares a hair negative when it is ~0.
-    const sqNorms = tf.relu(sq) as tf.Tensor1D;
-    const c = clipFactors(sqNorms, opts.clipNorm);
-
-    // 2. Clipped sums: every row of example i is scaled by c_i, then ordinary weight gradients.
-    const rowScale = tf.reshape(tf.tile(tf.reshape(c, [examples, 1]), [1, (rows / examples) * t]), [
-      rows * t,
-      1,
-    ]);
-    const set = (name: string, value: tf.Tensor) => clippedSum.set(name, tf.keep(value)); // Maps escape tidy
-    for (const [name, s] of sites) {
-      if (s.kind === 'lmHead') continue;
-      const gs = tf.mul(s.outputGrad!, rowScale);
-      if (s.kind === 'linear') {
-        if (trainable.has(`${name}.weight`)) set(`${name}.weight`, tf.matMul(tf.transpose(s.input), gs));
-        if (trainable.has(`${name}.bias`)) set(`${name}.bias`, tf.sum(gs, 0));
-      } else {
-        if (trainable.has(`${name}.weight`)) set(`${name}.weight`, tf.sum(tf.mul(s.input, gs), 0));
-        if (trainable.has(`${name}.bias`)) set(`${name}.bias`, tf.sum(gs, 0));
+  const head = tap.sites.get('lm_head');
+  if (!head?.outputGrad) throw new Error('tap: no gradient reached the LM head');
+  const headName = config.tieEmbeddings ? 'lm_head (tied wte)' : 'lm_head.weight';
+  const idsPerExample = tf.reshape(batch.inputs, [examples, -1]) as tf.Tensor2D;
+  tf.tidy(() => {
+    const gl = head.outputGrad!;
+    const a = head.input;
+    if (headTrained) acc.addLinearWeight(headName, a, gl);
+    if (wteTrained) {
+      const idsArr = idsPerExample;
+      // Token embedding: sum_{t,s} [x_t == x_s] (b_t . b_s) per example.
+      acc.addSqNorms(
+        perExampleGramReduce(embGrad, embGrad, examples, (i, bb) => {
+          const row = tf.slice(idsArr, [i, 0], [1, rowsPerExample]);
+          return tf.mul(bb, tf.cast(tf.equal(tf.reshape(row, [-1, 1]), row), 'float32'));
+        }),
+      );
+      if (config.tieEmbeddings) {
+        // Cross term 2 sum_{t,s} Gl[t, x_s] (a_t . b_s) of the tied head and embedding gradients.
+        const v = config.vocabSize;
+        const cross = perExampleGramReduce(a, embGrad, examples, (i, ab) => {
+          const row = tf.reshape(tf.slice(idsArr, [i, 0], [1, rowsPerExample]), [1, rowsPerExample]);
+          const base = tf.reshape(
+            tf.mul(tf.range(i * rowsPerExample, (i + 1) * rowsPerExample, 1, 'int32'), tf.scalar(v, 'int32')),
+            [-1, 1],
+          );
+          const glAtIds = tf.reshape(tf.gather(tf.reshape(gl, [-1]), tf.reshape(tf.add(base, row), [-1])), [
+            rowsPerExample,
+            rowsPerExample,
+          ]);
+          return tf.mul(glAtIds, ab);
+        });
+        acc.addSqNorms(tf.mul(2, cross) as tf.Tensor1D);
       }
     }
-    const bScaled = tf.mul(embGrad, rowScale);
-    // Head gradient (V, d) = (c * Gl)^T a, with an explicit transpose (fast on wasm).
-    const headGrad = () => tf.matMul(tf.transpose(tf.mul(head.outputGrad!, rowScale)), head.input);
-    if (wteTrained) {
-      let g = tf.scatterND(tf.reshape(ids, [-1, 1]), bScaled, [config.vocabSize, config.nEmbd]);
-      if (config.tieEmbeddings) g = tf.add(g, headGrad());
-      set('wte.weight', g);
-    }
-    if (!config.tieEmbeddings && trainable.has('lm_head.weight')) set('lm_head.weight', headGrad());
     if (trainable.has('wpe.weight')) {
-      set(
-        'wpe.weight',
-        tf.scatterND(tf.reshape(positions, [-1, 1]), bScaled, [config.contextLength, config.nEmbd]),
-      );
+      if (k === 1) acc.addSqNorms(tf.sum(tf.square(tf.reshape(embGrad, [examples, -1])), 1) as tf.Tensor1D);
+      else {
+        // Positions repeat across an example's K windows: same-id pairs, as for tokens.
+        const pos = tf.tile(tf.range(0, t, 1, 'int32'), [k]);
+        const same = tf.cast(tf.equal(tf.reshape(pos, [-1, 1]), tf.reshape(pos, [1, -1])), 'float32');
+        acc.addSqNorms(perExampleGramReduce(embGrad, embGrad, examples, (_i, bb) => tf.mul(bb, same)));
+      }
     }
-    return [tf.sqrt(sqNorms) as tf.Tensor1D, c];
   });
+
+  const sqNorms = acc.squaredNorms();
+  const factors = clipFactors(sqNorms, opts.clipNorm);
+  const clippedSum = acc.clippedSums(factors, rowsPerExample);
+  tf.tidy(() => {
+    const rowScale = tf.reshape(tf.tile(tf.reshape(factors, [examples, 1]), [1, rowsPerExample]), [-1, 1]);
+    const bScaled = tf.mul(embGrad, rowScale);
+    const headSum = clippedSum.get(headName);
+    clippedSum.delete(headName);
+    // The head piece is (d, V) = a^T diag(c) Gl; the parameter is (V, d).
+    const headGrad = headSum
+      ? (tf.transpose(tf.reshape(headSum, [config.nEmbd, config.vocabSize])) as tf.Tensor2D)
+      : undefined;
+    headSum?.dispose();
+    if (wteTrained) {
+      let g: tf.Tensor = tf.scatterND(tf.reshape(ids, [-1, 1]), bScaled, [config.vocabSize, config.nEmbd]);
+      if (config.tieEmbeddings && headGrad) g = tf.add(g, headGrad);
+      clippedSum.set('wte.weight', tf.keep(g));
+    }
+    if (!config.tieEmbeddings && headGrad) clippedSum.set('lm_head.weight', tf.keep(headGrad));
+    if (trainable.has('wpe.weight')) {
+      const g = tf.scatterND(tf.reshape(positions, [-1, 1]), bScaled, [config.contextLength, config.nEmbd]);
+      clippedSum.set('wpe.weight', tf.keep(g));
+    }
+  });
+  const norms = tf.sqrt(sqNorms) as tf.Tensor1D;
+  acc.dispose();
   tap.dispose();
-  tf.dispose([embGrad, x0, ids, positions]);
+  tf.dispose([embGrad, x0, ids, positions, idsPerExample, sqNorms]);
   return { clippedSum, norms, clipFactors: factors, losses: losses! };
 }

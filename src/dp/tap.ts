@@ -34,19 +34,36 @@ function recordGradient(x: tf.Tensor2D, onGrad: (g: tf.Tensor2D) => void): tf.Te
   return op(x);
 }
 
+/**
+ * Called during the backward pass with a site's input and output gradient. Return true to keep
+ * both on the site (the caller then disposes them through `dispose`), false to release them.
+ * Runs inside TF.js' backprop scope: tensors it wants to outlive the pass must be `tf.keep`-ed.
+ */
+export type GradientConsumer = (name: string, site: TapSite, outputGrad: tf.Tensor2D) => boolean;
+
 export class TapRunner implements LayerRunner {
   readonly sites = new Map<string, TapSite>();
   private readonly transposed = new Map<tf.Tensor, tf.Tensor2D>();
 
-  /** @param embeddingOutput the (N, d) tensor the backward pass differentiates with respect to. */
-  constructor(private readonly embeddingOutput: tf.Tensor2D) {}
+  /**
+   * @param embeddingOutput the (N, d) tensor the backward pass differentiates with respect to.
+   * @param onGradient consumer of each site's gradient; by default every site keeps its (A, G).
+   */
+  constructor(
+    private readonly embeddingOutput: tf.Tensor2D,
+    private readonly onGradient: GradientConsumer = () => true,
+  ) {}
 
   private record(site: string, kind: SiteKind, input: tf.Tensor2D, output: tf.Tensor2D): tf.Tensor2D {
     if (this.sites.has(site)) throw new Error(`tap: layer ${site} recorded twice`);
     const entry: TapSite = { kind, input: tf.keep(input) };
     this.sites.set(site, entry);
     return recordGradient(output, (g) => {
-      entry.outputGrad = g;
+      if (this.onGradient(site, entry, g)) entry.outputGrad = g;
+      else {
+        g.dispose();
+        entry.input.dispose();
+      }
     });
   }
 
@@ -79,7 +96,10 @@ export class TapRunner implements LayerRunner {
   }
 
   dispose(): void {
-    for (const s of this.sites.values()) tf.dispose([s.input, ...(s.outputGrad ? [s.outputGrad] : [])]);
+    for (const s of this.sites.values()) {
+      if (!s.input.isDisposed) s.input.dispose();
+      if (s.outputGrad && !s.outputGrad.isDisposed) s.outputGrad.dispose();
+    }
     for (const t of this.transposed.values()) t.dispose();
     this.sites.clear();
     this.transposed.clear();

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { installWasmKernelFixes } from './wasm-fixes';
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
 export const BACKEND_ORDER_BROWSER: BackendName[] = ['webgpu', 'wasm', 'cpu'];
@@ -50,6 +51,7 @@ async function tryBackend(name: BackendName, opts: BackendOptions): Promise<stri
     if (!ok) return `tf.setBackend('${name}') returned false`;
     await tf.ready();
     if (tf.getBackend() !== name) return `backend is ${tf.getBackend()} after selecting ${name}`;
+    if (name === 'wasm') installWasmKernelFixes();
     return null;
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
