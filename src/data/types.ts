@@ -29,6 +29,11 @@ export interface IngestOptions {
   labelFields?: string[];
   /** Use the names of the folders a file sits in (below the dropped root) as labels (default false). */
   folderLabels: boolean;
+  /**
+   * Path prefix below which folder names become labels (e.g. `data`); when undefined, the folders
+   * that every input file shares (see src/data/folder-labels.ts for the rule).
+   */
+  folderRoot?: string;
   /** Files larger than this are rejected with a reason (default 50 MB). */
   maxFileBytes: number;
 }
@@ -52,6 +57,12 @@ export interface FileReport {
   /** Detected format and encoding, e.g. `jsonl`, `utf-16le`. */
   format?: string;
   encoding?: string;
+  /** Field the text was taken from (.jsonl/.json/.csv/.tsv with object records). */
+  textField?: string;
+  /** Records that could not be used (malformed, empty text...); each is listed in `warnings`, up to a cap. */
+  skipped?: number;
+  /** For a duplicate file: the path of the identical file that was ingested (or reported) first. */
+  duplicateOf?: string;
 }
 
 export interface IngestResult {
