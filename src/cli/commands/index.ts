@@ -1,5 +1,6 @@
 import type { Command } from '../command';
+import { benchCommand } from './bench';
 import { infoCommand } from './info';
 
 /** Every `distildp` subcommand, in the order `--help` lists them. */
-export const commands: Command[] = [infoCommand];
+export const commands: Command[] = [infoCommand, benchCommand];
