@@ -18,11 +18,13 @@ export const MODEL_PRESETS: Record<string, ModelPreset> = {
     config: makeConfig({ vocabSize: 258, contextLength: 64, nLayer: 2, nHead: 2, nEmbd: 32 }),
   },
   student: {
-    description: 'small byte-level student (base model pretrained on public-domain text)',
-    config: makeConfig({ vocabSize: 258, contextLength: 128, nLayer: 2, nHead: 4, nEmbd: 128 }),
+    description: 'small byte-level student, pretrained on public-domain text',
+    config: makeConfig({ vocabSize: 258, contextLength: 128, nLayer: 2, nHead: 3, nEmbd: 96 }),
+    weights: 'models/student.safetensors',
   },
   teacher: {
-    description: 'byte-level teacher (base model pretrained on public-domain text)',
-    config: makeConfig({ vocabSize: 258, contextLength: 128, nLayer: 4, nHead: 4, nEmbd: 192 }),
+    description: 'byte-level teacher, pretrained on public-domain text',
+    config: makeConfig({ vocabSize: 258, contextLength: 128, nLayer: 4, nHead: 4, nEmbd: 128 }),
+    weights: 'models/teacher.safetensors',
   },
 };

@@ -1,0 +1,36 @@
+/**
+ * Node-side file access for the CLI: a path (a file or a folder, read recursively) becomes the
+ * FileInput list that ingestion takes, exactly as the browser's drop zone produces it.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { FileInput } from '../data/types';
+
+/** Reads a file or every file below a folder; paths are relative to the folder's parent. */
+export function readInputFiles(path: string): FileInput[] {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) throw new Error(`no such file or folder: ${path}`);
+  if (st.isFile()) return [readOne(path, basename(path))];
+  const root = join(path, '..');
+  const out: FileInput[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      if (name.startsWith('.')) continue;
+      const full = join(dir, name);
+      const s = statSync(full);
+      if (s.isDirectory()) walk(full);
+      else if (s.isFile()) out.push(readOne(full, relative(root, full)));
+    }
+  };
+  walk(path);
+  if (out.length === 0) throw new Error(`folder ${path} contains no files`);
+  return out;
+}
+
+/** A `.gz` file is decompressed and keeps its inner name (e.g. corpus.jsonl.gz -> corpus.jsonl). */
+function readOne(full: string, rel: string): FileInput {
+  const bytes = new Uint8Array(readFileSync(full));
+  if (rel.endsWith('.gz')) return { path: rel.slice(0, -3), bytes: new Uint8Array(gunzipSync(bytes)) };
+  return { path: rel, bytes };
+}

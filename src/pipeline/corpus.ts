@@ -1,0 +1,72 @@
+/**
+ * From ingested documents to what training and evaluation consume: a seeded train / validation /
+ * test split of documents (the privacy unit), each training document's windows (kept per document
+ * for DP sampling), and the evaluation windows of the held-out splits (the paper's protocol: texts
+ * joined with "\n\n", cut into non-overlapping windows; no control codes).
+ */
+
+import { splitDocuments } from '../data/split';
+import type { Tokenizer } from '../data/tokenizer';
+import type { Document } from '../data/types';
+import { documentWindows, evaluationWindows, trainingTokens } from '../data/windows';
+
+export interface CorpusOptions {
+  contextLength: number;
+  /** Prefix training records with their labels (DistilDP control codes). Default: when labels exist. */
+  useControlCodes?: boolean;
+  seed: number | string;
+  validationFraction?: number;
+  testFraction?: number;
+}
+
+export interface PreparedCorpus {
+  train: Document[];
+  validation: Document[];
+  test: Document[];
+  /** Per training document, its windows (<= T + 1 tokens), for DP's per-document sampling. */
+  trainDocumentWindows: number[][][];
+  validationWindows: number[][];
+  testWindows: number[][];
+  useControlCodes: boolean;
+  /** Distinct label tuples of the training split (control codes), e.g. ["novel"], ["speech"]. */
+  controlCodes: string[][];
+}
+
+export function hasLabels(docs: Document[]): boolean {
+  return docs.some((d) => d.labels.some((l) => l !== ''));
+}
+
+export function prepareCorpus(docs: Document[], tokenizer: Tokenizer, o: CorpusOptions): PreparedCorpus {
+  const split = splitDocuments(docs, {
+    seed: o.seed,
+    validationFraction: o.validationFraction ?? 0.1,
+    testFraction: o.testFraction ?? 0.1,
+  });
+  const useControlCodes = o.useControlCodes ?? hasLabels(docs);
+  // Documents too short to predict anything (< 2 tokens) have no window and are left out of training.
+  const train = split.train.filter((d) => trainingTokens(d, tokenizer, useControlCodes).length >= 2);
+  const trainDocumentWindows = train.map((d) =>
+    documentWindows(trainingTokens(d, tokenizer, useControlCodes), o.contextLength),
+  );
+  const separator = tokenizer.encode('\n\n');
+  const evalWindows = (ds: Document[]) =>
+    ds.length
+      ? evaluationWindows(
+          ds.map((d) => tokenizer.encode(d.text)),
+          o.contextLength,
+          separator,
+        )
+      : [];
+  const codes = new Map<string, string[]>();
+  for (const d of train) codes.set(JSON.stringify(d.labels), d.labels);
+  return {
+    train,
+    validation: split.validation,
+    test: split.test,
+    trainDocumentWindows,
+    validationWindows: evalWindows(split.validation),
+    testWindows: evalWindows(split.test),
+    useControlCodes,
+    controlCodes: [...codes.values()],
+  };
+}
