@@ -39,6 +39,14 @@ export interface ClippingOptions {
    * layers fall back to keeping (A, G) and forming A^T diag(c) G after the pass.
    */
   perExampleBudgetBytes: number;
+  /**
+   * Loss of each batch row (window) from the logits: default the mean next-token cross-entropy
+   * over the row's own real tokens. The DPKD baseline passes a per-row distillation loss. It must
+   * depend on that row only (then DP's per-example bound holds). `firstRow` is the index, in the
+   * micro-batch, of the first row passed (the oracle passes one example's rows at a time), so a
+   * loss that reads per-row data captured in its closure (teacher logits) can slice it.
+   */
+  rowLoss?: (logits: tf.Tensor3D, batch: TokenBatch, firstRow: number) => tf.Tensor1D;
 }
 
 export const DEFAULT_CLIPPING: ClippingOptions = {
@@ -70,9 +78,15 @@ export function trainableNames(params: Params, config: GPTConfig, mode: Embeddin
   return names;
 }
 
-/** Per-example losses (E,) = sum over each example's K windows of the per-window mean CE. */
-export function exampleLosses(logits: tf.Tensor3D, batch: TokenBatch, k: number): tf.Tensor1D {
-  const rows = perExampleLoss(logits, batch);
+/** Per-example losses (E,) = sum over each example's K windows of the per-window loss. */
+export function exampleLosses(
+  logits: tf.Tensor3D,
+  batch: TokenBatch,
+  k: number,
+  rowLoss: ClippingOptions['rowLoss'] = perExampleLoss,
+  firstRow = 0,
+): tf.Tensor1D {
+  const rows = rowLoss(logits, batch, firstRow);
   return k === 1 ? rows : (tf.sum(tf.reshape(rows, [-1, k]), 1) as tf.Tensor1D);
 }
 
@@ -215,7 +229,7 @@ export function clippedGradientsFast(
   let losses: tf.Tensor1D | undefined;
   const [embGrad] = tf.grads((_x0: tf.Tensor) => {
     const { logits } = forward(params, config, batch.inputs, { runner: tap });
-    losses = tf.keep(exampleLosses(logits, batch, k));
+    losses = tf.keep(exampleLosses(logits, batch, k, opts.rowLoss));
     return tf.sum(losses) as tf.Scalar;
   })([x0]) as tf.Tensor2D[];
 

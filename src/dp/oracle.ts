@@ -42,7 +42,10 @@ export function clippedGradientsNaive(
     };
     const { loss, grads } = gradientsOf(
       params,
-      () => tf.sum(exampleLosses(forward(params, config, one.inputs).logits, one, k)) as tf.Scalar,
+      () =>
+        tf.sum(
+          exampleLosses(forward(params, config, one.inputs).logits, one, k, opts.rowLoss, i * k),
+        ) as tf.Scalar,
       trainable,
     );
     // Stays on the device (no sync read-back, which webgpu forbids).

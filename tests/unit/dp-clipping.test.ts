@@ -4,6 +4,7 @@ import { type ClippedGradients, type ClippingOptions, clippedGradientsFast } fro
 import { clippedGradientsNaive } from '../../src/dp/oracle';
 import type { GPTConfig } from '../../src/model/config';
 import { disposeParams, type Params } from '../../src/model/params';
+import { perExampleKDLoss } from '../../src/train/distill';
 import type { TokenBatch } from '../../src/train/losses';
 import { useWasm } from './helpers/backend';
 import { randomIds, randomWeights, tinyConfig } from './helpers/tiny-model';
@@ -163,6 +164,29 @@ describe('fast book-keeping clipping equals the naive per-example oracle', () =>
       disposeParams(params);
     });
   }
+
+  it('a per-row distillation loss (DPKD) gives the same clipped sums on both paths', async () => {
+    const cfg = tinyConfig({ vocabSize: V, contextLength: T });
+    const { params } = randomWeights(cfg, 33, 0.3);
+    const rows = [full(50), repeated, padded, full(51)];
+    const batch = makeBatch(rows, T);
+    const teacherLogits = tf.randomNormal([rows.length, T, V], 0, 2, 'float32', 3) as tf.Tensor3D;
+    const rowLoss = (logits: tf.Tensor3D, b: TokenBatch, firstRow: number) =>
+      perExampleKDLoss(logits, tf.slice(teacherLogits, [firstRow, 0, 0], [logits.shape[0], T, V]), b, {
+        lambda: 0.4,
+        temperature: 2,
+      });
+    const probe = clippedGradientsNaive(params, cfg, batch, { clipNorm: 1e9, rowLoss });
+    const norms = [...(await probe.norms.data())].filter((n) => n > 0).sort((a, b) => a - b);
+    dispose(probe);
+    const opts = { clipNorm: (norms[0] + norms[norms.length - 1]) / 2, rowLoss };
+    const fast = clippedGradientsFast(params, cfg, batch, opts);
+    const naive = clippedGradientsNaive(params, cfg, batch, opts);
+    await compare(fast, naive);
+    dispose(fast);
+    dispose(naive);
+    disposeParams(params);
+  });
 
   it('an example gradient does not depend on the other examples in the batch', async () => {
     const cfg = tinyConfig({ vocabSize: V, contextLength: T });
