@@ -171,6 +171,7 @@ class NormAccumulator {
       out.set(name, sum);
     }
     rowScale?.dispose();
+    cRow.dispose();
     return out;
   }
 
@@ -197,7 +198,7 @@ export function clippedGradientsFast(
   const trainable = trainableNames(params, config, opts.embeddings);
   const p = (n: string) => params.get(n)! as tf.Tensor2D;
   const ids = tf.reshape(batch.inputs, [rows * t]) as tf.Tensor1D;
-  const positions = tf.tile(tf.range(0, t, 1, 'int32'), [rows]) as tf.Tensor1D;
+  const positions = tf.tidy(() => tf.tile(tf.range(0, t, 1, 'int32'), [rows])) as tf.Tensor1D;
   const x0 = tf.tidy(() =>
     tf.add(tf.gather(p('wte.weight'), ids), tf.gather(p('wpe.weight'), positions)),
   ) as tf.Tensor2D;

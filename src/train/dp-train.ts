@@ -1,0 +1,369 @@
+/**
+ * DP-SGD fine-tuning with documents as the privacy unit:
+ * - Poisson sampling: each document joins a logical step independently with probability q; a
+ *   sampled document contributes up to K of its windows, summed before its one clip (norm <= C);
+ * - fixed-shape micro-batches (padding rows masked) accumulate clipped sums (src/dp/clipping.ts);
+ * - Gaussian noise N(0, sigma^2 C^2) is added once per logical step, from a crypto-seeded Philox
+ *   stream (src/dp/random.ts); the sum is divided by the expected batch size q N; AdamW updates;
+ * - the accountant (PRV by default) reports the epsilon spent as the run goes.
+ * A step whose sample is empty still adds noise and updates, as the accountant assumes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  type AccountantName,
+  computeEpsilon,
+  defaultDelta,
+  deltaWarning,
+  epsilonCurve,
+  type Phase,
+} from '../dp/accounting/index';
+import {
+  type ClippingOptions,
+  clippedGradientsFast,
+  type EmbeddingMode,
+  trainableNames,
+} from '../dp/clipping';
+import { insecureFixedSeedNoiseSource, type NoiseSource, secureNoiseSource } from '../dp/random';
+import { packMicroBatches, samplePoissonStep } from '../dp/sampler';
+import type { GPTConfig } from '../model/config';
+import type { Params } from '../model/params';
+import { disposeBatch, documentRowsToBatch } from './batching';
+import { AdamW, type AdamWState } from './optimizer';
+import type { LearningRateSchedule } from './schedule';
+
+export interface DPTrainingConfig {
+  /** Target epsilon of this training run (with any prior phases). Default 2. */
+  targetEpsilon: number;
+  /** Default 1 / N^1.1 (N = documents); a warning is issued when delta >= 1/N. */
+  delta?: number;
+  /** Clip norm C per document. Default 1. */
+  clipNorm: number;
+  /** Expected documents per logical step; q = expectedBatchSize / N. Default 64. */
+  expectedBatchSize: number;
+  /** Passes over the data in expectation: steps = ceil(epochs / q). Default 3. */
+  epochs: number;
+  /** Documents per physical micro-batch (a fixed tensor shape). Default 16. */
+  microBatchSize: number;
+  /** K: windows a sampled document contributes (chosen at random). Default 1. */
+  windowsPerDocument: number;
+  embeddings: EmbeddingMode;
+  accountant: AccountantName;
+  /** Use this sigma instead of calibrating one for targetEpsilon. */
+  noiseMultiplier?: number;
+  /** Learning-rate schedule (default constant 1e-3 with 0 warmup: small models, few steps). */
+  schedule: LearningRateSchedule;
+  weightDecay: number;
+  /** TESTS ONLY: reproducible, NOT secure noise and sampling; recorded as insecure in the report. */
+  insecureFixedSeedForTestsOnly?: number;
+}
+
+export const DEFAULT_DP_TRAINING: DPTrainingConfig = {
+  targetEpsilon: 2,
+  clipNorm: 1,
+  expectedBatchSize: 64,
+  epochs: 3,
+  microBatchSize: 16,
+  windowsPerDocument: 1,
+  embeddings: 'train',
+  accountant: 'prv',
+  schedule: { peak: 1e-3, warmupSteps: 0, decay: 'constant' },
+  weightDecay: 0.01,
+};
+
+/** Everything needed to reproduce the run's epsilon with `distildp epsilon --phases ... --delta ...`. */
+export interface PrivacyPlan {
+  numDocuments: number;
+  q: number;
+  sigma: number;
+  steps: number;
+  delta: number;
+  clipNorm: number;
+  windowsPerDocument: number;
+  accountant: AccountantName;
+  /** Earlier releases on the same data composed with this run (e.g. a DP label histogram). */
+  priorPhases: Phase[];
+  /** The epsilon of all phases after all steps. */
+  epsilon: number;
+  sampling: 'poisson';
+  unit: 'document';
+  secureRandomness: boolean;
+  warnings: string[];
+}
+
+export function allPhases(plan: PrivacyPlan, stepsDone = plan.steps): Phase[] {
+  const own = stepsDone > 0 ? [{ q: plan.q, sigma: plan.sigma, steps: stepsDone }] : [];
+  return [...plan.priorPhases, ...own];
+}
+
+/** Smallest sigma (to 0.1%) whose total epsilon with the prior phases stays within the target. */
+function calibrate(
+  target: number,
+  delta: number,
+  q: number,
+  steps: number,
+  prior: Phase[],
+  accountant: AccountantName,
+): number {
+  const eps = (sigma: number) => computeEpsilon([...prior, { q, sigma, steps }], delta, accountant);
+  let lo = 0.05;
+  let hi = 1;
+  while (eps(hi) > target) {
+    lo = hi;
+    hi *= 2;
+    if (hi > 1000)
+      throw new Error(
+        `no noise multiplier below 1000 reaches epsilon ${target} (delta ${delta}, q ${q}, ${steps} steps)`,
+      );
+  }
+  if (eps(lo) <= target) return lo;
+  while (hi / lo > 1.001) {
+    const mid = Math.sqrt(lo * hi);
+    if (eps(mid) > target) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+export function planPrivacy(
+  numDocuments: number,
+  config: Partial<DPTrainingConfig>,
+  priorPhases: Phase[] = [],
+): PrivacyPlan {
+  const c = { ...DEFAULT_DP_TRAINING, ...config };
+  if (!Number.isInteger(numDocuments) || numDocuments < 1)
+    throw new Error(`DP training needs documents, got ${numDocuments}`);
+  if (!(c.expectedBatchSize > 0))
+    throw new Error(`expectedBatchSize must be > 0, got ${c.expectedBatchSize}`);
+  if (!(c.epochs > 0)) throw new Error(`epochs must be > 0, got ${c.epochs}`);
+  if (!(c.clipNorm > 0)) throw new Error(`clipNorm must be > 0, got ${c.clipNorm}`);
+  const q = Math.min(1, c.expectedBatchSize / numDocuments);
+  const steps = Math.max(1, Math.ceil(c.epochs / q));
+  const delta = c.delta ?? defaultDelta(numDocuments);
+  const warnings: string[] = [];
+  const warn = deltaWarning(delta, numDocuments);
+  if (warn) warnings.push(warn);
+  if (c.expectedBatchSize > numDocuments) {
+    warnings.push(
+      `expected batch ${c.expectedBatchSize} exceeds the ${numDocuments} documents: using q = 1 (full batch)`,
+    );
+  }
+  const sigma = c.noiseMultiplier ?? calibrate(c.targetEpsilon, delta, q, steps, priorPhases, c.accountant);
+  const plan: PrivacyPlan = {
+    numDocuments,
+    q,
+    sigma,
+    steps,
+    delta,
+    clipNorm: c.clipNorm,
+    windowsPerDocument: c.windowsPerDocument,
+    accountant: c.accountant,
+    priorPhases,
+    epsilon: 0,
+    sampling: 'poisson',
+    unit: 'document',
+    secureRandomness: c.insecureFixedSeedForTestsOnly === undefined,
+    warnings,
+  };
+  plan.epsilon = computeEpsilon(allPhases(plan), delta, c.accountant);
+  return plan;
+}
+
+/** Epsilon spent after each of the given step counts (for the live chart). */
+export function plannedEpsilonCurve(plan: PrivacyPlan, points = 100): { step: number; epsilon: number }[] {
+  const steps = [
+    ...new Set(
+      Array.from({ length: points }, (_, i) => Math.max(1, Math.round(((i + 1) * plan.steps) / points))),
+    ),
+  ];
+  const eps = epsilonCurve(
+    allPhases(plan),
+    plan.delta,
+    steps.map((s) => s + plan.priorPhases.reduce((a, p) => a + p.steps, 0)),
+    plan.accountant,
+  );
+  return steps.map((step, i) => ({ step, epsilon: eps[i] }));
+}
+
+export interface DPStepReport {
+  step: number;
+  totalSteps: number;
+  /** Mean per-document loss of the sampled documents (NaN for an empty sample). */
+  loss: number;
+  sampledDocuments: number;
+  /** Fraction of sampled documents whose gradient was clipped. */
+  clippedFraction: number;
+  learningRate: number;
+  /** Epsilon spent so far (computed every few steps and at the end; carried forward between). */
+  epsilon: number;
+  tokens: number;
+  elapsedMs: number;
+}
+
+export interface DPTrainingState {
+  /** Logical steps already done. */
+  step: number;
+  optimizer: AdamWState;
+  /** (step, epsilon) points so far: epsilon never goes down and never resets on resume. */
+  epsilonHistory: { step: number; epsilon: number }[];
+}
+
+export interface DPTrainingHooks {
+  onStep?: (report: DPStepReport) => void | Promise<void>;
+  /** Checked before every step; return true to stop (pause/cancel). State is returned. */
+  shouldStop?: () => boolean;
+  /** Compute epsilon for the report every this many steps (default: ~200 points per run). */
+  epsilonEvery?: number;
+}
+
+export interface DPTrainingInput {
+  params: Params;
+  config: GPTConfig;
+  /** Per document, its training windows (up to T + 1 tokens each). Index = document index. */
+  documentWindows: number[][][];
+  padId: number;
+  plan: PrivacyPlan;
+  training: Partial<DPTrainingConfig>;
+  hooks?: DPTrainingHooks;
+  resume?: DPTrainingState;
+}
+
+export interface DPTrainingResult {
+  state: DPTrainingState;
+  /** Epsilon spent by the steps actually done (plus prior phases). */
+  epsilon: number;
+  completed: boolean;
+}
+
+/** Adds N(0, std^2) noise to each clipped sum and divides by the expected batch size. Noise of
+ * parameter j is elements [offset_j, offset_j + size_j) of one fresh seed's stream, parameters in
+ * `names` order. */
+export function noisyAverage(
+  sums: Map<string, tf.Tensor>,
+  names: string[],
+  params: Params,
+  std: number,
+  denominator: number,
+  source: NoiseSource,
+): Map<string, tf.Tensor> {
+  const seed = source.nextSeed(); // fresh per step, never stored
+  let offset = 0;
+  const out = new Map<string, tf.Tensor>();
+  for (const name of names) {
+    const shape = params.get(name)!.shape;
+    const size = shape.reduce((a, b) => a * b, 1);
+    const noise = new Float32Array(size);
+    source.fillNormal(noise, std, seed, offset);
+    offset += size;
+    out.set(
+      name,
+      tf.tidy(() => {
+        const n = tf.tensor(noise, shape);
+        const s = sums.get(name);
+        return tf.div(s ? tf.add(s, n) : n, denominator);
+      }),
+    );
+  }
+  return out;
+}
+
+export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingResult> {
+  const c = { ...DEFAULT_DP_TRAINING, ...input.training };
+  const { params, config, plan, documentWindows } = input;
+  if (documentWindows.length !== plan.numDocuments) {
+    throw new Error(`plan is for ${plan.numDocuments} documents but ${documentWindows.length} were given`);
+  }
+  const empty = documentWindows.findIndex((w) => w.length === 0);
+  if (empty >= 0) throw new Error(`document ${empty} has no training window (fewer than 2 tokens)`);
+  const source =
+    c.insecureFixedSeedForTestsOnly !== undefined
+      ? insecureFixedSeedNoiseSource(c.insecureFixedSeedForTestsOnly)
+      : secureNoiseSource();
+  if (source.secure !== plan.secureRandomness)
+    throw new Error('noise source security does not match the privacy plan');
+  const names = [...trainableNames(params, config, c.embeddings)];
+  const trainable: Params = new Map(names.map((n) => [n, params.get(n)!]));
+  const optimizer = new AdamW(trainable, { schedule: c.schedule, weightDecay: c.weightDecay });
+  const history = input.resume ? [...input.resume.epsilonHistory] : [];
+  if (input.resume) await optimizer.importState(input.resume.optimizer);
+  const clipping: Partial<ClippingOptions> = {
+    clipNorm: plan.clipNorm,
+    windowsPerExample: plan.windowsPerDocument,
+    embeddings: c.embeddings,
+  };
+  const windowCounts = documentWindows.map((w) => w.length);
+  const expectedBatch = plan.q * plan.numDocuments;
+  const epsilonEvery = input.hooks?.epsilonEvery ?? Math.max(1, Math.floor(plan.steps / 200));
+  let epsilon = history.length ? history[history.length - 1].epsilon : 0;
+  const started = performance.now();
+  let step = input.resume?.step ?? 0;
+  for (; step < plan.steps; step++) {
+    if (input.hooks?.shouldStop?.()) break;
+    const sample = samplePoissonStep(
+      windowCounts,
+      { samplingRate: plan.q, windowsPerDocument: plan.windowsPerDocument },
+      source,
+    );
+    let sums = new Map<string, tf.Tensor>();
+    let lossSum = 0;
+    let clipped = 0;
+    let tokens = 0;
+    for (const mb of packMicroBatches(sample, c.microBatchSize)) {
+      const batch = documentRowsToBatch(
+        mb.rows,
+        documentWindows,
+        plan.windowsPerDocument,
+        config.contextLength,
+        input.padId,
+      );
+      const r = clippedGradientsFast(params, config, batch, clipping);
+      const tokenCount = tf.sum(batch.mask);
+      const [losses, factors, count] = await Promise.all([
+        r.losses.data(),
+        r.clipFactors.data(),
+        tokenCount.data(),
+      ]);
+      tokenCount.dispose();
+      tokens += count[0];
+      for (let i = 0; i < mb.realCount; i++) {
+        lossSum += losses[i];
+        if (factors[i] < 1) clipped++;
+      }
+      const next = new Map<string, tf.Tensor>();
+      for (const [name, g] of r.clippedSum) {
+        const prev = sums.get(name);
+        next.set(name, prev ? tf.add(prev, g) : g);
+        if (prev) {
+          prev.dispose();
+          g.dispose();
+        }
+      }
+      sums = next;
+      tf.dispose([r.norms, r.clipFactors, r.losses]);
+      disposeBatch(batch);
+    }
+    const grads = noisyAverage(sums, names, params, plan.sigma * plan.clipNorm, expectedBatch, source);
+    tf.dispose([...sums.values()]);
+    const learningRate = optimizer.applyGradients(grads);
+    tf.dispose([...grads.values()]);
+    const done = step + 1;
+    if (done % epsilonEvery === 0 || done === plan.steps || done === 1) {
+      epsilon = computeEpsilon(allPhases(plan, done), plan.delta, plan.accountant);
+      history.push({ step: done, epsilon });
+    }
+    await input.hooks?.onStep?.({
+      step: done,
+      totalSteps: plan.steps,
+      loss: sample.length ? lossSum / sample.length : Number.NaN,
+      sampledDocuments: sample.length,
+      clippedFraction: sample.length ? clipped / sample.length : 0,
+      learningRate,
+      epsilon,
+      tokens,
+      elapsedMs: performance.now() - started,
+    });
+  }
+  const state: DPTrainingState = { step, optimizer: await optimizer.exportState(), epsilonHistory: history };
+  optimizer.dispose();
+  const spent = step > 0 ? computeEpsilon(allPhases(plan, step), plan.delta, plan.accountant) : 0;
+  return { state, epsilon: spent, completed: step >= plan.steps };
+}
