@@ -58,16 +58,21 @@ async function tryBackend(name: BackendName, opts: BackendOptions): Promise<stri
   }
 }
 
+interface RawAdapterInfo {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+
 function adapterInfo(): BackendInfo['adapter'] {
   const backend = tf.backend() as unknown as {
-    adapterInfo?: {
-      vendor?: string;
-      architecture?: string;
-      description?: string;
-      isFallbackAdapter?: boolean;
-    };
+    device?: { adapterInfo?: RawAdapterInfo };
+    adapterInfo?: RawAdapterInfo;
   };
-  const info = backend.adapterInfo;
+  // tfjs-backend-webgpu's own `adapterInfo` keeps only vendor and architecture; the device's
+  // GPUAdapterInfo (Chrome 132+) also has the description and the fallback (software) flag.
+  const info = backend.device?.adapterInfo ?? backend.adapterInfo;
   if (!info) return undefined;
   return {
     vendor: info.vendor ?? '',

@@ -1,0 +1,69 @@
+import { useShallow } from 'zustand/react/shallow';
+import { clearFiles, setIngestOption } from '../controller';
+import { type DataState, useAppStore } from '../store';
+import { DropZone } from './DropZone';
+import { FileSummaryTable } from './FileSummaryTable';
+
+function statusText(data: Pick<DataState, 'status' | 'sources' | 'error'>): string {
+  const n = data.sources.length;
+  switch (data.status) {
+    case 'empty':
+      return 'No files yet.';
+    case 'reading':
+      return `Reading ${n} file(s)…`;
+    case 'ingesting':
+      return `Parsing ${n} file(s)…`;
+    case 'ready':
+      return `${n} file(s) ingested.`;
+    case 'error':
+      return `Ingest failed: ${data.error ?? 'unknown error'}`;
+  }
+}
+
+export function DataPanel() {
+  const data = useAppStore(
+    useShallow((s) => ({
+      status: s.data.status,
+      sources: s.data.sources,
+      error: s.data.error,
+      options: s.data.options,
+      summary: s.data.summary,
+    })),
+  );
+  return (
+    <section className="panel" aria-labelledby="data-heading">
+      <h2 id="data-heading">Data</h2>
+      <DropZone />
+      <fieldset className="options">
+        <legend>Options</legend>
+        <label>
+          <input
+            type="checkbox"
+            checked={data.options.splitOnBlankLines}
+            onChange={(e) => setIngestOption('splitOnBlankLines', e.currentTarget.checked)}
+          />
+          Split .txt files on blank lines (one document per paragraph)
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={data.options.folderLabels}
+            onChange={(e) => setIngestOption('folderLabels', e.currentTarget.checked)}
+          />
+          Use folder names as labels
+        </label>
+      </fieldset>
+      <div className="data-status-row">
+        <p className={`data-status data-status-${data.status}`} role="status" data-testid="data-status">
+          {statusText(data)}
+        </p>
+        {data.sources.length > 0 && (
+          <button type="button" className="secondary" onClick={clearFiles}>
+            Clear files
+          </button>
+        )}
+      </div>
+      {data.summary && data.sources.length > 0 && <FileSummaryTable summary={data.summary} />}
+    </section>
+  );
+}
