@@ -1,4 +1,5 @@
 import { type DPBenchResult, runDPBenchmark } from '../../bench/dp-bench';
+import { type GenerateBenchResult, runGenerateBenchmark } from '../../bench/generate-bench';
 import { initBackend } from '../../model/backend';
 import { UsageError } from '../args';
 import type { Command, CommandIO } from '../command';
@@ -17,11 +18,36 @@ function formatDP(r: DPBenchResult): string {
   ].join('\n');
 }
 
+function formatGenerate(r: GenerateBenchResult): string {
+  const m = r.model;
+  const runs = (xs: number[]) => `median of ${xs.length}`;
+  return [
+    `Generation benchmark "${r.config}" on ${r.backend}: ${m.nLayer} layers, width ${m.nEmbd}, vocab ${m.vocabSize}; batch ${r.batch}, ${r.tokens} tokens incl. a ${r.prompt_tokens}-token prompt (${r.generated_per_run} generated per run)`,
+    `  KV cache    ${r.kv_tokens_per_s.toFixed(1).padStart(9)} tokens/s   (${runs(r.samples_ms.kv)})`,
+    `  no cache    ${r.nocache_tokens_per_s.toFixed(1).padStart(9)} tokens/s   (${runs(r.samples_ms.nocache)})`,
+    `  speedup ${r.speedup.toFixed(1)}x`,
+  ].join('\n');
+}
+
 const suites: Record<string, { run: Suite; format: (r: never) => string }> = {
   dp: {
     run: async (opts, io) =>
       runDPBenchmark(String(opts.config ?? 'small'), Number(opts.repeats ?? 5), (m) => io.err(m)),
     format: formatDP as (r: never) => string,
+  },
+  generate: {
+    run: async (opts, io) =>
+      runGenerateBenchmark(
+        String(opts.config ?? 'teacher'),
+        {
+          repeats: Number(opts.repeats ?? 3),
+          nocacheRepeats: Number(opts['nocache-repeats'] ?? 1),
+          batch: Number(opts.batch ?? 32),
+          tokens: Number(opts.tokens ?? 128),
+        },
+        (m) => io.err(m),
+      ),
+    format: formatGenerate as (r: never) => string,
   },
 };
 
@@ -30,8 +56,19 @@ export const benchCommand: Command = {
   summary: `Benchmarks, measured side by side in one process (suites: ${Object.keys(suites).join(', ')})`,
   usage: 'SUITE ',
   options: [
-    { name: 'config', type: 'string', description: 'Named configuration of the suite', default: 'small' },
-    { name: 'repeats', type: 'number', description: 'Timed repetitions (median reported)', default: 5 },
+    {
+      name: 'config',
+      type: 'string',
+      description: 'Named configuration of the suite (dp: small; generate: a model preset, teacher)',
+    },
+    {
+      name: 'repeats',
+      type: 'number',
+      description: 'Timed repetitions, median reported (dp: 5; generate: 3)',
+    },
+    { name: 'nocache-repeats', type: 'number', description: 'generate: timed runs without the KV cache (1)' },
+    { name: 'batch', type: 'number', description: 'generate: prompts per batch (32)' },
+    { name: 'tokens', type: 'number', description: 'generate: tokens per sequence incl. the prompt (128)' },
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
   ],
   async run(args, io) {

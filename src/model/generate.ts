@@ -1,0 +1,313 @@
+/**
+ * Batched autoregressive generation (DistilDP step 2: the DP teacher writes the synthetic corpus
+ * from control-code prompts). Sampling rules live in sampling.ts; this module runs the model.
+ *
+ * - Prompts of different lengths: the forward pass has no attention mask, so a batch must be
+ *   rectangular. Prompts are grouped by length (control-code prompts of one label set share a
+ *   length), each group is cut into batches of `batchSize`, and within a batch every row has the
+ *   same length at every step. Mixed lengths cost smaller batches, never wrong results.
+ * - KV cache (default): one forward over the prompts (returnPresent), then one forward of one
+ *   token per step with `past`. Without it, the whole sequence is recomputed every step (the
+ *   reference path the cache is tested against).
+ * - Finished rows (EOT) leave the batch: the cache is compacted with a gather, so the remaining
+ *   rows run at the cost of their own count.
+ * - Randomness: prompt i draws from its own `seededUniform(promptSeed(seed, i))` stream, so a
+ *   sequence depends only on (seed, i, prompt, model), not on batch size, grouping or the cache.
+ *   Generation is post-processing of a DP model: a non-cryptographic PRNG costs no privacy.
+ * - Logits are read back with one `await data()` per step, of the last position only (webgpu
+ *   forbids synchronous reads).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { seededUniform } from '../train/seeded';
+import type { GPTConfig } from './config';
+import { forward, type LayerKV } from './gpt';
+import type { Params } from './params';
+import { nextToken, type SamplingOptions, validateSamplingOptions } from './sampling';
+
+export interface GenerationConfig {
+  /** Total tokens per sequence including the prompt, capped at the context length. Default 128. */
+  maxLength: number;
+  /** Top-k filter; 0 disables. Default 50. */
+  topK: number;
+  /** Top-p (nucleus) filter; 1 disables. Default 0.9. */
+  topP: number;
+  /** Softmax temperature; 0 = greedy. Default 1.0. */
+  temperature: number;
+  /** No repeated n-grams of this size (prompt included); 0 disables. Default 2. */
+  noRepeatNgramSize: number;
+  /** Prompts per forward pass (of one prompt length). Default 32. */
+  batchSize: number;
+  /** Seed of the sampling streams (non-private; reproducibility only). Default 0. */
+  seed: number;
+  /** End-of-text id: generation of a sequence stops there (excluded from the output). Required. */
+  eotId: number;
+  /** Pad id: never generated (unless it equals eotId, as for GPT-2's tokenizer). Required. */
+  padId: number;
+  /** Use the KV cache (fast path); false recomputes every step (reference path). Default true. */
+  useKvCache: boolean;
+  /** Further ids never generated (e.g. EOT in a benchmark that wants full-length rows). Default []. */
+  bannedIds: number[];
+}
+
+export const DEFAULT_GENERATION: Omit<GenerationConfig, 'eotId' | 'padId'> = {
+  maxLength: 128,
+  topK: 50,
+  topP: 0.9,
+  temperature: 1.0,
+  noRepeatNgramSize: 2,
+  batchSize: 32,
+  seed: 0,
+  useKvCache: true,
+  bannedIds: [],
+};
+
+/** One finished sequence: its prompt's index, the continuation, and why it ended. */
+export interface GeneratedSequence {
+  index: number;
+  /** Generated tokens, excluding the prompt and the EOT. */
+  tokens: number[];
+  finish: 'eot' | 'length';
+}
+
+export interface StreamOptions {
+  /** Checked before every step; true ends generation (finished sequences were already yielded). */
+  shouldStop?: () => boolean;
+  /**
+   * The raw logits row (before any sampling rule) from which token `step` (0 = first generated)
+   * of prompt `index` is chosen. A copy. For tests and debugging.
+   */
+  onLogits?: (index: number, step: number, logits: Float32Array) => void;
+}
+
+/** Per-prompt seed: murmur3's finaliser over (seed, index), so neighbouring prompts decorrelate. */
+export function promptSeed(seed: number, index: number): number {
+  let h = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca77)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function isTokenId(id: unknown, vocab: number): boolean {
+  return Number.isInteger(id) && (id as number) >= 0 && (id as number) < vocab;
+}
+
+/** Fills defaults and validates everything once; maxLength comes back capped at the context. */
+export function resolveGenerationConfig(config: GPTConfig, gen: Partial<GenerationConfig>): GenerationConfig {
+  for (const key of ['eotId', 'padId'] as const) {
+    if (gen[key] === undefined)
+      throw new Error(`generation: ${key} is required (take it from the tokenizer)`);
+    if (!isTokenId(gen[key], config.vocabSize))
+      throw new Error(`generation: ${key} ${gen[key]} is outside the vocabulary 0..${config.vocabSize - 1}`);
+  }
+  const g = { ...DEFAULT_GENERATION, ...gen } as GenerationConfig;
+  if (!(Number.isInteger(g.maxLength) && g.maxLength >= 1))
+    throw new Error(`generation: maxLength must be a positive integer, got ${g.maxLength}`);
+  if (!(Number.isInteger(g.batchSize) && g.batchSize >= 1))
+    throw new Error(`generation: batchSize must be a positive integer, got ${g.batchSize}`);
+  if (!Number.isInteger(g.seed)) throw new Error(`generation: seed must be an integer, got ${g.seed}`);
+  for (const id of g.bannedIds)
+    if (!isTokenId(id, config.vocabSize))
+      throw new Error(`generation: banned id ${id} is outside the vocabulary 0..${config.vocabSize - 1}`);
+  validateSamplingOptions(samplingOptions(g));
+  return { ...g, maxLength: Math.min(g.maxLength, config.contextLength) };
+}
+
+function samplingOptions(g: GenerationConfig): SamplingOptions {
+  const banned = new Set(g.bannedIds);
+  if (g.padId !== g.eotId) banned.add(g.padId);
+  return {
+    temperature: g.temperature,
+    topK: g.topK,
+    topP: g.topP,
+    noRepeatNgramSize: g.noRepeatNgramSize,
+    bannedIds: [...banned],
+  };
+}
+
+function validatePrompts(config: GPTConfig, prompts: number[][]): void {
+  prompts.forEach((p, i) => {
+    if (!Array.isArray(p) || p.length === 0)
+      throw new Error(`generation: prompt ${i} is empty (the model needs at least one token)`);
+    if (p.length > config.contextLength)
+      throw new Error(
+        `generation: prompt ${i} has ${p.length} tokens, more than the context length ${config.contextLength}`,
+      );
+    const bad = p.find((id) => !isTokenId(id, config.vocabSize));
+    if (bad !== undefined)
+      throw new Error(
+        `generation: prompt ${i} holds token ${bad}, outside the vocabulary 0..${config.vocabSize - 1}`,
+      );
+  });
+}
+
+/** Prompt indices grouped by prompt length (first-seen order), cut into batches. */
+export function planBatches(prompts: number[][], batchSize: number): number[][] {
+  const groups = new Map<number, number[]>();
+  prompts.forEach((p, i) => {
+    const group = groups.get(p.length);
+    if (group) group.push(i);
+    else groups.set(p.length, [i]);
+  });
+  const batches: number[][] = [];
+  for (const group of groups.values())
+    for (let s = 0; s < group.length; s += batchSize) batches.push(group.slice(s, s + batchSize));
+  return batches;
+}
+
+/** Logits (rows, V) of the last position for the given (rows, T) ids, plus the new cache. */
+function lastLogits(
+  params: Params,
+  config: GPTConfig,
+  ids: number[][],
+  past: LayerKV[] | undefined,
+  keepPresent: boolean,
+): { last: tf.Tensor2D; present?: LayerKV[] } {
+  return tf.tidy(() => {
+    const rows = ids.length;
+    const t = ids[0].length;
+    const input = tf.tensor2d(ids, [rows, t], 'int32');
+    const out = forward(params, config, input, { past, returnPresent: keepPresent });
+    const last = tf.reshape(tf.slice(out.logits, [0, t - 1, 0], [rows, 1, config.vocabSize]), [
+      rows,
+      config.vocabSize,
+    ]) as tf.Tensor2D;
+    // tidy keeps every tensor in the returned container.
+    return (keepPresent ? { last, present: out.present } : { last }) as unknown as tf.TensorContainer;
+  }) as unknown as { last: tf.Tensor2D; present?: LayerKV[] };
+}
+
+function disposeCache(cache: LayerKV[] | undefined): void {
+  if (cache) for (const kv of cache) tf.dispose([kv.k, kv.v]);
+}
+
+/** Keeps the cache rows at `rows` (positions in the current batch). */
+function compactCache(cache: LayerKV[], rows: number[]): LayerKV[] {
+  return tf.tidy(() => {
+    const idx = tf.tensor1d(rows, 'int32');
+    return cache.map((kv) => ({ k: tf.gather(kv.k, idx), v: tf.gather(kv.v, idx) }));
+  }) as unknown as LayerKV[];
+}
+
+/** One rectangular batch: every prompt in `batch` has the same length. */
+async function* generateBatch(
+  params: Params,
+  config: GPTConfig,
+  g: GenerationConfig,
+  sampling: SamplingOptions,
+  prompts: number[][],
+  batch: number[],
+  opts: StreamOptions,
+): AsyncGenerator<GeneratedSequence> {
+  const steps = g.maxLength - prompts[batch[0]].length;
+  if (steps <= 0) {
+    for (const index of batch) yield { index, tokens: [], finish: 'length' };
+    return;
+  }
+  const vocab = config.vocabSize;
+  const sequences = batch.map((i) => [...prompts[i]]);
+  const uniforms = batch.map((i) => seededUniform(promptSeed(g.seed, i)));
+  let active = batch.map((_, row) => row); // batch rows still generating, in tensor-row order
+  let cache: LayerKV[] | undefined;
+  try {
+    for (let step = 0; step < steps; step++) {
+      if (opts.shouldStop?.()) return;
+      let last: tf.Tensor2D;
+      if (!g.useKvCache) {
+        last = lastLogits(
+          params,
+          config,
+          active.map((r) => sequences[r]),
+          undefined,
+          false,
+        ).last;
+      } else {
+        const ids =
+          step === 0 ? active.map((r) => sequences[r]) : active.map((r) => [sequences[r].at(-1) as number]);
+        const out = lastLogits(params, config, ids, cache, true);
+        disposeCache(cache);
+        cache = out.present;
+        last = out.last;
+      }
+      const logits = (await last.data()) as Float32Array;
+      last.dispose();
+      const stillActive: number[] = [];
+      const keptRows: number[] = [];
+      for (let j = 0; j < active.length; j++) {
+        const r = active[j];
+        const row = logits.subarray(j * vocab, (j + 1) * vocab);
+        opts.onLogits?.(batch[r], step, row.slice());
+        const token = nextToken(row, sequences[r], sampling, uniforms[r]);
+        const prompt = prompts[batch[r]];
+        if (token === g.eotId) {
+          yield { index: batch[r], tokens: sequences[r].slice(prompt.length), finish: 'eot' };
+          continue;
+        }
+        sequences[r].push(token);
+        if (step === steps - 1) {
+          yield { index: batch[r], tokens: sequences[r].slice(prompt.length), finish: 'length' };
+        } else {
+          stillActive.push(r);
+          keptRows.push(j);
+        }
+      }
+      if (stillActive.length === 0) return;
+      if (cache && stillActive.length < active.length) {
+        const compacted = compactCache(cache, keptRows);
+        disposeCache(cache);
+        cache = compacted;
+      }
+      active = stillActive;
+    }
+  } finally {
+    disposeCache(cache);
+  }
+}
+
+/**
+ * Yields each sequence as soon as it finishes (EOT or maxLength), batch by batch. Stopping the
+ * iteration early (break / return) or `shouldStop` releases every tensor.
+ */
+export async function* generateStream(
+  params: Params,
+  config: GPTConfig,
+  prompts: number[][],
+  gen: Partial<GenerationConfig>,
+  opts: StreamOptions = {},
+): AsyncGenerator<GeneratedSequence> {
+  const g = resolveGenerationConfig(config, gen);
+  validatePrompts(config, prompts);
+  const sampling = samplingOptions(g);
+  for (const batch of planBatches(prompts, g.batchSize)) {
+    if (opts.shouldStop?.()) return;
+    yield* generateBatch(params, config, g, sampling, prompts, batch, opts);
+  }
+}
+
+/**
+ * Per prompt, the generated continuation (prompt and EOT excluded). `onProgress(done, total)`
+ * after every finished sequence; `shouldStop` is checked before every step: when it ends the run
+ * early, prompts not finished by then get `[]` (use `onSample` or generateStream to tell a
+ * finished empty continuation from an unfinished one). `hooks.onSample(tokens, index)` fires
+ * once per finished sequence, as it finishes.
+ */
+export async function generate(
+  params: Params,
+  config: GPTConfig,
+  prompts: number[][],
+  gen: Partial<GenerationConfig>,
+  onProgress?: (done: number, total: number) => void,
+  shouldStop?: () => boolean,
+  hooks: Pick<StreamOptions, 'onLogits'> & { onSample?: (tokens: number[], index: number) => void } = {},
+): Promise<number[][]> {
+  const results: number[][] = prompts.map(() => []);
+  let done = 0;
+  for await (const s of generateStream(params, config, prompts, gen, {
+    shouldStop,
+    onLogits: hooks.onLogits,
+  })) {
+    results[s.index] = s.tokens;
+    hooks.onSample?.(s.tokens, s.index);
+    onProgress?.(++done, prompts.length);
+  }
+  return results;
+}
