@@ -112,6 +112,18 @@ function describeValue(v: unknown): string {
   return Array.isArray(v) ? 'an array' : `a ${typeof v}`;
 }
 
+/** Field names taken as labels when the user has not chosen any (first match wins). */
+export const PREFERRED_LABEL_FIELDS = [
+  'label',
+  'labels',
+  'category',
+  'class',
+  'topic',
+  'genre',
+  'tag',
+  'tags',
+];
+
 export function recordsToTexts(
   records: RawRecord[],
   options: { textField?: string; labelFields?: string[] },
@@ -121,8 +133,17 @@ export function recordsToTexts(
   if (choice.error) return { ...out, error: choice.error };
   if (choice.note) out.notes.push(choice.note);
   out.textField = choice.field;
-  const labelFields = options.labelFields ?? [];
   const names = new Set(fieldNames(records));
+  let labelFields = options.labelFields;
+  if (labelFields === undefined) {
+    // Not chosen: a conventionally named category field becomes the label (control codes).
+    const auto = PREFERRED_LABEL_FIELDS.find((f) => f !== choice.field && names.has(f));
+    labelFields = auto ? [auto] : [];
+    if (auto)
+      out.notes.push(
+        `label field chosen automatically: '${auto}' (choose other fields, or none, in the options)`,
+      );
+  }
   for (const f of labelFields) {
     if (!names.has(f)) out.notes.push(`label field '${f}' not found in this file (labels left empty)`);
   }

@@ -25,7 +25,10 @@ export interface IngestOptions {
   splitOnBlankLines: boolean;
   /** Field holding the text in .jsonl/.csv/.json records; chosen automatically when undefined. */
   textField?: string;
-  /** Fields used as labels; when undefined, none (folder labels may still apply). */
+  /**
+   * Fields used as labels. When undefined, a field named label/labels/category/class/topic/genre/
+   * tag(s) is used if present; [] for none (folder labels may still apply).
+   */
   labelFields?: string[];
   /** Use the names of the folders a file sits in (below the dropped root) as labels (default false). */
   folderLabels: boolean;

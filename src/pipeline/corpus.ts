@@ -36,6 +36,11 @@ export function hasLabels(docs: Document[]): boolean {
   return docs.some((d) => d.labels.some((l) => l !== ''));
 }
 
+/** A training record's tokens: [EOT] + (control-code prompt) + text + [EOT]. */
+export function recordTokens(doc: Document, tokenizer: Tokenizer, useControlCodes: boolean): number[] {
+  return [tokenizer.eotId, ...trainingTokens(doc, tokenizer, useControlCodes)];
+}
+
 export function prepareCorpus(docs: Document[], tokenizer: Tokenizer, o: CorpusOptions): PreparedCorpus {
   const split = splitDocuments(docs, {
     seed: o.seed,

@@ -55,6 +55,8 @@ export interface DPTrainingConfig {
   weightDecay: number;
   /** TESTS ONLY: reproducible, NOT secure noise and sampling; recorded as insecure in the report. */
   insecureFixedSeedForTestsOnly?: number;
+  /** Per-row loss (default next-token CE); see ClippingOptions.rowLoss (used by the DPKD baseline). */
+  rowLoss?: ClippingOptions['rowLoss'];
 }
 
 export const DEFAULT_DP_TRAINING: DPTrainingConfig = {
@@ -289,6 +291,7 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
     clipNorm: plan.clipNorm,
     windowsPerExample: plan.windowsPerDocument,
     embeddings: c.embeddings,
+    rowLoss: c.rowLoss,
   };
   const windowCounts = documentWindows.map((w) => w.length);
   const expectedBatch = plan.q * plan.numDocuments;

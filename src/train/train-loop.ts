@@ -60,6 +60,11 @@ export interface TrainLoopInput {
   /** Parameters to train (default all). Extra trainable tensors (e.g. a projection) can be added. */
   trainable?: Params;
   objective?: Objective;
+  /**
+   * Called before each batch's gradient, outside the gradient tape (e.g. teacher soft labels for
+   * distillation); returns a cleanup run after the step.
+   */
+  prepareBatch?: (batch: TokenBatch) => () => void;
   onStep?: (r: TrainStepReport) => void | Promise<void>;
   shouldStop?: () => boolean;
   resume?: TrainState;
@@ -101,7 +106,9 @@ export async function trainLoop(input: TrainLoopInput): Promise<{ state: TrainSt
     if (input.shouldStop?.()) break;
     const windows = nextIndices().map((i) => input.windows[i]);
     const batch = windowsToBatch(windows, c.batchSize, input.config.contextLength, input.padId);
+    const cleanup = input.prepareBatch?.(batch);
     const { loss, grads } = gradientsOf(trainable, () => objective(input.params, batch));
+    cleanup?.();
     const learningRate = optimizer.applyGradients(grads);
     const lossValue = (await loss.data())[0];
     const tokens = windows.reduce((a, w) => a + w.length - 1, 0);

@@ -1,0 +1,237 @@
+/**
+ * `distildp pipeline`: DistilDP and its baselines on a private corpus, one table. `--demo` runs it on
+ * the public-domain demo corpus shipped in public/demo with settings sized for 2 CPU cores.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { ingestFiles } from '../../data/ingest';
+import { exportParamsToHF } from '../../io/params-io';
+import { initBackend } from '../../model/backend';
+import {
+  ALL_METHODS,
+  type MethodName,
+  type PipelineConfig,
+  type ResultRow,
+  runPipeline,
+} from '../../pipeline/run';
+import { disposeModel } from '../../pipeline/stages';
+import { syntheticToJsonl } from '../../pipeline/synthetic';
+import { UsageError } from '../args';
+import type { Command } from '../command';
+import { readInputFiles } from '../fs-data';
+import { loadModelArg, PUBLIC_DIR } from '../models';
+import { progressPrinter } from '../progress';
+
+export const DEMO_CORPUS = 'demo/demo-corpus.jsonl';
+
+/** Settings of `--demo`: minutes on 2 CPU cores for all five methods. */
+export const DEMO_SETTINGS: Partial<PipelineConfig> = {
+  methods: [...ALL_METHODS],
+  teacherDP: { expectedBatchSize: 64, epochs: 3, microBatchSize: 16, clipNorm: 1, schedule: { peak: 1e-3 } },
+  studentDP: { expectedBatchSize: 64, epochs: 3, microBatchSize: 16, clipNorm: 1, schedule: { peak: 1e-3 } },
+  synthetic: { samples: 600, overGenerate: 2 },
+  distill: { epochs: 2, batchSize: 16, learningRate: 1e-3 },
+  nonPrivate: { epochs: 1, batchSize: 16, learningRate: 1e-3 },
+};
+
+export function formatResults(rows: ResultRow[]): string {
+  const header = ['method', 'model', 'epsilon', 'delta', 'test PPL', 'bits/byte', 'wall time'];
+  const body = rows.map((r) => [
+    r.method,
+    r.model,
+    r.epsilon === null ? 'inf' : r.epsilon.toFixed(3),
+    r.delta === null ? '-' : r.delta.toExponential(2),
+    r.test_ppl.toFixed(2),
+    r.bits_per_byte.toFixed(3),
+    `${r.wall_s.toFixed(0)} s`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+function methodsArg(v: unknown): MethodName[] {
+  const list = String(v)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = list.filter((m) => !(ALL_METHODS as readonly string[]).includes(m));
+  if (bad.length || list.length === 0)
+    throw new UsageError(`--methods takes a comma list of ${ALL_METHODS.join(', ')}; got "${v}"`);
+  return list as MethodName[];
+}
+
+export const pipelineCommand: Command = {
+  name: 'pipeline',
+  summary:
+    'Run DistilDP (DP teacher -> synthetic text -> distilled student) and baselines; print the results table',
+  options: [
+    {
+      name: 'private',
+      type: 'string',
+      description: 'Private corpus: a file (.jsonl/.csv/.txt/...) or a folder',
+    },
+    {
+      name: 'demo',
+      type: 'boolean',
+      description: `Use the public-domain demo corpus (public/${DEMO_CORPUS}) and demo settings`,
+    },
+    {
+      name: 'teacher-init',
+      type: 'string',
+      description: 'Teacher: preset name, model file or HF GPT-2 folder',
+      default: 'teacher',
+    },
+    {
+      name: 'student-init',
+      type: 'string',
+      description: 'Student: preset name, model file or HF GPT-2 folder',
+      default: 'student',
+    },
+    { name: 'epsilon', type: 'number', description: 'Total epsilon of every private method', default: 2 },
+    { name: 'delta', type: 'number', description: 'Total delta (default 1/N^1.1, N = training documents)' },
+    {
+      name: 'methods',
+      type: 'string',
+      description: `Comma list of ${ALL_METHODS.join(',')} (default: distildp; all with --demo)`,
+    },
+    { name: 'batch', type: 'number', description: 'Expected DP batch size in documents' },
+    { name: 'teacher-epochs', type: 'number', description: 'DP epochs of teachers' },
+    { name: 'student-epochs', type: 'number', description: 'DP epochs of DP-SGD/DPKD students' },
+    { name: 'synthetic-samples', type: 'number', description: 'Synthetic samples for the student' },
+    { name: 'distill-epochs', type: 'number', description: 'Epochs over the synthetic corpus' },
+    {
+      name: 'histogram',
+      type: 'string',
+      description: 'Control-code counts: dp (noised, accounted) or uniform (labels public)',
+      default: 'dp',
+    },
+    { name: 'lambda', type: 'number', description: 'Soft-label weight', default: 0.4 },
+    { name: 'temperature', type: 'number', description: 'Distillation temperature', default: 1 },
+    { name: 'alpha', type: 'number', description: 'Hidden-state alignment weight', default: 0.1 },
+    {
+      name: 'seed',
+      type: 'number',
+      description: 'Seed of splits, order and generation (never of DP noise)',
+      default: 1,
+    },
+    {
+      name: 'out',
+      type: 'string',
+      description: 'Folder for artifacts: student (HF GPT-2), synthetic.jsonl, privacy reports, results',
+    },
+    { name: 'json', type: 'boolean', description: 'Print one JSON object' },
+  ],
+  async run(args, io) {
+    const o = args.options;
+    if (!o.demo && !o.private) throw new UsageError('give --private PATH or --demo');
+    const backend = await initBackend();
+    const dataPath = o.private ? String(o.private) : join(PUBLIC_DIR, DEMO_CORPUS);
+    const ingest = ingestFiles(readInputFiles(dataPath));
+    for (const f of ingest.files) {
+      if (f.status === 'rejected') io.err(`${f.path}: rejected: ${f.reason}`);
+      else if (f.status === 'partial') io.err(`${f.path}: ${f.warnings.slice(0, 3).join('; ')}`);
+    }
+    if (ingest.documents.length < 3)
+      throw new Error(`${dataPath}: need at least 3 documents, found ${ingest.documents.length}`);
+    const base: Partial<PipelineConfig> = o.demo ? DEMO_SETTINGS : {};
+    const override = <T extends object>(cfg: T | undefined, patch: Record<string, unknown>): T =>
+      ({
+        ...(cfg ?? {}),
+        ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+      }) as T;
+    const histogram = String(o.histogram);
+    if (histogram !== 'dp' && histogram !== 'uniform') throw new UsageError('--histogram is dp or uniform');
+    const config: Partial<PipelineConfig> = {
+      ...base,
+      epsilon: Number(o.epsilon),
+      delta: o.delta === undefined ? undefined : Number(o.delta),
+      seed: Number(o.seed),
+      methods: o.methods ? methodsArg(o.methods) : (base.methods ?? ['distildp']),
+      teacherDP: override(base.teacherDP, { expectedBatchSize: o.batch, epochs: o['teacher-epochs'] }),
+      studentDP: override(base.studentDP, { expectedBatchSize: o.batch, epochs: o['student-epochs'] }),
+      synthetic: override(base.synthetic, { samples: o['synthetic-samples'] }),
+      distill: override(base.distill, { epochs: o['distill-epochs'] }),
+      distillation: { lambda: Number(o.lambda), temperature: Number(o.temperature), alpha: Number(o.alpha) },
+      histogram: { mode: histogram, sigma: 10 },
+    };
+    const teacher = await loadModelArg(String(o['teacher-init']), io.err);
+    const student = await loadModelArg(String(o['student-init']), io.err);
+    io.err(
+      `backend ${backend.backend}; teacher ${teacher.name}, student ${student.name}; ${ingest.documents.length} documents from ${dataPath}`,
+    );
+    const printers = new Map<string, ReturnType<typeof progressPrinter>>();
+    const started = performance.now();
+    const result = await runPipeline({
+      documents: ingest.documents,
+      teacher,
+      student,
+      config,
+      events: {
+        log: (m) => io.err(m),
+        stage: (e) => {
+          if (e.status !== 'start') return;
+          printers.delete(`${e.method}/${e.stage}`); // a new stage run gets a fresh rate and ETA
+          io.err(`[${e.method}] ${e.stage}${e.detail ? `: ${e.detail}` : ''}`);
+        },
+        progress: (e) => {
+          const key = `${e.method}/${e.stage}`;
+          if (!printers.has(key)) printers.set(key, progressPrinter(io.err, `  [${key}]`, e.total, 10_000));
+          printers.get(key)!(e.done);
+        },
+        result: (r) => io.err(`  -> ${r.method} ${r.model}: test PPL ${r.test_ppl.toFixed(2)}`),
+      },
+    });
+    const wall = (performance.now() - started) / 1000;
+    if (o.out) {
+      const dir = String(o.out);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'results.json'), JSON.stringify(result.results, null, 2));
+      writeFileSync(join(dir, 'privacy-reports.json'), JSON.stringify(result.reports, null, 2));
+      if (result.synthetic)
+        writeFileSync(join(dir, 'synthetic.jsonl'), syntheticToJsonl(result.synthetic.samples));
+      if (result.distildp) {
+        const s = result.distildp.student;
+        const files = await exportParamsToHF(s.config, s.params, s.tokenizer.huggingFaceFiles());
+        mkdirSync(join(dir, 'student'), { recursive: true });
+        for (const [name, bytes] of files) writeFileSync(join(dir, 'student', name), bytes);
+      }
+      io.err(`artifacts written to ${dir}`);
+    }
+    if (result.distildp) {
+      disposeModel(result.distildp.student);
+      disposeModel(result.distildp.teacher);
+    }
+    disposeModel(teacher);
+    disposeModel(student);
+    const summary = {
+      data: o.demo ? `demo (public/${DEMO_CORPUS})` : dataPath,
+      backend: backend.backend,
+      tfjs: tf.version.tfjs,
+      teacher: teacher.name,
+      student: student.name,
+      corpus: result.corpus,
+      base_test_ppl: { teacher: result.base.teacher.perplexity, student: result.base.student.perplexity },
+      results: result.results,
+      privacy: result.reports,
+      synthetic: result.synthetic
+        ? {
+            samples: result.synthetic.samples.length,
+            generated: result.synthetic.generated,
+            duplicates: result.synthetic.duplicates,
+            empty: result.synthetic.empty,
+          }
+        : undefined,
+      wall_s: wall,
+    };
+    if (o.json) io.out(JSON.stringify(summary));
+    else {
+      io.out(formatResults(result.results));
+      io.out(
+        `base (before fine-tuning): teacher PPL ${summary.base_test_ppl.teacher.toFixed(2)}, student PPL ${summary.base_test_ppl.student.toFixed(2)}; total ${wall.toFixed(0)} s`,
+      );
+    }
+    return 0;
+  },
+};

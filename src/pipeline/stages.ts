@@ -1,0 +1,236 @@
+/**
+ * The pipeline's building blocks as plain async functions over loaded models: DP fine-tuning,
+ * ordinary fine-tuning, distillation on synthetic text, evaluation. The DistilDP method and every
+ * baseline (methods.ts) are compositions of these; the browser worker and the CLI call the same code.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { documentWindows } from '../data/windows';
+import { forward } from '../model/gpt';
+import { type Params, paramsFromArrays, paramsToArrays } from '../model/params';
+import {
+  createProjection,
+  DEFAULT_DISTILLATION,
+  type DistillationConfig,
+  distillationLoss,
+  perExampleKDLoss,
+} from '../train/distill';
+import {
+  type DPStepReport,
+  type DPTrainingConfig,
+  type DPTrainingState,
+  type PrivacyPlan,
+  trainWithDP,
+} from '../train/dp-train';
+import { type EvaluationResult, evaluatePerplexity } from '../train/evaluate';
+import type { TokenBatch } from '../train/losses';
+import { type TrainStepReport, trainLoop } from '../train/train-loop';
+import type { LoadedModel } from './models';
+import type { SyntheticSample } from './synthetic';
+
+export async function cloneModel(m: LoadedModel, name = m.name): Promise<LoadedModel> {
+  return {
+    ...m,
+    name,
+    params: paramsFromArrays(m.config, await paramsToArrays(m.params)),
+    warnings: [...m.warnings],
+  };
+}
+
+export function disposeModel(m: LoadedModel): void {
+  for (const v of m.params.values()) v.dispose();
+}
+
+export interface DPFineTuneInput {
+  model: LoadedModel;
+  documentWindows: number[][][];
+  plan: PrivacyPlan;
+  training: Partial<DPTrainingConfig>;
+  /** DPKD: distil from this (already DP) teacher with the per-row KD loss on private batches. */
+  kdTeacher?: { model: LoadedModel; config: Pick<DistillationConfig, 'lambda' | 'temperature'> };
+  onStep?: (r: DPStepReport) => void | Promise<void>;
+  shouldStop?: () => boolean;
+  resume?: DPTrainingState;
+}
+
+/** DP-SGD fine-tuning in place; returns the final state and epsilon spent. */
+export async function dpFineTune(input: DPFineTuneInput) {
+  const { model, kdTeacher } = input;
+  if (kdTeacher) {
+    // The (already DP) teacher's logits on the rows being scored are constants for the student:
+    // computed once per batch tensor and reused if the loss is asked again for the same batch.
+    let cache: { inputs: tf.Tensor; logits: tf.Tensor3D } | null = null;
+    const rowLoss = (logits: tf.Tensor3D, batch: TokenBatch) => {
+      if (!cache || cache.inputs !== batch.inputs) {
+        cache?.logits.dispose();
+        const teacherLogits = tf.tidy(
+          () => forward(kdTeacher.model.params, kdTeacher.model.config, batch.inputs).logits,
+        );
+        cache = { inputs: batch.inputs, logits: tf.keep(teacherLogits) };
+      }
+      return perExampleKDLoss(logits, cache.logits, batch, kdTeacher.config);
+    };
+    try {
+      return await trainWithDP({
+        params: model.params,
+        config: model.config,
+        documentWindows: input.documentWindows,
+        padId: model.tokenizer.padId,
+        plan: input.plan,
+        training: { ...input.training, rowLoss },
+        hooks: { onStep: input.onStep, shouldStop: input.shouldStop },
+        resume: input.resume,
+      });
+    } finally {
+      (cache as { logits: tf.Tensor } | null)?.logits.dispose();
+    }
+  }
+  return trainWithDP({
+    params: model.params,
+    config: model.config,
+    documentWindows: input.documentWindows,
+    padId: model.tokenizer.padId,
+    plan: input.plan,
+    training: input.training,
+    hooks: { onStep: input.onStep, shouldStop: input.shouldStop },
+    resume: input.resume,
+  });
+}
+
+export interface FineTuneConfig {
+  /** Passes over the windows. */
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Warmup steps (cosine decay to 10% after). */
+  warmupSteps: number;
+  seed: number;
+}
+
+export const DEFAULT_FINE_TUNE: FineTuneConfig = {
+  epochs: 1,
+  batchSize: 16,
+  learningRate: 1e-3,
+  warmupSteps: 10,
+  seed: 1,
+};
+
+function loopSchedule(c: FineTuneConfig, windows: number) {
+  const steps = Math.max(1, Math.ceil((c.epochs * windows) / c.batchSize));
+  const warmupSteps = Math.min(c.warmupSteps, Math.max(0, steps - 1));
+  return {
+    steps,
+    batchSize: c.batchSize,
+    schedule: {
+      peak: c.learningRate,
+      warmupSteps,
+      decay: 'cosine' as const,
+      floor: c.learningRate / 10,
+      totalSteps: steps,
+    },
+    weightDecay: 0.01,
+    seed: c.seed,
+  };
+}
+
+/** Ordinary (non-private) fine-tuning in place on windows: the non-private upper bounds. */
+export async function fineTune(
+  model: LoadedModel,
+  windows: number[][],
+  config: Partial<FineTuneConfig>,
+  onStep?: (r: TrainStepReport) => void | Promise<void>,
+  shouldStop?: () => boolean,
+) {
+  const c = { ...DEFAULT_FINE_TUNE, ...config };
+  return trainLoop({
+    params: model.params,
+    config: model.config,
+    windows,
+    padId: model.tokenizer.padId,
+    training: loopSchedule(c, windows.length),
+    onStep,
+    shouldStop,
+  });
+}
+
+/** Windows of synthetic samples for the student: [EOT] + text + [EOT], no control codes (as the paper). */
+export function syntheticWindows(model: LoadedModel, samples: SyntheticSample[]): number[][] {
+  const t = model.tokenizer;
+  return samples.flatMap((s) =>
+    documentWindows([t.eotId, ...t.encode(s.text), t.eotId], model.config.contextLength),
+  );
+}
+
+export interface DistillInput {
+  teacher: LoadedModel;
+  student: LoadedModel;
+  windows: number[][];
+  training: Partial<FineTuneConfig>;
+  distillation: Partial<DistillationConfig>;
+  onStep?: (r: TrainStepReport) => void | Promise<void>;
+  shouldStop?: () => boolean;
+}
+
+/**
+ * DistilDP step 3: the student learns from the synthetic text with hard labels and the teacher's
+ * soft labels (computed on the fly, outside the gradient tape) and, when alpha > 0, aligns its final
+ * hidden state to the teacher's through a learned projection (widths may differ). No DP needed.
+ */
+export async function distillStudent(input: DistillInput) {
+  const c = { ...DEFAULT_FINE_TUNE, ...input.training };
+  const kd = { ...DEFAULT_DISTILLATION, ...input.distillation };
+  const { teacher, student } = input;
+  if (teacher.config.contextLength < student.config.contextLength) {
+    throw new Error('the teacher context must cover the student context');
+  }
+  const projection =
+    kd.alpha > 0 ? createProjection(student.config.nEmbd, teacher.config.nEmbd, c.seed) : null;
+  const trainable: Params = new Map(student.params);
+  if (projection) {
+    trainable.set('distill.projection.weight', projection.weight);
+    trainable.set('distill.projection.bias', projection.bias);
+  }
+  let targets: { inputs: tf.Tensor; logits: tf.Tensor3D; hidden?: tf.Tensor3D } | null = null;
+  const result = await trainLoop({
+    params: student.params,
+    config: student.config,
+    windows: input.windows,
+    padId: student.tokenizer.padId,
+    trainable,
+    training: loopSchedule(c, input.windows.length),
+    objective: (params, batch) => {
+      if (!targets || targets.inputs !== batch.inputs)
+        throw new Error('distillation: teacher targets missing');
+      const out = forward(params, student.config, batch.inputs, { returnHidden: kd.alpha > 0 });
+      return distillationLoss(out.logits, out.hidden, targets, batch, projection, kd).total;
+    },
+    // Teacher soft labels (and hidden states) per batch, outside the student's gradient tape.
+    prepareBatch: (batch) => {
+      const [logits, hidden] = tf.tidy(() => {
+        const out = forward(teacher.params, teacher.config, batch.inputs, { returnHidden: kd.alpha > 0 });
+        return out.hidden ? [out.logits, out.hidden] : [out.logits];
+      }) as tf.Tensor3D[];
+      targets = { inputs: batch.inputs, logits, hidden };
+      return () => {
+        tf.dispose(hidden ? [logits, hidden] : [logits]);
+        targets = null;
+      };
+    },
+    onStep: input.onStep,
+    shouldStop: input.shouldStop,
+  });
+  if (projection) tf.dispose([projection.weight, projection.bias]);
+  return result;
+}
+
+export async function evaluateModel(
+  model: LoadedModel,
+  windows: number[][],
+  onProgress?: (done: number, total: number) => void,
+): Promise<EvaluationResult> {
+  return evaluatePerplexity(model.params, model.config, windows, {
+    batchSize: 16,
+    padId: model.tokenizer.padId,
+    tokenByteLength: (id) => model.tokenizer.tokenBytes(id).length,
+    onProgress,
+  });
+}
