@@ -23,7 +23,7 @@ import {
 } from '../train/dp-train';
 import { type EvaluationResult, evaluatePerplexity } from '../train/evaluate';
 import type { TokenBatch } from '../train/losses';
-import { type TrainStepReport, trainLoop } from '../train/train-loop';
+import { type TrainState, type TrainStepReport, trainLoop } from '../train/train-loop';
 import type { LoadedModel } from './models';
 import type { SyntheticSample } from './synthetic';
 
@@ -50,6 +50,7 @@ export interface DPFineTuneInput {
   onStep?: (r: DPStepReport) => void | Promise<void>;
   shouldStop?: () => boolean;
   resume?: DPTrainingState;
+  checkpoint?: { every: number; save: (state: DPTrainingState) => Promise<void> };
 }
 
 /** DP-SGD fine-tuning in place; returns the final state and epsilon spent. */
@@ -77,7 +78,7 @@ export async function dpFineTune(input: DPFineTuneInput) {
         padId: model.tokenizer.padId,
         plan: input.plan,
         training: { ...input.training, rowLoss },
-        hooks: { onStep: input.onStep, shouldStop: input.shouldStop },
+        hooks: { onStep: input.onStep, shouldStop: input.shouldStop, checkpoint: input.checkpoint },
         resume: input.resume,
       });
     } finally {
@@ -91,7 +92,7 @@ export async function dpFineTune(input: DPFineTuneInput) {
     padId: model.tokenizer.padId,
     plan: input.plan,
     training: input.training,
-    hooks: { onStep: input.onStep, shouldStop: input.shouldStop },
+    hooks: { onStep: input.onStep, shouldStop: input.shouldStop, checkpoint: input.checkpoint },
     resume: input.resume,
   });
 }
@@ -133,12 +134,18 @@ function loopSchedule(c: FineTuneConfig, windows: number) {
 }
 
 /** Ordinary (non-private) fine-tuning in place on windows: the non-private upper bounds. */
+export interface TrainingControl {
+  onStep?: (r: TrainStepReport) => void | Promise<void>;
+  shouldStop?: () => boolean;
+  resume?: TrainState;
+  checkpoint?: { every: number; save: (state: TrainState) => Promise<void> };
+}
+
 export async function fineTune(
   model: LoadedModel,
   windows: number[][],
   config: Partial<FineTuneConfig>,
-  onStep?: (r: TrainStepReport) => void | Promise<void>,
-  shouldStop?: () => boolean,
+  control: TrainingControl = {},
 ) {
   const c = { ...DEFAULT_FINE_TUNE, ...config };
   return trainLoop({
@@ -147,8 +154,7 @@ export async function fineTune(
     windows,
     padId: model.tokenizer.padId,
     training: loopSchedule(c, windows.length),
-    onStep,
-    shouldStop,
+    ...control,
   });
 }
 
@@ -160,6 +166,11 @@ export function syntheticWindows(model: LoadedModel, samples: SyntheticSample[])
   );
 }
 
+export interface ProjectionArrays {
+  weight: Float32Array;
+  bias: Float32Array;
+}
+
 export interface DistillInput {
   teacher: LoadedModel;
   student: LoadedModel;
@@ -168,6 +179,8 @@ export interface DistillInput {
   distillation: Partial<DistillationConfig>;
   onStep?: (r: TrainStepReport) => void | Promise<void>;
   shouldStop?: () => boolean;
+  resume?: { state: TrainState; projection?: ProjectionArrays };
+  checkpoint?: { every: number; save: (state: TrainState, projection?: ProjectionArrays) => Promise<void> };
 }
 
 /**
@@ -184,6 +197,20 @@ export async function distillStudent(input: DistillInput) {
   }
   const projection =
     kd.alpha > 0 ? createProjection(student.config.nEmbd, teacher.config.nEmbd, c.seed) : null;
+  if (projection && input.resume?.projection) {
+    const { weight, bias } = input.resume.projection;
+    tf.tidy(() => {
+      projection.weight.assign(tf.tensor(weight, projection.weight.shape));
+      projection.bias.assign(tf.tensor(bias, projection.bias.shape));
+    });
+  }
+  const projectionArrays = async (): Promise<ProjectionArrays | undefined> =>
+    projection
+      ? {
+          weight: (await projection.weight.data()) as Float32Array,
+          bias: (await projection.bias.data()) as Float32Array,
+        }
+      : undefined;
   const trainable: Params = new Map(student.params);
   if (projection) {
     trainable.set('distill.projection.weight', projection.weight);
@@ -217,9 +244,15 @@ export async function distillStudent(input: DistillInput) {
     },
     onStep: input.onStep,
     shouldStop: input.shouldStop,
+    resume: input.resume?.state,
+    checkpoint: input.checkpoint && {
+      every: input.checkpoint.every,
+      save: async (state) => input.checkpoint!.save(state, await projectionArrays()),
+    },
   });
+  const finalProjection = await projectionArrays();
   if (projection) tf.dispose([projection.weight, projection.bias]);
-  return result;
+  return { ...result, projection: finalProjection };
 }
 
 export async function evaluateModel(

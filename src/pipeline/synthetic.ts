@@ -50,14 +50,29 @@ export interface SyntheticEvents {
   onSample?: (sample: SyntheticSample) => void;
   onProgress?: (done: number, total: number) => void;
   shouldStop?: () => boolean;
+  /** Called after every chunk of prompts with the progress so far (for checkpoints). */
+  checkpoint?: (progress: SyntheticProgress) => Promise<void>;
 }
+
+/** Resumable progress: prompts are generated in fixed chunks, each with its own derived seed. */
+export interface SyntheticProgress {
+  chunksDone: number;
+  /** Kept samples so far, per control code (index into the allocation). */
+  kept: SyntheticSample[][];
+  empty: number;
+  duplicates: number;
+}
+
+/** Prompts per resumable chunk. */
+export const SYNTHETIC_CHUNK = 64;
 
 export async function generateSyntheticCorpus(
   teacher: { params: Params; config: GPTConfig; tokenizer: Tokenizer },
   codes: CodeCount[] | null,
   config: Partial<SyntheticConfig>,
   events: SyntheticEvents = {},
-): Promise<SyntheticCorpus> {
+  resume?: SyntheticProgress,
+): Promise<SyntheticCorpus & { completed: boolean }> {
   const c = {
     ...DEFAULT_SYNTHETIC,
     ...config,
@@ -76,43 +91,71 @@ export async function generateSyntheticCorpus(
       promptCode.push(code);
     }
   });
-  const seen = perCode.map(() => new Set<string>());
-  const kept: SyntheticSample[][] = perCode.map(() => []);
-  let empty = 0;
-  let duplicates = 0;
-  await generate(
-    teacher.params,
-    teacher.config,
-    prompts,
-    { ...c.generation, seed: c.seed, eotId: teacher.tokenizer.eotId, padId: teacher.tokenizer.padId },
-    events.onProgress,
-    events.shouldStop,
-    {
-      onSample: (tokens, index) => {
-        const code = promptCode[index];
-        const text = teacher.tokenizer.decode(tokens).trim();
-        if (!text) {
-          empty++;
-          return;
-        }
-        if (seen[code].has(text)) {
-          duplicates++;
-          return;
-        }
-        seen[code].add(text);
-        const sample = { labels: targets ? targets[code].labels : [], text };
-        kept[code].push(sample);
-        events.onSample?.(sample);
+  const progress: SyntheticProgress = resume
+    ? { ...resume, kept: resume.kept.map((k) => [...k]) }
+    : { chunksDone: 0, kept: perCode.map(() => []), empty: 0, duplicates: 0 };
+  if (progress.kept.length !== perCode.length)
+    throw new Error('synthetic resume state does not match the control codes');
+  const seen = progress.kept.map((list) => new Set(list.map((s) => s.text)));
+  const chunks = Math.ceil(prompts.length / SYNTHETIC_CHUNK);
+  let completed = true;
+  for (let chunk = progress.chunksDone; chunk < chunks; chunk++) {
+    if (events.shouldStop?.()) {
+      completed = false;
+      break;
+    }
+    const start = chunk * SYNTHETIC_CHUNK;
+    const slice = prompts.slice(start, start + SYNTHETIC_CHUNK);
+    let finished = 0;
+    await generate(
+      teacher.params,
+      teacher.config,
+      slice,
+      // A seed per chunk: a resumed run generates exactly what an uninterrupted one would.
+      {
+        ...c.generation,
+        seed: c.seed * 1_000_003 + chunk,
+        eotId: teacher.tokenizer.eotId,
+        padId: teacher.tokenizer.padId,
       },
-    },
-  );
+      undefined,
+      undefined,
+      {
+        onSample: (tokens, index) => {
+          events.onProgress?.(start + ++finished, prompts.length);
+          const code = promptCode[start + index];
+          const text = teacher.tokenizer.decode(tokens).trim();
+          if (!text) {
+            progress.empty++;
+            return;
+          }
+          if (seen[code].has(text)) {
+            progress.duplicates++;
+            return;
+          }
+          seen[code].add(text);
+          const sample = { labels: targets ? targets[code].labels : [], text };
+          progress.kept[code].push(sample);
+          events.onSample?.(sample);
+        },
+      },
+    );
+    progress.chunksDone = chunk + 1;
+    await events.checkpoint?.(progress);
+  }
   const uniform = seededUniform(c.seed + 1);
-  const samples = kept.flatMap((list, code) =>
+  const samples = progress.kept.flatMap((list, code) =>
     shuffledIndices(list.length, uniform)
       .slice(0, perCode[code])
       .map((i) => list[i]),
   );
-  return { samples, generated: prompts.length, empty, duplicates };
+  return {
+    samples,
+    generated: prompts.length,
+    empty: progress.empty,
+    duplicates: progress.duplicates,
+    completed,
+  };
 }
 
 /** The synthetic corpus as JSONL (one `{"text", "labels"}` object per line). */

@@ -23,8 +23,14 @@ import {
   type EmbeddingMode,
   trainableNames,
 } from '../dp/clipping';
-import { insecureFixedSeedNoiseSource, type NoiseSource, secureNoiseSource } from '../dp/random';
+import {
+  insecureFixedSeedNoiseSource,
+  type NoiseSource,
+  philoxFillNormal,
+  secureNoiseSource,
+} from '../dp/random';
 import { packMicroBatches, samplePoissonStep } from '../dp/sampler';
+import { webgpuActive } from '../kernels/webgpu-backend';
 import type { GPTConfig } from '../model/config';
 import type { Params } from '../model/params';
 import { disposeBatch, documentRowsToBatch } from './batching';
@@ -199,6 +205,8 @@ export interface DPStepReport {
   epsilon: number;
   tokens: number;
   elapsedMs: number;
+  /** How noise + AdamW ran: one fused WebGPU pass per parameter, or CPU noise then TF.js AdamW. */
+  noisyUpdate: NoisyUpdateMode;
 }
 
 export interface DPTrainingState {
@@ -215,6 +223,8 @@ export interface DPTrainingHooks {
   shouldStop?: () => boolean;
   /** Compute epsilon for the report every this many steps (default: ~200 points per run). */
   epsilonEvery?: number;
+  /** Periodic checkpoints: `save` gets the state every `every` steps (and is awaited). */
+  checkpoint?: { every: number; save: (state: DPTrainingState) => Promise<void> };
 }
 
 export interface DPTrainingInput {
@@ -266,6 +276,39 @@ export function noisyAverage(
     );
   }
   return out;
+}
+
+export type NoisyUpdateMode = 'fused-webgpu' | 'cpu-noise';
+
+/**
+ * Noise, average and AdamW for one logical step from the accumulated clipped sums, with one fresh
+ * seed (never stored). On webgpu the fused kernel does it (AdamW.applyNoisySums); elsewhere, or
+ * for a source whose stream is not the Philox SPEC the kernel reproduces, CPU noise (noisyAverage)
+ * then AdamW.applyGradients. Both: noise element i of parameter j = element offset_j + i of the
+ * seed's stream, parameters in `names` order (the optimizer's order). Returns the rate used.
+ */
+export function applyNoisyStep(
+  optimizer: AdamW,
+  sums: Map<string, tf.Tensor>,
+  names: string[],
+  params: Params,
+  noise: { std: number; expectedBatchSize: number; source: NoiseSource },
+  mode: NoisyUpdateMode = noisyUpdateMode(noise.source),
+): number {
+  if (mode === 'fused-webgpu') {
+    const seed = noise.source.nextSeed();
+    const { std: noiseStd, expectedBatchSize } = noise;
+    return optimizer.applyNoisySums(sums, { seed, noiseStd, expectedBatchSize }).learningRate;
+  }
+  const grads = noisyAverage(sums, names, params, noise.std, noise.expectedBatchSize, noise.source);
+  const learningRate = optimizer.applyGradients(grads);
+  tf.dispose([...grads.values()]);
+  return learningRate;
+}
+
+/** The fused kernel on webgpu when the source draws the SPEC's Philox stream; CPU noise otherwise. */
+export function noisyUpdateMode(source: NoiseSource): NoisyUpdateMode {
+  return webgpuActive() && source.fillNormal === philoxFillNormal ? 'fused-webgpu' : 'cpu-noise';
 }
 
 export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingResult> {
@@ -344,14 +387,21 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
       tf.dispose([r.norms, r.clipFactors, r.losses]);
       disposeBatch(batch);
     }
-    const grads = noisyAverage(sums, names, params, plan.sigma * plan.clipNorm, expectedBatch, source);
+    const noisyUpdate = noisyUpdateMode(source);
+    const noise = { std: plan.sigma * plan.clipNorm, expectedBatchSize: expectedBatch, source };
+    const learningRate = applyNoisyStep(optimizer, sums, names, params, noise, noisyUpdate);
     tf.dispose([...sums.values()]);
-    const learningRate = optimizer.applyGradients(grads);
-    tf.dispose([...grads.values()]);
     const done = step + 1;
     if (done % epsilonEvery === 0 || done === plan.steps || done === 1) {
       epsilon = computeEpsilon(allPhases(plan, done), plan.delta, plan.accountant);
       history.push({ step: done, epsilon });
+    }
+    if (input.hooks?.checkpoint && done % input.hooks.checkpoint.every === 0 && done < plan.steps) {
+      await input.hooks.checkpoint.save({
+        step: done,
+        optimizer: await optimizer.exportState(),
+        epsilonHistory: [...history],
+      });
     }
     await input.hooks?.onStep?.({
       step: done,
@@ -363,6 +413,7 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
       epsilon,
       tokens,
       elapsedMs: performance.now() - started,
+      noisyUpdate,
     });
   }
   const state: DPTrainingState = { step, optimizer: await optimizer.exportState(), epsilonHistory: history };

@@ -171,7 +171,11 @@ export const pipelineCommand: Command = {
       events: {
         log: (m) => io.err(m),
         stage: (e) => {
-          if (e.status !== 'start') return;
+          if (e.status === 'end') return;
+          if (e.status === 'skipped') {
+            io.err(`[${e.method}] ${e.stage}: done before, skipped`);
+            return;
+          }
           printers.delete(`${e.method}/${e.stage}`); // a new stage run gets a fresh rate and ETA
           io.err(`[${e.method}] ${e.stage}${e.detail ? `: ${e.detail}` : ''}`);
         },

@@ -1,0 +1,137 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Document } from '../../src/data/types';
+import { computeEpsilon } from '../../src/dp/accounting/index';
+import { loadModel } from '../../src/pipeline/models';
+import { ALL_METHODS, type PipelineConfig, runPipeline } from '../../src/pipeline/run';
+import { disposeModel } from '../../src/pipeline/stages';
+import { MemoryPipelineStore, parseStepRecord, serializeStepRecord } from '../../src/pipeline/store';
+import { useWasm } from './helpers/backend';
+
+beforeAll(useWasm);
+
+function documents(n: number): Document[] {
+  const topics = {
+    garden: 'the roses and the tulips grow in the old garden by the wall. ',
+    ships: 'the ships sail from the harbour at dawn with their cargo of tea. ',
+  };
+  return Array.from({ length: n }, (_, i) => {
+    const label = i % 2 ? 'garden' : 'ships';
+    return { id: `d${i}`, text: topics[label].repeat(1 + (i % 3)).trim(), labels: [label], source: 'test' };
+  });
+}
+
+const small: Partial<PipelineConfig> = {
+  teacherDP: { expectedBatchSize: 8, epochs: 1, microBatchSize: 4, schedule: { peak: 3e-3 } },
+  studentDP: { expectedBatchSize: 8, epochs: 1, microBatchSize: 4, schedule: { peak: 3e-3 } },
+  synthetic: { samples: 12, overGenerate: 1.5, generation: { maxLength: 48, batchSize: 16 } },
+  distill: { epochs: 1, batchSize: 8 },
+  nonPrivate: { epochs: 1, batchSize: 8 },
+  histogram: { mode: 'dp', sigma: 2 },
+  checkpointEvery: { dp: 2, train: 3 },
+};
+
+async function models() {
+  const noAssets = async () => null;
+  return {
+    teacher: await loadModel({ kind: 'preset', name: 'tiny' }, noAssets),
+    student: await loadModel({ kind: 'preset', name: 'tiny' }, noAssets),
+  };
+}
+
+describe('pipeline runner', () => {
+  it('runs DistilDP and every baseline; each DP epsilon is reproducible from its report and within budget', async () => {
+    const { teacher, student } = await models();
+    const before = tf.memory().numTensors;
+    const samples: string[] = [];
+    const result = await runPipeline({
+      documents: documents(60),
+      teacher,
+      student,
+      config: { ...small, epsilon: 3, methods: [...ALL_METHODS] },
+      events: { sample: (_l, t) => void samples.push(t) },
+    });
+    expect(result.stopped).toBe(false);
+    const rows = result.results.map((r) => `${r.method}/${r.model}`).sort();
+    expect(rows).toEqual(
+      [
+        'distildp/student',
+        'distildp/teacher',
+        'dpkd/student',
+        'dpsgd/student',
+        'nonprivate/student',
+        'nonprivate/teacher',
+        'synthetic/student',
+      ].sort(),
+    );
+    for (const r of result.results) expect(r.test_ppl).toBeGreaterThan(1);
+    expect(result.reports.map((r) => r.method).sort()).toEqual(['distildp', 'dpkd', 'dpsgd', 'synthetic']);
+    for (const rep of result.reports) {
+      expect(rep.epsilon).toBeLessThanOrEqual(3 + 1e-9);
+      expect(rep.epsilon).toBeGreaterThan(2.5);
+      expect(computeEpsilon(rep.phases, rep.accounting_delta, 'prv')).toBeCloseTo(rep.epsilon, 10);
+      expect(rep.delta).toBeLessThanOrEqual(48 ** -1.1 * (1 + 1e-12));
+      expect(rep.unit).toBe('document');
+      expect(rep.secure_randomness).toBe(true);
+    }
+    const distildp = result.reports.find((r) => r.method === 'distildp')!;
+    expect(distildp.phases).toHaveLength(2); // DP histogram + DP-SGD
+    expect(distildp.threshold_delta).toBeGreaterThan(0);
+    const dpkd = result.reports.find((r) => r.method === 'dpkd')!;
+    expect(dpkd.phases).toHaveLength(2); // teacher at epsilon/2 + student, composed
+    expect(samples.length).toBeGreaterThan(0);
+    expect(result.synthetic!.samples.length).toBeGreaterThan(0);
+    disposeModel(result.distildp!.student);
+    disposeModel(result.distildp!.teacher);
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 4); // caches (masks) only
+    disposeModel(teacher);
+    disposeModel(student);
+  });
+
+  it('stops on request, saves its progress, and resumes without repeating a step or lowering epsilon', async () => {
+    const { teacher, student } = await models();
+    const store = new MemoryPipelineStore();
+    const steps: number[] = [];
+    const eps: number[] = [];
+    let stopNow = false;
+    const events = {
+      dpStep: (_m: string, _r: string, r: { step: number; epsilon: number }) => {
+        steps.push(r.step);
+        eps.push(r.epsilon);
+        if (r.step === 3) stopNow = true;
+      },
+      shouldStop: () => stopNow,
+    };
+    const config = { ...small, methods: ['distildp' as const] };
+    const first = await runPipeline({ documents: documents(60), teacher, student, config, events, store });
+    expect(first.stopped).toBe(true);
+    const saved = await store.load('shared/teacher-dp');
+    expect(saved?.status).toBe('partial');
+    // The record survives serialisation (what the browser writes to storage).
+    const roundTrip = parseStepRecord(serializeStepRecord(saved!));
+    expect(roundTrip.optimizer?.moments.size).toBe(saved!.optimizer!.moments.size);
+    expect([...roundTrip.models!.model.arrays.get('wte.weight')!]).toEqual([
+      ...saved!.models!.model.arrays.get('wte.weight')!,
+    ]);
+    store.records.set('shared/teacher-dp', roundTrip);
+    stopNow = false;
+    const second = await runPipeline({ documents: documents(60), teacher, student, config, events, store });
+    expect(second.stopped).toBe(false);
+    const total = (second.reports[0].phases.at(-1) as { steps: number }).steps;
+    expect(steps).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    for (let i = 1; i < eps.length; i++) expect(eps[i]).toBeGreaterThanOrEqual(eps[i - 1]);
+    const done = await store.load('shared/teacher-dp');
+    const history = (done!.value as { epsilonHistory: { step: number; epsilon: number }[] }).epsilonHistory;
+    expect(history[0].step).toBe(1);
+    expect(history.at(-1)!.step).toBe(total);
+    // A third run finds every step done and only re-reads results.
+    const third = await runPipeline({ documents: documents(60), teacher, student, config, store });
+    expect(third.results.map((r) => r.test_ppl)).toEqual(second.results.map((r) => r.test_ppl));
+    for (const r of [second, third]) {
+      disposeModel(r.distildp!.student);
+      disposeModel(r.distildp!.teacher);
+    }
+    disposeModel(teacher);
+    disposeModel(student);
+  });
+});
