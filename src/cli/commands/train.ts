@@ -1,0 +1,149 @@
+/**
+ * `distildp train`: DP-SGD fine-tuning of one model on a private corpus (documents are the privacy
+ * unit), printing the privacy parameters, the final epsilon and the validation perplexity.
+ */
+import { writeFileSync } from 'node:fs';
+import { ingestFiles } from '../../data/ingest';
+import { serializeModelFile } from '../../io/model-file';
+import { initBackend } from '../../model/backend';
+import { paramsToArrays } from '../../model/params';
+import { prepareCorpus } from '../../pipeline/corpus';
+import { disposeModel, dpFineTune, evaluateModel } from '../../pipeline/stages';
+import { planPrivacy } from '../../train/dp-train';
+import { UsageError } from '../args';
+import type { Command } from '../command';
+import { readInputFiles } from '../fs-data';
+import { loadModelArg } from '../models';
+import { progressPrinter } from '../progress';
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary:
+    'DP-SGD fine-tuning of a model on a private corpus; prints sigma, q, delta, epsilon and validation PPL',
+  options: [
+    {
+      name: 'data',
+      type: 'string',
+      description: 'Private corpus: a file (.jsonl/.csv/.txt/...) or a folder',
+    },
+    {
+      name: 'preset',
+      type: 'string',
+      description: 'Model to fine-tune: preset name, model file or HF GPT-2 folder',
+      default: 'student',
+    },
+    { name: 'epsilon', type: 'number', description: 'Target epsilon', default: 2 },
+    { name: 'delta', type: 'number', description: 'Delta (default 1/N^1.1, N = training documents)' },
+    {
+      name: 'epochs',
+      type: 'number',
+      description: 'Expected passes over the documents (steps = epochs / q)',
+      default: 3,
+    },
+    {
+      name: 'batch',
+      type: 'number',
+      description: 'Expected batch size in documents (q = batch / N)',
+      default: 64,
+    },
+    { name: 'micro-batch', type: 'number', description: 'Documents per physical micro-batch', default: 16 },
+    {
+      name: 'windows-per-doc',
+      type: 'number',
+      description: 'Windows a sampled document contributes (K)',
+      default: 1,
+    },
+    { name: 'clip', type: 'number', description: 'Per-document clip norm C', default: 1 },
+    { name: 'lr', type: 'number', description: 'Learning rate (constant)', default: 1e-3 },
+    { name: 'accountant', type: 'string', description: 'prv or rdp', default: 'prv' },
+    {
+      name: 'seed',
+      type: 'number',
+      description: 'Seed of the train/validation/test split (not of DP noise)',
+      default: 1,
+    },
+    { name: 'out', type: 'string', description: 'Write the fine-tuned model file (.safetensors)' },
+    { name: 'json', type: 'boolean', description: 'Print one JSON object' },
+  ],
+  async run(args, io) {
+    const o = args.options;
+    if (!o.data) throw new UsageError('--data PATH is required');
+    const accountant = String(o.accountant);
+    if (accountant !== 'prv' && accountant !== 'rdp') throw new UsageError('--accountant is prv or rdp');
+    const backend = await initBackend();
+    const ingest = ingestFiles(readInputFiles(String(o.data)));
+    for (const f of ingest.files) if (f.status === 'rejected') io.err(`${f.path}: rejected: ${f.reason}`);
+    const model = await loadModelArg(String(o.preset), io.err);
+    const corpus = prepareCorpus(ingest.documents, model.tokenizer, {
+      contextLength: model.config.contextLength,
+      seed: Number(o.seed),
+    });
+    const training = {
+      targetEpsilon: Number(o.epsilon),
+      delta: o.delta === undefined ? undefined : Number(o.delta),
+      epochs: Number(o.epochs),
+      expectedBatchSize: Number(o.batch),
+      microBatchSize: Number(o['micro-batch']),
+      windowsPerDocument: Number(o['windows-per-doc']),
+      clipNorm: Number(o.clip),
+      accountant: accountant as 'prv' | 'rdp',
+      schedule: { peak: Number(o.lr) },
+    };
+    const plan = planPrivacy(corpus.train.length, training);
+    for (const w of plan.warnings) io.err(`warning: ${w}`);
+    io.err(
+      `${model.name} on ${backend.backend}: N=${plan.numDocuments} documents, q=${plan.q.toPrecision(4)}, sigma=${plan.sigma.toPrecision(4)}, ${plan.steps} steps, delta=${plan.delta.toExponential(3)}`,
+    );
+    const show = progressPrinter(io.err, 'step', plan.steps);
+    const result = await dpFineTune({
+      model,
+      documentWindows: corpus.trainDocumentWindows,
+      plan,
+      training,
+      onStep: (r) =>
+        show(
+          r.step,
+          `loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)} epsilon ${r.epsilon.toFixed(3)}`,
+        ),
+    });
+    const validation = corpus.validationWindows.length
+      ? await evaluateModel(model, corpus.validationWindows)
+      : null;
+    if (o.out) {
+      writeFileSync(
+        String(o.out),
+        serializeModelFile({
+          config: model.config,
+          tokenizer: model.tokenizer.kind,
+          arrays: await paramsToArrays(model.params),
+          metadata: { 'distildp.privacy': JSON.stringify({ ...plan, epsilon: result.epsilon }) },
+        }),
+      );
+      io.err(`wrote ${o.out}`);
+    }
+    disposeModel(model);
+    const summary = {
+      model: model.name,
+      backend: backend.backend,
+      documents: plan.numDocuments,
+      steps: plan.steps,
+      sigma: plan.sigma,
+      q: plan.q,
+      delta: plan.delta,
+      clip_norm: plan.clipNorm,
+      accountant: plan.accountant,
+      sampling: plan.sampling,
+      unit: plan.unit,
+      epsilon: result.epsilon,
+      validation_ppl: validation?.perplexity ?? null,
+      validation_bits_per_byte: validation?.bitsPerByte ?? null,
+      reproduce: `distildp epsilon --q ${plan.q} --sigma ${plan.sigma} --steps ${plan.steps} --delta ${plan.delta} --accountant ${plan.accountant} --json`,
+    };
+    if (o.json) io.out(JSON.stringify(summary));
+    else
+      io.out(
+        `epsilon ${summary.epsilon.toFixed(3)} (delta ${summary.delta.toExponential(2)}), validation PPL ${validation ? validation.perplexity.toFixed(2) : '-'}`,
+      );
+    return 0;
+  },
+};
