@@ -10,11 +10,11 @@ import { ingestFiles } from '../../data/ingest';
 import { splitDocuments } from '../../data/split';
 import { tokenizerFor } from '../../data/tokenizer';
 import { evaluationWindows, trainingTokens } from '../../data/windows';
-import { parseCheckpoint, serializeCheckpoint } from '../../io/checkpoint';
 import { serializeModelFile } from '../../io/model-file';
 import { initBackend } from '../../model/backend';
 import { disposeParams, initParams, paramsFromArrays, paramsToArrays } from '../../model/params';
 import { MODEL_PRESETS } from '../../model/presets';
+import { parseStepRecord, serializeStepRecord } from '../../pipeline/store';
 import { evaluatePerplexity } from '../../train/evaluate';
 import { type TrainState, trainLoop } from '../../train/train-loop';
 import { UsageError } from '../args';
@@ -97,20 +97,20 @@ export const pretrainCommand: Command = {
     let params = initParams(config, Number(o.seed));
     const ckptPath = o.checkpoint ? String(o.checkpoint) : undefined;
     if (ckptPath && existsSync(ckptPath)) {
-      const ck = parseCheckpoint<{ step: number }>(new Uint8Array(readFileSync(ckptPath)));
+      const ck = parseStepRecord(new Uint8Array(readFileSync(ckptPath)));
       disposeParams(params);
-      params = paramsFromArrays(config, ck.params);
-      resume = { step: ck.state.step, optimizer: ck.optimizer! };
+      params = paramsFromArrays(config, ck.models!.model.arrays);
+      resume = { step: (ck.value as { step: number }).step, optimizer: ck.optimizer! };
       io.err(`resuming from ${ckptPath} at step ${resume.step}`);
     }
     const save = async (state: TrainState) => {
       if (!ckptPath) return;
       mkdirSync(dirname(ckptPath), { recursive: true });
-      const bytes = serializeCheckpoint({
-        config,
-        params: await paramsToArrays(params),
+      const bytes = serializeStepRecord({
+        status: 'partial',
+        value: { step: state.step },
+        models: { model: { config, arrays: await paramsToArrays(params) } },
         optimizer: state.optimizer,
-        state: { step: state.step },
       });
       writeFileSync(`${ckptPath}.tmp`, bytes);
       // Atomic replace: a crash mid-write never leaves a truncated checkpoint.
