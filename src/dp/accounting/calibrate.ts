@@ -1,6 +1,6 @@
 /** Inverse problems: the noise for a budget (calibrateSigma) and the steps a budget buys (maxSteps). */
 import { computeEpsilon } from './epsilon';
-import { PrvEvaluator } from './prv';
+import { OPACUS_PARITY_BELOW, PrvEvaluator } from './prv';
 import {
   type AccountantName,
   AccountingInputError,
@@ -132,9 +132,10 @@ export function maxSteps(o: {
     if (hi >= MAX_STEPS) return MAX_STEPS;
     hi = Math.min(MAX_STEPS, hi * 2);
   }
-  // Bisection between lo (within budget) and hi (over it).
+  // Bisection between lo (within budget) and hi (over it). With PRV, one evaluator answers for
+  // every step count in between (its values agree with computeEpsilon above the Opacus-parity range).
   let evaluate = eps;
-  if (accountant === 'prv') {
+  if (accountant === 'prv' && budget >= OPACUS_PARITY_BELOW) {
     const phase = [{ q: o.q, sigma: o.sigma, steps: hi }];
     const samples = Array.from({ length: 9 }, (_, i) => [Math.round(lo + ((hi - lo) * i) / 8)]);
     const evaluator = new PrvEvaluator(phase, o.delta, samples);
@@ -145,5 +146,8 @@ export function maxSteps(o: {
     if (evaluate(mid) <= budget) lo = mid;
     else hi = mid;
   }
+  // Settle on computeEpsilon's own values (grids of different windows differ in the last digits).
+  while (lo > 0 && eps(lo) > budget) lo--;
+  while (lo < MAX_STEPS && eps(lo + 1) <= budget) lo++;
   return lo;
 }

@@ -14,6 +14,7 @@
 import { PldComposer as Composer, type PldComposer, WindowTooLargeError } from './compose';
 import { gridRange, type StepPmf, stepLossRange, stepPmf } from './discretize';
 import { type Direction, gaussianEpsilon, stepLossStd } from './mechanism';
+import { opacusPrvEpsilon } from './opacus';
 import type { Phase } from './types';
 
 export interface PrvOptions {
@@ -27,7 +28,15 @@ export interface PrvOptions {
   maxFftSize?: number;
   /** Solve all-q=1 sequences in closed form (default true; false runs the numerical path, for tests). */
   exactFullBatch?: boolean;
+  /**
+   * Below OPACUS_PARITY_BELOW, also compute Opacus' own bound (opacus.ts) and report the larger
+   * (default: on with Opacus' error terms, off otherwise).
+   */
+  opacusParity?: boolean;
 }
+
+/** Epsilons under which Opacus' coarser mesh can put its bound more than 0.1% above ours. */
+export const OPACUS_PARITY_BELOW = 0.25;
 
 export const PRV_DEFAULTS = { epsError: 0.01, deltaErrorFraction: 1e-3, resolution: 16, maxFftSize: 2 ** 22 };
 
@@ -275,8 +284,18 @@ export class PrvEvaluator {
   }
 }
 
-/** Epsilon of a (validated) phase sequence by the tight accountant. */
+/**
+ * Epsilon of a (validated) phase sequence by the tight accountant; with Opacus' error terms and a
+ * small epsilon, at least Opacus' own bound (see opacus.ts).
+ */
 export function prvEpsilon(phases: readonly Phase[], delta: number, options: PrvOptions = {}): number {
   const counts = phases.map((p) => p.steps);
-  return new PrvEvaluator(phases, delta, [counts], options).epsilon(counts);
+  const eps = new PrvEvaluator(phases, delta, [counts], options).epsilon(counts);
+  const opacusDefaults =
+    (options.epsError ?? PRV_DEFAULTS.epsError) === PRV_DEFAULTS.epsError && options.deltaError === undefined;
+  // Full batch is solved exactly (closed form): nothing to reconcile.
+  const fullBatch = (options.exactFullBatch ?? true) && phases.every((p) => p.q === 1);
+  if (fullBatch || !(options.opacusParity ?? opacusDefaults) || !(eps < OPACUS_PARITY_BELOW)) return eps;
+  const opacus = opacusPrvEpsilon(phases, counts, delta);
+  return opacus === null ? eps : Math.max(eps, opacus);
 }
