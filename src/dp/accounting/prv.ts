@@ -9,7 +9,9 @@
  * Our discretisation is already pessimistic, so eps(delta) alone is an upper bound (up to
  * floating point); the error terms are kept so that the number means the same as the reference
  * stack's (dp-transformers calibrates with Opacus' PRV upper bound). `{ epsError: 0, deltaError: 0 }`
- * gives the tight value itself, which agrees with Google dp_accounting's PLD.
+ * gives the tight value itself, which agrees with Google dp_accounting's PLD. Below epsilon 0.25,
+ * where Opacus' coarser mesh inflates its own bound by more than 0.1%, prvEpsilon reports the larger
+ * of ours and Opacus' (opacus.ts). Full batch (q = 1 everywhere) is solved in closed form.
  */
 import { PldComposer as Composer, type PldComposer, WindowTooLargeError } from './compose';
 import { gridRange, type StepPmf, stepLossRange, stepPmf } from './discretize';
@@ -121,10 +123,10 @@ interface Group {
  * whose grid spacings differ by more than 2x (a chart over phases of very different noise) get
  * separate grids, so that early points are not computed on a grid made for later ones.
  *
- * The 'add' order is first bounded on a 4x coarser grid (every 4th point of the fine grid, so its
- * connect-the-dots curve lies above the fine one's, up to rounding): when that bound is below the
- * 'remove' epsilon, as it was for every positive epsilon in our sweeps (q 0.001..1, sigma 0.5..10,
- * 1..1e5 steps), the fine 'add' grid is never built.
+ * The 'add' order is first bounded on a 4x coarser grid. That bound is itself a valid (pessimistic)
+ * bound on the 'add' epsilon, so when it is below the 'remove' epsilon, as it was for every positive
+ * epsilon in our sweeps (q 0.001..1, sigma 0.5..10, 1..1e5 steps), the maximum is the 'remove' value
+ * and the fine 'add' grid is never built; otherwise the fine one decides.
  */
 export class PrvEvaluator {
   /** Set when every phase has q = 1: the composition is a Gaussian mechanism, solved exactly. */
