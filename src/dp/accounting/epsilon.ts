@@ -28,8 +28,9 @@ export function computeEpsilon(phases: Phase[], delta: number, accountant: Accou
  * Epsilon spent after each of `atSteps` steps (counted from the start of the first phase; 0 gives 0),
  * for a live chart. The PRV accountant builds the per-step distributions and their spectra once and
  * then needs one inverse FFT per point; RDP needs one conversion per point. Points at the end of the
- * run equal computeEpsilon; below epsilon 0.25 earlier points skip the Opacus-parity check
- * (prvEpsilon), so they may sit up to ~5e-4 below what computeEpsilon would say for them.
+ * run equal computeEpsilon; earlier points skip its Opacus-parity rule (below epsilon 0.25, see
+ * prvEpsilon), so there they may differ from computeEpsilon by a few 1e-4; they never exceed the
+ * end point (epsilon only grows with the steps, so the end point bounds them all).
  */
 export function epsilonCurve(
   phases: Phase[],
@@ -64,7 +65,7 @@ export function epsilonCurve(
   if (last >= 0) {
     const end = prvEpsilon(phases, delta);
     atSteps.forEach((t, i) => {
-      if (t === total) curve[i] = end;
+      curve[i] = t === total ? end : Math.min(curve[i], end);
     });
   }
   return curve;

@@ -5,10 +5,9 @@
  * with the bins shifted to keep the continuous mean, composed, then eps(delta - delta_err) + eps_err.
  *
  * Why: Opacus' mesh is fixed by its error budget, not by the width of the loss, so when epsilon is
- * tiny (loss narrower than the mesh) its binning inflates the variance and its bound comes out a few
- * 1e-4 above ours, which is then more than 1% of epsilon. prv.ts reports the larger of the two there,
- * so that a run accounted by dp-transformers/Opacus is never reported as cheaper here. Both are upper
- * bounds, so their maximum is one too.
+ * tiny (loss narrower than the mesh) its binning moves its bound by a few 1e-4 from ours (mostly up),
+ * which is then more than 1% of epsilon. There prv.ts reports Opacus' number, checked to be at least
+ * our tight bound, so that small budgets read as in dp-transformers/Opacus and remain proven bounds.
  */
 import { PldComposer, WindowTooLargeError } from './compose';
 import { trimZeros } from './discretize';
