@@ -387,6 +387,12 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
       tf.dispose([r.norms, r.clipFactors, r.losses]);
       disposeBatch(batch);
     }
+    // As train-loop.ts: a non-finite loss means training diverged. Throw before the update, so the
+    // parameters and the last checkpoint stay as they were.
+    if (!Number.isFinite(lossSum)) {
+      tf.dispose([...sums.values()]);
+      throw new Error(`training diverged: loss is ${lossSum} at DP step ${step + 1}`);
+    }
     const noisyUpdate = noisyUpdateMode(source);
     const noise = { std: plan.sigma * plan.clipNorm, expectedBatchSize: expectedBatch, source };
     const learningRate = applyNoisyStep(optimizer, sums, names, params, noise, noisyUpdate);
