@@ -235,6 +235,13 @@ describe('behaviour over the parameter range', () => {
     }
   });
 
+  it('falls back to the (looser, still valid) RDP bound where float64 cannot resolve delta', () => {
+    // At delta 1e-14 the FFT round-off exceeds delta; at 1e-8 it is far below (checked above: < RDP).
+    const phases = [{ q: 0.001, sigma: 0.8, steps: 100_000 }];
+    expect(computeEpsilon(phases, 1e-14)).toBe(rdpEpsilon(phases, 1e-14).epsilon);
+    expect(computeEpsilon(phases, 1e-8)).toBeLessThan(rdpEpsilon(phases, 1e-8).epsilon);
+  });
+
   it('q -> 1 joins the exact full-batch value continuously', () => {
     const g = exact.gaussian[4]; // sigma 5, 1000 steps, delta 1e-8
     const eps = prvEpsilon([{ q: 1 - 1e-9, sigma: g.sigma, steps: g.steps }], g.delta, tight);

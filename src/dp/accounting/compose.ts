@@ -40,6 +40,12 @@ export function logMgf(pmf: StepPmf, lambdas: readonly number[]): Float64Array {
   return out;
 }
 
+/** An epsilon and the FFT round-off seen while reading it off (see epsilonForDelta). */
+export interface EpsilonAnswer {
+  epsilon: number;
+  noise: number;
+}
+
 /** The phases' one-step PLDs, ready to be composed for any step counts in a known set. */
 export class PldComposer {
   readonly d: number;
@@ -181,7 +187,7 @@ export class PldComposer {
 
   /** Smallest epsilon with delta(epsilon) <= delta for the composition of counts[k] steps of phase k. */
   epsilon(counts: number[], delta: number): number {
-    return this.epsilons([counts], delta)[0];
+    return this.epsilons([counts], delta)[0].epsilon;
   }
 
   /**
@@ -190,7 +196,7 @@ export class PldComposer {
    * when the counts only grow (a chart's points): one complex product per bin instead of
    * exp/cos/sin, and the increment's spectrum is reused while the spacing repeats.
    */
-  epsilons(countsList: number[][], delta: number): number[] {
+  epsilons(countsList: number[][], delta: number): EpsilonAnswer[] {
     const order = countsList.map((_, i) => i);
     const totals = countsList.map((c) => c.reduce((s, x) => s + x, 0));
     order.sort((a, b) => totals[a] - totals[b]);
@@ -200,7 +206,7 @@ export class PldComposer {
     const incIm = new Float64Array(bins);
     let lastInc = '';
     let last: number[] | null = null;
-    const result = new Array<number>(countsList.length);
+    const result = new Array<EpsilonAnswer>(countsList.length);
     for (const i of order) {
       const counts = countsList[i];
       if (!this.covers(counts)) throw new Error(`step counts [${counts}] lie outside the composition window`);
@@ -237,7 +243,9 @@ export class WindowTooLargeError extends Error {
  * Epsilon from a composed discrete PLD (circular array of length N starting at global index
  * `start`, loss = index * d): scan losses downwards keeping U = sum of p and L = sum of p e^{-y}
  * over losses above eps, where delta(eps) = U - e^eps L; as Google's `_get_epsilon_for_delta`.
- * Negative masses (FFT round-off) are dropped. May return a negative epsilon when delta(0) < delta.
+ * Negative masses (FFT round-off) are dropped. `noise` bounds the round-off in delta: the largest
+ * negative mass anywhere (the round-off level, which is smooth, so it can be one-signed over a whole
+ * region) times the number of masses summed. May return a negative epsilon when delta(0) < delta.
  */
 export function epsilonForDelta(
   pmf: Float64Array,
@@ -245,9 +253,11 @@ export function epsilonForDelta(
   d: number,
   infMass: number,
   delta: number,
-): number {
-  if (infMass >= delta) return Number.POSITIVE_INFINITY;
+): EpsilonAnswer {
+  if (infMass >= delta) return { epsilon: Number.POSITIVE_INFINITY, noise: 0 };
   const n = pmf.length;
+  let floor = 0;
+  for (let i = 0; i < n; i++) if (-pmf[i] > floor) floor = -pmf[i];
   let upper = infMass;
   let lowerScaled = 0; // sum p e^{-(y - ref)}
   let ref = (start + n - 1) * d;
@@ -257,7 +267,7 @@ export function epsilonForDelta(
   for (let g = start + n - 1; g >= start; g--) {
     // eps = log((U - delta) / L) lies at or above y iff (U - delta) e^{-(y - ref)} >= L e^{-ref}.
     if (upper > delta && lowerScaled > 0 && (upper - delta) * factor >= lowerScaled)
-      return Math.log((upper - delta) / lowerScaled) + ref;
+      return { epsilon: Math.log((upper - delta) / lowerScaled) + ref, noise: floor * (start + n - 1 - g) };
     const p = pmf[pos];
     pos = pos === 0 ? n - 1 : pos - 1;
     if (p > 0) {
@@ -271,5 +281,5 @@ export function epsilonForDelta(
       ref -= 150 * Math.LN10;
     }
   }
-  return Math.log((upper - delta) / lowerScaled) + ref;
+  return { epsilon: Math.log((upper - delta) / lowerScaled) + ref, noise: floor * n };
 }

@@ -82,6 +82,8 @@ export function opacusPrvEpsilon(
     tMax += mesh;
   }
   if (size > MAX_GRID) return null;
+  // Opacus refuses deltas that float64 round-off over the grid would swamp.
+  if (Number.EPSILON * size > delta - deltaError) return null;
   const dt = (tMax - tMin) / (size - 1);
   const lo = Math.round(tMin / dt);
   let offset = 0; // composed losses are (global index) * dt + offset

@@ -13,10 +13,16 @@
  * where Opacus' mesh can be coarser than the loss, prvEpsilon reports Opacus' own bound (opacus.ts)
  * when it is at least our tight one. Full batch (q = 1 everywhere) is solved in closed form.
  */
-import { PldComposer as Composer, type PldComposer, WindowTooLargeError } from './compose';
+import {
+  PldComposer as Composer,
+  type EpsilonAnswer,
+  type PldComposer,
+  WindowTooLargeError,
+} from './compose';
 import { gridRange, type StepPmf, stepLossRange, stepPmf } from './discretize';
 import { type Direction, gaussianEpsilon, stepLossStd } from './mechanism';
 import { opacusPrvEpsilon } from './opacus';
+import { rdpOfPhases, rdpToEpsilon } from './rdp';
 import type { Phase } from './types';
 
 export interface PrvOptions {
@@ -44,6 +50,12 @@ export const PRV_DEFAULTS = { epsError: 0.01, deltaErrorFraction: 1e-3, resoluti
 
 /** Largest one-step grid; past it the spacing grows (a phase far wider than the finest one). */
 const MAX_STEP_GRID = 2 ** 20;
+/**
+ * Largest round-off bound (epsilonForDelta's `noise`, a deliberately loose bound) relative to delta
+ * for an answer to count as resolved. In the supported range (delta >= 1e-8, up to 1e5 steps) the
+ * bound stays below 0.012; answers that float64 cannot resolve (delta ~1e-12 and below) exceed 2.
+ */
+const NOISE_LIMIT = 0.25;
 /** Tail mass allowed outside the composed window, relative to delta (it is added to delta). */
 const TAIL_FRACTION = 1e-6;
 /**
@@ -207,18 +219,23 @@ export class PrvEvaluator {
     return this.fullBatch || counts.every((c) => c === 0) || this.groupFor(counts) !== null;
   }
 
-  /** Tight epsilon of each order (no error terms) for live (non-zero) step-count vectors. */
-  private tightByDirection(countsList: number[][]): { remove: number[]; add: number[] } {
+  /**
+   * Tight epsilon of each order (no error terms) for live (non-zero) step-count vectors, and whether
+   * floating point could resolve it (see epsilonForDelta and NOISE_LIMIT).
+   */
+  private tightByDirection(countsList: number[][]): { remove: number[]; add: number[]; resolved: boolean[] } {
     const target = this.delta - this.deltaError;
     if (this.fullBatch) {
       // Both orders are the same Gaussian mechanism with mu^2 = sum_k c_k / sigma_k^2.
       const exact = countsList.map((counts) =>
         gaussianEpsilon(Math.sqrt(counts.reduce((s, c, k) => s + c / this.phases[k].sigma ** 2, 0)), target),
       );
-      return { remove: exact, add: exact };
+      return { remove: exact, add: exact, resolved: exact.map(() => true) };
     }
     const remove = new Array<number>(countsList.length);
     const add = new Array<number>(countsList.length);
+    const resolved = new Array<boolean>(countsList.length);
+    const clean = (answer: EpsilonAnswer) => answer.noise <= NOISE_LIMIT * target;
     const byGroup = new Map<Group, number[]>();
     countsList.forEach((counts, i) => {
       const g = this.groupFor(counts);
@@ -227,8 +244,11 @@ export class PrvEvaluator {
     });
     for (const [g, indices] of byGroup) {
       const queries = indices.map((i) => countsList[i]);
-      const r = g.remove.epsilons(queries, target);
-      const a = g.addCoarse.epsilons(queries, target);
+      const rAnswers = g.remove.epsilons(queries, target);
+      const aAnswers = g.addCoarse.epsilons(queries, target);
+      const r = rAnswers.map((x) => x.epsilon);
+      const a = aAnswers.map((x) => x.epsilon);
+      const ok = queries.map((_, j) => clean(rAnswers[j]) && clean(aAnswers[j]));
       // Refine 'add' where its coarse bound might reach the 'remove' value.
       const unsure = queries.map((_, j) => j).filter((j) => a[j] + 1e-6 * (1 + Math.abs(a[j])) > r[j]);
       if (unsure.length > 0) {
@@ -245,25 +265,34 @@ export class PrvEvaluator {
           );
         const fine = g.addFine.epsilons(needed, target);
         unsure.forEach((j, m) => {
-          a[j] = fine[m];
+          a[j] = fine[m].epsilon;
+          ok[j] = clean(rAnswers[j]) && clean(fine[m]);
         });
       }
       indices.forEach((i, j) => {
         remove[i] = r[j];
         add[i] = a[j];
+        resolved[i] = ok[j];
       });
     }
-    return { remove, add };
+    return { remove, add, resolved };
   }
 
-  /** Upper bounds on epsilon for each step-count vector (all zeros gives 0). */
+  /**
+   * Upper bounds on epsilon for each step-count vector (all zeros gives 0). Where double precision
+   * cannot resolve delta (FFT round-off comparable to it: deltas around 1e-12 and below), the RDP
+   * bound is returned instead, which is looser but still an upper bound.
+   */
   epsilons(countsList: number[][]): number[] {
     const live = countsList.filter((c) => c.some((x) => x > 0));
-    const { remove, add } = this.tightByDirection(live);
+    const { remove, add, resolved } = this.tightByDirection(live);
     let j = 0;
-    return countsList.map((c) => {
-      if (!c.some((x) => x > 0)) return 0;
-      const eps = Math.max(remove[j], add[j]) + this.epsError;
+    return countsList.map((counts) => {
+      if (!counts.some((x) => x > 0)) return 0;
+      const eps = resolved[j]
+        ? Math.max(remove[j], add[j]) + this.epsError
+        : rdpToEpsilon(rdpOfPhases(this.phases.map((p, k) => ({ ...p, steps: counts[k] }))), this.delta)
+            .epsilon;
       j++;
       return eps;
     });
