@@ -61,8 +61,7 @@ export function epsilonCurve(
   const queried = countsList.filter((c) => c.some((x) => x > 0));
   if (queried.length === 0) return atSteps.map(() => 0);
   const curve = new PrvEvaluator(phases, delta, queried).epsilons(countsList);
-  const last = atSteps.indexOf(total);
-  if (last >= 0) {
+  if (atSteps.includes(total)) {
     const end = prvEpsilon(phases, delta);
     atSteps.forEach((t, i) => {
       curve[i] = t === total ? end : Math.min(curve[i], end);
