@@ -61,6 +61,7 @@ for (const [q, sigma] of [
   [0.01, 1],
   [0.01, 2],
   [0.1, 0.7],
+  [0.001, 8],
   [1, 5],
 ]) {
   const phases = [{ q, sigma, steps: 10_000 }];
