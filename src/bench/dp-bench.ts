@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { clippedGradientsFast } from '../dp/clipping';
+import { resolveReductionStrategy } from '../dp/norm-accumulator';
 import { clippedGradientsNaive } from '../dp/oracle';
 import { type GPTConfig, makeConfig } from '../model/config';
 import { disposeParams, initParams } from '../model/params';
@@ -35,6 +36,8 @@ export interface DPBenchResult {
   model: GPTConfig;
   batch: number;
   backend: string;
+  /** How the fast DP step reduced layer gradients: fused WGSL kernels (webgpu) or wasm loops. */
+  dp_reduction: string;
   repeats: number;
   nondp_ms: number;
   dp_ms: number;
@@ -49,7 +52,7 @@ export interface DPBenchResult {
   samples_ms: { nondp: number[]; dp: number[]; naive: number[] };
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
@@ -127,6 +130,7 @@ export async function runDPBenchmark(
     model: c.model,
     batch: c.batch,
     backend: tf.getBackend(),
+    dp_reduction: resolveReductionStrategy('auto'),
     repeats,
     nondp_ms: nondp,
     dp_ms: dp,

@@ -3,10 +3,12 @@
  * ||g_i|| taken over ALL trainable parameters, computed two ways:
  * - `clippedGradientsFast` (here): one forward + one backward pass (book-keeping, src/dp/tap.ts).
  *   As each layer's output gradient G arrives during the backward pass, it is reduced to what
- *   clipping needs: for a linear layer either the per-example gradients A_i^T G_i (when the
+ *   clipping needs (norm-accumulator.ts), by a backend-dependent strategy with the same results:
+ *   on wasm/cpu either the per-example gradients A_i^T G_i by loops of 2-D matmuls (when the
  *   direct norm is cheaper, METHOD.md's cost model, and they fit the memory budget) or the pair
- *   (A, G) itself (ghost norm; the clipped sum is then A^T diag(c) G). After the pass, the norms
- *   give c, and the clipped sums are c-weighted sums of those pieces.
+ *   (A, G) with a looped ghost norm; on webgpu always (A, G), with norms and clipped sums by the
+ *   fused WGSL kernels of src/kernels. After the pass, the norms give c, and the clipped sums are
+ *   c-weighted sums of the kept pieces.
  * - `clippedGradientsNaive` (oracle.ts): per-example autodiff in a loop, clip, sum.
  * Tests require the two to agree.
  *
@@ -20,8 +22,18 @@ import type { GPTConfig } from '../model/config';
 import { forward } from '../model/gpt';
 import type { Params } from '../model/params';
 import { perExampleLoss, type TokenBatch } from '../train/losses';
-import { clipFactors, ghostNormIsCheaper } from './norms';
-import { ghostSqNormsLooped, perExampleGramReduce, perExampleWeightGrads } from './per-example';
+import {
+  addEmbeddingNormsKernels,
+  addEmbeddingNormsLooped,
+  type EmbeddingNormInputs,
+} from './embedding-norms';
+import {
+  NormAccumulator,
+  type NormBreakdown,
+  type ReductionStrategy,
+  resolveReductionStrategy,
+} from './norm-accumulator';
+import { clipFactors } from './norms';
 import { TapRunner, type TapSite } from './tap';
 
 /** How embeddings are treated under DP. */
@@ -47,6 +59,14 @@ export interface ClippingOptions {
    * loss that reads per-row data captured in its closure (teacher logits) can slice it.
    */
   rowLoss?: (logits: tf.Tensor3D, batch: TokenBatch, firstRow: number) => tf.Tensor1D;
+  /**
+   * How layer gradients are reduced (default 'auto': 'fusedKernels' on webgpu, where the WGSL
+   * kernels are fast, 'perExampleLoops' elsewhere, the measured-fast path on wasm). Forcing
+   * 'fusedKernels' on wasm runs the kernels' TF.js twins (used by tests).
+   */
+  reduction: ReductionStrategy;
+  /** Also return each parameter's (E,) squared-norm contribution (tests, diagnostics). Default false. */
+  recordNormBreakdown: boolean;
 }
 
 export const DEFAULT_CLIPPING: ClippingOptions = {
@@ -54,6 +74,8 @@ export const DEFAULT_CLIPPING: ClippingOptions = {
   windowsPerExample: 1,
   embeddings: 'train',
   perExampleBudgetBytes: 256 * 2 ** 20,
+  reduction: 'auto',
+  recordNormBreakdown: false,
 };
 
 export interface ClippedGradients {
@@ -65,6 +87,10 @@ export interface ClippedGradients {
   clipFactors: tf.Tensor1D;
   /** (E,) per-example losses. */
   losses: tf.Tensor1D;
+  /** The reduction strategy used (fast path only). */
+  strategy?: Exclude<ReductionStrategy, 'auto'>;
+  /** Per-parameter squared norms, when `recordNormBreakdown` was set (fast path only; caller disposes). */
+  breakdown?: NormBreakdown;
 }
 
 /** Names of the parameters DP-SGD trains under the given embedding mode. */
@@ -103,88 +129,6 @@ function sumRowsPerExample(x: tf.Tensor2D, examples: number): tf.Tensor2D {
   return tf.sum(tf.reshape(x, [examples, -1, x.shape[1]]), 1) as tf.Tensor2D;
 }
 
-/** What the backward pass keeps of each parameter, to form the clipped sums afterwards. */
-type Piece =
-  /** Per-example gradients (E, size): clipped sum = c^T P. */
-  | { kind: 'perExample'; grads: tf.Tensor2D; shape: number[] }
-  /** A linear layer kept as (A, G): clipped sum = A^T diag(c) G. */
-  | { kind: 'deferred'; a: tf.Tensor2D; g: tf.Tensor2D };
-
-class NormAccumulator {
-  readonly pieces = new Map<string, Piece>();
-  private sq: tf.Tensor1D;
-  private budget: number;
-
-  constructor(
-    readonly examples: number,
-    budgetBytes: number,
-  ) {
-    this.sq = tf.keep(tf.zeros([examples]));
-    this.budget = budgetBytes;
-  }
-
-  addSqNorms(v: tf.Tensor1D): void {
-    const next = tf.keep(tf.add(this.sq, v)) as tf.Tensor1D;
-    this.sq.dispose();
-    this.sq = next;
-  }
-
-  /** Records per-example gradients (E, size) of a parameter and adds their squared norms. */
-  addPerExample(name: string, grads: tf.Tensor2D, shape: number[]): void {
-    this.addSqNorms(tf.sum(tf.square(grads), 1) as tf.Tensor1D);
-    this.pieces.set(name, { kind: 'perExample', grads: tf.keep(grads), shape });
-    this.budget -= grads.size * 4;
-  }
-
-  /** A linear weight: direct per-example gradients when cheaper and within budget, else ghost. */
-  addLinearWeight(name: string, a: tf.Tensor2D, g: tf.Tensor2D): void {
-    const l = a.shape[0] / this.examples;
-    const [d, p] = [a.shape[1], g.shape[1]];
-    const perExampleBytes = this.examples * d * p * 4;
-    if (!ghostNormIsCheaper(l, d, p) && perExampleBytes <= this.budget) {
-      this.addPerExample(name, perExampleWeightGrads(a, g, this.examples), [d, p]);
-      return;
-    }
-    this.addSqNorms(ghostSqNormsLooped(a, g, this.examples));
-    // Clones: the tap releases its own references to a and g after this call.
-    this.pieces.set(name, { kind: 'deferred', a: tf.keep(tf.clone(a)), g: tf.keep(tf.clone(g)) });
-  }
-
-  squaredNorms(): tf.Tensor1D {
-    return tf.relu(this.sq) as tf.Tensor1D; // round-off can make a ~0 sum of squares a hair negative
-  }
-
-  /** sum_i c_i g_i of every recorded parameter. */
-  clippedSums(c: tf.Tensor1D, rowsPerExample: number): Map<string, tf.Tensor> {
-    const out = new Map<string, tf.Tensor>();
-    const cRow = tf.reshape(c, [1, this.examples]) as tf.Tensor2D;
-    let rowScale: tf.Tensor2D | undefined;
-    for (const [name, piece] of this.pieces) {
-      const sum = tf.tidy((): tf.Tensor => {
-        if (piece.kind === 'perExample') return tf.reshape(tf.matMul(cRow, piece.grads), piece.shape);
-        rowScale ??= tf.keep(
-          tf.reshape(tf.tile(tf.reshape(c, [this.examples, 1]), [1, rowsPerExample]), [-1, 1]),
-        ) as tf.Tensor2D;
-        // Explicit transpose + plain matmul (fast on wasm).
-        return tf.matMul(tf.transpose(piece.a), tf.mul(piece.g, rowScale));
-      });
-      out.set(name, sum);
-    }
-    rowScale?.dispose();
-    cRow.dispose();
-    return out;
-  }
-
-  dispose(): void {
-    this.sq.dispose();
-    for (const p of this.pieces.values()) {
-      if (p.kind === 'perExample') p.grads.dispose();
-      else tf.dispose([p.a, p.g]);
-    }
-    this.pieces.clear();
-  }
-}
-
 export function clippedGradientsFast(
   params: Params,
   config: GPTConfig,
@@ -195,6 +139,7 @@ export function clippedGradientsFast(
   const k = opts.windowsPerExample;
   const { rows, t, examples } = checkBatch(batch, k);
   const rowsPerExample = k * t;
+  const strategy = resolveReductionStrategy(opts.reduction);
   const trainable = trainableNames(params, config, opts.embeddings);
   const p = (n: string) => params.get(n)! as tf.Tensor2D;
   const ids = tf.reshape(batch.inputs, [rows * t]) as tf.Tensor1D;
@@ -202,26 +147,39 @@ export function clippedGradientsFast(
   const x0 = tf.tidy(() =>
     tf.add(tf.gather(p('wte.weight'), ids), tf.gather(p('wpe.weight'), positions)),
   ) as tf.Tensor2D;
-  const acc = new NormAccumulator(examples, opts.perExampleBudgetBytes);
+  const acc = new NormAccumulator(examples, opts.perExampleBudgetBytes, opts.recordNormBreakdown);
   const wteTrained = trainable.has('wte.weight');
   const headTrained = config.tieEmbeddings ? wteTrained : trainable.has('lm_head.weight');
+  const perExample3D = (x: tf.Tensor2D) =>
+    tf.reshape(x, [examples, rowsPerExample, x.shape[1]]) as tf.Tensor3D;
+
+  const addLinear = (name: string, a: tf.Tensor2D, g: tf.Tensor2D) => {
+    const weight = `${name}.weight`;
+    const bias = `${name}.bias`;
+    if (strategy === 'fusedKernels') {
+      const g3 = perExample3D(g);
+      if (trainable.has(weight)) acc.addLinearWeightKernel(weight, perExample3D(a), g3);
+      if (trainable.has(bias)) acc.addBiasKernel(bias, g3);
+      return;
+    }
+    if (trainable.has(weight)) acc.addLinearWeightLooped(weight, a, g);
+    if (trainable.has(bias)) acc.addPerExample(bias, sumRowsPerExample(g, examples), [g.shape[1]]);
+  };
+  // LayerNorm gain and bias are kept as per-example sums (E, d) on every backend: they are tiny,
+  // while keeping (xhat, G) for a kernel would hold two (E L, d) tensors per LayerNorm.
+  const addLayerNorm = (name: string, xhat: tf.Tensor2D, g: tf.Tensor2D) => {
+    const d = g.shape[1];
+    if (trainable.has(`${name}.weight`))
+      acc.addPerExample(`${name}.weight`, sumRowsPerExample(tf.mul(xhat, g), examples), [d]);
+    if (trainable.has(`${name}.bias`)) acc.addPerExample(`${name}.bias`, sumRowsPerExample(g, examples), [d]);
+  };
 
   // Consumes each layer's output gradient during the backward pass (see tap.ts).
   const consume = (name: string, site: TapSite, g: tf.Tensor2D): boolean => {
     if (site.kind === 'lmHead') return true; // the tied cross term also needs b: handled after the pass
     tf.tidy(() => {
-      if (site.kind === 'linear') {
-        if (trainable.has(`${name}.weight`)) acc.addLinearWeight(`${name}.weight`, site.input, g);
-        if (trainable.has(`${name}.bias`))
-          acc.addPerExample(`${name}.bias`, sumRowsPerExample(g, examples), [g.shape[1]]);
-      } else {
-        const d = g.shape[1];
-        if (trainable.has(`${name}.weight`)) {
-          acc.addPerExample(`${name}.weight`, sumRowsPerExample(tf.mul(site.input, g), examples), [d]);
-        }
-        if (trainable.has(`${name}.bias`))
-          acc.addPerExample(`${name}.bias`, sumRowsPerExample(g, examples), [d]);
-      }
+      if (site.kind === 'linear') addLinear(name, site.input, g);
+      else addLayerNorm(name, site.input, g);
     });
     return false;
   };
@@ -238,47 +196,27 @@ export function clippedGradientsFast(
   if (!head?.outputGrad) throw new Error('tap: no gradient reached the LM head');
   const headName = config.tieEmbeddings ? 'lm_head (tied wte)' : 'lm_head.weight';
   const idsPerExample = tf.reshape(batch.inputs, [examples, -1]) as tf.Tensor2D;
+  const gl = head.outputGrad;
   tf.tidy(() => {
-    const gl = head.outputGrad!;
-    const a = head.input;
-    if (headTrained) acc.addLinearWeight(headName, a, gl);
-    if (wteTrained) {
-      const idsArr = idsPerExample;
-      // Token embedding: sum_{t,s} [x_t == x_s] (b_t . b_s) per example.
-      acc.addSqNorms(
-        perExampleGramReduce(embGrad, embGrad, examples, (i, bb) => {
-          const row = tf.slice(idsArr, [i, 0], [1, rowsPerExample]);
-          return tf.mul(bb, tf.cast(tf.equal(tf.reshape(row, [-1, 1]), row), 'float32'));
-        }),
-      );
-      if (config.tieEmbeddings) {
-        // Cross term 2 sum_{t,s} Gl[t, x_s] (a_t . b_s) of the tied head and embedding gradients.
-        const v = config.vocabSize;
-        const cross = perExampleGramReduce(a, embGrad, examples, (i, ab) => {
-          const row = tf.reshape(tf.slice(idsArr, [i, 0], [1, rowsPerExample]), [1, rowsPerExample]);
-          const base = tf.reshape(
-            tf.mul(tf.range(i * rowsPerExample, (i + 1) * rowsPerExample, 1, 'int32'), tf.scalar(v, 'int32')),
-            [-1, 1],
-          );
-          const glAtIds = tf.reshape(tf.gather(tf.reshape(gl, [-1]), tf.reshape(tf.add(base, row), [-1])), [
-            rowsPerExample,
-            rowsPerExample,
-          ]);
-          return tf.mul(glAtIds, ab);
-        });
-        acc.addSqNorms(tf.mul(2, cross) as tf.Tensor1D);
-      }
-    }
-    if (trainable.has('wpe.weight')) {
-      if (k === 1) acc.addSqNorms(tf.sum(tf.square(tf.reshape(embGrad, [examples, -1])), 1) as tf.Tensor1D);
-      else {
-        // Positions repeat across an example's K windows: same-id pairs, as for tokens.
-        const pos = tf.tile(tf.range(0, t, 1, 'int32'), [k]);
-        const same = tf.cast(tf.equal(tf.reshape(pos, [-1, 1]), tf.reshape(pos, [1, -1])), 'float32');
-        acc.addSqNorms(perExampleGramReduce(embGrad, embGrad, examples, (_i, bb) => tf.mul(bb, same)));
-      }
+    if (headTrained) {
+      if (strategy === 'fusedKernels')
+        acc.addLinearWeightKernel(headName, perExample3D(head.input), perExample3D(gl));
+      else acc.addLinearWeightLooped(headName, head.input, gl);
     }
   });
+  const embeddingInputs: EmbeddingNormInputs = {
+    b: embGrad,
+    ids: idsPerExample,
+    headInput: head.input,
+    logitsGrad: gl,
+    t,
+    k,
+    wte: wteTrained,
+    wpe: trainable.has('wpe.weight'),
+    tied: config.tieEmbeddings,
+  };
+  if (strategy === 'fusedKernels') addEmbeddingNormsKernels(acc, embeddingInputs);
+  else addEmbeddingNormsLooped(acc, embeddingInputs);
 
   const sqNorms = acc.squaredNorms();
   const factors = clipFactors(sqNorms, opts.clipNorm);
@@ -305,8 +243,9 @@ export function clippedGradientsFast(
     }
   });
   const norms = tf.sqrt(sqNorms) as tf.Tensor1D;
+  const breakdown = acc.breakdown;
   acc.dispose();
   tap.dispose();
   tf.dispose([embGrad, x0, ids, positions, idsPerExample, sqNorms]);
-  return { clippedSum, norms, clipFactors: factors, losses: losses! };
+  return { clippedSum, norms, clipFactors: factors, losses: losses!, strategy, breakdown };
 }

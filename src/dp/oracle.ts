@@ -48,9 +48,10 @@ export function clippedGradientsNaive(
         ) as tf.Scalar,
       trainable,
     );
-    // Stays on the device (no sync read-back, which webgpu forbids).
+    // Stays on the device (no sync read-back, which webgpu forbids). Pairwise adds, not tf.addN:
+    // webgpu's AddN binds every input at once and fails beyond 8 storage buffers per shader.
     const norm = tf.tidy(() =>
-      tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))),
+      tf.sqrt([...grads.values()].map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b))),
     ) as tf.Scalar;
     const c = tf.tidy(() => tf.minimum(1, tf.div(opts.clipNorm, tf.add(norm, 1e-6))));
     norms.push(norm);

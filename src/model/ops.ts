@@ -121,16 +121,19 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
   return tf.add(tf.mul(normalize(x, eps), gamma), beta);
 }
 
-const causalMasks = new Map<number, tf.Tensor2D>();
+// Keyed by backend too: a mask cached on webgpu and used after switching to wasm would need a
+// synchronous GPU read-back, which webgpu does not support everywhere (it throws in Node).
+const causalMasks = new Map<string, tf.Tensor2D>();
 
 /** (T, T) additive mask: 0 on and below the diagonal, -1e9 above (exp underflows to exactly 0). */
 export function causalMask(t: number): tf.Tensor2D {
-  let m = causalMasks.get(t);
+  const key = `${tf.getBackend()}:${t}`;
+  let m = causalMasks.get(key);
   if (!m || m.isDisposed) {
     const data = new Float32Array(t * t);
     for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) data[i * t + j] = -1e9;
     m = tf.keep(tf.tensor2d(data, [t, t]));
-    causalMasks.set(t, m);
+    causalMasks.set(key, m);
   }
   return m;
 }

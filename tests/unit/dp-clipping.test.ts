@@ -1,11 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ClippedGradients, type ClippingOptions, clippedGradientsFast } from '../../src/dp/clipping';
+import {
+  type ClippedGradients,
+  type ClippingOptions,
+  clippedGradientsFast,
+  exampleLosses,
+  trainableNames,
+} from '../../src/dp/clipping';
+import type { NormMethod, ReductionStrategy } from '../../src/dp/norm-accumulator';
 import { clippedGradientsNaive } from '../../src/dp/oracle';
 import type { GPTConfig } from '../../src/model/config';
+import { forward } from '../../src/model/gpt';
 import { disposeParams, type Params } from '../../src/model/params';
 import { perExampleKDLoss } from '../../src/train/distill';
 import type { TokenBatch } from '../../src/train/losses';
+import { gradientsOf } from '../../src/train/step';
 import { useWasm } from './helpers/backend';
 import { randomIds, randomWeights, tinyConfig } from './helpers/tiny-model';
 
@@ -119,9 +128,13 @@ const cases: Case[] = [
   },
 ];
 
+// Both reduction strategies: the wasm loops (the default here) and the fused-kernel strategy that
+// 'auto' picks on webgpu, run here through the kernels' TF.js twins.
+const strategies: ReductionStrategy[] = ['perExampleLoops', 'fusedKernels'];
+
 describe('fast book-keeping clipping equals the naive per-example oracle', () => {
-  for (const c of cases) {
-    it(c.name, async () => {
+  for (const [c, reduction] of cases.flatMap((c) => strategies.map((s) => [c, s] as const))) {
+    it(`${c.name} [${reduction}]`, async () => {
       const cfg = tinyConfig({ vocabSize: V, contextLength: T, nLayer: 2, nHead: 2, nEmbd: 8, ...c.cfg });
       const { params } = randomWeights(cfg, 31, 0.3);
       const batch = makeBatch(c.rows, T);
@@ -138,7 +151,8 @@ describe('fast book-keeping clipping equals the naive per-example oracle', () =>
             ? positive[positive.length - 1] * 4
             : (positive[0] + positive[positive.length - 1]) / 2;
       const opts = { ...c.opts, clipNorm };
-      const fast = clippedGradientsFast(params, cfg, batch, opts);
+      const fast = clippedGradientsFast(params, cfg, batch, { ...opts, reduction });
+      expect(fast.strategy).toBe(reduction);
       const naive = clippedGradientsNaive(params, cfg, batch, opts);
       await compare(fast, naive);
       const factors = [...(await fast.clipFactors.data())];
@@ -201,5 +215,88 @@ describe('fast book-keeping clipping equals the naive per-example oracle', () =>
     dispose(alone);
     dispose(withOthers);
     disposeParams(params as Params);
+  });
+});
+
+/** Per-parameter squared norms of each example's gradient, by ordinary autodiff one example at a time. */
+async function autodiffSqNorms(
+  params: Params,
+  cfg: GPTConfig,
+  batch: TokenBatch,
+  k: number,
+  trainable: Set<string>,
+): Promise<Map<string, number[]>> {
+  const [rows, t] = batch.inputs.shape;
+  const out = new Map<string, number[]>([...trainable].map((n) => [n, []]));
+  for (let i = 0; i < rows / k; i++) {
+    const slice = (x: tf.Tensor2D) => tf.slice(x, [i * k, 0], [k, t]);
+    const one = { inputs: slice(batch.inputs), targets: slice(batch.targets), mask: slice(batch.mask) };
+    const { loss, grads } = gradientsOf(
+      params,
+      () => tf.sum(exampleLosses(forward(params, cfg, one.inputs).logits, one, k)) as tf.Scalar,
+      trainable,
+    );
+    for (const [name, g] of grads) out.get(name)!.push((await tf.sum(tf.square(g)).data())[0]);
+    tf.dispose([loss, ...grads.values(), one.inputs, one.targets, one.mask]);
+  }
+  return out;
+}
+
+describe('per-parameter norm breakdown', () => {
+  for (const reduction of strategies) {
+    it(`matches autodiff per parameter, tied and K = 2 [${reduction}]`, async () => {
+      const cfg = tinyConfig({ vocabSize: V, contextLength: T, nLayer: 1, nHead: 2, nEmbd: 8 });
+      const { params } = randomWeights(cfg, 34, 0.3);
+      const batch = makeBatch([full(60), repeated, padded, full(61)], T);
+      const fast = clippedGradientsFast(params, cfg, batch, {
+        windowsPerExample: 2,
+        reduction,
+        recordNormBreakdown: true,
+      });
+      const breakdown = fast.breakdown!;
+      const trainable = trainableNames(params, cfg, 'train');
+      const truth = await autodiffSqNorms(params, cfg, batch, 2, trainable);
+      const got = async (label: string) => [...(await breakdown.sqNorms.get(label)!.data())];
+      for (const [name, expected] of truth) {
+        // The tied wte's norm is split: embedding term + head term + cross term.
+        const parts =
+          name === 'wte.weight' ? ['wte.weight', 'lm_head (tied wte)', 'tied cross term'] : [name];
+        const values = await Promise.all(parts.map(got));
+        const sum = expected.map((_, i) => values.reduce((a, v) => a + v[i], 0));
+        sum.forEach((x, i) => {
+          expect(Math.abs(x - expected[i]), `${name} example ${i}`).toBeLessThanOrEqual(
+            1e-4 * Math.max(1, expected[i]),
+          );
+        });
+      }
+      const methods = breakdown.methods;
+      const expectWeight: NormMethod[] =
+        reduction === 'fusedKernels' ? ['kernel:ghost', 'kernel:direct'] : ['perExample', 'ghostLooped'];
+      expect(expectWeight).toContain(methods.get('h.0.mlp.c_fc.weight'));
+      expect(methods.get('h.0.mlp.c_fc.bias')).toBe(
+        reduction === 'fusedKernels' ? 'kernel:bias' : 'perExample',
+      );
+      expect(methods.get('tied cross term')).toBe(
+        reduction === 'fusedKernels' ? 'kernel:tiedCross' : 'looped:tiedCross',
+      );
+      expect(methods.get('wpe.weight')).toBe(
+        reduction === 'fusedKernels' ? 'kernel:embedding' : 'looped:embedding',
+      );
+      dispose(fast);
+      tf.dispose([...breakdown.sqNorms.values(), batch.inputs, batch.targets, batch.mask]);
+      disposeParams(params);
+    });
+  }
+
+  it("'auto' resolves to the wasm loops on wasm", () => {
+    const cfg = tinyConfig({ vocabSize: V, contextLength: T, nLayer: 1 });
+    const { params } = randomWeights(cfg, 35, 0.3);
+    const batch = makeBatch([full(62)], T);
+    const r = clippedGradientsFast(params, cfg, batch);
+    expect(r.strategy).toBe('perExampleLoops');
+    expect(r.breakdown).toBeUndefined();
+    dispose(r);
+    tf.dispose([batch.inputs, batch.targets, batch.mask]);
+    disposeParams(params);
   });
 });

@@ -10,7 +10,7 @@ function formatDP(r: DPBenchResult): string {
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
   const m = r.model;
   return [
-    `DP step benchmark "${r.config}" on ${r.backend}: ${m.nLayer} layers, width ${m.nEmbd}, context ${m.contextLength}, batch ${r.batch}, vocab ${m.vocabSize}; median of ${r.repeats}`,
+    `DP step benchmark "${r.config}" on ${r.backend} (${r.dp_reduction}): ${m.nLayer} layers, width ${m.nEmbd}, context ${m.contextLength}, batch ${r.batch}, vocab ${m.vocabSize}; median of ${r.repeats}`,
     `  non-DP step   ${r.nondp_ms.toFixed(0).padStart(7)} ms   peak ${mb(r.nondp_peak_bytes)}`,
     `  fast DP step  ${r.dp_ms.toFixed(0).padStart(7)} ms   peak ${mb(r.dp_peak_bytes)}`,
     `  naive DP step ${r.naive_ms.toFixed(0).padStart(7)} ms   peak ${mb(r.naive_peak_bytes)}`,

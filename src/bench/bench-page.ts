@@ -1,0 +1,143 @@
+/**
+ * Entry of bench.html: the browser benchmarks on whatever backend the browser picks (webgpu ->
+ * wasm -> cpu; `?backend=` forces one). Runs (a) per-kernel timings, WGSL vs TF.js twin
+ * (src/bench/kernel-bench.ts), and (b) the DP step benchmark (src/bench/dp-bench.ts: non-DP,
+ * fast DP and naive DP steps, ratios, peak memory). Writes a readable table and the JSON report
+ * into <pre id="results"> (data-done="true" when finished), which
+ * tests/bench/browser-bench.spec.ts reads. Settings: src/bench/bench-settings.ts.
+ */
+import { type BackendInfo, initBackend } from '../model/backend';
+import { tfjsWasmPaths } from '../worker/wasm-paths';
+import { type BrowserBenchSettings, parseBenchSettings } from './bench-settings';
+import { DP_BENCH_CONFIGS, type DPBenchResult, runDPBenchmark } from './dp-bench';
+import { KERNEL_BENCH_SHAPES, type KernelBenchResult, runKernelBenchmark } from './kernel-bench';
+
+export interface BrowserBenchReport {
+  settings: BrowserBenchSettings | null;
+  backend: BackendInfo | null;
+  userAgent: string;
+  kernels: KernelBenchResult | null;
+  dp: DPBenchResult | null;
+  /** Failures, each naming the part that failed; empty when everything ran. */
+  errors: string[];
+  elapsed_ms: number;
+}
+
+const el = (id: string) => document.getElementById(id) as HTMLElement;
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const ms = (x: number | null) => (x === null ? 'n/a' : x < 10 ? x.toFixed(2) : x.toFixed(1));
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
+function status(text: string): void {
+  el('status').textContent = text;
+  console.log(`[bench] ${text}`);
+}
+
+function table(caption: string, head: string[], rows: string[][]): HTMLTableElement {
+  const t = document.createElement('table');
+  t.createCaption().textContent = caption;
+  const tr = t.createTHead().insertRow();
+  for (const h of head) {
+    const th = document.createElement('th');
+    th.textContent = h;
+    tr.append(th);
+  }
+  const body = t.createTBody();
+  for (const r of rows) {
+    const row = body.insertRow();
+    for (const cell of r) row.insertCell().textContent = cell;
+  }
+  return t;
+}
+
+function backendText(info: BackendInfo): string {
+  const a = info.adapter;
+  const adapter = a
+    ? ` - adapter: ${[a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') || 'unnamed'}${a.isFallbackAdapter ? ' (software fallback adapter: correctness only, not speed)' : ''}`
+    : '';
+  const skipped = info.skipped.map((s) => `${s.backend} skipped: ${s.reason}`).join('; ');
+  return `backend: ${info.backend} (TF.js ${info.tfjsVersion})${adapter}${skipped ? ` - ${skipped}` : ''}`;
+}
+
+function renderTables(report: BrowserBenchReport): void {
+  const out = el('tables');
+  out.replaceChildren();
+  if (report.kernels) {
+    const k = report.kernels;
+    const s = k.shape;
+    const caption = `Kernels on ${k.backend}, shapes "${k.shapes}" (B ${s.examples}, L ${s.tokens}, d ${s.dIn}, p ${s.dOut}, V ${s.vocab}, AdamW ${s.adamwSize}); median of ${k.runs} ms`;
+    const rows = k.timings.map((t) => [
+      t.kernel,
+      ms(t.wgsl_ms),
+      ms(t.twin_ms),
+      t.twin_over_wgsl === null ? 'n/a' : `${t.twin_over_wgsl.toFixed(2)}x`,
+    ]);
+    out.append(table(caption, ['kernel', 'WGSL ms', 'TF.js twin ms', 'twin / WGSL'], rows));
+  }
+  if (report.dp) {
+    const d = report.dp;
+    const m = d.model;
+    const caption = `DP step "${d.config}" on ${d.backend} (${d.dp_reduction}): ${m.nLayer} layers, width ${m.nEmbd}, context ${m.contextLength}, batch ${d.batch}; median of ${d.repeats}`;
+    const rows = [
+      ['non-DP step', ms(d.nondp_ms), mib(d.nondp_peak_bytes), '1.00x'],
+      ['fast DP step', ms(d.dp_ms), mib(d.dp_peak_bytes), `${d.dp_over_nondp_time.toFixed(2)}x`],
+      ['naive DP step', ms(d.naive_ms), mib(d.naive_peak_bytes), `${(d.naive_ms / d.nondp_ms).toFixed(2)}x`],
+    ];
+    out.append(table(caption, ['step', 'median ms', 'peak MiB', 'time / non-DP'], rows));
+    const p = document.createElement('p');
+    p.textContent = `fast DP / non-DP: time ${d.dp_over_nondp_time.toFixed(2)}x, memory ${d.dp_over_nondp_memory.toFixed(2)}x; naive / fast: time ${d.naive_over_dp_time.toFixed(2)}x`;
+    out.append(p);
+  }
+}
+
+async function run(report: BrowserBenchReport): Promise<void> {
+  const settings = parseBenchSettings(location.search, {
+    configs: Object.keys(DP_BENCH_CONFIGS),
+    kernelShapes: Object.keys(KERNEL_BENCH_SHAPES),
+  });
+  report.settings = settings;
+  status(`selecting a backend${settings.backend ? ` (forced: ${settings.backend})` : ''}`);
+  report.backend = await initBackend({ override: settings.backend, wasmPaths: tfjsWasmPaths });
+  el('backend').textContent = backendText(report.backend);
+  if (settings.suites.includes('kernels')) {
+    try {
+      report.kernels = await runKernelBenchmark(settings.kernelShapes, settings.kernelRuns, (m) => status(m));
+    } catch (e) {
+      report.errors.push(`kernels: ${message(e)}`);
+    }
+    renderTables(report);
+  }
+  if (settings.suites.includes('dp')) {
+    try {
+      report.dp = await runDPBenchmark(settings.config, settings.repeats, (m) => status(`DP step: ${m}`));
+    } catch (e) {
+      report.errors.push(`dp: ${message(e)}`);
+    }
+    renderTables(report);
+  }
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const report: BrowserBenchReport = {
+    settings: null,
+    backend: null,
+    userAgent: navigator.userAgent,
+    kernels: null,
+    dp: null,
+    errors: [],
+    elapsed_ms: 0,
+  };
+  try {
+    await run(report);
+  } catch (e) {
+    report.errors.push(message(e));
+  }
+  report.elapsed_ms = performance.now() - started;
+  status(report.errors.length ? `finished with errors: ${report.errors.join('; ')}` : 'done');
+  const out = el('results');
+  out.textContent = JSON.stringify(report, null, 1);
+  out.dataset.done = 'true';
+}
+
+void main();

@@ -1,0 +1,108 @@
+/**
+ * Per-example squared norms of the embedding tables and of a tied LM head's cross term, from
+ * b (E L, d) the gradient of the embedding output, Gl (E L, V) the gradient of the logits and
+ * a (E L, d) the LM head input (METHOD.md's table):
+ *   token embedding   sum_{t,s} [x_t == x_s] (b_t . b_s)
+ *   position emb.     sum_s ||b_s||^2 when each position occurs once per example (K = 1), else the
+ *                     same-id sum with the position ids (they repeat across an example's K windows)
+ *   tied cross term   2 sum_{t,s} Gl[t, x_s] (a_t . b_s)
+ * Two implementations of the same formulas: loops of per-example 2-D matmuls (fast on wasm) and
+ * the fused kernels of src/kernels (webgpu; their TF.js twins elsewhere).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { embeddingNormSq, tiedCrossSum } from '../kernels';
+import type { NormAccumulator } from './norm-accumulator';
+import { perExampleGramReduce } from './per-example';
+
+export interface EmbeddingNormInputs {
+  /** (E L, d) gradient of the embedding output. */
+  b: tf.Tensor2D;
+  /** (E, L) int32 token ids per example. */
+  ids: tf.Tensor2D;
+  /** LM head input (E L, d) and logits gradient (E L, V); needed for the tied cross term. */
+  headInput: tf.Tensor2D;
+  logitsGrad: tf.Tensor2D;
+  /** Window length T and windows per example K (L = K T). */
+  t: number;
+  k: number;
+  wte: boolean;
+  wpe: boolean;
+  tied: boolean;
+}
+
+/** Position ids (E, L) of every example's K windows. */
+function positionIds(examples: number, t: number, k: number): tf.Tensor2D {
+  return tf.reshape(tf.tile(tf.range(0, t, 1, 'int32'), [examples * k]), [examples, k * t]);
+}
+
+/** Sum of squares of each example's rows (E,), for position embeddings with K = 1. */
+function distinctRowsSqNorms(b: tf.Tensor2D, examples: number): tf.Tensor1D {
+  return tf.sum(tf.square(tf.reshape(b, [examples, -1])), 1) as tf.Tensor1D;
+}
+
+/** The wasm path: per-example L x L Gram matrices, one example at a time. */
+export function addEmbeddingNormsLooped(acc: NormAccumulator, x: EmbeddingNormInputs): void {
+  const e = acc.examples;
+  const l = x.ids.shape[1];
+  tf.tidy(() => {
+    if (x.wte) {
+      const idRow = (i: number) => tf.slice(x.ids, [i, 0], [1, l]);
+      acc.addSqNorms(
+        'wte.weight',
+        'looped:embedding',
+        perExampleGramReduce(x.b, x.b, e, (i, bb) => {
+          const row = idRow(i);
+          return tf.mul(bb, tf.cast(tf.equal(tf.reshape(row, [-1, 1]), row), 'float32'));
+        }),
+      );
+      if (x.tied) {
+        const v = x.logitsGrad.shape[1];
+        const flatGl = tf.reshape(x.logitsGrad, [-1]);
+        const cross = perExampleGramReduce(x.headInput, x.b, e, (i, ab) => {
+          // Gl[t, x_s] by flat indices: tf.gather with batchDims is wrong on TF.js 4.22 wasm.
+          const base = tf.reshape(
+            tf.mul(tf.range(i * l, (i + 1) * l, 1, 'int32'), tf.scalar(v, 'int32')),
+            [-1, 1],
+          );
+          const index = tf.reshape(tf.add(base, idRow(i)), [-1]);
+          return tf.mul(tf.reshape(tf.gather(flatGl, index), [l, l]), ab);
+        });
+        acc.addSqNorms('tied cross term', 'looped:tiedCross', tf.mul(2, cross) as tf.Tensor1D);
+      }
+    }
+    if (x.wpe) {
+      if (x.k === 1) acc.addSqNorms('wpe.weight', 'distinctRows', distinctRowsSqNorms(x.b, e));
+      else {
+        const pos = tf.tile(tf.range(0, x.t, 1, 'int32'), [x.k]);
+        const same = tf.cast(tf.equal(tf.reshape(pos, [-1, 1]), tf.reshape(pos, [1, -1])), 'float32');
+        acc.addSqNorms(
+          'wpe.weight',
+          'looped:embedding',
+          perExampleGramReduce(x.b, x.b, e, (_i, bb) => tf.mul(bb, same)),
+        );
+      }
+    }
+  });
+}
+
+/** The webgpu path: one fused kernel per term (the TF.js twins on other backends). */
+export function addEmbeddingNormsKernels(acc: NormAccumulator, x: EmbeddingNormInputs): void {
+  const e = acc.examples;
+  const l = x.ids.shape[1];
+  tf.tidy(() => {
+    const b3 = tf.reshape(x.b, [e, l, -1]) as tf.Tensor3D;
+    if (x.wte) {
+      acc.addSqNorms('wte.weight', 'kernel:embedding', embeddingNormSq(x.ids, b3));
+      if (x.tied) {
+        const gl3 = tf.reshape(x.logitsGrad, [e, l, -1]) as tf.Tensor3D;
+        const a3 = tf.reshape(x.headInput, [e, l, -1]) as tf.Tensor3D;
+        const cross = tiedCrossSum(gl3, a3, b3, x.ids);
+        acc.addSqNorms('tied cross term', 'kernel:tiedCross', tf.mul(2, cross) as tf.Tensor1D);
+      }
+    }
+    if (x.wpe) {
+      if (x.k === 1) acc.addSqNorms('wpe.weight', 'distinctRows', distinctRowsSqNorms(x.b, e));
+      else acc.addSqNorms('wpe.weight', 'kernel:embedding', embeddingNormSq(positionIds(e, x.t, x.k), b3));
+    }
+  });
+}

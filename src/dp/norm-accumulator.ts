@@ -1,0 +1,172 @@
+/**
+ * What the DP backward pass keeps of each parameter, and the per-example squared norms summed so
+ * far. Two strategies reduce a linear layer's (A, G) (A (E L, d) layer input, G (E L, p) output
+ * gradient, rows of example i = [i L, (i + 1) L)):
+ * - 'perExampleLoops' (wasm/cpu): per-example gradients A_i^T G_i by loops of plain 2-D matmuls
+ *   when the direct norm is cheaper and they fit the memory budget, else (A, G) with a looped
+ *   ghost norm. Plain 2-D matmuls are what TF.js wasm runs fast (src/dp/per-example.ts).
+ * - 'fusedKernels' (webgpu): every linear layer is kept as (A, G); norms by the fused WGSL
+ *   kernels of src/kernels (ghost or direct by cost), clipped sums A^T diag(c) G by
+ *   `clippedWeightSum` / `clippedBiasSum`. Nothing per-example is materialised.
+ * Both give the same numbers up to float32 rounding (tests/kernels/dp-step.test.ts,
+ * tests/unit/dp-clipping.test.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  biasNormSq,
+  chooseLinearNormMethod,
+  clippedBiasSum,
+  clippedWeightSum,
+  type LinearNormMethod,
+  linearNormSq,
+} from '../kernels';
+import { webgpuActive } from '../kernels/webgpu-backend';
+import { ghostSqNormsLooped, perExampleWeightGrads } from './per-example';
+
+/** How layer gradients are reduced; 'auto' = fusedKernels on webgpu, perExampleLoops elsewhere. */
+export type ReductionStrategy = 'auto' | 'perExampleLoops' | 'fusedKernels';
+
+export function resolveReductionStrategy(s: ReductionStrategy): Exclude<ReductionStrategy, 'auto'> {
+  if (s === 'auto') return webgpuActive() ? 'fusedKernels' : 'perExampleLoops';
+  if (s !== 'perExampleLoops' && s !== 'fusedKernels')
+    throw new Error(`unknown reduction strategy "${s}" (auto, perExampleLoops, fusedKernels)`);
+  return s;
+}
+
+/** How one parameter's per-example norm was obtained (reported for tests and diagnostics). */
+export type NormMethod =
+  | 'perExample'
+  | 'ghostLooped'
+  | `kernel:${LinearNormMethod}`
+  | 'kernel:bias'
+  | 'kernel:embedding'
+  | 'kernel:tiedCross'
+  | 'looped:embedding'
+  | 'looped:tiedCross'
+  | 'distinctRows';
+
+type Piece =
+  /** Per-example gradients (E, size): clipped sum = c^T P. */
+  | { kind: 'perExample'; grads: tf.Tensor2D; shape: number[] }
+  /** A linear layer as (A, G): clipped sum = A^T diag(c) G as one plain matmul (wasm). */
+  | { kind: 'deferred'; a: tf.Tensor2D; g: tf.Tensor2D }
+  /** A linear weight as (A, G) per example: clipped sum by the clippedWeightSum kernel. */
+  | { kind: 'kernelWeight'; a: tf.Tensor3D; g: tf.Tensor3D }
+  /** A bias as G per example: clipped sum by the clippedBiasSum kernel. */
+  | { kind: 'kernelBias'; g: tf.Tensor3D };
+
+/** Per-parameter contributions to the squared norms, kept only when asked for. */
+export interface NormBreakdown {
+  /** (E,) squared-norm contribution of each parameter (and of the tied cross term). */
+  sqNorms: Map<string, tf.Tensor1D>;
+  methods: Map<string, NormMethod>;
+}
+
+/** Keeps a tensor past the surrounding tidy; clones first, since the tap frees its own copy. */
+function hold<T extends tf.Tensor>(t: T): T {
+  return tf.keep(tf.clone(t));
+}
+
+export class NormAccumulator {
+  private readonly pieces = new Map<string, Piece>();
+  private sq: tf.Tensor1D;
+  private budget: number;
+  readonly breakdown?: NormBreakdown;
+
+  constructor(
+    readonly examples: number,
+    budgetBytes: number,
+    recordBreakdown = false,
+  ) {
+    this.sq = tf.keep(tf.zeros([examples]));
+    this.budget = budgetBytes;
+    if (recordBreakdown) this.breakdown = { sqNorms: new Map(), methods: new Map() };
+  }
+
+  /** Adds one parameter's (E,) squared norms; `label` names it in the breakdown. */
+  addSqNorms(label: string, method: NormMethod, v: tf.Tensor1D): void {
+    const next = tf.keep(tf.add(this.sq, v)) as tf.Tensor1D;
+    this.sq.dispose();
+    this.sq = next;
+    if (this.breakdown) {
+      this.breakdown.sqNorms.set(label, tf.keep(tf.clone(v)));
+      this.breakdown.methods.set(label, method);
+    }
+  }
+
+  /** Records per-example gradients (E, size) of a parameter and adds their squared norms. */
+  addPerExample(name: string, grads: tf.Tensor2D, shape: number[]): void {
+    this.addSqNorms(name, 'perExample', tf.sum(tf.square(grads), 1) as tf.Tensor1D);
+    this.pieces.set(name, { kind: 'perExample', grads: tf.keep(grads), shape });
+    this.budget -= grads.size * 4;
+  }
+
+  /** perExampleLoops: direct per-example gradients when cheaper and within budget, else ghost. */
+  addLinearWeightLooped(name: string, a: tf.Tensor2D, g: tf.Tensor2D): void {
+    const l = a.shape[0] / this.examples;
+    const [d, p] = [a.shape[1], g.shape[1]];
+    const perExampleBytes = this.examples * d * p * 4;
+    if (chooseLinearNormMethod(l, d, p) === 'direct' && perExampleBytes <= this.budget) {
+      this.addPerExample(name, perExampleWeightGrads(a, g, this.examples), [d, p]);
+      return;
+    }
+    this.addSqNorms(name, 'ghostLooped', ghostSqNormsLooped(a, g, this.examples));
+    this.pieces.set(name, { kind: 'deferred', a: hold(a), g: hold(g) });
+  }
+
+  /** fusedKernels: keeps (A, G) as (E, L, d), (E, L, p); norm by the cheaper fused kernel. */
+  addLinearWeightKernel(name: string, a: tf.Tensor3D, g: tf.Tensor3D): void {
+    const method = chooseLinearNormMethod(a.shape[1], a.shape[2], g.shape[2]);
+    this.addSqNorms(name, `kernel:${method}`, linearNormSq(a, g, method));
+    this.pieces.set(name, { kind: 'kernelWeight', a: hold(a), g: hold(g) });
+  }
+
+  /** fusedKernels: a bias from G (E, L, p): norm ||sum_t g_t||^2, clipped sum by kernel. */
+  addBiasKernel(name: string, g: tf.Tensor3D): void {
+    this.addSqNorms(name, 'kernel:bias', biasNormSq(g));
+    this.pieces.set(name, { kind: 'kernelBias', g: hold(g) });
+  }
+
+  squaredNorms(): tf.Tensor1D {
+    return tf.relu(this.sq) as tf.Tensor1D; // round-off can make a ~0 sum of squares a hair negative
+  }
+
+  /** sum_i c_i g_i of every recorded parameter (c (E,) the clip factors). */
+  clippedSums(c: tf.Tensor1D, rowsPerExample: number): Map<string, tf.Tensor> {
+    const out = new Map<string, tf.Tensor>();
+    const cRow = tf.reshape(c, [1, this.examples]) as tf.Tensor2D;
+    let rowScale: tf.Tensor2D | undefined;
+    for (const [name, piece] of this.pieces) {
+      const sum = tf.tidy((): tf.Tensor => {
+        switch (piece.kind) {
+          case 'perExample':
+            return tf.reshape(tf.matMul(cRow, piece.grads), piece.shape);
+          case 'kernelWeight':
+            return clippedWeightSum(piece.a, piece.g, c);
+          case 'kernelBias':
+            return clippedBiasSum(piece.g, c);
+          case 'deferred':
+            rowScale ??= tf.keep(
+              tf.reshape(tf.tile(tf.reshape(c, [this.examples, 1]), [1, rowsPerExample]), [-1, 1]),
+            ) as tf.Tensor2D;
+            // Explicit transpose + plain matmul (fast on wasm).
+            return tf.matMul(tf.transpose(piece.a), tf.mul(piece.g, rowScale));
+        }
+      });
+      out.set(name, sum);
+    }
+    rowScale?.dispose();
+    cRow.dispose();
+    return out;
+  }
+
+  dispose(): void {
+    this.sq.dispose();
+    for (const p of this.pieces.values()) {
+      if (p.kind === 'perExample') p.grads.dispose();
+      else if (p.kind === 'kernelBias') p.g.dispose();
+      else tf.dispose([p.a, p.g]);
+    }
+    this.pieces.clear();
+  }
+}
