@@ -24,6 +24,16 @@ export default defineConfig({
       },
       {
         extends: true,
+        // The demo pipeline run (minutes): its own project so it can be run alone (`--project demo`).
+        test: {
+          name: 'demo',
+          include: ['tests/demo/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 40 * 60_000,
+        },
+      },
+      {
+        extends: true,
         test: {
           name: 'kernels',
           include: ['tests/kernels/**/*.test.ts'],
