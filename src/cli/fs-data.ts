@@ -5,7 +5,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { FileInput } from '../data/types';
+import { ingestFiles } from '../data/ingest';
+import type { FileInput, IngestResult } from '../data/types';
 
 /** Reads a file or every file below a folder; paths are relative to the folder's parent. */
 export function readInputFiles(path: string): FileInput[] {
@@ -33,4 +34,20 @@ function readOne(full: string, rel: string): FileInput {
   const bytes = new Uint8Array(readFileSync(full));
   if (rel.endsWith('.gz')) return { path: rel.slice(0, -3), bytes: new Uint8Array(gunzipSync(bytes)) };
   return { path: rel, bytes };
+}
+
+/**
+ * Ingests a file or folder and reports every rejected or partial file on stderr (never silently);
+ * fails when fewer than `minDocuments` documents remain.
+ */
+export function ingestPath(path: string, err: (s: string) => void, minDocuments = 1): IngestResult {
+  const result = ingestFiles(readInputFiles(path));
+  for (const f of result.files) {
+    if (f.status === 'rejected') err(`${f.path}: rejected: ${f.reason}`);
+    else if (f.status === 'partial') err(`${f.path}: partly read: ${f.warnings.slice(0, 3).join('; ')}`);
+  }
+  if (result.documents.length < minDocuments) {
+    throw new Error(`${path}: need at least ${minDocuments} document(s), found ${result.documents.length}`);
+  }
+  return result;
 }

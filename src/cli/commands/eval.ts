@@ -1,11 +1,10 @@
 /** `distildp eval`: perplexity and bits per byte of a model on a corpus (the paper's protocol). */
-import { ingestFiles } from '../../data/ingest';
 import { evaluationWindows } from '../../data/windows';
 import { initBackend } from '../../model/backend';
 import { disposeModel, evaluateModel } from '../../pipeline/stages';
 import { UsageError } from '../args';
 import type { Command } from '../command';
-import { readInputFiles } from '../fs-data';
+import { ingestPath } from '../fs-data';
 import { loadModelArg } from '../models';
 import { progressPrinter } from '../progress';
 
@@ -23,7 +22,7 @@ export const evalCommand: Command = {
     if (!o.model || !o.data) throw new UsageError('--model and --data are required');
     await initBackend();
     const model = await loadModelArg(String(o.model), io.err);
-    const ingest = ingestFiles(readInputFiles(String(o.data)));
+    const ingest = ingestPath(String(o.data), io.err);
     const windows = evaluationWindows(
       ingest.documents.map((d) => model.tokenizer.encode(d.text)),
       model.config.contextLength,

@@ -5,7 +5,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ingestFiles } from '../../data/ingest';
 import { exportParamsToHF } from '../../io/params-io';
 import { initBackend } from '../../model/backend';
 import {
@@ -19,7 +18,7 @@ import { disposeModel } from '../../pipeline/stages';
 import { syntheticToJsonl } from '../../pipeline/synthetic';
 import { UsageError } from '../args';
 import type { Command } from '../command';
-import { readInputFiles } from '../fs-data';
+import { ingestPath } from '../fs-data';
 import { loadModelArg, PUBLIC_DIR } from '../models';
 import { progressPrinter } from '../progress';
 
@@ -128,13 +127,7 @@ export const pipelineCommand: Command = {
     if (!o.demo && !o.private) throw new UsageError('give --private PATH or --demo');
     const backend = await initBackend();
     const dataPath = o.private ? String(o.private) : join(PUBLIC_DIR, DEMO_CORPUS);
-    const ingest = ingestFiles(readInputFiles(dataPath));
-    for (const f of ingest.files) {
-      if (f.status === 'rejected') io.err(`${f.path}: rejected: ${f.reason}`);
-      else if (f.status === 'partial') io.err(`${f.path}: ${f.warnings.slice(0, 3).join('; ')}`);
-    }
-    if (ingest.documents.length < 3)
-      throw new Error(`${dataPath}: need at least 3 documents, found ${ingest.documents.length}`);
+    const ingest = ingestPath(dataPath, io.err, 3);
     const base: Partial<PipelineConfig> = o.demo ? DEMO_SETTINGS : {};
     const override = <T extends object>(cfg: T | undefined, patch: Record<string, unknown>): T =>
       ({

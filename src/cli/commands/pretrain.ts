@@ -6,7 +6,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ingestFiles } from '../../data/ingest';
 import { splitDocuments } from '../../data/split';
 import { tokenizerFor } from '../../data/tokenizer';
 import { evaluationWindows, trainingTokens } from '../../data/windows';
@@ -19,7 +18,7 @@ import { evaluatePerplexity } from '../../train/evaluate';
 import { type TrainState, trainLoop } from '../../train/train-loop';
 import { UsageError } from '../args';
 import type { Command } from '../command';
-import { readInputFiles } from '../fs-data';
+import { ingestPath } from '../fs-data';
 import { progressPrinter } from '../progress';
 
 export const pretrainCommand: Command = {
@@ -68,12 +67,7 @@ export const pretrainCommand: Command = {
     const config = preset.config;
     const backend = await initBackend();
     const tokenizer = tokenizerFor('bytes');
-    const ingest = ingestFiles(readInputFiles(String(o.data)));
-    for (const f of ingest.files)
-      if (f.status !== 'ok')
-        io.err(
-          `${f.path}: ${f.status}${f.reason ? `: ${f.reason}` : ''} ${f.warnings.slice(0, 3).join('; ')}`,
-        );
+    const ingest = ingestPath(String(o.data), io.err);
     const split = splitDocuments(ingest.documents, {
       seed: Number(o.seed),
       validationFraction: 0.01,

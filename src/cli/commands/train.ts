@@ -3,7 +3,6 @@
  * unit), printing the privacy parameters, the final epsilon and the validation perplexity.
  */
 import { writeFileSync } from 'node:fs';
-import { ingestFiles } from '../../data/ingest';
 import { serializeModelFile } from '../../io/model-file';
 import { initBackend } from '../../model/backend';
 import { paramsToArrays } from '../../model/params';
@@ -12,7 +11,7 @@ import { disposeModel, dpFineTune, evaluateModel } from '../../pipeline/stages';
 import { planPrivacy } from '../../train/dp-train';
 import { UsageError } from '../args';
 import type { Command } from '../command';
-import { readInputFiles } from '../fs-data';
+import { ingestPath } from '../fs-data';
 import { loadModelArg } from '../models';
 import { progressPrinter } from '../progress';
 
@@ -71,8 +70,7 @@ export const trainCommand: Command = {
     const accountant = String(o.accountant);
     if (accountant !== 'prv' && accountant !== 'rdp') throw new UsageError('--accountant is prv or rdp');
     const backend = await initBackend();
-    const ingest = ingestFiles(readInputFiles(String(o.data)));
-    for (const f of ingest.files) if (f.status === 'rejected') io.err(`${f.path}: rejected: ${f.reason}`);
+    const ingest = ingestPath(String(o.data), io.err, 3);
     const model = await loadModelArg(String(o.preset), io.err);
     const corpus = prepareCorpus(ingest.documents, model.tokenizer, {
       contextLength: model.config.contextLength,

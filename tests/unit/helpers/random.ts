@@ -1,14 +1,7 @@
+import { seededUniform } from '../../../src/train/seeded';
+
 /** A small seeded PRNG (mulberry32) for test fixtures only (never for DP noise). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = seededUniform;
 
 /** Standard normal samples via Box-Muller from a seeded uniform source. */
 export function seededNormal(seed: number): () => number {
