@@ -2,10 +2,11 @@
  * Builds, from the public-domain corpora in ../shared/corpora (Jane Austen's novels and the State of
  * the Union addresses), the two data sets the project ships or uses:
  *  1. the pretraining corpus of the shipped base models (written to --pretrain-out, not committed):
- *     Austen's first five novels and the addresses up to 1989, in ~600-character paragraphs;
+ *     Austen's first five novels and the first 200 addresses (1790 to the late 1970s), in
+ *     ~600-character documents;
  *  2. the demo "private" corpus committed in public/demo/demo-corpus.jsonl: text the base models
  *     never saw, labelled for control codes: paragraphs of Persuasion ("novel") and chunks of the
- *     2000-2018 addresses ("speech").
+ *     19 most recent addresses, mid-2000s to 2018 ("speech").
  * Run: npx tsx scripts/prepare-corpora.ts --shared ../shared/corpora --pretrain-out runs/pretrain.jsonl
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -50,13 +51,13 @@ const austen = readLines('austen.jsonl.gz');
 const sotu = readLines('sotu.jsonl.gz');
 // Northanger Abbey ends with an editor's "A NOTE ON THE TEXT" (a modern edition's note: left out of
 // both sets); Persuasion starts at its title paragraph after it.
-const noteStart = austen.findIndex((p) => p === 'A NOTE ON THE TEXT');
+const noteStart = austen.indexOf('A NOTE ON THE TEXT');
 const persuasionStart = austen.findIndex((p, i) => i > noteStart && p === 'Persuasion');
 if (noteStart < 0 || persuasionStart < 0) throw new Error('Persuasion markers not found');
 const pretrainNovels = austen.slice(0, noteStart);
 const persuasion = austen.slice(persuasionStart + 1).filter((p) => p.length >= 80);
-// Addresses are in year order, 1790-2018; index 200 is 1990 (16 addresses before the end of 1989 too few
-// to matter); the last 19 are 2000-2018.
+// Addresses are in date order, 1790-2018: the first 200 (to the late 1970s) are pretraining text, the 19
+// most recent (the mid-2000s to 2018) are demo text, and the ones between are used by neither.
 const pretrainSpeeches = sotu.slice(0, 200);
 const demoSpeeches = sotu.slice(sotu.length - 19);
 

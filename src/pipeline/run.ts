@@ -502,7 +502,7 @@ export async function runPipeline(input: {
         plan,
         c.teacherDP,
       );
-      const codes = hist && hist.codes.length ? hist.codes : null;
+      const codes = hist?.codes.length ? hist.codes : null;
       const gen = await step<SyntheticCorpus>('shared/generate', 'shared', 'generate', async (partial) => {
         const corpusOut = await generateSyntheticCorpus(
           teacher.model,

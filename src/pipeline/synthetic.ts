@@ -80,7 +80,7 @@ export async function generateSyntheticCorpus(
   };
   if (!(c.samples >= 1)) throw new Error(`synthetic samples must be >= 1, got ${c.samples}`);
   // Without control codes (or with none released) there is one unconditional "code".
-  const targets = codes && codes.length ? codes : null;
+  const targets = codes?.length ? codes : null;
   const perCode = targets ? allocateSamples(targets, c.samples) : [c.samples];
   const prompts: number[][] = [];
   const promptCode: number[] = [];
