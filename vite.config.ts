@@ -1,5 +1,6 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { precacheManifestPlugin } from './src/build/precache-plugin';
 import { contentSecurityPolicy } from './src/csp';
 
 // The same CSP is sent as a response header (it covers the worker script, which does not
@@ -65,7 +66,7 @@ function cspMetaPlugin(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [cspMetaPlugin(), react()],
+  plugins: [cspMetaPlugin(), react(), precacheManifestPlugin()],
   worker: { format: 'es' },
   build: {
     target: 'es2022',

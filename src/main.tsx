@@ -6,20 +6,27 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
 import { backendChoiceFromSearch } from './ui/backend-choice';
-import { startWorker } from './ui/controller';
-import { appStore } from './ui/store';
+import { loadDemoCorpus, startWorker } from './ui/controller';
+import { registerServiceWorker } from './ui/service-worker';
+import { appStore, initAppStore, initialAppData } from './ui/store';
+import { urlOptionsFromSearch } from './ui/url-options';
 import './ui/styles.css';
 
-// A file dropped outside the drop zone would otherwise make the browser navigate to it.
+// A file dropped outside the drop zones would otherwise make the browser navigate to it.
 for (const type of ['dragover', 'drop'] as const) {
   window.addEventListener(type, (e) => e.preventDefault());
 }
 
 const { choice, invalid } = backendChoiceFromSearch(window.location.search);
+const options = urlOptionsFromSearch(window.location.search);
+initAppStore(initialAppData(choice, options.profile, options.presets));
 if (invalid !== undefined) {
   appStore.getState().addLog('warn', `unknown backend "${invalid}" in the URL; using automatic selection`);
 }
+for (const bad of options.invalid) appStore.getState().addLog('warn', `unknown URL option ${bad}; ignored`);
 startWorker(choice);
+if (options.demo) void loadDemoCorpus();
+registerServiceWorker((message) => appStore.getState().addLog('warn', message));
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

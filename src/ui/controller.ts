@@ -1,31 +1,59 @@
 /**
  * Everything the UI does that has a side effect: starting (and restarting) the worker, reading
- * the chosen files and sending them for ingest. Components call these; the store only holds state.
+ * the chosen files and sending them, loading models, asking for the privacy plan, driving the run,
+ * and saving exports. Components call these; the store only holds state.
  */
-import type { BackendChoice } from '../worker/protocol';
+import type { BackendChoice, ExportKind, ModelRole, ModelSource, WorkerEvent } from '../worker/protocol';
+import { microBatchSize, type RunSettings, validateSettings } from '../worker/run-settings';
 import { urlWithBackendChoice } from './backend-choice';
+import { downloadBytes } from './downloads';
 import { mergeSelections, readSelectedFiles, type SelectedFile } from './file-sources';
+import type { ModelChoice } from './setup-slices';
 import { appStore, type UiIngestOptions } from './store';
 import { createWorkerClient, type WorkerClient } from './worker-client';
 
 let client: WorkerClient | null = null;
+/** Files of imported model folders, per role (handles only; read at each load). */
+const folderFiles: Partial<Record<ModelRole, SelectedFile[]>> = {};
+/** A run to resume as soon as the (new) worker has listed the saved runs. */
+let pendingResume: string | null = null;
+
+/** The public demo corpus, served by the app itself (public/demo). */
+export const DEMO_CORPUS_URL = `${import.meta.env.BASE_URL}demo/demo-corpus.jsonl`;
+
+function send(...args: Parameters<WorkerClient['send']>): void {
+  if (!client) throw new Error('the worker is not running');
+  client.send(...args);
+}
+
+function onWorkerEvent(event: WorkerEvent): void {
+  appStore.getState().applyWorkerEvent(event);
+  if (event.type === 'exported') downloadBytes(event.bytes, event.fileName, event.mime);
+  if (event.type === 'savedRuns' && pendingResume) {
+    const runId = pendingResume;
+    pendingResume = null;
+    resumeRun(runId);
+  }
+  if (event.type === 'ingested' || event.type === 'model') schedulePlan();
+}
 
 /**
  * (Re)starts the worker on a backend. A fresh worker is the only clean way to change backend:
  * TF.js keeps tensors and kernels of the old one, and a lost WebGPU device cannot be revived.
- * The new worker gets the current files again so the data panel stays valid.
+ * The new worker gets the current files and models again so the panels stay valid.
  */
 export function startWorker(choice: BackendChoice): void {
   client?.terminate();
   const store = appStore.getState();
   store.backendStarting(choice);
   const worker = createWorkerClient({
-    onEvent: (event) => appStore.getState().applyWorkerEvent(event),
+    onEvent: onWorkerEvent,
     onFailure: (message) => appStore.getState().workerFailed(message),
   });
   client = worker;
   worker.send({ type: 'init', backend: choice === 'auto' ? undefined : choice });
   if (store.data.sources.length > 0) void ingestSources();
+  void loadModels(['teacher', 'student']);
 }
 
 /** Backend override from the select: remembered in the URL, then a fresh worker. */
@@ -33,7 +61,26 @@ export function chooseBackend(choice: BackendChoice): void {
   if (typeof window !== 'undefined') {
     window.history.replaceState(null, '', urlWithBackendChoice(window.location.href, choice));
   }
+  const run = appStore.getState().run;
+  if (run.runId && (run.status === 'running' || run.status === 'pausing')) {
+    // Stop at a step boundary (a checkpoint is written), then continue on the new backend.
+    pendingResume = run.runId;
+    pauseRun();
+    const unsubscribe = appStore.subscribe((s) => {
+      if (s.run.status === 'paused' || s.run.status === 'failed') {
+        unsubscribe();
+        startWorker(choice);
+      }
+    });
+    return;
+  }
   startWorker(choice);
+}
+
+/** After a failure: restart on another backend and resume the run from its last checkpoint. */
+export function continueOnBackend(choice: BackendChoice, runId: string): void {
+  pendingResume = runId;
+  chooseBackend(choice);
 }
 
 /** Reads the current selection and sends it to the worker; a newer call supersedes an older one. */
@@ -45,8 +92,7 @@ export async function ingestSources(): Promise<void> {
   try {
     const files = await readSelectedFiles(sources);
     if (appStore.getState().data.requestId !== requestId) return;
-    if (!client) throw new Error('the worker is not running');
-    client.send(
+    send(
       { type: 'ingest', requestId, files, options: { ...options } },
       files.map((f) => f.bytes.buffer as ArrayBuffer),
     );
@@ -74,4 +120,132 @@ export function clearFiles(): void {
 export function setIngestOption<K extends keyof UiIngestOptions>(key: K, value: UiIngestOptions[K]): void {
   appStore.getState().setIngestOption(key, value);
   void ingestSources();
+}
+
+/** Adds the public-domain demo corpus (fetched from this app's own origin). */
+export async function loadDemoCorpus(): Promise<void> {
+  try {
+    const res = await fetch(DEMO_CORPUS_URL);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const file = new File([await res.blob()], 'demo-corpus.jsonl', { type: 'application/x-ndjson' });
+    addFiles([{ path: 'demo-corpus.jsonl', file }]);
+  } catch (err) {
+    appStore.getState().addLog('error', `could not load the demo corpus: ${(err as Error).message}`);
+  }
+}
+
+// ---- models ----
+
+/** The folder a set of dropped files came from (their common first path segment). */
+export function folderNameOf(files: readonly SelectedFile[]): string {
+  const first = files[0]?.path.split('/');
+  if (first && first.length > 1 && files.every((f) => f.path.split('/')[0] === first[0])) return first[0];
+  return 'imported model';
+}
+
+async function sourceFor(role: ModelRole, choice: ModelChoice): Promise<ModelSource> {
+  if (choice.kind === 'preset') return choice;
+  const files = folderFiles[role];
+  if (!files?.length) throw new Error('the imported folder is no longer available: drop it again');
+  return { kind: 'hf-folder', name: choice.name, files: await readSelectedFiles(files) };
+}
+
+async function loadModels(roles: ModelRole[]): Promise<void> {
+  const store = appStore.getState();
+  const batch = microBatchSize(store.profile);
+  for (const role of roles) {
+    const choice = appStore.getState().models[role].choice;
+    const requestId = appStore.getState().beginModelLoad(role, choice);
+    try {
+      const source = await sourceFor(role, choice);
+      const transfer =
+        source.kind === 'hf-folder' ? source.files.map((f) => f.bytes.buffer as ArrayBuffer) : [];
+      send({ type: 'loadModels', requestId, [role]: source, batch }, transfer);
+    } catch (err) {
+      appStore.getState().modelLoadFailed(role, requestId, (err as Error).message);
+    }
+  }
+}
+
+export function chooseModelPreset(role: ModelRole, name: string): void {
+  appStore.getState().beginModelLoad(role, { kind: 'preset', name });
+  void loadModels([role]);
+}
+
+export function importModelFolder(role: ModelRole, files: SelectedFile[]): void {
+  if (files.length === 0) {
+    appStore.getState().addLog('warn', 'nothing to import: the drop or selection held no files');
+    return;
+  }
+  folderFiles[role] = files;
+  appStore.getState().beginModelLoad(role, { kind: 'hf-folder', name: folderNameOf(files) });
+  void loadModels([role]);
+}
+
+// ---- privacy plan ----
+
+let planTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Asks for the plan shortly after the last change (typing in the budget fields). */
+export function schedulePlan(delayMs = 250): void {
+  clearTimeout(planTimer);
+  planTimer = setTimeout(requestPlan, delayMs);
+}
+
+function requestPlan(): void {
+  const s = appStore.getState();
+  const ready =
+    s.data.status === 'ready' &&
+    (s.data.summary?.totals.documents ?? 0) >= 3 &&
+    s.models.teacher.status === 'ready' &&
+    s.models.student.status === 'ready' &&
+    Object.keys(validateSettings(s.budget.settings)).length === 0;
+  if (!ready || !client) return;
+  const requestId = s.beginPlan();
+  send({ type: 'plan', requestId, settings: s.budget.settings });
+}
+
+// ---- the run ----
+
+export function startRun(): void {
+  const s = appStore.getState();
+  // Persistence can only be requested from the page (not the worker); the browser may then keep
+  // checkpoints under storage pressure.
+  void navigator.storage
+    ?.persist?.()
+    .then((granted) => appStore.getState().setPersisted(granted))
+    .catch(() => appStore.getState().setPersisted(false));
+  s.runRequested('starting', s.budget.settings);
+  send({ type: 'start', settings: s.budget.settings });
+}
+
+export function pauseRun(): void {
+  send({ type: 'pause' });
+}
+
+export function resumeRun(runId: string): void {
+  const s = appStore.getState();
+  s.runRequested('starting', s.run.runId === runId ? s.run.settings : null, runId);
+  send({ type: 'resume', runId });
+}
+
+export function cancelRun(runId?: string): void {
+  send({ type: 'cancel', runId });
+}
+
+export function openRun(runId: string): void {
+  appStore.getState().runRequested('idle', null, runId);
+  send({ type: 'openRun', runId });
+}
+
+export function exportRun(what: ExportKind): void {
+  const runId = appStore.getState().run.runId;
+  if (!runId) return;
+  appStore.getState().setExportStatus(what, 'building');
+  send({ type: 'export', runId, what });
+}
+
+export function updateSettings(patch: Partial<RunSettings>): void {
+  appStore.getState().setSettings(patch);
+  schedulePlan();
 }

@@ -1,23 +1,39 @@
 /**
- * The one UI store, in slices (backend, data, run, logs). It holds no worker and no side effects:
- * the controller drives the worker and calls these actions, and worker events go through the pure
- * `reduceWorkerEvent`, so every transition can be tested without a browser.
+ * The one UI store, in slices (backend, data, models, budget, run, saved runs, exports, logs). It
+ * holds no worker and no side effects: the controller drives the worker and calls these actions,
+ * and worker events go through the pure `reduceWorkerEvent`, so every transition can be tested
+ * without a browser.
  */
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type {
   BackendChoice,
   BackendInfo,
+  ExportKind,
   IngestSummary,
   LogLevel,
-  ProgressEvent,
+  ModelRole,
+  StorageInfo,
   WorkerEvent,
 } from '../worker/protocol';
+import type { RunManifest } from '../worker/run-manifest';
+import { defaultSettings, type RunProfile, type RunSettings } from '../worker/run-settings';
 import type { SelectedFile } from './file-sources';
+import { clearedRun, initialRunState, type RunState, reduceRunEvent, type UiRunStatus } from './run-slice';
+import {
+  type BudgetState,
+  initialBudget,
+  initialModels,
+  type ModelChoice,
+  type ModelsState,
+  reduceBudgetEvent,
+  reduceModelsEvent,
+} from './setup-slices';
 
-/** Keep the log and the metric history bounded; a long run streams thousands of events. */
+export { MAX_METRIC_POINTS } from './run-slice';
+
+/** Keep the log bounded; a long run streams thousands of events. */
 export const MAX_LOG_ENTRIES = 500;
-export const MAX_METRIC_POINTS = 5000;
 
 export interface BackendState {
   choice: BackendChoice;
@@ -45,16 +61,14 @@ export interface DataState {
   error: string | null;
 }
 
-export interface MetricPoint {
-  stage: string;
-  step: number;
-  values: Record<string, number>;
+export interface SavedRunsState {
+  runs: RunManifest[];
+  storage: StorageInfo | null;
+  /** Whether navigator.storage.persist() was granted (null: not asked yet). */
+  persisted: boolean | null;
 }
 
-export interface RunState {
-  progress: Omit<ProgressEvent, 'type'> | null;
-  metrics: MetricPoint[];
-}
+export type ExportStatus = 'idle' | 'building' | 'done' | 'error';
 
 export interface LogEntry {
   level: LogLevel;
@@ -64,9 +78,14 @@ export interface LogEntry {
 }
 
 export interface AppData {
+  profile: RunProfile;
   backend: BackendState;
   data: DataState;
+  models: ModelsState;
+  budget: BudgetState;
   run: RunState;
+  saved: SavedRunsState;
+  exports: Record<ExportKind, ExportStatus>;
   logs: LogEntry[];
 }
 
@@ -79,6 +98,16 @@ export interface AppActions {
   /** The files of ingest `requestId` were read and sent to the worker. */
   ingestSent(requestId: number): void;
   ingestFailed(requestId: number, message: string): void;
+  /** A model load for `role` begins; returns its request id. */
+  beginModelLoad(role: ModelRole, choice: ModelChoice): number;
+  modelLoadFailed(role: ModelRole, requestId: number, message: string): void;
+  setSettings(patch: Partial<RunSettings>): void;
+  /** A plan request begins; returns its request id. */
+  beginPlan(): number;
+  /** Start or resume requested: charts and results are cleared for the run's own history. */
+  runRequested(status: UiRunStatus, settings: RunSettings | null, runId?: string): void;
+  setPersisted(persisted: boolean): void;
+  setExportStatus(what: ExportKind, status: ExportStatus): void;
   addLog(level: LogLevel, message: string, source?: LogEntry['source']): void;
   applyWorkerEvent(event: WorkerEvent): void;
   /** The worker script failed to load or crashed; nothing it was doing will finish. */
@@ -89,8 +118,13 @@ export type AppState = AppData & AppActions;
 
 export const DEFAULT_UI_INGEST_OPTIONS: UiIngestOptions = { splitOnBlankLines: false, folderLabels: false };
 
-export function initialAppData(choice: BackendChoice = 'auto'): AppData {
+export function initialAppData(
+  choice: BackendChoice = 'auto',
+  profile: RunProfile = 'standard',
+  presets: Record<ModelRole, string> = { teacher: 'teacher', student: 'student' },
+): AppData {
   return {
+    profile,
     backend: { choice, status: 'starting', info: null, error: null },
     data: {
       sources: [],
@@ -100,37 +134,53 @@ export function initialAppData(choice: BackendChoice = 'auto'): AppData {
       summary: null,
       error: null,
     },
-    run: { progress: null, metrics: [] },
+    models: initialModels(presets),
+    budget: initialBudget(defaultSettings(profile)),
+    run: initialRunState(),
+    saved: { runs: [], storage: null, persisted: null },
+    exports: { student: 'idle', teacher: 'idle', synthetic: 'idle', report: 'idle' },
     logs: [],
   };
 }
 
-function appendBounded<T>(list: readonly T[], item: T, max: number): T[] {
-  const next = list.length >= max ? list.slice(list.length - max + 1) : list.slice();
-  next.push(item);
+export function appendLog(logs: readonly LogEntry[], entry: LogEntry): LogEntry[] {
+  const next = logs.length >= MAX_LOG_ENTRIES ? logs.slice(logs.length - MAX_LOG_ENTRIES + 1) : logs.slice();
+  next.push(entry);
   return next;
 }
 
-export function appendLog(logs: readonly LogEntry[], entry: LogEntry): LogEntry[] {
-  return appendBounded(logs, entry, MAX_LOG_ENTRIES);
+function workerErrorLog(state: AppData, message: string, command?: string): LogEntry[] {
+  return appendLog(state.logs, {
+    level: 'error',
+    message: command ? `${command}: ${message}` : message,
+    time: Date.now(),
+    source: 'worker',
+  });
 }
 
 /** The state change one worker event causes (pure: returns the slices it replaces). */
 export function reduceWorkerEvent(state: AppData, event: WorkerEvent): Partial<AppData> {
+  const run = reduceRunEvent(state.run, event);
+  if (run) return { run };
+  const models = reduceModelsEvent(state.models, event);
+  const budget = reduceBudgetEvent(state.budget, event);
+  if (models || budget) {
+    const out: Partial<AppData> = {};
+    if (models) out.models = models;
+    if (budget) out.budget = budget;
+    if (event.type === 'error') out.logs = workerErrorLog(state, event.message, event.command);
+    return out;
+  }
   switch (event.type) {
     case 'ready':
       return { backend: { ...state.backend, status: 'ready', info: event.backendInfo, error: null } };
     case 'ingested':
       if (event.requestId !== state.data.requestId) return {};
       return { data: { ...state.data, status: 'ready', summary: event.summary, error: null } };
-    case 'progress':
-      return {
-        run: { ...state.run, progress: { stage: event.stage, done: event.done, total: event.total } },
-      };
-    case 'metrics': {
-      const point = { stage: event.stage, step: event.step, values: event.values };
-      return { run: { ...state.run, metrics: appendBounded(state.run.metrics, point, MAX_METRIC_POINTS) } };
-    }
+    case 'savedRuns':
+      return { saved: { ...state.saved, runs: event.runs, storage: event.storage } };
+    case 'exported':
+      return { exports: { ...state.exports, [event.what]: 'done' } };
     case 'log':
       return {
         logs: appendLog(state.logs, {
@@ -141,32 +191,33 @@ export function reduceWorkerEvent(state: AppData, event: WorkerEvent): Partial<A
         }),
       };
     case 'error': {
-      const logs = appendLog(state.logs, {
-        level: 'error',
-        message: event.command ? `${event.command}: ${event.message}` : event.message,
-        time: Date.now(),
-        source: 'worker',
-      });
-      if (event.command === 'init') {
-        return { logs, backend: { ...state.backend, status: 'error', info: null, error: event.message } };
+      const logs = workerErrorLog(state, event.message, event.command);
+      switch (event.command) {
+        case 'init':
+          return { logs, backend: { ...state.backend, status: 'error', info: null, error: event.message } };
+        case 'ingest':
+          if (event.requestId !== state.data.requestId) return { logs };
+          return { logs, data: { ...state.data, status: 'error', error: event.message } };
+        case 'start':
+        case 'resume':
+          // The run never started: back to idle with the reason shown.
+          return {
+            logs,
+            run: { ...state.run, status: 'failed', failure: { kind: 'error', message: event.message } },
+          };
+        case 'export':
+          return {
+            logs,
+            exports: Object.fromEntries(
+              Object.entries(state.exports).map(([k, v]) => [k, v === 'building' ? 'error' : v]),
+            ) as AppData['exports'],
+          };
+        default:
+          return { logs };
       }
-      if (event.command === 'ingest') {
-        if (event.requestId !== state.data.requestId) return { logs };
-        return { logs, data: { ...state.data, status: 'error', error: event.message } };
-      }
-      return { logs };
     }
-    default: {
-      const unknown: never = event;
-      return {
-        logs: appendLog(state.logs, {
-          level: 'warn',
-          message: `unknown worker event ${JSON.stringify(unknown)}`,
-          time: Date.now(),
-          source: 'ui',
-        }),
-      };
-    }
+    default:
+      return {};
   }
 }
 
@@ -207,6 +258,38 @@ export function createAppStore(initial: AppData = initialAppData()): StoreApi<Ap
           ? { data: { ...s.data, status: 'error' as const, error: message } }
           : {}),
       })),
+    beginModelLoad: (role, choice) => {
+      const requestId = Math.max(get().models.teacher.requestId, get().models.student.requestId) + 1;
+      set((s) => ({
+        models: {
+          ...s.models,
+          [role]: { choice, status: 'loading', requestId, info: null, error: null, refused: false },
+        },
+      }));
+      return requestId;
+    },
+    modelLoadFailed: (role, requestId, message) =>
+      set((s) =>
+        s.models[role].requestId === requestId
+          ? {
+              models: {
+                ...s.models,
+                [role]: { ...s.models[role], status: 'error', error: message, refused: false },
+              },
+            }
+          : {},
+      ),
+    setSettings: (patch) =>
+      set((s) => ({ budget: { ...s.budget, settings: { ...s.budget.settings, ...patch } } })),
+    beginPlan: () => {
+      const requestId = get().budget.requestId + 1;
+      set((s) => ({ budget: { ...s.budget, requestId, planStatus: 'computing', planError: null } }));
+      return requestId;
+    },
+    runRequested: (status, settings, runId) =>
+      set(() => ({ run: clearedRun(status, settings, runId ?? null) })),
+    setPersisted: (persisted) => set((s) => ({ saved: { ...s.saved, persisted } })),
+    setExportStatus: (what, status) => set((s) => ({ exports: { ...s.exports, [what]: status } })),
     addLog: (level, message, source = 'ui') =>
       set((s) => ({ logs: appendLog(s.logs, { level, message, time: Date.now(), source }) })),
     applyWorkerEvent: (event) => set((s) => reduceWorkerEvent(s, event)),
@@ -223,7 +306,12 @@ export function createAppStore(initial: AppData = initialAppData()): StoreApi<Ap
 }
 
 /** The application's store; actions are callable outside React (`appStore.getState().x()`). */
-export const appStore = createAppStore();
+export let appStore = createAppStore();
+
+/** Replaces the store before the app renders (main.tsx: the URL decides profile and presets). */
+export function initAppStore(initial: AppData): void {
+  appStore = createAppStore(initial);
+}
 
 export function useAppStore<T>(selector: (state: AppState) => T): T {
   return useStore(appStore, selector);

@@ -1,27 +1,50 @@
 /// <reference lib="webworker" />
 /**
- * The one module worker. It owns TF.js and every tensor, plus the ingested documents (the private
- * text never goes back to the UI thread, only summaries). Commands are handled one at a time in
- * arrival order, so an `ingest` sent right after `init` sees an initialised backend.
+ * The one module worker. It owns TF.js and every tensor, the ingested documents (the private text
+ * never goes back to the UI thread, only summaries) and the base models, and it runs the pipeline
+ * (run-controller.ts). Commands are handled one at a time in arrival order, so an `ingest` sent
+ * right after `init` sees an initialised backend; `pause` and `cancel` act at once, even while
+ * another command is being handled, because a run must stop promptly.
  */
+import * as tf from '@tensorflow/tfjs';
 import { ingestFiles } from '../data/ingest';
+import { splitSizes } from '../data/split';
 import { tokenizerFor } from '../data/tokenizer';
 import type { IngestResult } from '../data/types';
-import { initBackend } from '../model/backend';
+import { type BackendName, initBackend } from '../model/backend';
 import { summarizeIngest } from './ingest-summary';
-import type { IngestCommand, InitCommand, LogLevel, WorkerCommand, WorkerEvent } from './protocol';
+import { planRun } from './plan';
+import type {
+  IngestCommand,
+  InitCommand,
+  LoadModelsCommand,
+  LogLevel,
+  ModelRole,
+  PlanCommand,
+  WorkerCommand,
+  WorkerEvent,
+} from './protocol';
+import { RunController } from './run-controller';
+import { deviceLimits, loadSessionModel, ModelRefusedError, type SessionModel } from './session-models';
 import { tfjsWasmPaths } from './wasm-paths';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 /** Token counts shown at ingest use the byte tokenizer: cheap, and exact for any text. */
 const INGEST_TOKENIZER = 'bytes';
+/** Split fractions of the pipeline's defaults (src/pipeline/run.ts). */
+const VALIDATION_FRACTION = 0.1;
+const TEST_FRACTION = 0.1;
 
-/** What the worker holds between commands; the training stages will read the documents here. */
-const session: { documents: IngestResult['documents'] } = { documents: [] };
+/** What the worker holds between commands. */
+const session: {
+  documents: IngestResult['documents'];
+  backend: BackendName | null;
+  models: Partial<Record<ModelRole, SessionModel>>;
+} = { documents: [], backend: null, models: {} };
 
-function post(event: WorkerEvent): void {
-  scope.postMessage(event);
+function post(event: WorkerEvent, transfer: Transferable[] = []): void {
+  scope.postMessage(event, transfer);
 }
 
 function log(level: LogLevel, message: string): void {
@@ -32,17 +55,42 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+const runs = new RunController({
+  post,
+  log,
+  backend: () => session.backend,
+  documents: () => session.documents,
+  models: () => session.models,
+});
+
 async function init(command: InitCommand): Promise<void> {
   const info = await initBackend({ override: command.backend, wasmPaths: tfjsWasmPaths });
+  session.backend = info.backend;
   for (const skipped of info.skipped) log('warn', `skipped ${skipped.backend}: ${skipped.reason}`);
   log('info', `TF.js ${info.tfjsVersion} on ${info.backend}`);
+  if (info.backend === 'webgpu') {
+    const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+    void device?.lost.then((lost) => {
+      const reason = `${lost.reason ?? 'unknown'}${lost.message ? `: ${lost.message}` : ''}`;
+      runs.deviceWasLost(reason);
+      post({
+        type: 'error',
+        command: 'init',
+        message: `The GPU device was lost (${reason}). Choose another backend to continue; checkpoints are intact.`,
+      });
+    });
+  }
   post({ type: 'ready', backendInfo: info });
+  await runs.openStorage();
+  await runs.announceSavedRuns();
 }
 
 function ingest(command: IngestCommand): void {
   const result = ingestFiles(command.files, command.options, tokenizerFor(INGEST_TOKENIZER));
   session.documents = result.documents;
   const summary = summarizeIngest(result, INGEST_TOKENIZER);
+  const n = result.documents.length;
+  if (n >= 3) summary.split = splitSizes(n, VALIDATION_FRACTION, TEST_FRACTION);
   const { totals } = summary;
   log(
     'info',
@@ -50,6 +98,46 @@ function ingest(command: IngestCommand): void {
       (totals.rejected ? `, ${totals.rejected} rejected` : ''),
   );
   post({ type: 'ingested', requestId: command.requestId, summary });
+}
+
+async function loadModels(command: LoadModelsCommand): Promise<void> {
+  if (runs.running)
+    throw new Error('models cannot change while a run is in progress: pause or cancel it first');
+  if (!session.backend) throw new Error('the backend is not ready');
+  const limits = deviceLimits(session.backend);
+  for (const role of ['teacher', 'student'] as const) {
+    const source = command[role];
+    if (!source) continue;
+    try {
+      const loaded = await loadSessionModel(role, source, limits, command.batch);
+      const old = session.models[role];
+      session.models[role] = loaded;
+      if (old) for (const v of old.model.params.values()) v.dispose();
+      for (const w of loaded.info.warnings) log('warn', `${role} ${loaded.info.name}: ${w}`);
+      post({ type: 'model', requestId: command.requestId, role, info: loaded.info });
+    } catch (err) {
+      post({
+        type: 'modelError',
+        requestId: command.requestId,
+        role,
+        message: errorMessage(err),
+        refused: err instanceof ModelRefusedError,
+      });
+    }
+  }
+}
+
+function plan(command: PlanCommand): void {
+  const teacher = session.models.teacher?.model;
+  const student = session.models.student?.model;
+  if (!teacher || !student) throw new Error('load a teacher and a student model first');
+  const { summary } = planRun({
+    documents: session.documents,
+    tokenizer: teacher.tokenizer,
+    contextLength: Math.min(teacher.config.contextLength, student.config.contextLength),
+    settings: command.settings,
+  });
+  post({ type: 'plan', requestId: command.requestId, plan: summary });
 }
 
 async function handle(command: WorkerCommand): Promise<void> {
@@ -61,6 +149,46 @@ async function handle(command: WorkerCommand): Promise<void> {
       case 'ingest':
         ingest(command);
         return;
+      case 'loadModels':
+        await loadModels(command);
+        return;
+      case 'plan':
+        plan(command);
+        return;
+      case 'start':
+        await runs.start(command.settings);
+        return;
+      case 'resume':
+        await runs.resume(command.runId);
+        return;
+      case 'openRun':
+        await runs.openRun(command.runId);
+        return;
+      case 'export': {
+        const file = await runs.exportFile(command.runId, command.what);
+        const bytes =
+          file.bytes.byteOffset === 0 && file.bytes.byteLength === file.bytes.buffer.byteLength
+            ? (file.bytes.buffer as ArrayBuffer)
+            : (file.bytes.slice().buffer as ArrayBuffer);
+        post(
+          {
+            type: 'exported',
+            runId: command.runId,
+            what: command.what,
+            fileName: file.fileName,
+            mime: file.mime,
+            bytes,
+          },
+          [bytes],
+        );
+        return;
+      }
+      case 'pause':
+        runs.pause();
+        return;
+      case 'cancel':
+        await runs.cancel(command.runId);
+        return;
       default: {
         const unknown: never = command;
         throw new Error(`unknown command ${JSON.stringify((unknown as { type?: unknown }).type)}`);
@@ -71,7 +199,7 @@ async function handle(command: WorkerCommand): Promise<void> {
       type: 'error',
       message: errorMessage(err),
       command: command.type,
-      requestId: command.type === 'ingest' ? command.requestId : undefined,
+      requestId: 'requestId' in command ? command.requestId : undefined,
     });
   }
 }
@@ -79,6 +207,11 @@ async function handle(command: WorkerCommand): Promise<void> {
 let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (event: MessageEvent<WorkerCommand>) => {
   const command = event.data;
+  // Stopping a run must not wait behind a plan or a model load.
+  if (command.type === 'pause' || command.type === 'cancel') {
+    void handle(command);
+    return;
+  }
   queue = queue.then(() => handle(command));
 };
 

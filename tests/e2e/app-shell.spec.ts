@@ -232,7 +232,7 @@ test('keyboard: Tab reaches the drop zone and Enter opens the file picker', asyn
   await waitForBackend(page, 'CPU');
   const zone = page.getByTestId('dropzone');
   let reached = false;
-  for (let i = 0; i < 10 && !reached; i++) {
+  for (let i = 0; i < 30 && !reached; i++) {
     await page.keyboard.press('Tab');
     reached = await zone.evaluate((el) => el === document.activeElement);
   }

@@ -75,7 +75,7 @@ describe('reduceWorkerEvent', () => {
     expect(Object.keys(general)).toEqual(['logs']);
   });
 
-  it('log and metrics are appended and bounded, keeping the newest', () => {
+  it('the log is appended and bounded, keeping the newest', () => {
     let state = initialAppData();
     for (let i = 0; i < MAX_LOG_ENTRIES + 10; i++) {
       state = {
@@ -86,31 +86,47 @@ describe('reduceWorkerEvent', () => {
     expect(state.logs).toHaveLength(MAX_LOG_ENTRIES);
     expect(state.logs[0].message).toBe('m10');
     expect(state.logs.at(-1)?.message).toBe(`m${MAX_LOG_ENTRIES + 9}`);
-
-    for (let i = 0; i < MAX_METRIC_POINTS + 3; i++) {
-      state = {
-        ...state,
-        ...reduceWorkerEvent(state, {
-          type: 'metrics',
-          stage: 'teacher',
-          step: i,
-          values: { loss: 1 / (i + 1) },
-        }),
-      };
-    }
-    expect(state.run.metrics).toHaveLength(MAX_METRIC_POINTS);
-    expect(state.run.metrics[0].step).toBe(3);
-    expect(state.run.metrics.at(-1)).toEqual({
-      stage: 'teacher',
-      step: MAX_METRIC_POINTS + 2,
-      values: { loss: 1 / (MAX_METRIC_POINTS + 3) },
-    });
   });
 
-  it('progress replaces the previous progress', () => {
+  it('metrics are appended to the run slice, bounded to the newest MAX_METRIC_POINTS', () => {
+    let state = initialAppData();
+    const batch = 1000;
+    const batches = MAX_METRIC_POINTS / batch + 2;
+    for (let b = 0; b < batches; b++) {
+      const points = Array.from({ length: batch }, (_, i) => ({
+        series: 'distildp/teacher',
+        stage: 'teacher-dp' as const,
+        step: b * batch + i + 1,
+        values: { loss: 1 },
+      }));
+      state = { ...state, ...reduceWorkerEvent(state, { type: 'metrics', points }) };
+    }
+    expect(state.run.points).toHaveLength(MAX_METRIC_POINTS);
+    expect(state.run.points[0].step).toBe(2 * batch + 1);
+    expect(state.run.points.at(-1)?.step).toBe(batches * batch);
+  });
+
+  it('progress updates its stage, keeping the first mark for the ETA', () => {
     const state = initialAppData();
-    const next = reduceWorkerEvent(state, { type: 'progress', stage: 'generate', done: 3, total: 10 });
-    expect(next.run?.progress).toEqual({ stage: 'generate', done: 3, total: 10 });
+    const first = reduceWorkerEvent(state, {
+      type: 'progress',
+      method: 'shared',
+      stage: 'generate',
+      done: 3,
+      total: 10,
+      time: 1000,
+    });
+    const next = reduceWorkerEvent(
+      { ...state, ...first },
+      { type: 'progress', method: 'shared', stage: 'generate', done: 5, total: 10, time: 3000 },
+    );
+    expect(next.run?.stages['shared/generate']).toMatchObject({
+      done: 5,
+      total: 10,
+      first: { time: 1000, done: 3 },
+      last: { time: 3000, done: 5 },
+    });
+    expect(next.run?.stageOrder).toEqual(['shared/generate']);
   });
 });
 

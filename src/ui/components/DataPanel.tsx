@@ -1,8 +1,9 @@
 import { useShallow } from 'zustand/react/shallow';
-import { clearFiles, setIngestOption } from '../controller';
+import { clearFiles, loadDemoCorpus, setIngestOption } from '../controller';
 import { type DataState, useAppStore } from '../store';
 import { DropZone } from './DropZone';
 import { FileSummaryTable } from './FileSummaryTable';
+import { SplitSizes } from './SplitSizes';
 
 function statusText(data: Pick<DataState, 'status' | 'sources' | 'error'>): string {
   const n = data.sources.length;
@@ -31,9 +32,15 @@ export function DataPanel() {
     })),
   );
   return (
-    <section className="panel" aria-labelledby="data-heading">
+    <section className="panel" id="data" aria-labelledby="data-heading">
       <h2 id="data-heading">Data</h2>
       <DropZone />
+      <div className="picker-row">
+        <button type="button" className="secondary" onClick={() => void loadDemoCorpus()}>
+          Use the demo corpus
+        </button>
+        <span className="hint">800 public-domain passages (novels and speeches), labelled by genre.</span>
+      </div>
       <fieldset className="options">
         <legend>Options</legend>
         <label>
@@ -64,6 +71,7 @@ export function DataPanel() {
         )}
       </div>
       {data.summary && data.sources.length > 0 && <FileSummaryTable summary={data.summary} />}
+      {data.summary?.split && data.sources.length > 0 && <SplitSizes split={data.summary.split} />}
     </section>
   );
 }

@@ -1,0 +1,80 @@
+import { useShallow } from 'zustand/react/shallow';
+import { useAppStore } from '../store';
+import { SeriesChart } from './SeriesChart';
+
+/** The worker's privacy plan for the current data and settings, before training. */
+export function PlanView() {
+  const { plan, status, error, hasData } = useAppStore(
+    useShallow((s) => ({
+      plan: s.budget.plan,
+      status: s.budget.planStatus,
+      error: s.budget.planError,
+      hasData: (s.data.summary?.totals.documents ?? 0) >= 3,
+    })),
+  );
+  if (!hasData) return <p className="hint">Add at least 3 documents to see the noise and the expected ε.</p>;
+  if (status === 'error')
+    return (
+      <p className="alert alert-error" role="alert" data-testid="plan-error">
+        {error}
+      </p>
+    );
+  if (!plan)
+    return (
+      <p className="hint">
+        {status === 'computing' ? 'Computing the plan…' : 'Load both models to see the plan.'}
+      </p>
+    );
+  const points = plan.curve.map((c) => ({ x: c.step, y: c.epsilon }));
+  return (
+    <div className="plan" data-testid="plan" aria-busy={status === 'computing'}>
+      <dl className="facts plan-facts">
+        <dt>Noise multiplier σ</dt>
+        <dd data-testid="plan-sigma">{plan.sigma.toFixed(3)}</dd>
+        <dt>Sampling rate q</dt>
+        <dd data-testid="plan-q">
+          {plan.q.toPrecision(3)} ({plan.expectedBatchSize} of {plan.trainUsable} training documents per step)
+        </dd>
+        <dt>DP-SGD steps</dt>
+        <dd data-testid="plan-steps">{plan.steps.toLocaleString('en-US')}</dd>
+        <dt>δ</dt>
+        <dd data-testid="plan-delta">
+          {plan.delta.toExponential(2)}{' '}
+          {plan.deltaRule === 'default' ? `(rule 1/N^1.1, N = ${plan.trainUsable})` : '(set by you)'}
+        </dd>
+        <dt>Expected ε after training</dt>
+        <dd data-testid="plan-epsilon">
+          {plan.epsilon.toFixed(3)} (target {plan.targetEpsilon}, {plan.accountant.toUpperCase()} accountant)
+        </dd>
+        <dt>Control codes</dt>
+        <dd>
+          {plan.histogram
+            ? `${plan.controlCodes} label(s) become prompts; their histogram is released with Gaussian noise σ = ${plan.histogram.sigma} (one more DP release, included in ε; δ share ${plan.histogram.deltaThreshold.toExponential(1)})`
+            : 'none (the documents carry no labels): generation is unconditional'}
+        </dd>
+      </dl>
+      {plan.deltaWarning && (
+        <p className="alert alert-warn" role="alert" data-testid="delta-warning">
+          {plan.deltaWarning}
+        </p>
+      )}
+      {plan.warnings
+        .filter((w) => w !== plan.deltaWarning)
+        .map((w) => (
+          <p key={w} className="alert alert-warn">
+            {w}
+          </p>
+        ))}
+      <SeriesChart
+        testId="chart-plan"
+        title="Expected privacy spent by the DP teacher"
+        xLabel="DP-SGD step"
+        yLabel="ε spent"
+        rawPoints={points.length}
+        lines={[{ key: 'plan', label: 'expected ε', points, color: '#2556c4' }]}
+        reference={{ y: plan.targetEpsilon, label: `target ε = ${plan.targetEpsilon}` }}
+        yDomain={[0, 'auto']}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,32 @@
+/**
+ * App options read from the URL besides the backend (backend-choice.ts):
+ * - `?models=tiny`: the tiny presets and the tiny run profile (seconds-long runs for tests and demos);
+ * - `?demo=1`: load the public-domain demo corpus at start.
+ */
+import type { ModelRole } from '../worker/protocol';
+import type { RunProfile } from '../worker/run-settings';
+
+export interface UrlOptions {
+  profile: RunProfile;
+  presets: Record<ModelRole, string>;
+  demo: boolean;
+  /** Unknown values, for a warning in the log. */
+  invalid: string[];
+}
+
+export function urlOptionsFromSearch(search: string): UrlOptions {
+  const params = new URLSearchParams(search);
+  const invalid: string[] = [];
+  const models = params.get('models');
+  let profile: RunProfile = 'standard';
+  if (models === 'tiny') profile = 'tiny';
+  else if (models !== null && models !== '' && models !== 'standard') invalid.push(`models=${models}`);
+  const demo = params.get('demo');
+  return {
+    profile,
+    presets:
+      profile === 'tiny' ? { teacher: 'tiny', student: 'tiny' } : { teacher: 'teacher', student: 'student' },
+    demo: demo === '1' || demo === 'true',
+    invalid,
+  };
+}

@@ -1,0 +1,255 @@
+/**
+ * Files of bytes under `/`-separated paths in the browser's origin-private storage: the Origin
+ * Private File System (OPFS) where it exists, IndexedDB otherwise, memory as the last resort (then
+ * nothing survives a reload, and the UI says so). Only this origin can read either store, and
+ * nothing here ever leaves the device.
+ */
+
+export type ByteStoreKind = 'opfs' | 'indexeddb' | 'memory';
+
+export interface ByteStore {
+  readonly kind: ByteStoreKind;
+  /** The file's bytes, or null when it does not exist. */
+  read(path: string): Promise<Uint8Array | null>;
+  /** Creates or replaces a file (atomically: a reader sees the old or the new bytes, never a mix). */
+  write(path: string, bytes: Uint8Array): Promise<void>;
+  /** Names directly below a folder path (files and folders), sorted; [] when it does not exist. */
+  list(folder: string): Promise<string[]>;
+  /** Deletes a file or a whole folder; a missing path is not an error. */
+  remove(path: string): Promise<void>;
+}
+
+export function pathSegments(path: string): string[] {
+  const parts = path.split('/').filter((p) => p !== '');
+  for (const p of parts) {
+    if (p === '.' || p === '..') throw new Error(`storage path "${path}": "." and ".." are not allowed`);
+  }
+  if (parts.length === 0) throw new Error('storage path is empty');
+  return parts;
+}
+
+/** In memory (tests, and browsers without OPFS or IndexedDB). */
+export class MemoryByteStore implements ByteStore {
+  readonly kind = 'memory';
+  readonly files = new Map<string, Uint8Array>();
+  async read(path: string): Promise<Uint8Array | null> {
+    const bytes = this.files.get(pathSegments(path).join('/'));
+    return bytes ? bytes.slice() : null;
+  }
+  async write(path: string, bytes: Uint8Array): Promise<void> {
+    this.files.set(pathSegments(path).join('/'), bytes.slice());
+  }
+  async list(folder: string): Promise<string[]> {
+    const prefix = `${pathSegments(folder).join('/')}/`;
+    const names = new Set<string>();
+    for (const key of this.files.keys()) {
+      if (key.startsWith(prefix)) names.add(key.slice(prefix.length).split('/')[0]);
+    }
+    return [...names].sort();
+  }
+  async remove(path: string): Promise<void> {
+    const key = pathSegments(path).join('/');
+    for (const k of [...this.files.keys()]) if (k === key || k.startsWith(`${key}/`)) this.files.delete(k);
+  }
+}
+
+// ---- OPFS ----
+
+/** The parts of the File System API used here (the DOM lib lacks the async iterators). */
+interface DirectoryHandle {
+  getDirectoryHandle(name: string, o?: { create?: boolean }): Promise<DirectoryHandle>;
+  getFileHandle(name: string, o?: { create?: boolean }): Promise<FileHandle>;
+  removeEntry(name: string, o?: { recursive?: boolean }): Promise<void>;
+  keys(): AsyncIterable<string>;
+}
+interface FileHandle {
+  getFile(): Promise<File>;
+  createWritable?: () => Promise<{ write(data: Uint8Array): Promise<void>; close(): Promise<void> }>;
+  createSyncAccessHandle?: () => Promise<{
+    write(data: Uint8Array, o?: { at: number }): number;
+    truncate(size: number): void;
+    flush(): void;
+    close(): void;
+  }>;
+}
+
+const isNotFound = (e: unknown) =>
+  e instanceof DOMException && (e.name === 'NotFoundError' || e.name === 'TypeMismatchError');
+
+export class OpfsByteStore implements ByteStore {
+  readonly kind = 'opfs';
+  constructor(private readonly root: DirectoryHandle) {}
+
+  private async folder(parts: string[], create: boolean): Promise<DirectoryHandle | null> {
+    let dir = this.root;
+    for (const p of parts) {
+      try {
+        dir = await dir.getDirectoryHandle(p, { create });
+      } catch (e) {
+        if (isNotFound(e)) return null;
+        throw e;
+      }
+    }
+    return dir;
+  }
+
+  async read(path: string): Promise<Uint8Array | null> {
+    const parts = pathSegments(path);
+    const dir = await this.folder(parts.slice(0, -1), false);
+    if (!dir) return null;
+    try {
+      const file = await (await dir.getFileHandle(parts.at(-1)!)).getFile();
+      return new Uint8Array(await file.arrayBuffer());
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
+  async write(path: string, bytes: Uint8Array): Promise<void> {
+    const parts = pathSegments(path);
+    const dir = (await this.folder(parts.slice(0, -1), true))!;
+    const handle = await dir.getFileHandle(parts.at(-1)!, { create: true });
+    if (handle.createWritable) {
+      // Chromium writes to a swap file and swaps it in on close(): a crash mid-write keeps the old file.
+      const w = await handle.createWritable();
+      await w.write(bytes);
+      await w.close();
+      return;
+    }
+    if (!handle.createSyncAccessHandle) throw new Error('OPFS: this browser cannot write files');
+    // Safari: no createWritable in OPFS; write a temporary file, then replace the target with it.
+    const tmpName = `${parts.at(-1)!}.tmp`;
+    const tmp = await dir.getFileHandle(tmpName, { create: true });
+    const access = await tmp.createSyncAccessHandle!();
+    try {
+      access.truncate(0);
+      access.write(bytes, { at: 0 });
+      access.flush();
+    } finally {
+      access.close();
+    }
+    const moved = tmp as unknown as { move?: (name: string) => Promise<void> };
+    if (moved.move) {
+      await moved.move(parts.at(-1)!);
+      return;
+    }
+    const target = await handle.createSyncAccessHandle();
+    try {
+      target.truncate(0);
+      target.write(bytes, { at: 0 });
+      target.flush();
+    } finally {
+      target.close();
+    }
+    await dir.removeEntry(tmpName);
+  }
+
+  async list(folder: string): Promise<string[]> {
+    const dir = await this.folder(pathSegments(folder), false);
+    if (!dir) return [];
+    const names: string[] = [];
+    for await (const name of dir.keys()) names.push(name);
+    return names.sort();
+  }
+
+  async remove(path: string): Promise<void> {
+    const parts = pathSegments(path);
+    const dir = await this.folder(parts.slice(0, -1), false);
+    if (!dir) return;
+    try {
+      await dir.removeEntry(parts.at(-1)!, { recursive: true });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}
+
+// ---- IndexedDB ----
+
+const IDB_NAME = 'distildp-storage';
+const IDB_STORE = 'files';
+
+function request<T>(r: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+  });
+}
+
+/** One object store, key = full path, value = bytes. A put is atomic per key. */
+export class IdbByteStore implements ByteStore {
+  readonly kind = 'indexeddb';
+  constructor(private readonly db: IDBDatabase) {}
+
+  static async open(factory: IDBFactory): Promise<IdbByteStore> {
+    const open = factory.open(IDB_NAME, 1);
+    open.onupgradeneeded = () => open.result.createObjectStore(IDB_STORE);
+    return new IdbByteStore(await request(open));
+  }
+
+  private store(mode: IDBTransactionMode): IDBObjectStore {
+    return this.db.transaction(IDB_STORE, mode).objectStore(IDB_STORE);
+  }
+
+  async read(path: string): Promise<Uint8Array | null> {
+    const value = await request(this.store('readonly').get(pathSegments(path).join('/')));
+    return value instanceof Uint8Array ? value : null;
+  }
+
+  async write(path: string, bytes: Uint8Array): Promise<void> {
+    const store = this.store('readwrite');
+    await request(store.put(bytes, pathSegments(path).join('/')));
+    await new Promise<void>((resolve, reject) => {
+      store.transaction.oncomplete = () => resolve();
+      store.transaction.onerror = () => reject(store.transaction.error);
+      store.transaction.onabort = () =>
+        reject(store.transaction.error ?? new Error('IndexedDB write aborted'));
+    });
+  }
+
+  async list(folder: string): Promise<string[]> {
+    const prefix = `${pathSegments(folder).join('/')}/`;
+    const keys = await request(
+      this.store('readonly').getAllKeys(IDBKeyRange.bound(prefix, `${prefix}\uffff`)),
+    );
+    return [...new Set(keys.map((k) => String(k).slice(prefix.length).split('/')[0]))].sort();
+  }
+
+  async remove(path: string): Promise<void> {
+    const key = pathSegments(path).join('/');
+    const store = this.store('readwrite');
+    await request(store.delete(key));
+    await request(store.delete(IDBKeyRange.bound(`${key}/`, `${key}/\uffff`)));
+  }
+}
+
+/**
+ * The best store this browser offers: OPFS (probed with a write and a read), then IndexedDB, then
+ * memory. `problems` says why a better one was skipped.
+ */
+export async function openByteStore(): Promise<{ store: ByteStore; problems: string[] }> {
+  const problems: string[] = [];
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+  if (storage && typeof storage.getDirectory === 'function') {
+    try {
+      const root = (await storage.getDirectory()) as unknown as DirectoryHandle;
+      const store = new OpfsByteStore(root);
+      const probe = new Uint8Array([1, 2, 3]);
+      await store.write('.probe', probe);
+      const back = await store.read('.probe');
+      if (back?.length !== 3) throw new Error('read back differs');
+      return { store, problems };
+    } catch (e) {
+      problems.push(`OPFS unavailable: ${(e as Error).message}`);
+    }
+  } else problems.push('OPFS unavailable: navigator.storage.getDirectory is missing');
+  if (typeof indexedDB !== 'undefined') {
+    try {
+      return { store: await IdbByteStore.open(indexedDB), problems };
+    } catch (e) {
+      problems.push(`IndexedDB unavailable: ${(e as Error).message}`);
+    }
+  } else problems.push('IndexedDB unavailable');
+  return { store: new MemoryByteStore(), problems };
+}

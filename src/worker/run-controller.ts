@@ -1,0 +1,491 @@
+/**
+ * Runs the DistilDP pipeline in the worker exactly as the CLI does (runPipeline), with its
+ * checkpoints in the browser's private storage: start, pause (stop at a step boundary, saving),
+ * resume (the same worker, or a fresh one after a reload, a crash or a backend change: documents,
+ * base models and step records come back from storage), cancel (stop and delete), and exports.
+ * Failures stop the run with a message; the last checkpoint stays intact.
+ */
+import type { Document } from '../data/types';
+import type { LoadedModel } from '../pipeline/models';
+import { type PipelineEvents, type PipelineResult, type ResultRow, runPipeline } from '../pipeline/run';
+import { disposeModel } from '../pipeline/stages';
+import { parseStepRecord, type StepRecord, serializeStepRecord } from '../pipeline/store';
+import type { SyntheticCorpus, SyntheticProgress } from '../pipeline/synthetic';
+import { plannedEpsilonCurve } from '../train/dp-train';
+import { type ByteStore, openByteStore } from './byte-store';
+import { EventBatcher } from './event-batcher';
+import { buildExport, type ExportFile } from './exports';
+import { classifyFailure } from './failure';
+import { formatBytes } from './format';
+import type {
+  BackendName,
+  DPPlanEvent,
+  ExportKind,
+  HistoryEvent,
+  LogLevel,
+  MetricPoint,
+  ModelRole,
+  PrivacyReport,
+  RunStatus,
+  WorkerEvent,
+} from './protocol';
+import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from './run-manifest';
+import { pipelineConfigFor, type RunSettings } from './run-settings';
+import { estimateRunStorageBytes, RunStorage, runPaths, StoragePipelineStore } from './run-storage';
+import { dpSeriesOfStepKey, seriesName } from './series';
+import { baseModelRecord, restoreBaseModel, type SessionModel } from './session-models';
+
+export interface RunHost {
+  post(event: WorkerEvent, transfer?: Transferable[]): void;
+  log(level: LogLevel, message: string): void;
+  backend(): BackendName | null;
+  documents(): Document[];
+  models(): Partial<Record<ModelRole, SessionModel>>;
+}
+
+interface LiveRun {
+  manifest: RunManifest;
+  store: StoragePipelineStore;
+  stop: 'pause' | 'cancel' | null;
+  /** Chart points not yet written to storage (written with the next checkpoint). */
+  pendingMetrics: MetricPoint[];
+  results: ResultRow[];
+  plans: Omit<DPPlanEvent, 'type'>[];
+  /** Base models restored for this run (disposed when it ends); session models are not. */
+  restored: LoadedModel[];
+}
+
+interface RunInputs {
+  documents: Document[];
+  teacher: LoadedModel;
+  student: LoadedModel;
+}
+
+const utf8 = new TextEncoder();
+
+export class RunController {
+  private live: LiveRun | null = null;
+  private deviceLost: string | undefined;
+  private storage: RunStorage | null = null;
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(private readonly host: RunHost) {}
+
+  get running(): boolean {
+    return this.live !== null;
+  }
+
+  async openStorage(): Promise<void> {
+    const { store, problems } = await openByteStore();
+    for (const p of problems) this.host.log('warn', p);
+    if (store.kind === 'memory')
+      this.host.log('warn', 'no browser storage available: checkpoints will not survive a reload');
+    this.storage = new RunStorage(store);
+  }
+
+  private get runs(): RunStorage {
+    if (!this.storage) throw new Error('storage is not open yet');
+    return this.storage;
+  }
+
+  /** Tells the UI which runs are saved, and how much storage there is. */
+  async announceSavedRuns(): Promise<void> {
+    const { manifests, problems } = await this.runs.listManifests();
+    for (const p of problems) this.host.log('warn', p);
+    const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
+    this.host.post({
+      type: 'savedRuns',
+      runs: manifests,
+      storage: {
+        kind: (this.runs.bytes as ByteStore).kind,
+        quotaBytes: estimate?.quota,
+        usageBytes: estimate?.usage,
+      },
+    });
+  }
+
+  /** Called when the WebGPU device is lost: the live run stops and writes nothing more. */
+  deviceWasLost(reason: string): void {
+    this.deviceLost = reason;
+    this.live?.store.freeze(`the GPU device was lost (${reason})`);
+    this.host.log('error', `the GPU device was lost: ${reason}`);
+  }
+
+  async start(settings: RunSettings): Promise<void> {
+    if (this.live) throw new Error('a run is already in progress: pause or cancel it first');
+    if (this.deviceLost)
+      throw new Error(`the GPU device was lost (${this.deviceLost}): choose another backend`);
+    const documents = this.host.documents();
+    if (documents.length < 3)
+      throw new Error(`add data first: a run needs at least 3 documents, found ${documents.length}`);
+    const { teacher, student } = this.host.models();
+    if (!teacher || !student) throw new Error('load a teacher and a student model first');
+    const models = { teacher: teacher.ref, student: student.ref };
+    const runId = await runIdFor(documents, settings, models);
+    const saved = await this.runs.readManifest(runId).catch(() => null);
+    await this.checkQuota(settings, documents, teacher, student);
+    requestPersistenceNote(this.host);
+    await this.runs.writeDocuments(runId, documents);
+    for (const [role, m] of [
+      ['teacher', teacher],
+      ['student', student],
+    ] as const) {
+      if (m.ref.kind === 'stored') {
+        await this.runs.bytes.write(
+          runPaths.model(runId, role),
+          serializeStepRecord(await baseModelRecord(m.model)),
+        );
+      }
+    }
+    const manifest: RunManifest = saved
+      ? { ...saved, status: 'running', failure: null, backend: this.host.backend() }
+      : newManifest({
+          runId,
+          settings,
+          models,
+          documents: documents.length,
+          backend: this.host.backend(),
+          now: Date.now(),
+        });
+    if (saved) this.host.log('info', `found saved run ${runId}: continuing from its checkpoints`);
+    if (saved) await this.postHistory(saved);
+    this.launch(manifest, { documents, teacher: teacher.model, student: student.model }, []);
+  }
+
+  pause(): void {
+    if (!this.live) throw new Error('no run is in progress');
+    if (this.live.stop) return;
+    this.live.stop = 'pause';
+    this.status(this.live.manifest, 'pausing');
+  }
+
+  async resume(runId: string): Promise<void> {
+    if (this.live) throw new Error('a run is already in progress');
+    if (this.deviceLost)
+      throw new Error(`the GPU device was lost (${this.deviceLost}): choose another backend`);
+    const manifest = await this.runs.readManifest(runId);
+    if (!manifest) throw new Error(`no saved run ${runId} in this browser's storage`);
+    if (!isResumable(manifest)) throw new Error(`run ${runId} is ${manifest.status}: nothing to resume`);
+    const documents = await this.runs.readDocuments(runId);
+    const restored: LoadedModel[] = [];
+    try {
+      for (const role of ['teacher', 'student'] as const) {
+        const bytes = await this.runs.bytes.read(runPaths.model(runId, role));
+        restored.push(await restoreBaseModel(manifest.models[role], bytes ? parseStepRecord(bytes) : null));
+      }
+    } catch (e) {
+      for (const m of restored) disposeModel(m);
+      throw e;
+    }
+    await this.postHistory(manifest);
+    this.host.log('info', `resuming run ${runId} (${documents.length} documents restored from storage)`);
+    this.launch(
+      { ...manifest, status: 'running', failure: null, backend: this.host.backend() },
+      { documents, teacher: restored[0], student: restored[1] },
+      restored,
+    );
+  }
+
+  /** Stops the live run and deletes it; or deletes a saved run. */
+  async cancel(runId?: string): Promise<void> {
+    if (this.live && (runId === undefined || runId === this.live.manifest.runId)) {
+      this.live.stop = 'cancel';
+      this.status(this.live.manifest, 'cancelling');
+      return;
+    }
+    if (!runId) throw new Error('no run is in progress');
+    await this.runs.removeRun(runId);
+    this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
+    await this.announceSavedRuns();
+  }
+
+  /** Shows a saved run (finished or not) again: charts, samples, results, reports. */
+  async openRun(runId: string): Promise<void> {
+    const manifest = await this.runs.readManifest(runId);
+    if (!manifest) throw new Error(`no saved run ${runId}`);
+    await this.postHistory(manifest);
+    const reports = await this.runs.readJson<PrivacyReport[]>(runPaths.json(runId, 'reports'));
+    if (reports) this.host.post({ type: 'reports', runId, reports });
+    this.host.post({ type: 'runStatus', runId, status: manifestRunStatus(manifest), manifest });
+  }
+
+  exportFile(runId: string, what: ExportKind): Promise<ExportFile> {
+    return buildExport(this.runs, runId, what);
+  }
+
+  // ---- internals ----
+
+  private async checkQuota(
+    settings: RunSettings,
+    documents: Document[],
+    teacher: SessionModel,
+    student: SessionModel,
+  ): Promise<void> {
+    const config = pipelineConfigFor(settings);
+    const samples = Math.ceil((config.synthetic?.samples ?? 1000) * (config.synthetic?.overGenerate ?? 2));
+    const maxTokens = config.synthetic?.generation?.maxLength ?? 128;
+    const need = estimateRunStorageBytes({
+      teacherParameters: teacher.info.parameters,
+      studentParameters: student.info.parameters,
+      teacherWidth: teacher.info.config.nEmbd,
+      studentWidth: student.info.config.nEmbd,
+      methods: config.methods ?? ['distildp'],
+      documentBytes: documents.reduce((a, d) => a + utf8.encode(d.text).length, 0),
+      syntheticSamples: samples,
+      syntheticSampleBytes: maxTokens * (teacher.info.tokenizer === 'bytes' ? 1 : 4),
+      storedBaseParameters:
+        (teacher.ref.kind === 'stored' ? teacher.info.parameters : 0) +
+        (student.ref.kind === 'stored' ? student.info.parameters : 0),
+    });
+    const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
+    if (estimate?.quota === undefined) {
+      this.host.log('warn', `cannot check the storage quota; this run needs about ${formatBytes(need)}`);
+      return;
+    }
+    const free = estimate.quota - (estimate.usage ?? 0);
+    if (need > free) {
+      throw new Error(
+        `not enough browser storage for this run's checkpoints: it needs about ${formatBytes(need)}, ${formatBytes(free)} is free (quota ${formatBytes(estimate.quota)}). Delete old runs or other sites' data, or use smaller models.`,
+      );
+    }
+    this.host.log('info', `storage: this run needs about ${formatBytes(need)} of ${formatBytes(free)} free`);
+  }
+
+  private status(manifest: RunManifest, status: RunStatus, failure?: RunStatusFailure): void {
+    this.host.post({ type: 'runStatus', runId: manifest.runId, status, manifest, failure });
+  }
+
+  /** Manifest writes in order (a later one never lands before an earlier one). */
+  private writeManifest(m: RunManifest): Promise<void> {
+    const next = this.writes.then(() => this.runs.writeManifest({ ...m, updatedAt: Date.now() }));
+    this.writes = next.catch((e) => this.host.log('warn', `manifest not written: ${(e as Error).message}`));
+    return next;
+  }
+
+  private async postHistory(manifest: RunManifest): Promise<void> {
+    const runId = manifest.runId;
+    const points = await this.runs.readMetrics<MetricPoint>(runId);
+    const steps = await this.runs.listSteps(runId);
+    for (const key of steps) {
+      const series = dpSeriesOfStepKey(key);
+      if (!series || points.some((p) => p.series === series)) continue;
+      const record = await this.runs.readStep(runId, key);
+      const history = (record?.value as { epsilonHistory?: { step: number; epsilon: number }[] })
+        ?.epsilonHistory;
+      const stage = key.endsWith('teacher-dp') ? 'teacher-dp' : 'student-dp';
+      for (const h of history ?? [])
+        points.push({ series, stage, step: h.step, values: { epsilon: h.epsilon } });
+    }
+    const generate = steps.includes('shared/generate')
+      ? await this.runs.readStep(runId, 'shared/generate')
+      : undefined;
+    const event: HistoryEvent = {
+      type: 'history',
+      runId,
+      points,
+      samples: generatedSamples(generate),
+      results: (await this.runs.readJson<ResultRow[]>(runPaths.json(runId, 'results'))) ?? [],
+      reports: (await this.runs.readJson<PrivacyReport[]>(runPaths.json(runId, 'reports'))) ?? [],
+      dpPlans: (await this.runs.readJson<Omit<DPPlanEvent, 'type'>[]>(runPaths.json(runId, 'plans'))) ?? [],
+      settings: manifest.settings,
+    };
+    this.host.post(event);
+  }
+
+  private launch(manifest: RunManifest, inputs: RunInputs, restored: LoadedModel[]): void {
+    const runId = manifest.runId;
+    const live: LiveRun = {
+      manifest,
+      store: new StoragePipelineStore(this.runs, runId, (key, record) =>
+        this.onCheckpoint(live, key, record),
+      ),
+      stop: null,
+      pendingMetrics: [],
+      results: [],
+      plans: [],
+      restored,
+    };
+    this.live = live;
+    void this.writeManifest(manifest);
+    this.status(manifest, 'running');
+    void this.execute(live, inputs);
+  }
+
+  private async onCheckpoint(live: LiveRun, key: string, record: StepRecord): Promise<void> {
+    const series = dpSeriesOfStepKey(key);
+    const history = (record.value as { epsilonHistory?: { epsilon: number }[] })?.epsilonHistory;
+    const last = history?.at(-1)?.epsilon;
+    live.manifest = {
+      ...live.manifest,
+      checkpoint: { step: key, at: Date.now() },
+      epsilonSpent:
+        series && last !== undefined
+          ? mergeEpsilon(live.manifest.epsilonSpent, { [series]: last })
+          : live.manifest.epsilonSpent,
+    };
+    const points = live.pendingMetrics;
+    live.pendingMetrics = [];
+    await this.runs.appendMetrics(live.manifest.runId, points);
+    await this.writeManifest(live.manifest);
+    this.status(
+      live.manifest,
+      live.stop === 'pause' ? 'pausing' : live.stop === 'cancel' ? 'cancelling' : 'running',
+    );
+  }
+
+  private events(live: LiveRun, batcher: EventBatcher): PipelineEvents {
+    const runId = live.manifest.runId;
+    const lastElapsed = new Map<string, number>();
+    const throughput = (series: string, tokens: number, elapsedMs: number, step: number) => {
+      const prev = step <= 1 ? 0 : (lastElapsed.get(series) ?? 0);
+      lastElapsed.set(series, elapsedMs);
+      const dt = (elapsedMs - prev) / 1000;
+      return dt > 0 ? tokens / dt : Number.NaN;
+    };
+    const point = (p: MetricPoint) => {
+      const values = Object.fromEntries(Object.entries(p.values).filter(([, v]) => Number.isFinite(v)));
+      const clean = { ...p, values };
+      batcher.metric(clean);
+      live.pendingMetrics.push(clean);
+    };
+    return {
+      stage: (e) => {
+        batcher.flush();
+        this.host.post({ type: 'stage', ...e, time: Date.now() });
+        if (e.status === 'start') {
+          live.manifest = { ...live.manifest, stage: { method: e.method, stage: e.stage } };
+          void this.writeManifest(live.manifest);
+        }
+      },
+      progress: (e) => batcher.setProgress({ type: 'progress', ...e, time: Date.now() }),
+      dpStep: (method, role, r) => {
+        const series = seriesName(method, role);
+        point({
+          series,
+          stage: role === 'teacher' ? 'teacher-dp' : 'student-dp',
+          step: r.step,
+          values: {
+            loss: r.loss,
+            epsilon: r.epsilon,
+            tokensPerSecond: throughput(series, r.tokens, r.elapsedMs, r.step),
+            clippedFraction: r.clippedFraction,
+            learningRate: r.learningRate,
+          },
+        });
+      },
+      trainStep: (method, role, r) => {
+        const series = seriesName(method, role);
+        point({
+          series,
+          stage: method === 'nonprivate' ? 'fine-tune' : 'distill',
+          step: r.step,
+          values: {
+            loss: r.loss,
+            tokensPerSecond: throughput(series, r.tokens, r.elapsedMs, r.step),
+            learningRate: r.learningRate,
+          },
+        });
+      },
+      plan: (method, role, plan) => {
+        const event: Omit<DPPlanEvent, 'type'> = {
+          series: seriesName(method, role),
+          target: plan.epsilon,
+          steps: plan.steps,
+          curve: plannedEpsilonCurve(plan, 60),
+        };
+        live.plans = [...live.plans.filter((p) => p.series !== event.series), event];
+        this.host.post({ type: 'dpPlan', ...event });
+        void this.runs.writeJson(runPaths.json(runId, 'plans'), live.plans);
+      },
+      sample: (labels, text) => batcher.sample({ labels, text }),
+      result: (row) => {
+        batcher.flush();
+        live.results = [
+          ...live.results.filter((r) => !(r.method === row.method && r.model === row.model)),
+          row,
+        ];
+        this.host.post({ type: 'result', row });
+        void this.runs.writeJson(runPaths.json(runId, 'results'), live.results);
+      },
+      log: (message) => this.host.log('info', message),
+      shouldStop: () => live.stop !== null || this.deviceLost !== undefined,
+    };
+  }
+
+  private async execute(live: LiveRun, inputs: RunInputs): Promise<void> {
+    const runId = live.manifest.runId;
+    const batcher = new EventBatcher((e) => this.host.post(e));
+    let result: PipelineResult | undefined;
+    try {
+      result = await runPipeline({
+        ...inputs,
+        config: pipelineConfigFor(live.manifest.settings),
+        events: this.events(live, batcher),
+        store: live.store,
+      });
+      batcher.flush();
+      if (result.stopped && this.deviceLost !== undefined) throw new Error(`device lost: ${this.deviceLost}`);
+      if (result.stopped && live.stop === 'cancel') {
+        await this.runs.removeRun(runId);
+        this.host.log('info', `run ${runId} cancelled; its checkpoints and stored documents were deleted`);
+        this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
+      } else if (result.stopped) {
+        await this.runs.appendMetrics(runId, live.pendingMetrics);
+        live.pendingMetrics = [];
+        live.manifest = { ...live.manifest, status: 'paused' };
+        await this.writeManifest(live.manifest);
+        this.status(live.manifest, 'paused');
+      } else {
+        await this.runs.appendMetrics(runId, live.pendingMetrics);
+        await this.runs.writeJson(runPaths.json(runId, 'reports'), result.reports);
+        this.host.post({ type: 'reports', runId, reports: result.reports });
+        live.manifest = { ...live.manifest, status: 'completed', stage: null };
+        await this.writeManifest(live.manifest);
+        this.status(live.manifest, 'completed');
+      }
+    } catch (err) {
+      batcher.flush();
+      live.store.freeze('the run failed');
+      const failure = classifyFailure(err, this.host.backend(), this.deviceLost);
+      this.host.log('error', failure.message);
+      live.manifest = { ...live.manifest, status: 'failed', failure };
+      await this.writeManifest(live.manifest).catch(() => undefined);
+      this.status(live.manifest, 'failed', failure);
+    } finally {
+      if (result?.distildp) {
+        disposeModel(result.distildp.student);
+        disposeModel(result.distildp.teacher);
+      }
+      for (const m of live.restored) disposeModel(m);
+      this.live = null;
+      await this.announceSavedRuns().catch(() => undefined);
+    }
+  }
+}
+
+type RunStatusFailure = NonNullable<Extract<WorkerEvent, { type: 'runStatus' }>['failure']>;
+
+function manifestRunStatus(m: RunManifest): RunStatus {
+  // A 'running' manifest with no live run was interrupted: it can be resumed like a paused one.
+  return m.status === 'running' ? 'paused' : m.status;
+}
+
+/** Synthetic samples of a finished or partial generate step. */
+function generatedSamples(record: StepRecord | undefined) {
+  if (!record) return [];
+  if (record.status === 'done') return (record.value as SyntheticCorpus).samples;
+  return ((record.value as SyntheticProgress | undefined)?.kept ?? []).flat();
+}
+
+/** Persistence (navigator.storage.persist) exists only on the page: the UI requests it at start. */
+function requestPersistenceNote(host: RunHost): void {
+  if (typeof navigator.storage?.persisted === 'function') {
+    void navigator.storage.persisted().then((p) => {
+      if (!p)
+        host.log(
+          'warn',
+          'browser storage is not persistent: the browser may evict checkpoints under storage pressure',
+        );
+    });
+  }
+}

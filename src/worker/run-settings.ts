@@ -1,0 +1,130 @@
+/**
+ * What the user sets for a run (the privacy budget panel and the baselines), and how it becomes
+ * the pipeline's config. Pure and TF.js-free (type imports only): the UI validates with it and the
+ * worker builds the PipelineConfig with it, so both agree on every default.
+ */
+import type { MethodName, PipelineConfig } from '../pipeline/run';
+
+/**
+ * 'standard': sizes for real runs (as `distildp pipeline --demo`); 'tiny': seconds-long runs for the
+ * tiny models of the e2e tests and smoke checks (`?models=tiny`).
+ */
+export type RunProfile = 'standard' | 'tiny';
+
+export const BASELINES = [
+  'synthetic',
+  'dpsgd',
+  'dpkd',
+  'nonprivate',
+] as const satisfies readonly MethodName[];
+export type Baseline = (typeof BASELINES)[number];
+
+export interface RunSettings {
+  profile: RunProfile;
+  /** Total epsilon of every private method (default 2). */
+  targetEpsilon: number;
+  /** Total delta; null = the default 1 / N^1.1 (N = training documents). */
+  delta: number | null;
+  /** Clip norm C per document (default 1). */
+  clipNorm: number;
+  /** Expected documents per DP-SGD step (q = this / N). */
+  expectedBatchSize: number;
+  /** Passes over the data in expectation (steps = ceil(epochs / q)). */
+  epochs: number;
+  /** Baselines run after DistilDP at the same (epsilon, delta). */
+  baselines: Baseline[];
+  /** Seed of the split, order and generation (never of DP noise, which is crypto-seeded). */
+  seed: number;
+}
+
+export const DEFAULT_RUN_SETTINGS: RunSettings = {
+  profile: 'standard',
+  targetEpsilon: 2,
+  delta: null,
+  clipNorm: 1,
+  expectedBatchSize: 64,
+  epochs: 3,
+  baselines: [],
+  seed: 1,
+};
+
+/** Budget defaults of the tiny profile: small batches so a few dozen documents give several steps. */
+export const TINY_RUN_SETTINGS: RunSettings = {
+  ...DEFAULT_RUN_SETTINGS,
+  profile: 'tiny',
+  expectedBatchSize: 4,
+  epochs: 2,
+};
+
+export function defaultSettings(profile: RunProfile): RunSettings {
+  return profile === 'tiny' ? { ...TINY_RUN_SETTINGS } : { ...DEFAULT_RUN_SETTINGS };
+}
+
+/** Sizes the user does not set, per profile. */
+const PROFILE_CONFIG: Record<
+  RunProfile,
+  Omit<Partial<PipelineConfig>, 'epsilon' | 'delta' | 'methods' | 'seed'>
+> = {
+  standard: {
+    teacherDP: { microBatchSize: 16, schedule: { peak: 1e-3 } },
+    studentDP: { microBatchSize: 16, schedule: { peak: 1e-3 } },
+    histogram: { mode: 'dp', sigma: 10 },
+    synthetic: { samples: 600, overGenerate: 2 },
+    distill: { epochs: 2, batchSize: 16, learningRate: 1e-3 },
+    nonPrivate: { epochs: 1, batchSize: 16, learningRate: 1e-3 },
+    // A DP step of the standard models takes seconds on a CPU: checkpoint every few of them.
+    checkpointEvery: { dp: 5, train: 25 },
+  },
+  tiny: {
+    teacherDP: { microBatchSize: 4, schedule: { peak: 3e-3 } },
+    studentDP: { microBatchSize: 4, schedule: { peak: 3e-3 } },
+    histogram: { mode: 'dp', sigma: 2 },
+    synthetic: { samples: 12, overGenerate: 1.5, generation: { maxLength: 48, batchSize: 16 } },
+    distill: { epochs: 1, batchSize: 8, learningRate: 3e-3 },
+    nonPrivate: { epochs: 1, batchSize: 8, learningRate: 3e-3 },
+    checkpointEvery: { dp: 2, train: 3 },
+  },
+};
+
+/** Micro-batch of DP training under a profile (the memory estimate assumes it). */
+export function microBatchSize(profile: RunProfile): number {
+  return PROFILE_CONFIG[profile].teacherDP?.microBatchSize ?? 16;
+}
+
+export type SettingsErrors = Partial<Record<keyof RunSettings, string>>;
+
+/** Per-field problems, phrased for the form; empty when the settings can run. */
+export function validateSettings(s: RunSettings): SettingsErrors {
+  const e: SettingsErrors = {};
+  if (!(Number.isFinite(s.targetEpsilon) && s.targetEpsilon > 0))
+    e.targetEpsilon = 'Target epsilon must be a number above 0.';
+  else if (s.targetEpsilon > 100) e.targetEpsilon = 'Target epsilon above 100 gives no meaningful guarantee.';
+  if (s.delta !== null && !(Number.isFinite(s.delta) && s.delta > 0 && s.delta < 1))
+    e.delta = 'Delta must be between 0 and 1 (exclusive), or empty for the default.';
+  if (!(Number.isFinite(s.clipNorm) && s.clipNorm > 0)) e.clipNorm = 'Clip norm must be a number above 0.';
+  if (!(Number.isInteger(s.expectedBatchSize) && s.expectedBatchSize >= 1))
+    e.expectedBatchSize = 'Expected batch size must be a whole number of documents, at least 1.';
+  if (!(Number.isFinite(s.epochs) && s.epochs > 0 && s.epochs <= 1000))
+    e.epochs = 'Epochs must be a number above 0 (at most 1000).';
+  const unknown = s.baselines.filter((b) => !(BASELINES as readonly string[]).includes(b));
+  if (unknown.length) e.baselines = `Unknown baselines: ${unknown.join(', ')}.`;
+  if (!Number.isInteger(s.seed)) e.seed = 'Seed must be a whole number.';
+  return e;
+}
+
+/** The pipeline config of a run: DistilDP first, then the chosen baselines. */
+export function pipelineConfigFor(s: RunSettings): Partial<PipelineConfig> {
+  const errors = Object.values(validateSettings(s));
+  if (errors.length) throw new Error(`invalid run settings: ${errors.join(' ')}`);
+  const p = PROFILE_CONFIG[s.profile];
+  const dp = { expectedBatchSize: s.expectedBatchSize, epochs: s.epochs, clipNorm: s.clipNorm };
+  return {
+    ...p,
+    epsilon: s.targetEpsilon,
+    delta: s.delta ?? undefined,
+    seed: s.seed,
+    methods: ['distildp', ...BASELINES.filter((b) => s.baselines.includes(b))],
+    teacherDP: { ...p.teacherDP, ...dp },
+    studentDP: { ...p.studentDP, ...dp },
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * A run's files in the origin-private byte store (byte-store.ts), and the PipelineStore the
+ * pipeline checkpoints into. Layout under `runs/<runId>/`:
+ *   manifest.json        what the run is and how far it got (run-manifest.ts)
+ *   documents.json       the ingested documents (private: restored on resume, never sent anywhere)
+ *   models/<role>.safetensors   base models that are not presets (imported folders)
+ *   steps/<key>.safetensors     the pipeline's done/partial step records (serializeStepRecord)
+ *   metrics/<seq>.json   chart points, appended in chunks at each checkpoint
+ *   results.json, reports.json, plans.json   result rows, privacy reports, expected epsilon curves
+ */
+import type { Document } from '../data/types';
+import { type PipelineStore, parseStepRecord, type StepRecord, serializeStepRecord } from '../pipeline/store';
+import type { ByteStore } from './byte-store';
+import { parseManifest, type RunManifest } from './run-manifest';
+
+export const RUNS_FOLDER = 'runs';
+
+/**
+ * File name of a step record: the step key (e.g. `shared/teacher-dp`) percent-encoded, with `.`
+ * encoded as well so no key can become `.`/`..` or collide with the extension.
+ */
+export function stepFileName(stepKey: string): string {
+  if (stepKey === '') throw new Error('step key is empty');
+  return `${encodeURIComponent(stepKey).replaceAll('.', '%2E')}.safetensors`;
+}
+
+/** The step key of a file written by stepFileName, or null for any other file. */
+export function stepKeyOfFileName(name: string): string | null {
+  if (!name.endsWith('.safetensors')) return null;
+  const encoded = name.slice(0, -'.safetensors'.length);
+  if (encoded === '' || encoded.includes('.')) return null;
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return null;
+  }
+}
+
+/** Zero-padded so that name order is write order. */
+export function metricsChunkName(seq: number): string {
+  if (!Number.isInteger(seq) || seq < 0) throw new Error(`metrics chunk number must be >= 0, got ${seq}`);
+  return `${String(seq).padStart(6, '0')}.json`;
+}
+
+export function runFolder(runId: string): string {
+  if (!/^[0-9a-f]{8,64}$/.test(runId)) throw new Error(`invalid run id "${runId}"`);
+  return `${RUNS_FOLDER}/${runId}`;
+}
+
+export const runPaths = {
+  manifest: (runId: string) => `${runFolder(runId)}/manifest.json`,
+  documents: (runId: string) => `${runFolder(runId)}/documents.json`,
+  model: (runId: string, role: string) => `${runFolder(runId)}/models/${role}.safetensors`,
+  step: (runId: string, stepKey: string) => `${runFolder(runId)}/steps/${stepFileName(stepKey)}`,
+  stepsFolder: (runId: string) => `${runFolder(runId)}/steps`,
+  metricsFolder: (runId: string) => `${runFolder(runId)}/metrics`,
+  metricsChunk: (runId: string, seq: number) => `${runFolder(runId)}/metrics/${metricsChunkName(seq)}`,
+  json: (runId: string, name: 'results' | 'reports' | 'plans') => `${runFolder(runId)}/${name}.json`,
+};
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/** Typed access to the runs in a byte store. */
+export class RunStorage {
+  constructor(readonly bytes: ByteStore) {}
+
+  async readJson<T>(path: string): Promise<T | null> {
+    const b = await this.bytes.read(path);
+    return b ? (JSON.parse(fromUtf8.decode(b)) as T) : null;
+  }
+
+  writeJson(path: string, value: unknown): Promise<void> {
+    return this.bytes.write(path, utf8.encode(JSON.stringify(value)));
+  }
+
+  writeManifest(m: RunManifest): Promise<void> {
+    return this.writeJson(runPaths.manifest(m.runId), m);
+  }
+
+  async readManifest(runId: string): Promise<RunManifest | null> {
+    const b = await this.bytes.read(runPaths.manifest(runId));
+    return b ? parseManifest(fromUtf8.decode(b)) : null;
+  }
+
+  /** Every readable manifest, newest first; unreadable ones are reported, not fatal. */
+  async listManifests(): Promise<{ manifests: RunManifest[]; problems: string[] }> {
+    const manifests: RunManifest[] = [];
+    const problems: string[] = [];
+    for (const runId of await this.bytes.list(RUNS_FOLDER)) {
+      try {
+        const m = await this.readManifest(runId);
+        if (m) manifests.push(m);
+      } catch (e) {
+        problems.push(`run ${runId}: ${(e as Error).message}`);
+      }
+    }
+    manifests.sort((a, b) => b.updatedAt - a.updatedAt);
+    return { manifests, problems };
+  }
+
+  writeDocuments(runId: string, docs: Document[]): Promise<void> {
+    return this.writeJson(runPaths.documents(runId), docs);
+  }
+
+  async readDocuments(runId: string): Promise<Document[]> {
+    const docs = await this.readJson<Document[]>(runPaths.documents(runId));
+    if (!docs) throw new Error(`run ${runId}: its documents are missing from storage`);
+    return docs;
+  }
+
+  async readStep(runId: string, stepKey: string): Promise<StepRecord | undefined> {
+    const b = await this.bytes.read(runPaths.step(runId, stepKey));
+    return b ? parseStepRecord(b) : undefined;
+  }
+
+  async listSteps(runId: string): Promise<string[]> {
+    const names = await this.bytes.list(runPaths.stepsFolder(runId));
+    return names.map(stepKeyOfFileName).filter((k): k is string => k !== null);
+  }
+
+  async appendMetrics<T>(runId: string, points: T[]): Promise<void> {
+    if (points.length === 0) return;
+    const existing = await this.bytes.list(runPaths.metricsFolder(runId));
+    await this.writeJson(runPaths.metricsChunk(runId, existing.length), points);
+  }
+
+  async readMetrics<T>(runId: string): Promise<T[]> {
+    const out: T[] = [];
+    for (const name of await this.bytes.list(runPaths.metricsFolder(runId))) {
+      out.push(...((await this.readJson<T[]>(`${runPaths.metricsFolder(runId)}/${name}`)) ?? []));
+    }
+    return out;
+  }
+
+  removeRun(runId: string): Promise<void> {
+    return this.bytes.remove(runFolder(runId));
+  }
+}
+
+/** Throws when a record holds a NaN/Inf weight: such a checkpoint must never replace a good one. */
+export function assertFiniteRecord(stepKey: string, record: StepRecord): void {
+  for (const [model, m] of Object.entries(record.models ?? {})) {
+    for (const [name, data] of m.arrays) {
+      for (let i = 0; i < data.length; i++) {
+        if (!Number.isFinite(data[i]))
+          throw new Error(
+            `${stepKey}: parameter ${name} of ${model} holds a non-finite value (${data[i]}): training diverged; the checkpoint was not written`,
+          );
+      }
+    }
+  }
+}
+
+/**
+ * The pipeline's checkpoints in a run's folder. `freeze` stops all writes (after a lost GPU device
+ * nothing read back from it can be trusted), so the last good checkpoint stays intact.
+ */
+export class StoragePipelineStore implements PipelineStore {
+  private frozenReason: string | null = null;
+
+  constructor(
+    private readonly runs: RunStorage,
+    private readonly runId: string,
+    private readonly onSaved?: (stepKey: string, record: StepRecord) => Promise<void>,
+  ) {}
+
+  get frozen(): string | null {
+    return this.frozenReason;
+  }
+
+  freeze(reason: string): void {
+    this.frozenReason ??= reason;
+  }
+
+  load(stepKey: string): Promise<StepRecord | undefined> {
+    return this.runs.readStep(this.runId, stepKey);
+  }
+
+  async save(stepKey: string, record: StepRecord): Promise<void> {
+    if (this.frozenReason) throw new Error(`checkpoint of ${stepKey} not written: ${this.frozenReason}`);
+    assertFiniteRecord(stepKey, record);
+    await this.runs.bytes.write(runPaths.step(this.runId, stepKey), serializeStepRecord(record));
+    await this.onSaved?.(stepKey, record);
+  }
+}
+
+/** What a run's storage needs, to compare with navigator.storage.estimate() before starting. */
+export interface StorageNeedInput {
+  teacherParameters: number;
+  studentParameters: number;
+  /** Widths for the distillation projection (student d -> teacher d). */
+  teacherWidth: number;
+  studentWidth: number;
+  methods: string[];
+  /** UTF-8 bytes of all document texts. */
+  documentBytes: number;
+  syntheticSamples: number;
+  /** Longest synthetic sample in bytes (max generated tokens x bytes per token). */
+  syntheticSampleBytes: number;
+  /** Parameters of base models stored with the run (imported folders; presets reload by name). */
+  storedBaseParameters: number;
+}
+
+/**
+ * Bytes of the step records a run keeps at once, in float32: a partial training record holds the
+ * weights and AdamW's two moments (3P); finished steps keep the weights (P). Every training step
+ * key is counted at its partial size (its larger state), plus one more copy of the largest record
+ * (a replaced file exists twice until the write completes), the documents and synthetic text as
+ * JSON (x1.25 for escaping and field names), and 1 MiB for manifests, metrics and results.
+ */
+export function estimateRunStorageBytes(i: StorageNeedInput): number {
+  const F = 4;
+  const partial = (p: number) => 3 * p * F;
+  const records: number[] = [];
+  const has = (m: string) => i.methods.includes(m);
+  if (has('distildp') || has('synthetic')) {
+    records.push(partial(i.teacherParameters)); // shared/teacher-dp
+    const distill = partial(i.studentParameters) + (i.studentWidth * i.teacherWidth + i.teacherWidth) * F;
+    if (has('distildp')) records.push(distill);
+    if (has('synthetic')) records.push(distill);
+  }
+  if (has('dpsgd')) records.push(partial(i.studentParameters));
+  if (has('dpkd')) records.push(partial(i.teacherParameters), partial(i.studentParameters));
+  if (has('nonprivate')) records.push(partial(i.teacherParameters), partial(i.studentParameters));
+  const text = 1.25 * (i.documentBytes + i.syntheticSamples * i.syntheticSampleBytes * 2);
+  const total =
+    records.reduce((a, b) => a + b, 0) +
+    Math.max(0, ...records) +
+    i.storedBaseParameters * F +
+    text +
+    1024 * 1024;
+  return Math.ceil(total);
+}

@@ -1,0 +1,227 @@
+/**
+ * The whole app as a user drives it, on the tiny models (`?models=tiny`) and the wasm backend
+ * (SwiftShader WebGPU is far too slow to train here): drop files (one rejected with its reason),
+ * see the split and the privacy plan, press one button, watch the stepper and the charts fill,
+ * read samples and results, download the student, the teacher, the synthetic text and the
+ * privacy report, and check each file independently (safetensors header against HF GPT-2 naming,
+ * config.json, epsilon recomputed from the report's phases). No request may leave 127.0.0.1.
+ */
+import { expect, test } from '@playwright/test';
+import { unzipSync } from 'fflate';
+import { computeEpsilon } from '../../src/dp/accounting/index';
+import {
+  download,
+  dropFiles,
+  expectNothingLeft,
+  labelledJsonl,
+  type Recorder,
+  recordRequests,
+  screenshot,
+  waitForApp,
+} from './helpers';
+
+let recorder: Recorder;
+test.beforeEach(async ({ context, page }) => {
+  recorder = await recordRequests(context, page);
+});
+test.afterEach(() => expectNothingLeft(recorder));
+
+/** Tiny preset: GPT-2 layout, byte vocabulary. */
+const TINY = { vocab: 258, context: 64, layers: 2, heads: 2, width: 32 };
+
+/** HF GPT-2 state-dict names and shapes of a tied GPT2LMHeadModel, written out by hand. */
+function expectedTensors(c: typeof TINY): Map<string, number[]> {
+  const d = c.width;
+  const out = new Map<string, number[]>([
+    ['transformer.wte.weight', [c.vocab, d]],
+    ['transformer.wpe.weight', [c.context, d]],
+  ]);
+  for (let i = 0; i < c.layers; i++) {
+    const p = `transformer.h.${i}.`;
+    out.set(`${p}ln_1.weight`, [d]);
+    out.set(`${p}ln_1.bias`, [d]);
+    out.set(`${p}attn.c_attn.weight`, [d, 3 * d]);
+    out.set(`${p}attn.c_attn.bias`, [3 * d]);
+    out.set(`${p}attn.c_proj.weight`, [d, d]);
+    out.set(`${p}attn.c_proj.bias`, [d]);
+    out.set(`${p}ln_2.weight`, [d]);
+    out.set(`${p}ln_2.bias`, [d]);
+    out.set(`${p}mlp.c_fc.weight`, [d, 4 * d]);
+    out.set(`${p}mlp.c_fc.bias`, [4 * d]);
+    out.set(`${p}mlp.c_proj.weight`, [4 * d, d]);
+    out.set(`${p}mlp.c_proj.bias`, [d]);
+  }
+  out.set('transformer.ln_f.weight', [d]);
+  out.set('transformer.ln_f.bias', [d]);
+  return out;
+}
+
+/** Reads a safetensors header by the format's definition: u64 LE length, then JSON. */
+function safetensorsHeader(bytes: Uint8Array) {
+  const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
+  >;
+  return { header, dataBytes: bytes.length - 8 - length };
+}
+
+function checkModelZip(bytes: Uint8Array) {
+  const files = unzipSync(bytes);
+  expect(Object.keys(files).sort()).toEqual(
+    expect.arrayContaining([
+      'config.json',
+      'generation_config.json',
+      'model.safetensors',
+      'vocab.json',
+      'merges.txt',
+    ]),
+  );
+  const config = JSON.parse(new TextDecoder().decode(files['config.json']));
+  expect(config).toMatchObject({
+    model_type: 'gpt2',
+    architectures: ['GPT2LMHeadModel'],
+    vocab_size: TINY.vocab,
+    n_positions: TINY.context,
+    n_embd: TINY.width,
+    n_layer: TINY.layers,
+    n_head: TINY.heads,
+  });
+  const { header, dataBytes } = safetensorsHeader(files['model.safetensors']);
+  expect(header.__metadata__).toEqual({ format: 'pt' });
+  const expected = expectedTensors(TINY);
+  const names = Object.keys(header).filter((k) => k !== '__metadata__');
+  expect(names.sort()).toEqual([...expected.keys()].sort());
+  let total = 0;
+  for (const [name, shape] of expected) {
+    const t = header[name] as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    expect(t.dtype, name).toBe('F32');
+    expect(t.shape, name).toEqual(shape);
+    expect(t.data_offsets[1] - t.data_offsets[0], name).toBe(4 * shape.reduce((a, b) => a * b, 1));
+    total += t.data_offsets[1] - t.data_offsets[0];
+  }
+  expect(dataBytes).toBe(total);
+  // The weights are trained numbers, not a zero or NaN placeholder.
+  const wte = header['transformer.wte.weight'] as { data_offsets: [number, number] };
+  const start = files['model.safetensors'].length - dataBytes + wte.data_offsets[0];
+  const values = new Float32Array(files['model.safetensors'].slice(start, start + 4 * 64).buffer);
+  expect(values.every(Number.isFinite)).toBe(true);
+  expect(values.some((v) => v !== 0)).toBe(true);
+}
+
+test('a full DistilDP run from dropped files to a downloaded student', async ({ page }) => {
+  test.setTimeout(480_000);
+  await page.goto('/?backend=wasm&models=tiny');
+  await waitForApp(page);
+
+  // Data: two files used, one rejected with its reason.
+  await dropFiles(page.getByTestId('dropzone'), {
+    'private.jsonl': labelledJsonl(56),
+    'notes.txt': 'A plain note about the harbour and the garden.',
+    'scan.pdf': '%PDF-1.4 not text',
+  });
+  const row = (path: string) => page.locator(`[data-testid="file-row"][data-path="${path}"]`);
+  await expect(row('private.jsonl')).toHaveAttribute('data-status', 'ok');
+  await expect(row('scan.pdf')).toHaveAttribute('data-status', 'rejected');
+  await expect(row('scan.pdf').getByTestId('file-notes')).toContainText('unsupported file type');
+  await expect(page.getByTestId('total-labels')).toHaveText('garden, ships');
+  // 57 documents: round(5.7) = 6 validation, 6 test, 45 train.
+  await expect(page.getByTestId('split-train')).toHaveText('45');
+  await expect(page.getByTestId('split-validation')).toHaveText('6');
+  await expect(page.getByTestId('split-test')).toHaveText('6');
+  await screenshot(page.locator('#data'), 'data');
+
+  // The plan, before training: q = 4 / 45 and steps = ceil(2 / q) = 23 (tiny profile: batch 4, 2 epochs).
+  await expect(page.getByTestId('plan-steps')).toHaveText('23');
+  await expect(page.getByTestId('plan-delta')).toContainText('rule 1/N^1.1, N = 45');
+  await expect(page.getByTestId('plan-delta')).toContainText((45 ** -1.1).toExponential(2));
+  const planned = Number((await page.getByTestId('plan-epsilon').textContent())?.split(' ')[0]);
+  expect(planned).toBeLessThanOrEqual(2);
+  expect(planned).toBeGreaterThan(1.9);
+  await expect(page.getByTestId('chart-plan')).toHaveAttribute('data-points', /^[1-9]\d*$/);
+  await expect(page.getByTestId('guarantee')).toContainText('one document');
+  await screenshot(page.locator('#models'), 'models');
+  await screenshot(page.locator('#budget'), 'budget');
+
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
+  // Charts receive points while it trains.
+  await expect(page.getByTestId('chart-loss')).toHaveAttribute('data-points', /^([5-9]|\d{2,})$/, {
+    timeout: 120_000,
+  });
+  await expect(page.getByTestId('chart-epsilon')).toHaveAttribute('data-points', /^[1-9]\d*$/);
+  await expect(page.getByTestId('chart-throughput')).toHaveAttribute('data-points', /^[1-9]\d*$/);
+  await screenshot(page.locator('#run'), 'run');
+  await screenshot(page.locator('#charts'), 'charts');
+
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed', {
+    timeout: 400_000,
+  });
+  await expect(page.getByTestId('step')).toHaveCount(4);
+  for (const step of await page.getByTestId('step').all())
+    await expect(step).toHaveAttribute('data-status', 'done');
+  // The DP teacher's 23 steps are all on the epsilon chart; the student's steps are on the loss chart.
+  await expect(
+    page.locator('[data-testid="epsilon-table"][data-series="distildp/teacher"] [data-testid="epsilon-row"]'),
+  ).toHaveCount(23);
+  await expect(page.getByTestId('sample').first()).toBeVisible();
+  const samples = Number((await page.getByTestId('sample-count').textContent())?.split(' ')[0]);
+  expect(samples).toBeGreaterThan(0);
+  const results = page.getByTestId('result-row');
+  await expect(results).toHaveCount(2);
+  await expect(
+    page.locator('[data-testid="result-row"][data-method="distildp"][data-model="student"]'),
+  ).toBeVisible();
+  const studentEps = Number(
+    await page
+      .locator('[data-method="distildp"][data-model="student"] [data-testid="result-epsilon"]')
+      .textContent(),
+  );
+  expect(studentEps).toBeLessThanOrEqual(2);
+  await screenshot(page.locator('#samples'), 'samples');
+  await screenshot(page.locator('#results'), 'results');
+  await screenshot(page.locator('#export'), 'export');
+
+  // Downloads.
+  const student = await download(page, page.getByTestId('export-student'));
+  expect(student.name).toMatch(/^distildp-student-[0-9a-f]{8}\.zip$/);
+  checkModelZip(new Uint8Array(student.bytes));
+  const teacher = await download(page, page.getByTestId('export-teacher'));
+  checkModelZip(new Uint8Array(teacher.bytes));
+
+  const synthetic = await download(page, page.getByTestId('export-synthetic'));
+  const lines = synthetic.bytes.toString('utf8').trim().split('\n');
+  // The corpus keeps at most the 12 samples of the tiny profile, down-sampled from those generated.
+  expect(lines.length).toBeGreaterThan(0);
+  expect(lines.length).toBeLessThanOrEqual(Math.min(12, samples));
+  const shown = new Set(
+    (await page.locator('[data-testid="sample"] .sample-text').allTextContents()).map((t) => t.trim()),
+  );
+  for (const line of lines) {
+    const s = JSON.parse(line) as { text: string; labels: string[] };
+    expect(s.text.length).toBeGreaterThan(0);
+    expect(shown.has(s.text), `exported sample was shown: ${s.text}`).toBe(true);
+    expect(['garden', 'ships']).toEqual(expect.arrayContaining(s.labels));
+  }
+
+  const report = JSON.parse((await download(page, page.getByTestId('export-report'))).bytes.toString('utf8'));
+  expect(report).toMatchObject({
+    method: 'distildp',
+    accountant: 'prv',
+    sampling: 'poisson',
+    unit: 'document',
+    steps: 23,
+    num_documents: 45,
+    secure_randomness: true,
+    versions: { tfjs: '4.22.0' },
+  });
+  expect(report.epsilon).toBeLessThanOrEqual(2);
+  expect(report.epsilon).toBeCloseTo(studentEps, 3);
+  expect(report.delta).toBeCloseTo(45 ** -1.1, 12);
+  expect(report.q).toBeCloseTo(4 / 45, 12);
+  expect(report.sigma).toBeGreaterThan(0);
+  expect(report.phases).toHaveLength(2); // the DP control-code histogram, then DP-SGD
+  expect(report.reproduce).toContain('distildp epsilon --phases');
+  // Independent recomputation from the report's own phases (what `distildp epsilon` does).
+  expect(computeEpsilon(report.phases, report.accounting_delta, 'prv')).toBeCloseTo(report.epsilon, 9);
+});
