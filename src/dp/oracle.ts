@@ -13,6 +13,7 @@ import { gradientsOf } from '../train/step';
 import {
   type ClippedGradients,
   type ClippingOptions,
+  checkBatch,
   DEFAULT_CLIPPING,
   exampleLosses,
   trainableNames,
@@ -26,9 +27,7 @@ export function clippedGradientsNaive(
 ): ClippedGradients {
   const opts = { ...DEFAULT_CLIPPING, ...options };
   const k = opts.windowsPerExample;
-  const [rows, t] = batch.inputs.shape;
-  if (rows % k !== 0) throw new Error(`batch has ${rows} rows, not a multiple of windowsPerExample ${k}`);
-  const examples = rows / k;
+  const { t, examples } = checkBatch(batch, k);
   const trainable = trainableNames(params, config, opts.embeddings);
   const sums = new Map<string, tf.Tensor>();
   const norms: tf.Scalar[] = [];
