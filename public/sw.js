@@ -6,7 +6,8 @@
  *   cache-first, caching what it fetches; other origins are never contacted (the CSP forbids it).
  * The cache is named after the build (the `build` parameter of this script's URL, the main chunk's
  * hashed name), so a new build installs a new cache and the old ones are deleted on activation.
- * Cached responses keep their headers, the Content-Security-Policy included.
+ * Cached responses keep their headers, the Content-Security-Policy included. Lookups ignore
+ * `Vary: Origin` (scripts with `crossorigin` send an Origin header the precache requests did not).
  */
 const BUILD = new URL(self.location.href).searchParams.get('build') || 'dev';
 const CACHE_PREFIX = 'distildp-';
@@ -44,7 +45,9 @@ async function networkFirst(request) {
     if (response.ok) await cache.put(request, response.clone());
     return response;
   } catch (err) {
-    const cached = (await cache.match(request, { ignoreSearch: true })) || (await cache.match(SCOPE.href));
+    const cached =
+      (await cache.match(request, { ignoreSearch: true, ignoreVary: true })) ||
+      (await cache.match(SCOPE.href));
     if (cached) return cached;
     throw err;
   }
@@ -52,7 +55,7 @@ async function networkFirst(request) {
 
 async function cacheFirst(request) {
   const cache = await caches.open(CACHE);
-  const cached = await cache.match(request, { ignoreSearch: true });
+  const cached = await cache.match(request, { ignoreSearch: true, ignoreVary: true });
   if (cached) return cached;
   const response = await fetch(request);
   // Static hosts answer a missing file with index.html: never cache that under another name.

@@ -4,7 +4,7 @@ import { seriesLabel } from '../../worker/series';
 import { metricLines } from '../chart-data';
 import { CHART_POINTS } from '../decimate';
 import { useAppStore } from '../store';
-import { EpsilonTable } from './EpsilonTable';
+import { DPMetricsTable } from './DPMetricsTable';
 import { type ChartLine, colorOf, SeriesChart } from './SeriesChart';
 
 /** Live training charts: loss, privacy spent (with the plan and the target), throughput. */
@@ -69,7 +69,7 @@ export function LiveCharts() {
           yDomain={[0, 'auto']}
         />
       </div>
-      <EpsilonTable lines={epsilon.lines} />
+      <DPMetricsTable points={points} />
     </section>
   );
 }

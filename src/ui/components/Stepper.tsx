@@ -42,6 +42,11 @@ export function Stepper({ run }: { run: RunState }) {
               <span className="step-label">
                 {step.label} <span className="step-status">({STATUS_TEXT[status]})</span>
               </span>
+              {run.stages[step.main]?.detail === 'resuming' && (
+                <span className="hint" data-testid="step-resumed">
+                  resumed from its checkpoint
+                </span>
+              )}
               <StageProgress label={step.label} stage={run.stages[step.main]} />
             </span>
           </li>

@@ -1,0 +1,50 @@
+/**
+ * After the first load the app works offline: the service worker (public/sw.js, production builds)
+ * has cached the shell, the worker, the wasm binaries and the demo corpus. With the network off, a
+ * reload starts the app, the wasm backend and the models, and the demo corpus still loads.
+ */
+import { expect, test } from '@playwright/test';
+import { expectNothingLeft, type Recorder, recordRequests, waitForApp } from './helpers';
+
+let recorder: Recorder;
+test.beforeEach(async ({ context, page }) => {
+  recorder = await recordRequests(context, page);
+});
+test.afterEach(async ({ context }) => {
+  await context.setOffline(false);
+  expectNothingLeft(recorder);
+});
+
+test('starts offline after the first load', async ({ page, context }) => {
+  test.setTimeout(180_000);
+  await page.goto('/?backend=wasm&models=tiny');
+  await waitForApp(page);
+  // The service worker controls the page and has cached every file of the precache manifest.
+  const manifest = (await (await page.request.get('/precache-manifest.json')).json()) as { files: string[] };
+  expect(manifest.files).toEqual(expect.arrayContaining(['/', '/demo/demo-corpus.jsonl']));
+  expect(manifest.files.some((f) => /\/assets\/worker-[^/]+\.js$/.test(f))).toBe(true);
+  expect(manifest.files.filter((f) => f.endsWith('.wasm'))).toHaveLength(3);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
+    timeout: 60_000,
+  });
+  await expect
+    .poll(
+      () =>
+        page.evaluate(async () => {
+          const names = (await caches.keys()).filter((n) => n.startsWith('distildp-'));
+          if (names.length !== 1) return [];
+          const keys = await (await caches.open(names[0])).keys();
+          return keys.map((r) => new URL(r.url).pathname);
+        }),
+      { timeout: 60_000 },
+    )
+    .toEqual(expect.arrayContaining(manifest.files));
+
+  await context.setOffline(true);
+  await page.reload();
+  await waitForApp(page);
+  await expect(page.getByRole('heading', { level: 1, name: 'DistilDP' })).toBeVisible();
+  await page.getByRole('button', { name: 'Use the demo corpus' }).click();
+  await expect(page.getByTestId('total-documents')).toHaveText('800');
+  await expect(page.getByTestId('total-labels')).toHaveText('novel, speech');
+});

@@ -1,0 +1,168 @@
+/**
+ * Nothing lost: a reload in the middle of DP training offers to resume; resuming continues from the
+ * last checkpoint (the DP teacher's stage says so, and the loss and epsilon points before the
+ * checkpoint stay exactly as they were: a restart would have replaced them), epsilon never resets
+ * or goes down, and the run finishes. The main controls (start, pause, resume, cancel, export) are
+ * reached with Tab and pressed with Enter. Cancel deletes the run: no resume offer after a reload.
+ */
+import { expect, type Locator, type Page, test } from '@playwright/test';
+import {
+  download,
+  dropFiles,
+  expectNothingLeft,
+  labelledJsonl,
+  type Recorder,
+  recordRequests,
+  waitForApp,
+} from './helpers';
+
+let recorder: Recorder;
+test.beforeEach(async ({ context, page }) => {
+  recorder = await recordRequests(context, page);
+});
+test.afterEach(() => expectNothingLeft(recorder));
+
+/** 20 epochs at q = 4/45: ceil(20 / q) = 225 DP steps, long enough to reload in the middle. */
+const EPOCHS = '20';
+const STEPS = 225;
+
+async function prepare(page: Page): Promise<void> {
+  await page.goto('/?backend=wasm&models=tiny');
+  await waitForApp(page);
+  await dropFiles(page.getByTestId('dropzone'), {
+    'private.jsonl': labelledJsonl(56),
+    'notes.txt': 'A plain note about the harbour and the garden.',
+  });
+  await expect(page.getByTestId('split-train')).toHaveText('45');
+  await page.getByTestId('epochs-input').fill(EPOCHS);
+  await expect(page.getByTestId('plan-steps')).toHaveText(String(STEPS));
+}
+
+/** Presses Tab (at most `limit` times) until `target` has focus, then Enter. */
+async function tabToAndPress(page: Page, target: Locator, limit = 40): Promise<void> {
+  for (let i = 0; i < limit; i++) {
+    if (await target.evaluate((el) => el === document.activeElement)) {
+      await page.keyboard.press('Enter');
+      return;
+    }
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached ${target}`);
+}
+
+interface Row {
+  step: number;
+  epsilon: string;
+  loss: string;
+}
+
+async function teacherRows(page: Page): Promise<Row[]> {
+  return page
+    .locator('[data-testid="epsilon-table"][data-series="distildp/teacher"] [data-testid="epsilon-row"]')
+    .evaluateAll((rows) =>
+      rows.map((r) => ({
+        step: Number(r.getAttribute('data-step')),
+        epsilon: r.getAttribute('data-epsilon') ?? '',
+        loss: r.getAttribute('data-loss') ?? '',
+      })),
+    );
+}
+
+const maxStep = (rows: Row[]) => Math.max(0, ...rows.map((r) => r.step));
+
+test('a reload mid-training offers resume, continues from the checkpoint with the same epsilon history, and finishes', async ({
+  page,
+}) => {
+  test.setTimeout(480_000);
+  await prepare(page);
+  // Keyboard: from the epochs field, Tab reaches the Run button.
+  await page.getByTestId('epochs-input').focus();
+  await tabToAndPress(page, page.getByTestId('start-run'));
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
+  await expect(page.getByTestId('run-status')).toContainText('last checkpoint shared/teacher-dp', {
+    timeout: 120_000,
+  });
+  await expect
+    .poll(async () => maxStep(await teacherRows(page)), { timeout: 120_000 })
+    .toBeGreaterThanOrEqual(12);
+  const before = await teacherRows(page);
+  const snapshotStep = maxStep(before);
+  expect(snapshotStep).toBeLessThan(STEPS);
+
+  await page.reload();
+  await waitForApp(page);
+  const offer = page.getByTestId('resume-offer');
+  await expect(offer).toBeVisible();
+  await expect(offer).toContainText('interrupted during distildp teacher-dp');
+  const restoredEps = Number((await offer.textContent())?.match(/ε spent so far ([\d.]+)/)?.[1]);
+  expect(restoredEps).toBeGreaterThan(0);
+  await page.getByTestId('resume-saved').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
+  await expect(page.getByTestId('step-resumed')).toBeVisible();
+
+  // Let it train well past where it was, so a restart from step 1 would have replaced the old points.
+  await expect
+    .poll(async () => maxStep(await teacherRows(page)), { timeout: 120_000 })
+    .toBeGreaterThan(snapshotStep + 8);
+  const after = await teacherRows(page);
+  const byStep = new Map(after.map((r) => [r.step, r]));
+  // The points saved with the checkpoint (checkpoints every 2 steps; allow the newest few to be redone).
+  const kept = before.filter((r) => r.step <= snapshotStep - 3);
+  expect(kept.length).toBeGreaterThan(5);
+  for (const r of kept) {
+    expect(byStep.get(r.step), `step ${r.step} after resume`).toEqual(r);
+  }
+  // Epsilon never resets or goes down.
+  const ordered = [...after].sort((a, b) => a.step - b.step);
+  expect(ordered[0].step).toBe(1);
+  for (let i = 1; i < ordered.length; i++) {
+    expect(Number(ordered[i].epsilon)).toBeGreaterThanOrEqual(Number(ordered[i - 1].epsilon));
+  }
+  expect(Number(ordered.at(-1)?.epsilon)).toBeGreaterThanOrEqual(restoredEps - 1e-3);
+
+  // Pause and resume with the keyboard: Tab from Run reaches Pause, then Resume.
+  await page.getByTestId('start-run').focus();
+  await tabToAndPress(page, page.getByTestId('pause-run'));
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'paused', { timeout: 60_000 });
+  const paused = maxStep(await teacherRows(page));
+  await tabToAndPress(page, page.getByTestId('resume-run'));
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
+  await expect
+    .poll(async () => maxStep(await teacherRows(page)), { timeout: 120_000 })
+    .toBeGreaterThan(paused);
+
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed', {
+    timeout: 400_000,
+  });
+  const final = await teacherRows(page);
+  expect(maxStep(final)).toBe(STEPS);
+  // Export with the keyboard: the report's DP-SGD phase has every step, epsilon within the target.
+  await page.getByTestId('export-student').focus();
+  const report = JSON.parse(
+    (await download(page, page.getByTestId('export-report'), true)).bytes.toString('utf8'),
+  ) as { steps: number; epsilon: number };
+  expect(report.steps).toBe(STEPS);
+  expect(report.epsilon).toBeLessThanOrEqual(2);
+  expect(report.epsilon).toBeCloseTo(Number(final.find((r) => r.step === STEPS)?.epsilon), 6);
+});
+
+test('cancel (keyboard) stops the run and deletes it: no resume offer after a reload', async ({ page }) => {
+  test.setTimeout(300_000);
+  await prepare(page);
+  await page.getByTestId('start-run').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('run-status')).toContainText('last checkpoint shared/teacher-dp', {
+    timeout: 120_000,
+  });
+  await page.getByTestId('start-run').focus();
+  await tabToAndPress(page, page.getByTestId('cancel-run'));
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'cancelled', {
+    timeout: 60_000,
+  });
+  await page.reload();
+  await waitForApp(page);
+  // The saved runs were listed (storage info shown) and none is offered.
+  await expect(page.getByTestId('storage-info')).toContainText('origin private file system');
+  await expect(page.getByTestId('resume-offer')).toHaveCount(0);
+});
