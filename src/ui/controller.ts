@@ -3,7 +3,14 @@
  * the chosen files and sending them, loading models, asking for the privacy plan, driving the run,
  * and saving exports. Components call these; the store only holds state.
  */
-import type { BackendChoice, ExportKind, ModelRole, ModelSource, WorkerEvent } from '../worker/protocol';
+import type {
+  BackendChoice,
+  ExportKind,
+  InjectedFault,
+  ModelRole,
+  ModelSource,
+  WorkerEvent,
+} from '../worker/protocol';
 import { microBatchSize, type RunSettings, validateSettings } from '../worker/run-settings';
 import { urlWithBackendChoice } from './backend-choice';
 import { downloadBytes } from './downloads';
@@ -17,6 +24,12 @@ let client: WorkerClient | null = null;
 const folderFiles: Partial<Record<ModelRole, SelectedFile[]>> = {};
 /** A run to resume as soon as the (new) worker has listed the saved runs. */
 let pendingResume: string | null = null;
+/** Test aid passed to every (re)started worker (`?fault=...`). */
+let injectedFault: InjectedFault | undefined;
+
+export function setInjectedFault(fault: InjectedFault | undefined): void {
+  injectedFault = fault;
+}
 
 /** The public demo corpus, served by the app itself (public/demo). */
 export const DEMO_CORPUS_URL = `${import.meta.env.BASE_URL}demo/demo-corpus.jsonl`;
@@ -51,7 +64,7 @@ export function startWorker(choice: BackendChoice): void {
     onFailure: (message) => appStore.getState().workerFailed(message),
   });
   client = worker;
-  worker.send({ type: 'init', backend: choice === 'auto' ? undefined : choice });
+  worker.send({ type: 'init', backend: choice === 'auto' ? undefined : choice, fault: injectedFault });
   if (store.data.sources.length > 0) void ingestSources();
   void loadModels(['teacher', 'student']);
 }

@@ -36,6 +36,12 @@ export type ModelSource =
 export interface InitCommand {
   type: 'init';
   backend?: BackendName;
+  /** Test aid (`?fault=diverge@N`): the first DP training fails as diverged right after step N. */
+  fault?: InjectedFault;
+}
+
+export interface InjectedFault {
+  divergeAtDPStep: number;
 }
 
 /**

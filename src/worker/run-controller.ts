@@ -22,6 +22,7 @@ import type {
   DPPlanEvent,
   ExportKind,
   HistoryEvent,
+  InjectedFault,
   LogLevel,
   MetricPoint,
   ModelRole,
@@ -66,6 +67,8 @@ const utf8 = new TextEncoder();
 export class RunController {
   private live: LiveRun | null = null;
   private deviceLost: string | undefined;
+  /** Test aid: fail as diverged right after this DP step (see InitCommand.fault). */
+  injectedFault: InjectedFault | undefined;
   private storage: RunStorage | null = null;
   private writes: Promise<void> = Promise.resolve();
 
@@ -359,6 +362,12 @@ export class RunController {
       },
       progress: (e) => batcher.setProgress({ type: 'progress', ...e, time: Date.now() }),
       dpStep: (method, role, r) => {
+        if (this.injectedFault?.divergeAtDPStep === r.step) {
+          this.injectedFault = undefined;
+          throw new Error(
+            `training diverged: loss is NaN at DP step ${r.step} (fault injected by ?fault=diverge@${r.step})`,
+          );
+        }
         const series = seriesName(method, role);
         point({
           series,

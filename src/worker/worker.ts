@@ -66,6 +66,9 @@ const runs = new RunController({
 async function init(command: InitCommand): Promise<void> {
   const info = await initBackend({ override: command.backend, wasmPaths: tfjsWasmPaths });
   session.backend = info.backend;
+  runs.injectedFault = command.fault;
+  if (command.fault)
+    log('warn', `test fault injected: DP training diverges after step ${command.fault.divergeAtDPStep}`);
   for (const skipped of info.skipped) log('warn', `skipped ${skipped.backend}: ${skipped.reason}`);
   log('info', `TF.js ${info.tfjsVersion} on ${info.backend}`);
   if (info.backend === 'webgpu') {

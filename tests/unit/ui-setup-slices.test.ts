@@ -96,5 +96,8 @@ describe('URL options', () => {
       invalid: [],
     });
     expect(urlOptionsFromSearch('?models=huge').invalid).toEqual(['models=huge']);
+    expect(urlOptionsFromSearch('?fault=diverge@6').fault).toEqual({ divergeAtDPStep: 6 });
+    expect(urlOptionsFromSearch('?fault=explode').fault).toBeUndefined();
+    expect(urlOptionsFromSearch('?fault=explode').invalid).toEqual(['fault=explode']);
   });
 });
