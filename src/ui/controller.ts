@@ -17,6 +17,7 @@ import { downloadBytes } from './downloads';
 import { mergeSelections, readSelectedFiles, type SelectedFile } from './file-sources';
 import type { ModelChoice } from './setup-slices';
 import { appStore, type UiIngestOptions } from './store';
+import { keepScreenOn } from './wake-lock';
 import { createWorkerClient, type WorkerClient } from './worker-client';
 
 let client: WorkerClient | null = null;
@@ -42,6 +43,7 @@ function send(...args: Parameters<WorkerClient['send']>): void {
 function onWorkerEvent(event: WorkerEvent): void {
   appStore.getState().applyWorkerEvent(event);
   if (event.type === 'exported') downloadBytes(event.bytes, event.fileName, event.mime);
+  if (event.type === 'runStatus') keepScreenOn(event.status === 'running' || event.status === 'pausing');
   if (event.type === 'savedRuns' && pendingResume) {
     const runId = pendingResume;
     pendingResume = null;

@@ -258,11 +258,15 @@ export class RunController {
     this.host.post({ type: 'runStatus', runId: manifest.runId, status, manifest, failure });
   }
 
-  /** Manifest writes in order (a later one never lands before an earlier one). */
-  private writeManifest(m: RunManifest): Promise<void> {
-    const next = this.writes.then(() => this.runs.writeManifest({ ...m, updatedAt: Date.now() }));
-    this.writes = next.catch((e) => this.host.log('warn', `manifest not written: ${(e as Error).message}`));
+  /** Small JSON writes (manifest, results, plans) one at a time, in order: none lands before an earlier one. */
+  private queueWrite(what: string, write: () => Promise<void>): Promise<void> {
+    const next = this.writes.then(write);
+    this.writes = next.catch((e) => this.host.log('warn', `${what} not written: ${(e as Error).message}`));
     return next;
+  }
+
+  private writeManifest(m: RunManifest): Promise<void> {
+    return this.queueWrite('run manifest', () => this.runs.writeManifest({ ...m, updatedAt: Date.now() }));
   }
 
   private async postHistory(manifest: RunManifest): Promise<void> {
@@ -404,7 +408,10 @@ export class RunController {
         };
         live.plans = [...live.plans.filter((p) => p.series !== event.series), event];
         this.host.post({ type: 'dpPlan', ...event });
-        void this.runs.writeJson(runPaths.json(runId, 'plans'), live.plans);
+        const plans = live.plans;
+        void this.queueWrite('expected epsilon curves', () =>
+          this.runs.writeJson(runPaths.json(runId, 'plans'), plans),
+        );
       },
       sample: (labels, text) => batcher.sample({ labels, text }),
       result: (row) => {
@@ -414,7 +421,8 @@ export class RunController {
           row,
         ];
         this.host.post({ type: 'result', row });
-        void this.runs.writeJson(runPaths.json(runId, 'results'), live.results);
+        const results = live.results;
+        void this.queueWrite('results', () => this.runs.writeJson(runPaths.json(runId, 'results'), results));
       },
       log: (message) => this.host.log('info', message),
       shouldStop: () => live.stop !== null || this.deviceLost !== undefined,

@@ -4,6 +4,7 @@
  * reload starts the app, the wasm backend and the models, and the demo corpus still loads.
  */
 import { expect, test } from '@playwright/test';
+import { contentSecurityPolicy } from '../../src/csp';
 import { expectNothingLeft, type Recorder, recordRequests, waitForApp } from './helpers';
 
 let recorder: Recorder;
@@ -27,6 +28,9 @@ test('starts offline after the first load', async ({ page, context }) => {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
     timeout: 60_000,
   });
+  // The service worker script is served with the same CSP as the page and the worker.
+  const sw = await page.request.get('/sw.js');
+  expect(sw.headers()['content-security-policy']).toBe(contentSecurityPolicy);
   await expect
     .poll(
       () =>

@@ -224,4 +224,17 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   expect(report.reproduce).toContain('distildp epsilon --phases');
   // Independent recomputation from the report's own phases (what `distildp epsilon` does).
   expect(computeEpsilon(report.phases, report.accounting_delta, 'prv')).toBeCloseTo(report.epsilon, 9);
+
+  // Nothing lost: after a reload the finished run is offered, with its results and downloads.
+  await page.reload();
+  await waitForApp(page);
+  await page.getByTestId('open-saved').click();
+  await expect(page.getByTestId('result-row')).toHaveCount(2);
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed');
+  await expect(page.getByTestId('chart-epsilon')).toHaveAttribute('data-points', '23');
+  const again = await download(page, page.getByTestId('export-student'));
+  checkModelZip(new Uint8Array(again.bytes));
+  // The same weights as before the reload (zips differ only in entry times).
+  const weights = (zip: Buffer) => Buffer.from(unzipSync(new Uint8Array(zip))['model.safetensors']);
+  expect(weights(again.bytes).equals(weights(student.bytes))).toBe(true);
 });

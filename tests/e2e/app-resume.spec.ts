@@ -13,6 +13,7 @@ import {
   labelledJsonl,
   type Recorder,
   recordRequests,
+  screenshot,
   waitForApp,
 } from './helpers';
 
@@ -94,6 +95,7 @@ test('a reload mid-training offers resume, continues from the checkpoint with th
   const offer = page.getByTestId('resume-offer');
   await expect(offer).toBeVisible();
   await expect(offer).toContainText('interrupted during distildp teacher-dp');
+  await screenshot(page.getByTestId('saved-runs'), 'resume');
   const restoredEps = Number((await offer.textContent())?.match(/ε spent so far ([\d.]+)/)?.[1]);
   expect(restoredEps).toBeGreaterThan(0);
   await page.getByTestId('resume-saved').focus();

@@ -96,7 +96,7 @@ export function SeriesChart(p: SeriesChartProps) {
                 y={p.reference.y}
                 stroke="#b3261e"
                 strokeDasharray="4 4"
-                label={{ value: p.reference.label, position: 'insideTopRight', fill: '#b3261e' }}
+                label={{ value: p.reference.label, position: 'insideBottomRight', fill: '#b3261e' }}
               />
             )}
           </LineChart>
