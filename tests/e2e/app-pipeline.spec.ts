@@ -152,7 +152,6 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await expect(page.getByTestId('chart-epsilon')).toHaveAttribute('data-points', /^[1-9]\d*$/);
   await expect(page.getByTestId('chart-throughput')).toHaveAttribute('data-points', /^[1-9]\d*$/);
   await screenshot(page.locator('#run'), 'run');
-  await screenshot(page.locator('#charts'), 'charts');
 
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed', {
     timeout: 400_000,
@@ -178,6 +177,7 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
       .textContent(),
   );
   expect(studentEps).toBeLessThanOrEqual(2);
+  await screenshot(page.locator('#charts'), 'charts');
   await screenshot(page.locator('#samples'), 'samples');
   await screenshot(page.locator('#results'), 'results');
   await screenshot(page.locator('#export'), 'export');
