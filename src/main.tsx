@@ -6,7 +6,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
 import { backendChoiceFromSearch } from './ui/backend-choice';
-import { loadDemoCorpus, setInjectedFault, startWorker } from './ui/controller';
+import { loadDemoCorpus, setTestAids, startWorker } from './ui/controller';
 import { registerServiceWorker } from './ui/service-worker';
 import { appStore, initAppStore, initialAppData } from './ui/store';
 import { urlOptionsFromSearch } from './ui/url-options';
@@ -24,7 +24,7 @@ if (invalid !== undefined) {
   appStore.getState().addLog('warn', `unknown backend "${invalid}" in the URL; using automatic selection`);
 }
 for (const bad of options.invalid) appStore.getState().addLog('warn', `unknown URL option ${bad}; ignored`);
-setInjectedFault(options.fault);
+setTestAids({ fault: options.fault, storage: options.storage });
 startWorker(choice);
 if (options.demo) void loadDemoCorpus();
 registerServiceWorker((message) => appStore.getState().addLog('warn', message));

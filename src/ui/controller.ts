@@ -25,11 +25,11 @@ let client: WorkerClient | null = null;
 const folderFiles: Partial<Record<ModelRole, SelectedFile[]>> = {};
 /** A run to resume as soon as the (new) worker has listed the saved runs. */
 let pendingResume: string | null = null;
-/** Test aid passed to every (re)started worker (`?fault=...`). */
-let injectedFault: InjectedFault | undefined;
+/** Test aids passed to every (re)started worker (`?fault=...`, `?storage=...`). */
+let testAids: { fault?: InjectedFault; storage?: 'indexeddb' } = {};
 
-export function setInjectedFault(fault: InjectedFault | undefined): void {
-  injectedFault = fault;
+export function setTestAids(aids: { fault?: InjectedFault; storage?: 'indexeddb' }): void {
+  testAids = aids;
 }
 
 /** The public demo corpus, served by the app itself (public/demo). */
@@ -66,7 +66,7 @@ export function startWorker(choice: BackendChoice): void {
     onFailure: (message) => appStore.getState().workerFailed(message),
   });
   client = worker;
-  worker.send({ type: 'init', backend: choice === 'auto' ? undefined : choice, fault: injectedFault });
+  worker.send({ type: 'init', backend: choice === 'auto' ? undefined : choice, ...testAids });
   if (store.data.sources.length > 0) void ingestSources();
   void loadModels(['teacher', 'student']);
 }

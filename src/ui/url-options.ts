@@ -3,7 +3,8 @@
  * - `?models=tiny`: the tiny presets and the tiny run profile (seconds-long runs for tests and demos);
  * - `?demo=1`: load the public-domain demo corpus at start;
  * - `?fault=diverge@N` (tests): the first DP training fails as diverged after step N, to exercise
- *   the failure path (message, checkpoint kept, continue on another backend).
+ *   the failure path (message, checkpoint kept, continue on another backend);
+ * - `?storage=indexeddb` (tests): keep runs in IndexedDB, the fallback where OPFS is missing.
  */
 import type { InjectedFault, ModelRole } from '../worker/protocol';
 import type { RunProfile } from '../worker/run-settings';
@@ -13,6 +14,7 @@ export interface UrlOptions {
   presets: Record<ModelRole, string>;
   demo: boolean;
   fault?: InjectedFault;
+  storage?: 'indexeddb';
   /** Unknown values, for a warning in the log. */
   invalid: string[];
 }
@@ -28,12 +30,15 @@ export function urlOptionsFromSearch(search: string): UrlOptions {
   const fault = params.get('fault');
   const diverge = fault?.match(/^diverge@(\d+)$/);
   if (fault !== null && !diverge) invalid.push(`fault=${fault}`);
+  const storage = params.get('storage');
+  if (storage !== null && storage !== 'indexeddb') invalid.push(`storage=${storage}`);
   return {
     profile,
     presets:
       profile === 'tiny' ? { teacher: 'tiny', student: 'tiny' } : { teacher: 'teacher', student: 'student' },
     demo: demo === '1' || demo === 'true',
     ...(diverge ? { fault: { divergeAtDPStep: Number(diverge[1]) } } : {}),
+    ...(storage === 'indexeddb' ? { storage } : {}),
     invalid,
   };
 }

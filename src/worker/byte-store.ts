@@ -226,12 +226,14 @@ export class IdbByteStore implements ByteStore {
 
 /**
  * The best store this browser offers: OPFS (probed with a write and a read), then IndexedDB, then
- * memory. `problems` says why a better one was skipped.
+ * memory. `problems` says why a better one was skipped. `skipOpfs` starts at IndexedDB (tests of
+ * the fallback, `?storage=indexeddb`).
  */
-export async function openByteStore(): Promise<{ store: ByteStore; problems: string[] }> {
+export async function openByteStore(skipOpfs = false): Promise<{ store: ByteStore; problems: string[] }> {
   const problems: string[] = [];
   const storage = (globalThis.navigator as Navigator | undefined)?.storage;
-  if (storage && typeof storage.getDirectory === 'function') {
+  if (skipOpfs) problems.push('OPFS skipped on request (?storage=indexeddb)');
+  else if (storage && typeof storage.getDirectory === 'function') {
     try {
       const root = (await storage.getDirectory()) as unknown as DirectoryHandle;
       const store = new OpfsByteStore(root);

@@ -38,6 +38,8 @@ export interface InitCommand {
   backend?: BackendName;
   /** Test aid (`?fault=diverge@N`): the first DP training fails as diverged right after step N. */
   fault?: InjectedFault;
+  /** Test aid (`?storage=indexeddb`): keep runs in IndexedDB even where OPFS exists. */
+  storage?: 'indexeddb';
 }
 
 export interface InjectedFault {

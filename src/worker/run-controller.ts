@@ -78,8 +78,8 @@ export class RunController {
     return this.live !== null;
   }
 
-  async openStorage(): Promise<void> {
-    const { store, problems } = await openByteStore();
+  async openStorage(skipOpfs = false): Promise<void> {
+    const { store, problems } = await openByteStore(skipOpfs);
     for (const p of problems) this.host.log('warn', p);
     if (store.kind === 'memory')
       this.host.log('warn', 'no browser storage available: checkpoints will not survive a reload');

@@ -84,7 +84,7 @@ async function init(command: InitCommand): Promise<void> {
     });
   }
   post({ type: 'ready', backendInfo: info });
-  await runs.openStorage();
+  await runs.openStorage(command.storage === 'indexeddb');
   await runs.announceSavedRuns();
 }
 

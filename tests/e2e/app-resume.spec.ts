@@ -27,8 +27,8 @@ test.afterEach(() => expectNothingLeft(recorder));
 const EPOCHS = '20';
 const STEPS = 225;
 
-async function prepare(page: Page): Promise<void> {
-  await page.goto('/?backend=wasm&models=tiny');
+async function prepare(page: Page, query = ''): Promise<void> {
+  await page.goto(`/?backend=wasm&models=tiny${query}`);
   await waitForApp(page);
   await dropFiles(page.getByTestId('dropzone'), {
     'private.jsonl': labelledJsonl(56),
@@ -167,4 +167,46 @@ test('cancel (keyboard) stops the run and deletes it: no resume offer after a re
   // The saved runs were listed (storage info shown) and none is offered.
   await expect(page.getByTestId('storage-info')).toContainText('origin private file system');
   await expect(page.getByTestId('resume-offer')).toHaveCount(0);
+});
+
+test('the IndexedDB fallback keeps the run across a reload too', async ({ page }) => {
+  test.setTimeout(300_000);
+  await prepare(page, '&storage=indexeddb');
+  await expect(page.getByTestId('storage-info')).toContainText('(IndexedDB)');
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('run-status')).toContainText('last checkpoint shared/teacher-dp', {
+    timeout: 120_000,
+  });
+  await expect
+    .poll(async () => maxStep(await teacherRows(page)), { timeout: 120_000 })
+    .toBeGreaterThanOrEqual(8);
+  const before = await teacherRows(page);
+  await page.reload();
+  await waitForApp(page);
+  await expect(page.getByTestId('storage-info')).toContainText('(IndexedDB)');
+  await page.getByTestId('resume-saved').click();
+  await expect(page.getByTestId('step-resumed')).toBeVisible();
+  await expect
+    .poll(async () => maxStep(await teacherRows(page)), { timeout: 120_000 })
+    .toBeGreaterThan(maxStep(before) + 4);
+  const byStep = new Map((await teacherRows(page)).map((r) => [r.step, r]));
+  for (const r of before.filter((b) => b.step <= maxStep(before) - 3)) expect(byStep.get(r.step)).toEqual(r);
+  await page.getByTestId('cancel-run').click();
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'cancelled', {
+    timeout: 60_000,
+  });
+  // Nothing of the run is left in IndexedDB.
+  const keys = await page.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open('distildp-storage');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const req = open.result.transaction('files').objectStore('files').getAllKeys();
+          req.onsuccess = () => resolve(req.result.map(String));
+          req.onerror = () => reject(req.error);
+        };
+      }),
+  );
+  expect(keys.filter((k) => k.startsWith('runs/'))).toEqual([]);
 });

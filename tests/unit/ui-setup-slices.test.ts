@@ -99,5 +99,7 @@ describe('URL options', () => {
     expect(urlOptionsFromSearch('?fault=diverge@6').fault).toEqual({ divergeAtDPStep: 6 });
     expect(urlOptionsFromSearch('?fault=explode').fault).toBeUndefined();
     expect(urlOptionsFromSearch('?fault=explode').invalid).toEqual(['fault=explode']);
+    expect(urlOptionsFromSearch('?storage=indexeddb').storage).toBe('indexeddb');
+    expect(urlOptionsFromSearch('?storage=floppy').invalid).toEqual(['storage=floppy']);
   });
 });

@@ -7,6 +7,8 @@ import { useAppStore } from '../store';
 import { FailureBanner } from './FailureBanner';
 import { BaselineStages, Stepper } from './Stepper';
 
+const STORAGE_NAMES = { opfs: 'origin private file system', indexeddb: 'IndexedDB', memory: 'memory only' };
+
 const BASELINE_TEXT: Record<Baseline, string> = {
   synthetic: 'Synthetic-only student (same DP teacher and text, hard labels only)',
   dpsgd: 'DP-SGD student (trained on your data with DP-SGD)',
@@ -120,9 +122,7 @@ export function RunPanel() {
       <p className="hint" data-testid="storage-info">
         Checkpoints (weights, optimizer state, ε history, synthetic text so far) and your documents are kept
         in this browser's private storage
-        {s.saved.storage
-          ? ` (${s.saved.storage.kind === 'opfs' ? 'origin private file system' : s.saved.storage.kind})`
-          : ''}
+        {s.saved.storage ? ` (${STORAGE_NAMES[s.saved.storage.kind]})` : ''}
         {s.saved.storage?.quotaBytes !== undefined
           ? `: ${formatBytes(s.saved.storage.usageBytes ?? 0)} used of ${formatBytes(s.saved.storage.quotaBytes)}`
           : ''}
