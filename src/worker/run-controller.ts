@@ -10,18 +10,17 @@ import type { LoadedModel } from '../pipeline/models';
 import { type PipelineEvents, type PipelineResult, type ResultRow, runPipeline } from '../pipeline/run';
 import { disposeModel } from '../pipeline/stages';
 import { parseStepRecord, type StepRecord, serializeStepRecord } from '../pipeline/store';
-import type { SyntheticCorpus, SyntheticProgress } from '../pipeline/synthetic';
 import { plannedEpsilonCurve } from '../train/dp-train';
 import { type ByteStore, openByteStore } from './byte-store';
 import { EventBatcher } from './event-batcher';
 import { buildExport, type ExportFile } from './exports';
 import { classifyFailure } from './failure';
 import { formatBytes } from './format';
+import { MetricPointMaker } from './metric-points';
 import type {
   BackendName,
   DPPlanEvent,
   ExportKind,
-  HistoryEvent,
   InjectedFault,
   LogLevel,
   MetricPoint,
@@ -30,6 +29,7 @@ import type {
   RunStatus,
   WorkerEvent,
 } from './protocol';
+import { loadRunHistory } from './run-history';
 import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from './run-manifest';
 import { pipelineConfigFor, type RunSettings } from './run-settings';
 import { estimateRunStorageBytes, RunStorage, runPaths, StoragePipelineStore } from './run-storage';
@@ -270,33 +270,7 @@ export class RunController {
   }
 
   private async postHistory(manifest: RunManifest): Promise<void> {
-    const runId = manifest.runId;
-    const points = await this.runs.readMetrics<MetricPoint>(runId);
-    const steps = await this.runs.listSteps(runId);
-    for (const key of steps) {
-      const series = dpSeriesOfStepKey(key);
-      if (!series || points.some((p) => p.series === series)) continue;
-      const record = await this.runs.readStep(runId, key);
-      const history = (record?.value as { epsilonHistory?: { step: number; epsilon: number }[] })
-        ?.epsilonHistory;
-      const stage = key.endsWith('teacher-dp') ? 'teacher-dp' : 'student-dp';
-      for (const h of history ?? [])
-        points.push({ series, stage, step: h.step, values: { epsilon: h.epsilon } });
-    }
-    const generate = steps.includes('shared/generate')
-      ? await this.runs.readStep(runId, 'shared/generate')
-      : undefined;
-    const event: HistoryEvent = {
-      type: 'history',
-      runId,
-      points,
-      samples: generatedSamples(generate),
-      results: (await this.runs.readJson<ResultRow[]>(runPaths.json(runId, 'results'))) ?? [],
-      reports: (await this.runs.readJson<PrivacyReport[]>(runPaths.json(runId, 'reports'))) ?? [],
-      dpPlans: (await this.runs.readJson<Omit<DPPlanEvent, 'type'>[]>(runPaths.json(runId, 'plans'))) ?? [],
-      settings: manifest.settings,
-    };
-    this.host.post(event);
+    this.host.post(await loadRunHistory(this.runs, manifest));
   }
 
   private launch(manifest: RunManifest, inputs: RunInputs, restored: LoadedModel[]): void {
@@ -342,18 +316,17 @@ export class RunController {
 
   private events(live: LiveRun, batcher: EventBatcher): PipelineEvents {
     const runId = live.manifest.runId;
-    const lastElapsed = new Map<string, number>();
-    const throughput = (series: string, tokens: number, elapsedMs: number, step: number) => {
-      const prev = step <= 1 ? 0 : (lastElapsed.get(series) ?? 0);
-      lastElapsed.set(series, elapsedMs);
-      const dt = (elapsedMs - prev) / 1000;
-      return dt > 0 ? tokens / dt : Number.NaN;
+    const maker = new MetricPointMaker();
+    // A loop's reports count time from its own start: the first report after a (re)start has no predecessor.
+    const seen = new Set<string>();
+    const first = (series: string) => {
+      if (seen.has(series)) return false;
+      seen.add(series);
+      return true;
     };
     const point = (p: MetricPoint) => {
-      const values = Object.fromEntries(Object.entries(p.values).filter(([, v]) => Number.isFinite(v)));
-      const clean = { ...p, values };
-      batcher.metric(clean);
-      live.pendingMetrics.push(clean);
+      batcher.metric(p);
+      live.pendingMetrics.push(p);
     };
     return {
       stage: (e) => {
@@ -372,33 +345,9 @@ export class RunController {
             `training diverged: loss is NaN at DP step ${r.step} (fault injected by ?fault=diverge@${r.step})`,
           );
         }
-        const series = seriesName(method, role);
-        point({
-          series,
-          stage: role === 'teacher' ? 'teacher-dp' : 'student-dp',
-          step: r.step,
-          values: {
-            loss: r.loss,
-            epsilon: r.epsilon,
-            tokensPerSecond: throughput(series, r.tokens, r.elapsedMs, r.step),
-            clippedFraction: r.clippedFraction,
-            learningRate: r.learningRate,
-          },
-        });
+        point(maker.dp(method, role, r, first(seriesName(method, role))));
       },
-      trainStep: (method, role, r) => {
-        const series = seriesName(method, role);
-        point({
-          series,
-          stage: method === 'nonprivate' ? 'fine-tune' : 'distill',
-          step: r.step,
-          values: {
-            loss: r.loss,
-            tokensPerSecond: throughput(series, r.tokens, r.elapsedMs, r.step),
-            learningRate: r.learningRate,
-          },
-        });
-      },
+      trainStep: (method, role, r) => point(maker.train(method, role, r, first(seriesName(method, role)))),
       plan: (method, role, plan) => {
         const event: Omit<DPPlanEvent, 'type'> = {
           series: seriesName(method, role),
@@ -485,13 +434,6 @@ type RunStatusFailure = NonNullable<Extract<WorkerEvent, { type: 'runStatus' }>[
 function manifestRunStatus(m: RunManifest): RunStatus {
   // A 'running' manifest with no live run was interrupted: it can be resumed like a paused one.
   return m.status === 'running' ? 'paused' : m.status;
-}
-
-/** Synthetic samples of a finished or partial generate step. */
-function generatedSamples(record: StepRecord | undefined) {
-  if (!record) return [];
-  if (record.status === 'done') return (record.value as SyntheticCorpus).samples;
-  return ((record.value as SyntheticProgress | undefined)?.kept ?? []).flat();
 }
 
 /** Persistence (navigator.storage.persist) exists only on the page: the UI requests it at start. */

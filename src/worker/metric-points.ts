@@ -1,0 +1,56 @@
+/**
+ * Chart points from the training loops' step reports: loss, epsilon, tokens per second (from the
+ * time between consecutive steps of the same training), clipped fraction, learning rate.
+ * Non-finite values (the loss of a DP step that sampled no document) are left out.
+ */
+import type { MethodName } from '../pipeline/run';
+import type { DPStepReport } from '../train/dp-train';
+import type { TrainStepReport } from '../train/train-loop';
+import type { MetricPoint, ModelRole } from './protocol';
+import { seriesName } from './series';
+
+function finiteValues(values: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => Number.isFinite(v)));
+}
+
+export class MetricPointMaker {
+  /** Elapsed ms at the previous step of each series (reports count from their loop's start). */
+  private lastElapsed = new Map<string, number>();
+
+  private tokensPerSecond(series: string, tokens: number, elapsedMs: number, firstOfLoop: boolean): number {
+    const prev = firstOfLoop ? 0 : (this.lastElapsed.get(series) ?? 0);
+    this.lastElapsed.set(series, elapsedMs);
+    const seconds = (elapsedMs - prev) / 1000;
+    return seconds > 0 ? tokens / seconds : Number.NaN;
+  }
+
+  dp(method: MethodName, role: ModelRole, r: DPStepReport, firstOfLoop: boolean): MetricPoint {
+    const series = seriesName(method, role);
+    return {
+      series,
+      stage: role === 'teacher' ? 'teacher-dp' : 'student-dp',
+      step: r.step,
+      values: finiteValues({
+        loss: r.loss,
+        epsilon: r.epsilon,
+        tokensPerSecond: this.tokensPerSecond(series, r.tokens, r.elapsedMs, firstOfLoop),
+        clippedFraction: r.clippedFraction,
+        learningRate: r.learningRate,
+      }),
+    };
+  }
+
+  train(method: MethodName, role: ModelRole, r: TrainStepReport, firstOfLoop: boolean): MetricPoint {
+    const series = seriesName(method, role);
+    return {
+      series,
+      stage: method === 'nonprivate' ? 'fine-tune' : 'distill',
+      step: r.step,
+      values: finiteValues({
+        loss: r.loss,
+        tokensPerSecond: this.tokensPerSecond(series, r.tokens, r.elapsedMs, firstOfLoop),
+        learningRate: r.learningRate,
+      }),
+    };
+  }
+}
