@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { metricLines } from '../../src/ui/chart-data';
+import { metricLines, SeriesColumns } from '../../src/ui/chart-data';
 import { lttb, lttbIndices } from '../../src/ui/decimate';
 import type { MetricPoint } from '../../src/worker/protocol';
 
@@ -60,5 +60,48 @@ describe('metricLines', () => {
     const eps = metricLines(points, 'epsilon', 1000);
     expect(eps.lines.map((l) => l.series)).toEqual(['a']);
     expect(eps.lines[0].points).toHaveLength(500);
+  });
+});
+
+describe('SeriesColumns (incremental chart columns)', () => {
+  const p = (series: string, step: number, loss: number, epsilon?: number): MetricPoint => ({
+    series,
+    stage: 'teacher-dp',
+    step,
+    values: epsilon === undefined ? { loss } : { loss, epsilon },
+  });
+
+  it('consumes appended points only, starts over when the list was replaced, and finds values by step', () => {
+    const cols = new SeriesColumns();
+    const first = [p('t', 1, 5, 0.1), p('t', 2, 4, 0.2)];
+    expect(cols.update(first).lines('loss').raw).toBe(2);
+    const appended = [...first, p('t', 3, 3, 0.3), p('s', 1, 9)];
+    const lines = cols.update(appended).lines('loss');
+    expect(lines.raw).toBe(4);
+    expect(lines.lines.map((l) => [l.series, l.points.map((q) => q.y)])).toEqual([
+      ['t', [5, 4, 3]],
+      ['s', [9]],
+    ]);
+    expect(cols.lines('epsilon').lines.map((l) => l.series)).toEqual(['t']);
+    expect(cols.valueAt('t', 'loss', 2)).toBe(4);
+    expect(cols.valueAt('t', 'loss', 7)).toBeUndefined();
+    // A resumed run replaced steps 3+ (a new list, not an extension): rebuilt from scratch.
+    const replaced = [first[0], first[1], p('t', 3, 30)];
+    expect(
+      cols
+        .update(replaced)
+        .lines('loss')
+        .lines.map((l) => l.points.map((q) => q.y)),
+    ).toEqual([[5, 4, 30]]);
+  });
+
+  it('sorts a series whose steps arrived out of order', () => {
+    const cols = new SeriesColumns().update([p('t', 2, 2), p('t', 1, 1), p('t', 3, 3)]);
+    expect(cols.lines('loss').lines[0].points).toEqual([
+      { x: 1, y: 1 },
+      { x: 2, y: 2 },
+      { x: 3, y: 3 },
+    ]);
+    expect(cols.valueAt('t', 'loss', 1)).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
-import { useMemo } from 'react';
+import { useDeferredValue, useMemo, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { seriesLabel } from '../../worker/series';
-import { metricLines } from '../chart-data';
+import { type MetricLines, SeriesColumns } from '../chart-data';
 import { CHART_POINTS } from '../decimate';
 import { useAppStore } from '../store';
 import { DPMetricsTable } from './DPMetricsTable';
@@ -9,18 +9,31 @@ import { type ChartLine, colorOf, SeriesChart } from './SeriesChart';
 
 /** Live training charts: loss, privacy spent (with the plan and the target), throughput. */
 export function LiveCharts() {
-  const { points, dpPlans, target } = useAppStore(
+  const {
+    points: latest,
+    dpPlans,
+    target,
+  } = useAppStore(
     useShallow((s) => ({
       points: s.run.points,
       dpPlans: s.run.dpPlans,
       target: s.run.settings?.targetEpsilon ?? s.budget.settings.targetEpsilon,
     })),
   );
+  // Under load React may skip intermediate point lists: the charts lag a little, the page never does.
+  const points = useDeferredValue(latest);
   const perSeries = Math.max(100, Math.floor(CHART_POINTS / 2));
-  const loss = useMemo(() => metricLines(points, 'loss', perSeries), [points, perSeries]);
-  const epsilon = useMemo(() => metricLines(points, 'epsilon', perSeries), [points, perSeries]);
-  const speed = useMemo(() => metricLines(points, 'tokensPerSecond', perSeries), [points, perSeries]);
-  const toLines = (m: ReturnType<typeof metricLines>): ChartLine[] =>
+  // Columns per series, updated incrementally as points arrive (see chart-data.ts).
+  const columns = useRef(new SeriesColumns()).current;
+  const { loss, epsilon, speed } = useMemo(() => {
+    columns.update(points);
+    return {
+      loss: columns.lines('loss', perSeries),
+      epsilon: columns.lines('epsilon', perSeries),
+      speed: columns.lines('tokensPerSecond', perSeries),
+    };
+  }, [columns, points, perSeries]);
+  const toLines = (m: MetricLines): ChartLine[] =>
     m.lines.map((l) => ({
       key: l.series,
       label: seriesLabel(l.series),
@@ -69,7 +82,7 @@ export function LiveCharts() {
           yDomain={[0, 'auto']}
         />
       </div>
-      <DPMetricsTable points={points} />
+      <DPMetricsTable epsilon={epsilon} columns={columns} />
     </section>
   );
 }
