@@ -3,6 +3,7 @@
  * the pipeline's config. Pure and TF.js-free (type imports only): the UI validates with it and the
  * worker builds the PipelineConfig with it, so both agree on every default.
  */
+import { type RunProfileConfig, STANDARD_PROFILE, TINY_PROFILE } from '../pipeline/profiles';
 import type { MethodName, PipelineConfig } from '../pipeline/run';
 
 /**
@@ -37,13 +38,14 @@ export interface RunSettings {
   seed: number;
 }
 
+/** Budget defaults: the standard profile's teacher DP settings (src/pipeline/profiles.ts). */
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
   profile: 'standard',
   targetEpsilon: 2,
   delta: null,
-  clipNorm: 1,
-  expectedBatchSize: 64,
-  epochs: 3,
+  clipNorm: STANDARD_PROFILE.teacherDP?.clipNorm ?? 1,
+  expectedBatchSize: STANDARD_PROFILE.teacherDP?.expectedBatchSize ?? 64,
+  epochs: STANDARD_PROFILE.teacherDP?.epochs ?? 3,
   baselines: [],
   seed: 1,
 };
@@ -52,8 +54,8 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
 export const TINY_RUN_SETTINGS: RunSettings = {
   ...DEFAULT_RUN_SETTINGS,
   profile: 'tiny',
-  expectedBatchSize: 4,
-  epochs: 2,
+  expectedBatchSize: TINY_PROFILE.teacherDP?.expectedBatchSize ?? 4,
+  epochs: TINY_PROFILE.teacherDP?.epochs ?? 2,
 };
 
 export function defaultSettings(profile: RunProfile): RunSettings {
@@ -61,29 +63,9 @@ export function defaultSettings(profile: RunProfile): RunSettings {
 }
 
 /** Sizes the user does not set, per profile. */
-const PROFILE_CONFIG: Record<
-  RunProfile,
-  Omit<Partial<PipelineConfig>, 'epsilon' | 'delta' | 'methods' | 'seed'>
-> = {
-  standard: {
-    teacherDP: { microBatchSize: 16, schedule: { peak: 1e-3 } },
-    studentDP: { microBatchSize: 16, schedule: { peak: 1e-3 } },
-    histogram: { mode: 'dp', sigma: 10 },
-    synthetic: { samples: 600, overGenerate: 2 },
-    distill: { epochs: 2, batchSize: 16, learningRate: 1e-3 },
-    nonPrivate: { epochs: 1, batchSize: 16, learningRate: 1e-3 },
-    // A DP step of the standard models takes seconds on a CPU: checkpoint every few of them.
-    checkpointEvery: { dp: 5, train: 25 },
-  },
-  tiny: {
-    teacherDP: { microBatchSize: 4, schedule: { peak: 3e-3 } },
-    studentDP: { microBatchSize: 4, schedule: { peak: 3e-3 } },
-    histogram: { mode: 'dp', sigma: 2 },
-    synthetic: { samples: 12, overGenerate: 1.5, generation: { maxLength: 48, batchSize: 16 } },
-    distill: { epochs: 1, batchSize: 8, learningRate: 3e-3 },
-    nonPrivate: { epochs: 1, batchSize: 8, learningRate: 3e-3 },
-    checkpointEvery: { dp: 2, train: 3 },
-  },
+const PROFILE_CONFIG: Record<RunProfile, RunProfileConfig> = {
+  standard: STANDARD_PROFILE,
+  tiny: TINY_PROFILE,
 };
 
 /** Micro-batch of DP training under a profile (the memory estimate assumes it). */

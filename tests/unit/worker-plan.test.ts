@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { byteTokenizer } from '../../src/data/tokenizer-bytes';
 import type { Document } from '../../src/data/types';
 import { loadModel } from '../../src/pipeline/models';
+import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
 import { runPipeline } from '../../src/pipeline/run';
 import { disposeModel } from '../../src/pipeline/stages';
 import { planRun } from '../../src/worker/plan';
@@ -54,10 +55,26 @@ describe('run settings', () => {
   });
 
   it('becomes a pipeline config: DistilDP first, then the chosen baselines in a fixed order', () => {
-    const c = pipelineConfigFor({ ...DEFAULT_RUN_SETTINGS, baselines: ['nonprivate', 'dpsgd'], delta: 1e-6 });
+    const c = pipelineConfigFor({
+      ...DEFAULT_RUN_SETTINGS,
+      baselines: ['nonprivate', 'dpsgd'],
+      delta: 1e-6,
+      expectedBatchSize: 77,
+      epochs: 5,
+      clipNorm: 0.5,
+    });
     expect(c.methods).toEqual(['distildp', 'dpsgd', 'nonprivate']);
     expect(c.delta).toBe(1e-6);
-    expect(c.teacherDP).toMatchObject({ expectedBatchSize: 64, epochs: 3, clipNorm: 1, microBatchSize: 16 });
+    // The user's budget settings override the standard profile's; the rest comes from the profile.
+    expect(c.teacherDP).toMatchObject({
+      expectedBatchSize: 77,
+      epochs: 5,
+      clipNorm: 0.5,
+      microBatchSize: 16,
+    });
+    expect(c.studentDP).toMatchObject({ expectedBatchSize: 77, epochs: 5, clipNorm: 0.5 });
+    expect(c.teacherDP?.schedule).toEqual(STANDARD_PROFILE.teacherDP?.schedule);
+    expect(DEFAULT_RUN_SETTINGS.expectedBatchSize).toBe(STANDARD_PROFILE.teacherDP?.expectedBatchSize);
     expect(pipelineConfigFor(DEFAULT_RUN_SETTINGS).delta).toBeUndefined();
     expect(pipelineConfigFor(TINY_RUN_SETTINGS).synthetic?.samples).toBe(12);
   });

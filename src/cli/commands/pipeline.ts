@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { exportParamsToHF } from '../../io/params-io';
 import { initBackend } from '../../model/backend';
+import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import {
   ALL_METHODS,
   type MethodName,
@@ -24,15 +25,8 @@ import { progressPrinter } from '../progress';
 
 export const DEMO_CORPUS = 'demo/demo-corpus.jsonl';
 
-/** Settings of `--demo`: minutes on 2 CPU cores for all five methods. */
-export const DEMO_SETTINGS: Partial<PipelineConfig> = {
-  methods: [...ALL_METHODS],
-  teacherDP: { expectedBatchSize: 64, epochs: 3, microBatchSize: 16, clipNorm: 1, schedule: { peak: 1e-3 } },
-  studentDP: { expectedBatchSize: 64, epochs: 3, microBatchSize: 16, clipNorm: 1, schedule: { peak: 1e-3 } },
-  synthetic: { samples: 600, overGenerate: 2 },
-  distill: { epochs: 2, batchSize: 16, learningRate: 1e-3 },
-  nonPrivate: { epochs: 1, batchSize: 16, learningRate: 1e-3 },
-};
+/** Settings of `--demo`: the app's standard run sizes, every method. */
+export const DEMO_SETTINGS: Partial<PipelineConfig> = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
 
 export function formatResults(rows: ResultRow[]): string {
   const header = ['method', 'model', 'epsilon', 'delta', 'test PPL', 'bits/byte', 'wall time'];
