@@ -71,6 +71,12 @@ export interface PipelineConfig {
   nonPrivate: Partial<FineTuneConfig>;
   /** Save a partial checkpoint every this many training steps (default 10 DP steps / 50 ordinary steps). */
   checkpointEvery: { dp: number; train: number };
+  /**
+   * Validation perplexity during training, for the live charts: about `points` evaluations per
+   * training (and one at its end), each on at most `maxWindows` validation windows. Local only:
+   * it is computed on private data and never exported. points = 0 turns it off.
+   */
+  validation: { points: number; maxWindows: number };
 }
 
 export const DEFAULT_PIPELINE: PipelineConfig = {
@@ -86,6 +92,7 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
   distillation: { lambda: 0.4, temperature: 1, alpha: 0.1 },
   nonPrivate: { epochs: 1, batchSize: 16, learningRate: 1e-3 },
   checkpointEvery: { dp: 10, train: 50 },
+  validation: { points: 10, maxWindows: 32 },
 };
 
 export interface ResultRow {
@@ -140,6 +147,12 @@ export interface PipelineEvents {
   progress?: (e: { method: StageOwner; stage: StageName; done: number; total: number }) => void;
   dpStep?: (method: MethodName, model: 'teacher' | 'student', r: DPStepReport) => void | Promise<void>;
   trainStep?: (method: MethodName, model: 'teacher' | 'student', r: TrainStepReport) => void | Promise<void>;
+  /** Validation perplexity of a model during its training (see PipelineConfig.validation). */
+  validation?: (
+    method: MethodName,
+    model: 'teacher' | 'student',
+    e: { stage: StageName; step: number; perplexity: number },
+  ) => void;
   /** The privacy plan of a DP training, before it starts (for the expected-epsilon chart). */
   plan?: (method: MethodName, model: 'teacher' | 'student', plan: PrivacyPlan) => void;
   sample?: (labels: string[], text: string) => void;
@@ -210,6 +223,24 @@ export async function runPipeline(input: {
   const track = (m: LoadedModel) => {
     live.push(m);
     return m;
+  };
+
+  /** Evaluates on a slice of the validation split every ~total/points steps and at the last step. */
+  const validator = (
+    method: MethodName,
+    role: 'teacher' | 'student',
+    stage: StageName,
+    model: () => LoadedModel | undefined,
+  ) => {
+    const windows = corpus.validationWindows.slice(0, c.validation.maxWindows);
+    return async (step: number, total: number) => {
+      const m = model();
+      if (!ev.validation || c.validation.points <= 0 || windows.length === 0 || !m) return;
+      const every = Math.max(1, Math.round(total / c.validation.points));
+      if (step % every !== 0 && step !== total) return;
+      const r = await evaluateModel(m, windows);
+      ev.validation(method, role, { stage, step, perplexity: r.perplexity });
+    };
   };
 
   /** Runs a step unless the store has it done; `run` gets the partial record, if any. */
@@ -329,6 +360,7 @@ export async function runPipeline(input: {
   ) => {
     ev.plan?.(method, role, plan);
     let model: LoadedModel | undefined;
+    const validate = validator(method, role, stage, () => model);
     const { record, seconds } = await step<{ epsilonHistory: DPTrainingState['epsilonHistory'] }>(
       key,
       method,
@@ -383,6 +415,7 @@ export async function runPipeline(input: {
           onStep: async (r) => {
             ev.progress?.({ method, stage, done: r.step, total: r.totalSteps });
             await ev.dpStep?.(method, role, r);
+            await validate(r.step, r.totalSteps);
           },
           shouldStop: ev.shouldStop,
           resume,
@@ -462,13 +495,22 @@ export async function runPipeline(input: {
   let distildpModels: PipelineResult['distildp'];
   let synthetic: SyntheticCorpus | undefined;
   const noise = secureNoiseSource();
-  const trainHooks = (method: MethodName, role: 'teacher' | 'student', stage: StageName) => ({
-    onStep: async (r: TrainStepReport) => {
-      ev.progress?.({ method, stage, done: r.step, total: r.totalSteps });
-      await ev.trainStep?.(method, role, r);
-    },
-    shouldStop: ev.shouldStop,
-  });
+  const trainHooks = (
+    method: MethodName,
+    role: 'teacher' | 'student',
+    stage: StageName,
+    model: LoadedModel,
+  ) => {
+    const validate = validator(method, role, stage, () => model);
+    return {
+      onStep: async (r: TrainStepReport) => {
+        ev.progress?.({ method, stage, done: r.step, total: r.totalSteps });
+        await ev.trainStep?.(method, role, r);
+        await validate(r.step, r.totalSteps);
+      },
+      shouldStop: ev.shouldStop,
+    };
+  };
   try {
     // DistilDP and synthetic-only share the DP teacher and its synthetic corpus.
     if (c.methods.includes('distildp') || c.methods.includes('synthetic')) {
@@ -549,7 +591,7 @@ export async function runPipeline(input: {
               windows,
               training: { seed: c.seed, ...c.distill },
               distillation,
-              ...trainHooks(method, 'student', 'distill'),
+              ...trainHooks(method, 'student', 'distill', m),
               resume,
               checkpoint: { every: c.checkpointEvery.train, save },
             }),
@@ -643,7 +685,7 @@ export async function runPipeline(input: {
               windows,
               { seed: c.seed, ...c.nonPrivate },
               {
-                ...trainHooks('nonprivate', role, 'fine-tune'),
+                ...trainHooks('nonprivate', role, 'fine-tune', model),
                 resume: resume?.state,
                 checkpoint: { every: c.checkpointEvery.train, save: (s) => save(s) },
               },

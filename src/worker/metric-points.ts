@@ -3,7 +3,7 @@
  * time between consecutive steps of the same training), clipped fraction, learning rate.
  * Non-finite values (the loss of a DP step that sampled no document) are left out.
  */
-import type { MethodName } from '../pipeline/run';
+import type { MethodName, StageName } from '../pipeline/run';
 import type { DPStepReport } from '../train/dp-train';
 import type { TrainStepReport } from '../train/train-loop';
 import type { MetricPoint, ModelRole } from './protocol';
@@ -37,6 +37,20 @@ export class MetricPointMaker {
         clippedFraction: r.clippedFraction,
         learningRate: r.learningRate,
       }),
+    };
+  }
+
+  /** Validation perplexity (a sparse metric: every few steps of a training). */
+  validation(
+    method: MethodName,
+    role: ModelRole,
+    e: { stage: StageName; step: number; perplexity: number },
+  ): MetricPoint {
+    return {
+      series: seriesName(method, role),
+      stage: e.stage,
+      step: e.step,
+      values: finiteValues({ validationPpl: e.perplexity }),
     };
   }
 

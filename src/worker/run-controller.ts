@@ -348,6 +348,7 @@ export class RunController {
         point(maker.dp(method, role, r, first(seriesName(method, role))));
       },
       trainStep: (method, role, r) => point(maker.train(method, role, r, first(seriesName(method, role)))),
+      validation: (method, role, e) => point(maker.validation(method, role, e)),
       plan: (method, role, plan) => {
         const event: Omit<DPPlanEvent, 'type'> = {
           series: seriesName(method, role),

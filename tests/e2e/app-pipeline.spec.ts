@@ -151,6 +151,9 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   });
   await expect(page.getByTestId('chart-epsilon')).toHaveAttribute('data-points', /^[1-9]\d*$/);
   await expect(page.getByTestId('chart-throughput')).toHaveAttribute('data-points', /^[1-9]\d*$/);
+  await expect(page.getByTestId('chart-validation')).toHaveAttribute('data-points', /^[1-9]\d*$/, {
+    timeout: 120_000,
+  });
   await screenshot(page.locator('#run'), 'run');
 
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed', {

@@ -44,12 +44,17 @@ describe('pipeline runner', () => {
     const { teacher, student } = await models();
     const before = tf.memory().numTensors;
     const samples: string[] = [];
+    const validation: { series: string; step: number; perplexity: number }[] = [];
     const result = await runPipeline({
       documents: documents(60),
       teacher,
       student,
-      config: { ...small, epsilon: 3, methods: [...ALL_METHODS] },
-      events: { sample: (_l, t) => void samples.push(t) },
+      config: { ...small, epsilon: 3, methods: [...ALL_METHODS], validation: { points: 3, maxWindows: 4 } },
+      events: {
+        sample: (_l, t) => void samples.push(t),
+        validation: (m, role, e) =>
+          void validation.push({ series: `${m}/${role}/${e.stage}`, step: e.step, perplexity: e.perplexity }),
+      },
     });
     expect(result.stopped).toBe(false);
     const rows = result.results.map((r) => `${r.method}/${r.model}`).sort();
@@ -80,6 +85,21 @@ describe('pipeline runner', () => {
     const dpkd = result.reports.find((r) => r.method === 'dpkd')!;
     expect(dpkd.phases).toHaveLength(2); // teacher at epsilon/2 + student, composed
     expect(samples.length).toBeGreaterThan(0);
+    // Validation perplexity arrives during every training (teacher and student, DP and not).
+    const trained = new Set(validation.map((v) => v.series));
+    for (const s of [
+      'distildp/teacher/teacher-dp',
+      'distildp/student/distill',
+      'synthetic/student/distill',
+      'dpsgd/student/student-dp',
+      'dpkd/teacher/teacher-dp',
+      'dpkd/student/student-dp',
+      'nonprivate/teacher/fine-tune',
+      'nonprivate/student/fine-tune',
+    ]) {
+      expect(trained.has(s), s).toBe(true);
+    }
+    for (const v of validation) expect(v.perplexity).toBeGreaterThan(1);
     expect(result.synthetic!.samples.length).toBeGreaterThan(0);
     disposeModel(result.distildp!.student);
     disposeModel(result.distildp!.teacher);

@@ -50,3 +50,18 @@ describe('MetricPointMaker', () => {
     expect(Object.keys(p.values).sort()).toEqual(['clippedFraction', 'epsilon', 'learningRate']);
   });
 });
+
+describe('validation points', () => {
+  it('carry only the validation perplexity, on the series and stage of the training', () => {
+    const m = new MetricPointMaker();
+    expect(m.validation('dpsgd', 'student', { stage: 'student-dp', step: 4, perplexity: 5.5 })).toEqual({
+      series: 'dpsgd/student',
+      stage: 'student-dp',
+      step: 4,
+      values: { validationPpl: 5.5 },
+    });
+    expect(
+      m.validation('dpsgd', 'student', { stage: 'student-dp', step: 5, perplexity: Number.NaN }).values,
+    ).toEqual({});
+  });
+});

@@ -7,7 +7,7 @@ import { useAppStore } from '../store';
 import { DPMetricsTable } from './DPMetricsTable';
 import { type ChartLine, colorOf, SeriesChart } from './SeriesChart';
 
-/** Live training charts: loss, privacy spent (with the plan and the target), throughput. */
+/** Live training charts: loss, validation perplexity, privacy spent (with the plan and the target), throughput. */
 export function LiveCharts() {
   const {
     points: latest,
@@ -25,10 +25,11 @@ export function LiveCharts() {
   const perSeries = Math.max(100, Math.floor(CHART_POINTS / 2));
   // Columns per series, updated incrementally as points arrive (see chart-data.ts).
   const columns = useRef(new SeriesColumns()).current;
-  const { loss, epsilon, speed } = useMemo(() => {
+  const { loss, validation, epsilon, speed } = useMemo(() => {
     columns.update(points);
     return {
       loss: columns.lines('loss', perSeries),
+      validation: columns.lines('validationPpl', perSeries),
       epsilon: columns.lines('epsilon', perSeries),
       speed: columns.lines('tokensPerSecond', perSeries),
     };
@@ -61,6 +62,14 @@ export function LiveCharts() {
           yLabel="loss (nats / token)"
           lines={toLines(loss)}
           rawPoints={loss.raw}
+        />
+        <SeriesChart
+          testId="chart-validation"
+          title="Validation perplexity"
+          xLabel="step"
+          yLabel="perplexity (on held-out documents)"
+          lines={toLines(validation)}
+          rawPoints={validation.raw}
         />
         <SeriesChart
           testId="chart-epsilon"
