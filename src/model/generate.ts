@@ -297,7 +297,9 @@ export async function generate(
   gen: Partial<GenerationConfig>,
   onProgress?: (done: number, total: number) => void,
   shouldStop?: () => boolean,
-  hooks: Pick<StreamOptions, 'onLogits'> & { onSample?: (tokens: number[], index: number) => void } = {},
+  hooks: Pick<StreamOptions, 'onLogits'> & {
+    onSample?: (tokens: number[], index: number, finish: GeneratedSequence['finish']) => void;
+  } = {},
 ): Promise<number[][]> {
   const results: number[][] = prompts.map(() => []);
   let done = 0;
@@ -306,7 +308,7 @@ export async function generate(
     onLogits: hooks.onLogits,
   })) {
     results[s.index] = s.tokens;
-    hooks.onSample?.(s.tokens, s.index);
+    hooks.onSample?.(s.tokens, s.index, s.finish);
     onProgress?.(++done, prompts.length);
   }
   return results;

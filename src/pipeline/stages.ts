@@ -158,11 +158,18 @@ export async function fineTune(
   });
 }
 
-/** Windows of synthetic samples for the student: [EOT] + text + [EOT], no control codes (as the paper). */
+/**
+ * Windows of synthetic samples for the student: [EOT] + text (+ [EOT] when the teacher ended the
+ * sample itself), no control codes (as the paper). A sample cut at maxLength gets no EOT: the
+ * student must not learn to end text where the teacher merely ran out of length.
+ */
 export function syntheticWindows(model: LoadedModel, samples: SyntheticSample[]): number[][] {
   const t = model.tokenizer;
   return samples.flatMap((s) =>
-    documentWindows([t.eotId, ...t.encode(s.text), t.eotId], model.config.contextLength),
+    documentWindows(
+      [t.eotId, ...t.encode(s.text), ...(s.complete === false ? [] : [t.eotId])],
+      model.config.contextLength,
+    ),
   );
 }
 

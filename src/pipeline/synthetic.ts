@@ -25,13 +25,29 @@ export interface SyntheticConfig {
 export const DEFAULT_SYNTHETIC: SyntheticConfig = {
   samples: 1000,
   overGenerate: 2,
-  generation: { maxLength: 128, topK: 50, topP: 0.9, temperature: 1, noRepeatNgramSize: 2, batchSize: 32 },
+  // The paper's sampling; the no-repeat n-gram size depends on the tokenizer (noRepeatNgramFor).
+  generation: { maxLength: 128, topK: 50, topP: 0.9, temperature: 1, batchSize: 32 },
   seed: 1,
 };
+
+/**
+ * The paper bans repeated 2-grams of GPT-2 BPE tokens (about two words). For the byte-level
+ * tokenizer a 2-gram is two characters: banning repeats of "th" or "e " after their first use
+ * turns the text into garbage, so the ban is off there.
+ */
+export function noRepeatNgramFor(tokenizer: Tokenizer): number {
+  return tokenizer.kind === 'gpt2' ? 2 : 0;
+}
 
 export interface SyntheticSample {
   labels: string[];
   text: string;
+  /**
+   * True when the teacher ended the sample with end-of-text; false when it was cut at maxLength.
+   * Only complete samples get an end-of-text token in the student's training windows. Absent in
+   * corpora saved before this field existed (treated as complete).
+   */
+  complete?: boolean;
 }
 
 export interface SyntheticCorpus {
@@ -113,6 +129,7 @@ export async function generateSyntheticCorpus(
       slice,
       // A seed per chunk: a resumed run generates exactly what an uninterrupted one would.
       {
+        noRepeatNgramSize: noRepeatNgramFor(teacher.tokenizer),
         ...c.generation,
         seed: c.seed * 1_000_003 + chunk,
         eotId: teacher.tokenizer.eotId,
@@ -121,7 +138,7 @@ export async function generateSyntheticCorpus(
       undefined,
       undefined,
       {
-        onSample: (tokens, index) => {
+        onSample: (tokens, index, finish) => {
           events.onProgress?.(start + ++finished, prompts.length);
           const code = promptCode[start + index];
           const text = teacher.tokenizer.decode(tokens).trim();
@@ -134,7 +151,7 @@ export async function generateSyntheticCorpus(
             return;
           }
           seen[code].add(text);
-          const sample = { labels: targets ? targets[code].labels : [], text };
+          const sample = { labels: targets ? targets[code].labels : [], text, complete: finish === 'eot' };
           progress.kept[code].push(sample);
           events.onSample?.(sample);
         },

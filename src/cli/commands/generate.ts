@@ -72,7 +72,7 @@ export const generateCommand: Command = {
           topK: Number(o['top-k']),
           topP: Number(o['top-p']),
           temperature: Number(o.temperature),
-          noRepeatNgramSize: Number(o['no-repeat-ngram']),
+          ...(o['no-repeat-ngram'] === undefined ? {} : { noRepeatNgramSize: Number(o['no-repeat-ngram']) }),
         },
       },
       { onProgress: (done) => show(done) },

@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tokenizerFor } from '../../src/data/tokenizer';
+import { loadModel } from '../../src/pipeline/models';
+import { disposeModel, syntheticWindows } from '../../src/pipeline/stages';
+import { generateSyntheticCorpus, noRepeatNgramFor } from '../../src/pipeline/synthetic';
+import { useWasm } from './helpers/backend';
+
+beforeAll(useWasm);
+
+const noAssets = async () => null;
+
+describe('synthetic corpus', () => {
+  it('bans repeated 2-grams only for the GPT-2 BPE tokenizer', () => {
+    expect(noRepeatNgramFor(tokenizerFor('bytes'))).toBe(0);
+    expect(noRepeatNgramFor({ ...tokenizerFor('bytes'), kind: 'gpt2' })).toBe(2);
+  });
+
+  it('byte-level teacher: no n-gram ban by default; samples cut at maxLength are marked incomplete', async () => {
+    const model = await loadModel({ kind: 'preset', name: 'tiny' }, noAssets);
+    try {
+      // All-zero weights give equal logits everywhere: greedy decoding picks byte 0 every step,
+      // which a 2-gram ban would forbid from the third token on.
+      for (const v of model.params.values()) v.assign(tf.zerosLike(v));
+      const corpus = await generateSyntheticCorpus(model, null, {
+        samples: 2,
+        overGenerate: 1,
+        generation: { maxLength: 10, temperature: 0, batchSize: 2 },
+      });
+      expect(corpus.samples).toHaveLength(1); // the second is a duplicate
+      expect(corpus.duplicates).toBe(1);
+      // maxLength counts the prompt (one end-of-text token here).
+      expect(corpus.samples[0].text).toBe('\0'.repeat(9));
+      expect(corpus.samples[0].complete).toBe(false);
+    } finally {
+      disposeModel(model);
+    }
+  });
+
+  it('student windows end with end-of-text only where the teacher ended the sample', async () => {
+    const model = await loadModel({ kind: 'preset', name: 'tiny' }, noAssets);
+    try {
+      const t = model.tokenizer;
+      const [cut, ended, legacy] = syntheticWindows(model, [
+        { labels: [], text: 'ab', complete: false },
+        { labels: [], text: 'ab', complete: true },
+        { labels: [], text: 'ab' },
+      ]);
+      expect(cut.filter((id) => id !== t.padId)).toEqual([t.eotId, ...t.encode('ab')]);
+      expect(ended.filter((id) => id !== t.padId)).toEqual([t.eotId, ...t.encode('ab'), t.eotId]);
+      expect(legacy).toEqual(ended);
+    } finally {
+      disposeModel(model);
+    }
+  });
+});
