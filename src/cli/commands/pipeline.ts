@@ -17,7 +17,8 @@ import {
 } from '../../pipeline/run';
 import { disposeModel } from '../../pipeline/stages';
 import { syntheticToJsonl } from '../../pipeline/synthetic';
-import { UsageError } from '../args';
+import { DEFAULT_DISTILLATION } from '../../train/distill';
+import { type ParsedArgs, UsageError } from '../args';
 import type { Command } from '../command';
 import { ingestPath } from '../fs-data';
 import { loadModelArg, PUBLIC_DIR } from '../models';
@@ -53,6 +54,39 @@ function methodsArg(v: unknown): MethodName[] {
   if (bad.length || list.length === 0)
     throw new UsageError(`--methods takes a comma list of ${ALL_METHODS.join(', ')}; got "${v}"`);
   return list as MethodName[];
+}
+
+/**
+ * The pipeline config of parsed options: the --demo profile (or the library defaults), with only
+ * the options the user actually gave laid over it.
+ */
+export function pipelineConfigFromOptions(o: ParsedArgs['options']): Partial<PipelineConfig> {
+  const base: Partial<PipelineConfig> = o.demo ? DEMO_SETTINGS : {};
+  const override = <T extends object>(cfg: T | undefined, patch: Record<string, unknown>): T =>
+    ({
+      ...(cfg ?? {}),
+      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+    }) as T;
+  const histogram = String(o.histogram);
+  if (histogram !== 'dp' && histogram !== 'uniform') throw new UsageError('--histogram is dp or uniform');
+  const config: Partial<PipelineConfig> = {
+    ...base,
+    epsilon: Number(o.epsilon),
+    delta: o.delta === undefined ? undefined : Number(o.delta),
+    seed: Number(o.seed),
+    methods: o.methods ? methodsArg(o.methods) : (base.methods ?? ['distildp']),
+    teacherDP: override(base.teacherDP, { expectedBatchSize: o.batch, epochs: o['teacher-epochs'] }),
+    studentDP: override(base.studentDP, { expectedBatchSize: o.batch, epochs: o['student-epochs'] }),
+    synthetic: override(base.synthetic, { samples: o['synthetic-samples'] }),
+    distill: override(base.distill, { epochs: o['distill-epochs'] }),
+    distillation: override(base.distillation, {
+      lambda: o.lambda,
+      temperature: o.temperature,
+      alpha: o.alpha,
+    }),
+    histogram: override(base.histogram, { mode: histogram }),
+  };
+  return config;
 }
 
 export const pipelineCommand: Command = {
@@ -100,9 +134,22 @@ export const pipelineCommand: Command = {
       description: 'Control-code counts: dp (noised, accounted) or uniform (labels public)',
       default: 'dp',
     },
-    { name: 'lambda', type: 'number', description: 'Soft-label weight', default: 0.4 },
-    { name: 'temperature', type: 'number', description: 'Distillation temperature', default: 1 },
-    { name: 'alpha', type: 'number', description: 'Hidden-state alignment weight', default: 0.1 },
+    // No CLI defaults here: an unset option keeps the --demo profile's value, else the library default.
+    {
+      name: 'lambda',
+      type: 'number',
+      description: `Soft-label weight (default ${DEFAULT_DISTILLATION.lambda}; --demo: ${STANDARD_PROFILE.distillation?.lambda})`,
+    },
+    {
+      name: 'temperature',
+      type: 'number',
+      description: `Distillation temperature (default ${DEFAULT_DISTILLATION.temperature})`,
+    },
+    {
+      name: 'alpha',
+      type: 'number',
+      description: `Hidden-state alignment weight (default ${DEFAULT_DISTILLATION.alpha}; --demo: ${STANDARD_PROFILE.distillation?.alpha})`,
+    },
     {
       name: 'seed',
       type: 'number',
@@ -122,27 +169,7 @@ export const pipelineCommand: Command = {
     const backend = await initBackend();
     const dataPath = o.private ? String(o.private) : join(PUBLIC_DIR, DEMO_CORPUS);
     const ingest = ingestPath(dataPath, io.err, 3);
-    const base: Partial<PipelineConfig> = o.demo ? DEMO_SETTINGS : {};
-    const override = <T extends object>(cfg: T | undefined, patch: Record<string, unknown>): T =>
-      ({
-        ...(cfg ?? {}),
-        ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
-      }) as T;
-    const histogram = String(o.histogram);
-    if (histogram !== 'dp' && histogram !== 'uniform') throw new UsageError('--histogram is dp or uniform');
-    const config: Partial<PipelineConfig> = {
-      ...base,
-      epsilon: Number(o.epsilon),
-      delta: o.delta === undefined ? undefined : Number(o.delta),
-      seed: Number(o.seed),
-      methods: o.methods ? methodsArg(o.methods) : (base.methods ?? ['distildp']),
-      teacherDP: override(base.teacherDP, { expectedBatchSize: o.batch, epochs: o['teacher-epochs'] }),
-      studentDP: override(base.studentDP, { expectedBatchSize: o.batch, epochs: o['student-epochs'] }),
-      synthetic: override(base.synthetic, { samples: o['synthetic-samples'] }),
-      distill: override(base.distill, { epochs: o['distill-epochs'] }),
-      distillation: { lambda: Number(o.lambda), temperature: Number(o.temperature), alpha: Number(o.alpha) },
-      histogram: { mode: histogram, sigma: 10 },
-    };
+    const config = pipelineConfigFromOptions(o);
     const teacher = await loadModelArg(String(o['teacher-init']), io.err);
     const student = await loadModelArg(String(o['student-init']), io.err);
     io.err(
