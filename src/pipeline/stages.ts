@@ -223,6 +223,8 @@ export async function distillStudent(input: DistillInput) {
     trainable.set('distill.projection.weight', projection.weight);
     trainable.set('distill.projection.bias', projection.bias);
   }
+  // Hard labels only (the synthetic-only baseline): the teacher is not run at all.
+  const needsTeacher = kd.lambda > 0 || kd.alpha > 0;
   let targets: { inputs: tf.Tensor; logits: tf.Tensor3D; hidden?: tf.Tensor3D } | null = null;
   const result = await trainLoop({
     params: student.params,
@@ -232,23 +234,26 @@ export async function distillStudent(input: DistillInput) {
     trainable,
     training: loopSchedule(c, input.windows.length),
     objective: (params, batch) => {
-      if (!targets || targets.inputs !== batch.inputs)
+      if (needsTeacher && (!targets || targets.inputs !== batch.inputs))
         throw new Error('distillation: teacher targets missing');
       const out = forward(params, student.config, batch.inputs, { returnHidden: kd.alpha > 0 });
-      return distillationLoss(out.logits, out.hidden, targets, batch, projection, kd).total;
+      return distillationLoss(out.logits, out.hidden, needsTeacher ? targets : null, batch, projection, kd)
+        .total;
     },
     // Teacher soft labels (and hidden states) per batch, outside the student's gradient tape.
-    prepareBatch: (batch) => {
-      const [logits, hidden] = tf.tidy(() => {
-        const out = forward(teacher.params, teacher.config, batch.inputs, { returnHidden: kd.alpha > 0 });
-        return out.hidden ? [out.logits, out.hidden] : [out.logits];
-      }) as tf.Tensor3D[];
-      targets = { inputs: batch.inputs, logits, hidden };
-      return () => {
-        tf.dispose(hidden ? [logits, hidden] : [logits]);
-        targets = null;
-      };
-    },
+    prepareBatch: !needsTeacher
+      ? undefined
+      : (batch) => {
+          const [logits, hidden] = tf.tidy(() => {
+            const out = forward(teacher.params, teacher.config, batch.inputs, { returnHidden: kd.alpha > 0 });
+            return out.hidden ? [out.logits, out.hidden] : [out.logits];
+          }) as tf.Tensor3D[];
+          targets = { inputs: batch.inputs, logits, hidden };
+          return () => {
+            tf.dispose(hidden ? [logits, hidden] : [logits]);
+            targets = null;
+          };
+        },
     onStep: input.onStep,
     shouldStop: input.shouldStop,
     resume: input.resume?.state,

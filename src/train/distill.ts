@@ -81,19 +81,21 @@ export interface DistillationTerms {
 export function distillationLoss(
   studentLogits: tf.Tensor3D,
   studentHidden: tf.Tensor3D | undefined,
-  teacher: TeacherTargets,
+  teacher: TeacherTargets | null,
   batch: TokenBatch,
   projection: HiddenProjection | null,
   c: DistillationConfig,
 ): DistillationTerms {
+  if (!teacher && (c.lambda > 0 || c.alpha > 0))
+    throw new Error('distillation: lambda > 0 or alpha > 0 needs the teacher outputs');
   const ce = maskedMean(tokenCrossEntropy(studentLogits, batch.targets), batch.mask);
   const kl =
-    c.lambda > 0
+    teacher && c.lambda > 0
       ? maskedMean(tokenKL(teacher.logits, studentLogits, c.temperature), batch.mask)
       : tf.scalar(0);
   let mse: tf.Scalar = tf.scalar(0);
   if (c.alpha > 0) {
-    if (!studentHidden || !teacher.hidden)
+    if (!studentHidden || !teacher?.hidden)
       throw new Error('distillation: alpha > 0 needs student and teacher hidden states');
     const [b, t, ds] = studentHidden.shape;
     const dt = teacher.hidden.shape[2];

@@ -114,6 +114,16 @@ describe('distillation loss', () => {
     expect((await terms.total.data())[0]).toBeCloseTo((await meanTokenLoss(s, batch).data())[0], 6);
     const kl = await tokenKL(s, s, 2).data();
     for (const v of kl) expect(Math.abs(v)).toBeLessThan(1e-6);
+    // Hard labels only need no teacher at all (the synthetic-only baseline skips its forward pass).
+    const noTeacher = distillationLoss(s, undefined, null, batch, null, {
+      lambda: 0,
+      temperature: 1,
+      alpha: 0,
+    });
+    expect((await noTeacher.total.data())[0]).toBeCloseTo((await terms.total.data())[0], 6);
+    expect(() =>
+      distillationLoss(s, undefined, null, batch, null, { lambda: 0.4, temperature: 1, alpha: 0 }),
+    ).toThrow(/needs the teacher outputs/);
   });
 
   it('per-example KD loss uses only each example own tokens', async () => {
