@@ -4,21 +4,7 @@
  * loss "becomes NaN" right after step 6, whose checkpoint was written); then "continue on CPU"
  * restarts the worker on the CPU backend and resumes from step 6, epsilon history unchanged.
  */
-import { expect, test } from '@playwright/test';
-import {
-  dropFiles,
-  expectNothingLeft,
-  labelledJsonl,
-  type Recorder,
-  recordRequests,
-  waitForApp,
-} from './helpers';
-
-let recorder: Recorder;
-test.beforeEach(async ({ context, page }) => {
-  recorder = await recordRequests(context, page);
-});
-test.afterEach(() => expectNothingLeft(recorder));
+import { dropFiles, expect, labelledJsonl, test, waitForApp } from './helpers';
 
 test('a diverged run stops with the reason, keeps its checkpoint, and continues on another backend', async ({
   page,

@@ -3,17 +3,11 @@
  * has cached the shell, the worker, the wasm binaries and the demo corpus. With the network off, a
  * reload starts the app, the wasm backend and the models, and the demo corpus still loads.
  */
-import { expect, test } from '@playwright/test';
 import { contentSecurityPolicy } from '../../src/csp';
-import { expectNothingLeft, type Recorder, recordRequests, waitForApp } from './helpers';
+import { expect, test, waitForApp } from './helpers';
 
-let recorder: Recorder;
-test.beforeEach(async ({ context, page }) => {
-  recorder = await recordRequests(context, page);
-});
 test.afterEach(async ({ context }) => {
   await context.setOffline(false);
-  expectNothingLeft(recorder);
 });
 
 test('starts offline after the first load', async ({ page, context }) => {

@@ -6,25 +6,9 @@
  * privacy report, and check each file independently (safetensors header against HF GPT-2 naming,
  * config.json, epsilon recomputed from the report's phases). No request may leave 127.0.0.1.
  */
-import { expect, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { computeEpsilon } from '../../src/dp/accounting/index';
-import {
-  download,
-  dropFiles,
-  expectNothingLeft,
-  labelledJsonl,
-  type Recorder,
-  recordRequests,
-  screenshot,
-  waitForApp,
-} from './helpers';
-
-let recorder: Recorder;
-test.beforeEach(async ({ context, page }) => {
-  recorder = await recordRequests(context, page);
-});
-test.afterEach(() => expectNothingLeft(recorder));
+import { download, dropFiles, expect, labelledJsonl, screenshot, test, waitForApp } from './helpers';
 
 /** Tiny preset: GPT-2 layout, byte vocabulary. */
 const TINY = { vocab: 258, context: 64, layers: 2, heads: 2, width: 32 };

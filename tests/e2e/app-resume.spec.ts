@@ -5,23 +5,8 @@
  * or goes down, and the run finishes. The main controls (start, pause, resume, cancel, export) are
  * reached with Tab and pressed with Enter. Cancel deletes the run: no resume offer after a reload.
  */
-import { expect, type Locator, type Page, test } from '@playwright/test';
-import {
-  download,
-  dropFiles,
-  expectNothingLeft,
-  labelledJsonl,
-  type Recorder,
-  recordRequests,
-  screenshot,
-  waitForApp,
-} from './helpers';
-
-let recorder: Recorder;
-test.beforeEach(async ({ context, page }) => {
-  recorder = await recordRequests(context, page);
-});
-test.afterEach(() => expectNothingLeft(recorder));
+import type { Locator, Page } from '@playwright/test';
+import { download, dropFiles, expect, labelledJsonl, screenshot, test, waitForApp } from './helpers';
 
 /** 20 epochs at q = 4/45: ceil(20 / q) = 225 DP steps, long enough to reload in the middle. */
 const EPOCHS = '20';

@@ -4,7 +4,7 @@
  * browser does, the test corpus, and optional screenshots.
  */
 import { mkdirSync } from 'node:fs';
-import { type BrowserContext, expect, type Locator, type Page } from '@playwright/test';
+import { type BrowserContext, test as base, expect, type Locator, type Page } from '@playwright/test';
 
 export const ORIGIN = 'http://127.0.0.1:4173';
 
@@ -41,6 +41,21 @@ export function expectNothingLeft(recorder: Recorder): void {
   ).toEqual([]);
   expect(recorder.problems, 'page errors and console errors').toEqual([]);
 }
+
+/**
+ * Playwright's `test`, recording every request and page error of each test (an automatic fixture)
+ * and failing the test if a request left 127.0.0.1 or the page reported an error.
+ */
+export const test = base.extend<{ recorder: Recorder }>({
+  recorder: [
+    async ({ context, page }, use) => {
+      const recorder = await recordRequests(context, page);
+      await use(recorder);
+      expectNothingLeft(recorder);
+    },
+    { auto: true },
+  ],
+});
 
 export async function waitForApp(page: Page, backend: 'WASM' | 'WebGPU' | 'CPU' = 'WASM'): Promise<void> {
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-status', 'ready', {
@@ -112,3 +127,4 @@ export async function download(
   const path = await file.path();
   return { name: file.suggestedFilename(), bytes: readFileSync(path) };
 }
+export { expect };
