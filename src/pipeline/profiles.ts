@@ -19,7 +19,7 @@ import type { PipelineConfig } from './run';
 export type RunProfileConfig = Omit<Partial<PipelineConfig>, 'epsilon' | 'delta' | 'methods' | 'seed'>;
 
 /** Real runs (the shipped teacher and student; the demo corpus), minutes on 2 CPU cores. */
-export const STANDARD_PROFILE: RunProfileConfig = {
+export const STANDARD_PROFILE = {
   teacherDP: { expectedBatchSize: 256, epochs: 2, microBatchSize: 16, clipNorm: 1, schedule: { peak: 1e-3 } },
   studentDP: { expectedBatchSize: 256, epochs: 2, microBatchSize: 16, clipNorm: 1, schedule: { peak: 3e-4 } },
   histogram: { mode: 'dp', sigma: 10 },
@@ -30,10 +30,10 @@ export const STANDARD_PROFILE: RunProfileConfig = {
   nonPrivate: { epochs: 0.5, batchSize: 16, learningRate: 1e-3 },
   // A DP step of the standard models takes seconds on a CPU: checkpoint every few of them.
   checkpointEvery: { dp: 2, train: 25 },
-};
+} satisfies RunProfileConfig;
 
 /** Seconds-long runs of the tiny test models (e2e tests, smoke checks). */
-export const TINY_PROFILE: RunProfileConfig = {
+export const TINY_PROFILE = {
   teacherDP: { expectedBatchSize: 4, epochs: 2, microBatchSize: 4, clipNorm: 1, schedule: { peak: 3e-3 } },
   studentDP: { expectedBatchSize: 4, epochs: 2, microBatchSize: 4, clipNorm: 1, schedule: { peak: 3e-3 } },
   histogram: { mode: 'dp', sigma: 2 },
@@ -42,4 +42,4 @@ export const TINY_PROFILE: RunProfileConfig = {
   distillation: { lambda: 0.4, temperature: 1, alpha: 0.1 },
   nonPrivate: { epochs: 1, batchSize: 8, learningRate: 3e-3 },
   checkpointEvery: { dp: 2, train: 3 },
-};
+} satisfies RunProfileConfig;

@@ -237,8 +237,7 @@ export async function distillStudent(input: DistillInput) {
       if (needsTeacher && (!targets || targets.inputs !== batch.inputs))
         throw new Error('distillation: teacher targets missing');
       const out = forward(params, student.config, batch.inputs, { returnHidden: kd.alpha > 0 });
-      return distillationLoss(out.logits, out.hidden, needsTeacher ? targets : null, batch, projection, kd)
-        .total;
+      return distillationLoss(out.logits, out.hidden, targets, batch, projection, kd).total;
     },
     // Teacher soft labels (and hidden states) per batch, outside the student's gradient tape.
     prepareBatch: !needsTeacher

@@ -13,18 +13,22 @@ function finiteValues(values: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => Number.isFinite(v)));
 }
 
+/**
+ * One maker per run of the pipeline (a launch or a resume): a loop's reports count time from its own
+ * start, so the first report of a series seen by this maker is timed from 0.
+ */
 export class MetricPointMaker {
-  /** Elapsed ms at the previous step of each series (reports count from their loop's start). */
+  /** Elapsed ms at the previous step of each series. */
   private lastElapsed = new Map<string, number>();
 
-  private tokensPerSecond(series: string, tokens: number, elapsedMs: number, firstOfLoop: boolean): number {
-    const prev = firstOfLoop ? 0 : (this.lastElapsed.get(series) ?? 0);
+  private tokensPerSecond(series: string, tokens: number, elapsedMs: number): number {
+    const prev = this.lastElapsed.get(series) ?? 0;
     this.lastElapsed.set(series, elapsedMs);
     const seconds = (elapsedMs - prev) / 1000;
     return seconds > 0 ? tokens / seconds : Number.NaN;
   }
 
-  dp(method: MethodName, role: ModelRole, r: DPStepReport, firstOfLoop: boolean): MetricPoint {
+  dp(method: MethodName, role: ModelRole, r: DPStepReport): MetricPoint {
     const series = seriesName(method, role);
     return {
       series,
@@ -33,7 +37,7 @@ export class MetricPointMaker {
       values: finiteValues({
         loss: r.loss,
         epsilon: r.epsilon,
-        tokensPerSecond: this.tokensPerSecond(series, r.tokens, r.elapsedMs, firstOfLoop),
+        tokensPerSecond: this.tokensPerSecond(series, r.tokens, r.elapsedMs),
         clippedFraction: r.clippedFraction,
         learningRate: r.learningRate,
       }),
@@ -54,7 +58,7 @@ export class MetricPointMaker {
     };
   }
 
-  train(method: MethodName, role: ModelRole, r: TrainStepReport, firstOfLoop: boolean): MetricPoint {
+  train(method: MethodName, role: ModelRole, r: TrainStepReport): MetricPoint {
     const series = seriesName(method, role);
     return {
       series,
@@ -62,7 +66,7 @@ export class MetricPointMaker {
       step: r.step,
       values: finiteValues({
         loss: r.loss,
-        tokensPerSecond: this.tokensPerSecond(series, r.tokens, r.elapsedMs, firstOfLoop),
+        tokensPerSecond: this.tokensPerSecond(series, r.tokens, r.elapsedMs),
         learningRate: r.learningRate,
       }),
     };

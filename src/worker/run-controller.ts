@@ -317,13 +317,6 @@ export class RunController {
   private events(live: LiveRun, batcher: EventBatcher): PipelineEvents {
     const runId = live.manifest.runId;
     const maker = new MetricPointMaker();
-    // A loop's reports count time from its own start: the first report after a (re)start has no predecessor.
-    const seen = new Set<string>();
-    const first = (series: string) => {
-      if (seen.has(series)) return false;
-      seen.add(series);
-      return true;
-    };
     const point = (p: MetricPoint) => {
       batcher.metric(p);
       live.pendingMetrics.push(p);
@@ -345,9 +338,9 @@ export class RunController {
             `training diverged: loss is NaN at DP step ${r.step} (fault injected by ?fault=diverge@${r.step})`,
           );
         }
-        point(maker.dp(method, role, r, first(seriesName(method, role))));
+        point(maker.dp(method, role, r));
       },
-      trainStep: (method, role, r) => point(maker.train(method, role, r, first(seriesName(method, role)))),
+      trainStep: (method, role, r) => point(maker.train(method, role, r)),
       validation: (method, role, e) => point(maker.validation(method, role, e)),
       plan: (method, role, plan) => {
         const event: Omit<DPPlanEvent, 'type'> = {

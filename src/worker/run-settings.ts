@@ -43,9 +43,9 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   profile: 'standard',
   targetEpsilon: 2,
   delta: null,
-  clipNorm: STANDARD_PROFILE.teacherDP?.clipNorm ?? 1,
-  expectedBatchSize: STANDARD_PROFILE.teacherDP?.expectedBatchSize ?? 64,
-  epochs: STANDARD_PROFILE.teacherDP?.epochs ?? 3,
+  clipNorm: STANDARD_PROFILE.teacherDP.clipNorm,
+  expectedBatchSize: STANDARD_PROFILE.teacherDP.expectedBatchSize,
+  epochs: STANDARD_PROFILE.teacherDP.epochs,
   baselines: [],
   seed: 1,
 };
@@ -54,8 +54,8 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
 export const TINY_RUN_SETTINGS: RunSettings = {
   ...DEFAULT_RUN_SETTINGS,
   profile: 'tiny',
-  expectedBatchSize: TINY_PROFILE.teacherDP?.expectedBatchSize ?? 4,
-  epochs: TINY_PROFILE.teacherDP?.epochs ?? 2,
+  expectedBatchSize: TINY_PROFILE.teacherDP.expectedBatchSize,
+  epochs: TINY_PROFILE.teacherDP.epochs,
 };
 
 export function defaultSettings(profile: RunProfile): RunSettings {
@@ -63,14 +63,14 @@ export function defaultSettings(profile: RunProfile): RunSettings {
 }
 
 /** Sizes the user does not set, per profile. */
-const PROFILE_CONFIG: Record<RunProfile, RunProfileConfig> = {
+const PROFILE_CONFIG = {
   standard: STANDARD_PROFILE,
   tiny: TINY_PROFILE,
-};
+} satisfies Record<RunProfile, RunProfileConfig>;
 
 /** Micro-batch of DP training under a profile (the memory estimate assumes it). */
 export function microBatchSize(profile: RunProfile): number {
-  return PROFILE_CONFIG[profile].teacherDP?.microBatchSize ?? 16;
+  return PROFILE_CONFIG[profile].teacherDP.microBatchSize;
 }
 
 export type SettingsErrors = Partial<Record<keyof RunSettings, string>>;

@@ -18,15 +18,17 @@ const dp = (step: number, elapsedMs: number, tokens: number, loss = 2): DPStepRe
 describe('MetricPointMaker', () => {
   it('tokens/s from the time since the previous step of the same series; the first step of a loop from its start', () => {
     const m = new MetricPointMaker();
-    expect(m.dp('distildp', 'teacher', dp(7, 500, 100), true).values.tokensPerSecond).toBe(200);
-    expect(m.dp('distildp', 'teacher', dp(8, 1500, 300), false).values.tokensPerSecond).toBe(300);
+    expect(m.dp('distildp', 'teacher', dp(7, 500, 100)).values.tokensPerSecond).toBe(200);
+    expect(m.dp('distildp', 'teacher', dp(8, 1500, 300)).values.tokensPerSecond).toBe(300);
     // Another series has its own clock.
-    const s = m.train(
-      'distildp',
-      'student',
-      { step: 1, totalSteps: 5, loss: 3, learningRate: 1e-3, tokens: 50, elapsedMs: 250 },
-      true,
-    );
+    const s = m.train('distildp', 'student', {
+      step: 1,
+      totalSteps: 5,
+      loss: 3,
+      learningRate: 1e-3,
+      tokens: 50,
+      elapsedMs: 250,
+    });
     expect(s).toEqual({
       series: 'distildp/student',
       stage: 'distill',
@@ -34,17 +36,19 @@ describe('MetricPointMaker', () => {
       values: { loss: 3, tokensPerSecond: 200, learningRate: 1e-3 },
     });
     expect(
-      m.train(
-        'nonprivate',
-        'teacher',
-        { step: 1, totalSteps: 5, loss: 3, learningRate: 1e-3, tokens: 5, elapsedMs: 5 },
-        true,
-      ).stage,
+      m.train('nonprivate', 'teacher', {
+        step: 1,
+        totalSteps: 5,
+        loss: 3,
+        learningRate: 1e-3,
+        tokens: 5,
+        elapsedMs: 5,
+      }).stage,
     ).toBe('fine-tune');
   });
 
   it('drops non-finite values (the loss of a step that sampled no document)', () => {
-    const p = new MetricPointMaker().dp('dpsgd', 'student', dp(1, 0, 0, Number.NaN), true);
+    const p = new MetricPointMaker().dp('dpsgd', 'student', dp(1, 0, 0, Number.NaN));
     expect(p.series).toBe('dpsgd/student');
     expect(p.stage).toBe('student-dp');
     expect(Object.keys(p.values).sort()).toEqual(['clippedFraction', 'epsilon', 'learningRate']);

@@ -138,7 +138,7 @@ export const pipelineCommand: Command = {
     {
       name: 'lambda',
       type: 'number',
-      description: `Soft-label weight (default ${DEFAULT_DISTILLATION.lambda}; --demo: ${STANDARD_PROFILE.distillation?.lambda})`,
+      description: `Soft-label weight (default ${DEFAULT_DISTILLATION.lambda}; --demo: ${STANDARD_PROFILE.distillation.lambda})`,
     },
     {
       name: 'temperature',
@@ -148,7 +148,7 @@ export const pipelineCommand: Command = {
     {
       name: 'alpha',
       type: 'number',
-      description: `Hidden-state alignment weight (default ${DEFAULT_DISTILLATION.alpha}; --demo: ${STANDARD_PROFILE.distillation?.alpha})`,
+      description: `Hidden-state alignment weight (default ${DEFAULT_DISTILLATION.alpha}; --demo: ${STANDARD_PROFILE.distillation.alpha})`,
     },
     {
       name: 'seed',
