@@ -42,3 +42,11 @@ describe('distildp pipeline options -> config', () => {
     expect(() => configOf(['--demo', '--histogram', 'exact'])).toThrow(/--histogram is dp or uniform/);
   });
 });
+
+describe('distildp generate options', () => {
+  it('leave the no-repeat n-gram size unset unless given (the tokenizer decides)', async () => {
+    const { generateCommand } = await import('../../src/cli/commands/generate');
+    expect(parseArgs([], generateCommand.options).options['no-repeat-ngram']).toBeUndefined();
+    expect(parseArgs(['--no-repeat-ngram', '3'], generateCommand.options).options['no-repeat-ngram']).toBe(3);
+  });
+});

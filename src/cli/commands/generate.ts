@@ -42,8 +42,8 @@ export const generateCommand: Command = {
     {
       name: 'no-repeat-ngram',
       type: 'number',
-      description: 'Ban repeated n-grams of this size (0: off)',
-      default: 2,
+      // No default here: generateSyntheticCorpus picks it from the tokenizer (noRepeatNgramFor).
+      description: 'Ban repeated n-grams of this size (0: off; default 2 for GPT-2 BPE, off for bytes)',
     },
     { name: 'seed', type: 'number', description: 'Sampling seed', default: 1 },
     { name: 'out', type: 'string', description: 'Write the samples as JSONL here instead of printing them' },
