@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { expect, type FileChooser, type Page, type Request, test } from '@playwright/test';
 import { contentSecurityPolicy } from '../../src/csp';
 
-const ORIGIN = 'http://127.0.0.1:4173';
+const ORIGIN = `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}`;
 const SCREENSHOT = 'docs/screenshots/app-shell.png';
 
 /** Strings that only TF.js bundles contain (a tfjs-core flag and a tfjs-backend-wasm flag). */

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { type BrowserContext, test as base, expect, type Locator, type Page } from '@playwright/test';
 
-export const ORIGIN = 'http://127.0.0.1:4173';
+export const ORIGIN = `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}`;
 
 export const isLocal = (url: string) =>
   url.startsWith(`${ORIGIN}/`) || url.startsWith('blob:') || url.startsWith('data:');
