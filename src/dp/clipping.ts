@@ -27,6 +27,7 @@ import {
   addEmbeddingNormsLooped,
   type EmbeddingNormInputs,
 } from './embedding-norms';
+import type { DPFaults } from './faults';
 import {
   NormAccumulator,
   type NormBreakdown,
@@ -67,6 +68,8 @@ export interface ClippingOptions {
   reduction: ReductionStrategy;
   /** Also return each parameter's (E,) squared-norm contribution (tests, diagnostics). Default false. */
   recordNormBreakdown: boolean;
+  /** TESTS OF THE PRIVACY AUDIT ONLY (src/dp/faults.ts): injected clipping/norm faults. */
+  faults?: DPFaults;
 }
 
 export const DEFAULT_CLIPPING: ClippingOptions = {
@@ -147,7 +150,12 @@ export function clippedGradientsFast(
   const x0 = tf.tidy(() =>
     tf.add(tf.gather(p('wte.weight'), ids), tf.gather(p('wpe.weight'), positions)),
   ) as tf.Tensor2D;
-  const acc = new NormAccumulator(examples, opts.perExampleBudgetBytes, opts.recordNormBreakdown);
+  const acc = new NormAccumulator(
+    examples,
+    opts.perExampleBudgetBytes,
+    opts.recordNormBreakdown,
+    opts.faults?.excludeFromNorm,
+  );
   const wteTrained = trainable.has('wte.weight');
   const headTrained = config.tieEmbeddings ? wteTrained : trainable.has('lm_head.weight');
   const perExample3D = (x: tf.Tensor2D) =>
@@ -219,7 +227,7 @@ export function clippedGradientsFast(
   else addEmbeddingNormsLooped(acc, embeddingInputs);
 
   const sqNorms = acc.squaredNorms();
-  const factors = clipFactors(sqNorms, opts.clipNorm);
+  const factors = clipFactors(sqNorms, opts.clipNorm, opts.faults);
   const clippedSum = acc.clippedSums(factors, rowsPerExample);
   tf.tidy(() => {
     const rowScale = tf.reshape(tf.tile(tf.reshape(factors, [examples, 1]), [1, rowsPerExample]), [-1, 1]);

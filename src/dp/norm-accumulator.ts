@@ -43,7 +43,8 @@ export type NormMethod =
   | 'kernel:tiedCross'
   | 'looped:embedding'
   | 'looped:tiedCross'
-  | 'distinctRows';
+  | 'distinctRows'
+  | 'sparse';
 
 type Piece =
   /** Per-example gradients (E, size): clipped sum = c^T P. */
@@ -53,7 +54,9 @@ type Piece =
   /** A linear weight as (A, G) per example: clipped sum by the clippedWeightSum kernel. */
   | { kind: 'kernelWeight'; a: tf.Tensor3D; g: tf.Tensor3D }
   /** A bias as G per example: clipped sum by the clippedBiasSum kernel. */
-  | { kind: 'kernelBias'; g: tf.Tensor3D };
+  | { kind: 'kernelBias'; g: tf.Tensor3D }
+  /** Sparse per-example gradients (the audit's gradient canaries): value j sits at (example, index). */
+  | { kind: 'sparse'; example: tf.Tensor1D; index: tf.Tensor2D; value: tf.Tensor1D; shape: number[] };
 
 /** Per-parameter contributions to the squared norms, kept only when asked for. */
 export interface NormBreakdown {
@@ -73,10 +76,15 @@ export class NormAccumulator {
   private budget: number;
   readonly breakdown?: NormBreakdown;
 
+  /**
+   * @param excludedFromNorm TESTS ONLY (DPFaults.excludeFromNorm): a norm piece whose squared norm
+   *   is not added, so the audit can prove it notices.
+   */
   constructor(
     readonly examples: number,
     budgetBytes: number,
     recordBreakdown = false,
+    private readonly excludedFromNorm?: string,
   ) {
     this.sq = tf.keep(tf.zeros([examples]));
     this.budget = budgetBytes;
@@ -85,6 +93,7 @@ export class NormAccumulator {
 
   /** Adds one parameter's (E,) squared norms; `label` names it in the breakdown. */
   addSqNorms(label: string, method: NormMethod, v: tf.Tensor1D): void {
+    if (label === this.excludedFromNorm) return;
     const next = tf.keep(tf.add(this.sq, v)) as tf.Tensor1D;
     this.sq.dispose();
     this.sq = next;
@@ -127,6 +136,31 @@ export class NormAccumulator {
     this.pieces.set(name, { kind: 'kernelBias', g: hold(g) });
   }
 
+  /**
+   * Records sparse per-example gradients of a parameter: entry j is `value[j]` at flat position
+   * `index[j]` of example `example[j]` (used for the audit's gradient canaries).
+   */
+  addSparsePerExample(
+    name: string,
+    entries: { example: Int32Array; index: Int32Array; value: Float32Array },
+    shape: number[],
+  ): void {
+    const sq = new Float32Array(this.examples);
+    entries.value.forEach((v, j) => {
+      sq[entries.example[j]] += v * v;
+    });
+    const v = tf.tensor1d(sq);
+    this.addSqNorms(name, 'sparse', v);
+    v.dispose();
+    this.pieces.set(name, {
+      kind: 'sparse',
+      example: tf.keep(tf.tensor1d(entries.example, 'int32')),
+      index: tf.keep(tf.tensor2d(entries.index, [entries.index.length, 1], 'int32')),
+      value: tf.keep(tf.tensor1d(entries.value)),
+      shape,
+    });
+  }
+
   squaredNorms(): tf.Tensor1D {
     return tf.relu(this.sq) as tf.Tensor1D; // round-off can make a ~0 sum of squares a hair negative
   }
@@ -145,6 +179,11 @@ export class NormAccumulator {
             return clippedWeightSum(piece.a, piece.g, c);
           case 'kernelBias':
             return clippedBiasSum(piece.g, c);
+          case 'sparse': {
+            const size = piece.shape.reduce((a, b) => a * b, 1);
+            const scaled = tf.mul(piece.value, tf.gather(c, piece.example));
+            return tf.reshape(tf.scatterND(piece.index, scaled, [size]), piece.shape);
+          }
           case 'deferred':
             rowScale ??= tf.keep(
               tf.reshape(tf.tile(tf.reshape(c, [this.examples, 1]), [1, rowsPerExample]), [-1, 1]),
@@ -165,6 +204,7 @@ export class NormAccumulator {
     for (const p of this.pieces.values()) {
       if (p.kind === 'perExample') p.grads.dispose();
       else if (p.kind === 'kernelBias') p.g.dispose();
+      else if (p.kind === 'sparse') tf.dispose([p.example, p.index, p.value]);
       else tf.dispose([p.a, p.g]);
     }
     this.pieces.clear();

@@ -8,8 +8,10 @@
  * computes the same quantities with loops of 2-D matmuls (src/dp/per-example.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { DPFaults } from './faults';
 
-/** c_i = min(1, C / (||g_i|| + 1e-6)), as Opacus. */
-export function clipFactors(sqNorms: tf.Tensor1D, clipNorm: number): tf.Tensor1D {
+/** c_i = min(1, C / (||g_i|| + 1e-6)), as Opacus. (`faults`: tests of the privacy audit only.) */
+export function clipFactors(sqNorms: tf.Tensor1D, clipNorm: number, faults?: DPFaults): tf.Tensor1D {
+  if (faults?.disableClipping) return tf.onesLike(sqNorms);
   return tf.tidy(() => tf.minimum(1, tf.div(clipNorm, tf.add(tf.sqrt(sqNorms), 1e-6))) as tf.Tensor1D);
 }

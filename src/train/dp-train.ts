@@ -29,11 +29,18 @@ import {
   philoxFillNormal,
   secureNoiseSource,
 } from '../dp/random';
-import { packMicroBatches, samplePoissonStep } from '../dp/sampler';
+import { packMicroBatches } from '../dp/sampler';
 import { webgpuActive } from '../kernels/webgpu-backend';
 import type { GPTConfig } from '../model/config';
 import type { Params } from '../model/params';
 import { disposeBatch, documentRowsToBatch } from './batching';
+import {
+  addCanarySums,
+  checkAuditHooks,
+  type DPAuditHooks,
+  samplePoissonWithCanaries,
+  stepNoiseStd,
+} from './dp-audit-hooks';
 import { AdamW, type AdamWState } from './optimizer';
 import type { LearningRateSchedule } from './schedule';
 
@@ -237,6 +244,8 @@ export interface DPTrainingInput {
   training: Partial<DPTrainingConfig>;
   hooks?: DPTrainingHooks;
   resume?: DPTrainingState;
+  /** The empirical privacy audit's canaries and observer (src/audit; never in a user's run). */
+  audit?: DPAuditHooks;
 }
 
 export interface DPTrainingResult {
@@ -330,11 +339,14 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
   const optimizer = new AdamW(trainable, { schedule: c.schedule, weightDecay: c.weightDecay });
   const history = input.resume ? [...input.resume.epsilonHistory] : [];
   if (input.resume) await optimizer.importState(input.resume.optimizer);
+  const faults = checkAuditHooks(input.audit);
+  const canaryCount = input.audit?.canaries?.count ?? 0;
   const clipping: Partial<ClippingOptions> = {
     clipNorm: plan.clipNorm,
     windowsPerExample: plan.windowsPerDocument,
     embeddings: c.embeddings,
     rowLoss: c.rowLoss,
+    faults,
   };
   const windowCounts = documentWindows.map((w) => w.length);
   const expectedBatch = plan.q * plan.numDocuments;
@@ -344,8 +356,9 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
   let step = input.resume?.step ?? 0;
   for (; step < plan.steps; step++) {
     if (input.hooks?.shouldStop?.()) break;
-    const sample = samplePoissonStep(
+    const { documents: sample, canaries } = samplePoissonWithCanaries(
       windowCounts,
+      canaryCount,
       { samplingRate: plan.q, windowsPerDocument: plan.windowsPerDocument },
       source,
     );
@@ -393,11 +406,23 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
       tf.dispose([...sums.values()]);
       throw new Error(`training diverged: loss is ${lossSum} at DP step ${step + 1}`);
     }
+    sums = addCanarySums(sums, input.audit, canaries, params, plan.clipNorm);
     const noisyUpdate = noisyUpdateMode(source);
-    const noise = { std: plan.sigma * plan.clipNorm, expectedBatchSize: expectedBatch, source };
+    const base = {
+      std: plan.sigma * plan.clipNorm,
+      expectedBatchSize: expectedBatch,
+      microBatchSize: c.microBatchSize,
+    };
+    const std = stepNoiseStd(sums, base, sample.length + canaries.length, faults);
+    const noise = { std, expectedBatchSize: expectedBatch, source };
     const learningRate = applyNoisyStep(optimizer, sums, names, params, noise, noisyUpdate);
     tf.dispose([...sums.values()]);
     const done = step + 1;
+    await input.audit?.afterUpdate?.({
+      step: done,
+      beta1: optimizer.config.beta1,
+      firstMoments: (only) => optimizer.readFirstMoments(only),
+    });
     if (done % epsilonEvery === 0 || done === plan.steps || done === 1) {
       epsilon = computeEpsilon(allPhases(plan, done), plan.delta, plan.accountant);
       history.push({ step: done, epsilon });

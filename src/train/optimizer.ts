@@ -193,6 +193,20 @@ export class AdamW {
     return { learningRate: lr, updatedInPlace };
   }
 
+  /**
+   * The first moments m of the named parameters (all by default), read back. The privacy audit
+   * recovers each step's noisy gradient from them: g_t = (m_t - beta1 m_{t-1}) / (1 - beta1).
+   */
+  async readFirstMoments(names: Iterable<string> = this.moments.keys()): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (const name of names) {
+      const moment = this.moments.get(name);
+      if (!moment) throw new Error(`AdamW: no parameter ${name}`);
+      out.set(name, (await moment.m.data()) as Float32Array);
+    }
+    return out;
+  }
+
   /** Reads the state back (async: webgpu forbids synchronous reads). */
   async exportState(): Promise<AdamWState> {
     const moments = new Map<string, { m: Float32Array; v: Float32Array }>();

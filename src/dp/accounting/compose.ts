@@ -230,6 +230,63 @@ export class PldComposer {
     }
     return result;
   }
+  /**
+   * Privacy profile delta(eps) of the composition of counts[k] steps of phase k at each of `epsilons`
+   * (any order): one inverse FFT and one downward scan, the same pessimistic reading as
+   * epsilonForDelta (negative round-off masses dropped, mass beyond the window counted at +infinity).
+   */
+  deltas(counts: number[], epsilons: readonly number[]): Float64Array {
+    if (!this.covers(counts)) throw new Error(`step counts [${counts}] lie outside the composition window`);
+    const { re, im } = this.spec;
+    this.powerSpectrum(counts, re, im);
+    this.fft.inverse(re, im, this.out);
+    return deltasOfPmf(this.out, this.start, this.d, this.infMass(counts), epsilons);
+  }
+}
+
+/**
+ * delta(eps) = sum_{y > eps} p_y (1 - e^{eps - y}) + infMass for each eps, from a composed discrete
+ * PLD laid out as in epsilonForDelta (circular array from global index `start`, loss = index * d).
+ */
+export function deltasOfPmf(
+  pmf: Float64Array,
+  start: number,
+  d: number,
+  infMass: number,
+  epsilons: readonly number[],
+): Float64Array {
+  const n = pmf.length;
+  const order = epsilons.map((_, i) => i).sort((a, b) => epsilons[b] - epsilons[a]);
+  const out = new Float64Array(epsilons.length);
+  let next = 0;
+  let upper = infMass;
+  let lowerScaled = 0; // sum p e^{-(y - ref)} over the losses above the current eps
+  let ref = (start + n - 1) * d;
+  let factor = 1;
+  const ed = Math.exp(d);
+  let pos = (((start + n - 1) % n) + n) % n;
+  const record = (eps: number) => Math.max(0, upper - Math.exp(eps - ref) * lowerScaled);
+  for (let g = start + n - 1; g >= start && next < order.length; g--) {
+    const y = g * d;
+    while (next < order.length && epsilons[order[next]] >= y) {
+      out[order[next]] = record(epsilons[order[next]]);
+      next++;
+    }
+    const p = pmf[pos];
+    pos = pos === 0 ? n - 1 : pos - 1;
+    if (p > 0) {
+      upper += p;
+      lowerScaled += p * factor;
+    }
+    factor *= ed;
+    if (factor > 1e150) {
+      factor *= 1e-150;
+      lowerScaled *= 1e-150;
+      ref -= 150 * Math.LN10;
+    }
+  }
+  for (; next < order.length; next++) out[order[next]] = record(epsilons[order[next]]);
+  return out;
 }
 
 export class WindowTooLargeError extends Error {

@@ -20,7 +20,7 @@ import {
   WindowTooLargeError,
 } from './compose';
 import { gridRange, type StepPmf, stepLossRange, stepPmf } from './discretize';
-import { type Direction, gaussianEpsilon, stepLossStd } from './mechanism';
+import { type Direction, gaussianCurve, gaussianEpsilon, stepLossStd } from './mechanism';
 import { opacusPrvEpsilon } from './opacus';
 import { rdpOfPhases, rdpToEpsilon } from './rdp';
 import type { Phase } from './types';
@@ -307,6 +307,25 @@ export class PrvEvaluator {
   epsilonByDirection(counts: number[]): { remove: number; add: number } {
     const { remove, add } = this.tightByDirection([counts]);
     return { remove: remove[0], add: add[0] };
+  }
+
+  /**
+   * Privacy profile: upper bounds on delta(eps) at each of `epsilons` after counts[k] steps of each
+   * phase k, the larger of the two orders, without the reporting error terms (the pessimistic
+   * discretisation alone makes them upper bounds). The empirical audit (src/audit) turns it into the
+   * mechanism's trade-off curve.
+   */
+  privacyProfile(counts: number[], epsilons: readonly number[]): Float64Array {
+    if (!counts.some((x) => x > 0)) return new Float64Array(epsilons.length);
+    if (this.fullBatch) {
+      const mu = Math.sqrt(counts.reduce((s, c, k) => s + c / this.phases[k].sigma ** 2, 0));
+      return Float64Array.from(epsilons, (e) => Math.max(0, gaussianCurve(e, 1 / mu)));
+    }
+    const g = this.groupFor(counts);
+    if (!g) throw new Error(`step counts [${counts}] were not announced to the PRV evaluator`);
+    const remove = g.remove.deltas(counts, epsilons);
+    const add = (g.addFine?.covers(counts) ? g.addFine : g.addCoarse).deltas(counts, epsilons);
+    return remove.map((x, i) => Math.max(x, add[i]));
   }
 
   /** Grid spacing and FFT length of each group's 'remove' composition (for benchmarks). */
