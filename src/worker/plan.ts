@@ -6,8 +6,8 @@
 import type { Tokenizer } from '../data/tokenizer';
 import type { Document } from '../data/types';
 import { defaultDelta, deltaWarning } from '../dp/accounting/index';
+import { DEFAULT_PIPELINE, type PipelineConfig } from '../pipeline/config';
 import { prepareCorpus } from '../pipeline/corpus';
-import { DEFAULT_PIPELINE, type PipelineConfig } from '../pipeline/run';
 import { type PrivacyPlan, plannedEpsilonCurve, planPrivacy } from '../train/dp-train';
 import type { PlanSummary } from './protocol';
 import { pipelineConfigFor, type RunSettings } from './run-settings';

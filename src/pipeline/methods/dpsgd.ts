@@ -1,0 +1,31 @@
+/** The DP-SGD baseline: the student fine-tuned on the private data with DP-SGD at the run's epsilon. */
+import { planPrivacy } from '../../train/dp-train';
+import type { LoadedModel } from '../models';
+import { privacyReport } from '../results';
+import { STAGES } from '../stage-registry';
+import { evaluationStage, type RunContext } from '../stage-runner';
+import { dpTrainingStage } from '../training-stages';
+
+export async function runDPSGD(ctx: RunContext, baseStudent: LoadedModel): Promise<void> {
+  const c = ctx.config;
+  const plan = planPrivacy(ctx.corpus.train.length, {
+    ...c.studentDP,
+    targetEpsilon: c.epsilon,
+    delta: ctx.delta,
+  });
+  const student = await dpTrainingStage(ctx, STAGES.dpsgdStudent, {
+    base: { ...baseStudent, name: 'DP-SGD student' },
+    plan,
+    training: c.studentDP,
+  });
+  const report = privacyReport('dpsgd', plan, 0);
+  ctx.reports.push(report);
+  await evaluationStage(
+    ctx,
+    'dpsgd',
+    'student',
+    student.model,
+    { epsilon: report.epsilon, delta: report.delta },
+    student.seconds,
+  );
+}
