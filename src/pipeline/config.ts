@@ -18,7 +18,9 @@ export interface PipelineConfig {
   delta?: number;
   methods: MethodName[];
   seed: number;
-  split: Pick<CorpusOptions, 'validationFraction' | 'testFraction' | 'useControlCodes'>;
+  /** Documents held out for validation and test (default 10% each), and the control-code setting. */
+  split: Required<Pick<CorpusOptions, 'validationFraction' | 'testFraction'>> &
+    Pick<CorpusOptions, 'useControlCodes'>;
   /** DP-SGD of teachers (distildp, dpkd). */
   teacherDP: Partial<DPTrainingConfig>;
   /** DP-SGD of students (dpsgd, dpkd). */

@@ -16,7 +16,6 @@
  */
 
 import type { Document } from '../data/types';
-import { defaultDelta } from '../dp/accounting/index';
 import type { EvaluationResult } from '../train/evaluate';
 import { type Checkpoints, MemoryCheckpoints } from './checkpoint';
 import { DEFAULT_PIPELINE, type PipelineConfig } from './config';
@@ -27,6 +26,7 @@ import { runDPKD } from './methods/dpkd';
 import { runDPSGD } from './methods/dpsgd';
 import { runNonPrivate } from './methods/nonprivate';
 import { checkCompatible, type LoadedModel } from './models';
+import { planPipelinePrivacy } from './plan';
 import { ALL_METHODS, type PrivacyReport, type ResultRow } from './results';
 import { type RunContext, Stopped } from './stage-runner';
 import { disposeModel, evaluateModel } from './stages';
@@ -69,7 +69,8 @@ export async function runPipeline(input: {
   });
   const n = corpus.train.length;
   if (corpus.testWindows.length === 0) throw new Error('the test split has no evaluation windows');
-  const delta = c.delta ?? defaultDelta(n);
+  const plan = planPipelinePrivacy(c, { trainDocuments: n, useControlCodes: corpus.useControlCodes });
+  const delta = plan.delta;
   events.log?.(
     `${n} training documents (${corpus.validation.length} validation, ${corpus.test.length} test), delta ${delta.toExponential(2)}, control codes ${corpus.useControlCodes ? corpus.controlCodes.length : 'off'}`,
   );
@@ -78,7 +79,7 @@ export async function runPipeline(input: {
     events,
     checkpoints: input.checkpoints ?? new MemoryCheckpoints(),
     corpus,
-    delta,
+    plan,
     results: [],
     reports: [],
     live: [],

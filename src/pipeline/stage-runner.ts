@@ -10,6 +10,7 @@ import type { PipelineConfig } from './config';
 import type { PreparedCorpus } from './corpus';
 import type { PipelineEvents } from './events';
 import type { LoadedModel } from './models';
+import type { PipelinePrivacyPlan } from './plan';
 import type { MethodName, PrivacyReport, ResultRow, StageName } from './results';
 import {
   checkpointOf,
@@ -28,8 +29,8 @@ export interface RunContext {
   readonly events: PipelineEvents;
   readonly checkpoints: Checkpoints;
   readonly corpus: PreparedCorpus;
-  /** Total delta of every DP method. */
-  readonly delta: number;
+  /** Delta, histogram accounting and every DP training's noise (plan.ts). */
+  readonly plan: PipelinePrivacyPlan;
   /** Result rows and privacy reports so far, in the order they were produced. */
   readonly results: ResultRow[];
   readonly reports: PrivacyReport[];

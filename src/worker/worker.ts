@@ -12,6 +12,7 @@ import { splitSizes } from '../data/split';
 import { tokenizerFor } from '../data/tokenizer';
 import type { IngestResult } from '../data/types';
 import { type BackendName, initBackend } from '../model/backend';
+import { DEFAULT_PIPELINE } from '../pipeline/config';
 import { summarizeIngest } from './ingest-summary';
 import { planRun } from './plan';
 import type {
@@ -32,9 +33,6 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 /** Token counts shown at ingest use the byte tokenizer: cheap, and exact for any text. */
 const INGEST_TOKENIZER = 'bytes';
-/** Split fractions of the pipeline's defaults (src/pipeline/run.ts). */
-const VALIDATION_FRACTION = 0.1;
-const TEST_FRACTION = 0.1;
 
 /** What the worker holds between commands. */
 const session: {
@@ -93,7 +91,9 @@ function ingest(command: IngestCommand): void {
   session.documents = result.documents;
   const summary = summarizeIngest(result, INGEST_TOKENIZER);
   const n = result.documents.length;
-  if (n >= 3) summary.split = splitSizes(n, VALIDATION_FRACTION, TEST_FRACTION);
+  // The run's split is the pipeline's default one (run settings do not change it).
+  const { validationFraction, testFraction } = DEFAULT_PIPELINE.split;
+  if (n >= 3) summary.split = splitSizes(n, validationFraction, testFraction);
   const { totals } = summary;
   log(
     'info',

@@ -7,7 +7,6 @@
  * and hidden-state alignment, synthetic-only with hard labels alone (lambda = alpha = 0).
  */
 import { secureNoiseSource } from '../../dp/random';
-import { planPrivacy } from '../../train/dp-train';
 import { releaseCodeHistogram } from '../histogram';
 import type { LoadedModel } from '../models';
 import { privacyReport } from '../results';
@@ -29,26 +28,34 @@ export async function runDistilDP(
 ): Promise<DistilDPOutput> {
   const c = ctx.config;
   const ev = ctx.events;
-  const n = ctx.corpus.train.length;
-  const hist = ctx.corpus.useControlCodes
+  const planned = ctx.plan.histogram;
+  const hist = planned
     ? (
         await runStage(ctx, STAGES.histogram, async () => ({
           status: 'done',
-          value: releaseCodeHistogram(ctx.corpus.train, c.histogram.mode, secureNoiseSource(), {
+          value: releaseCodeHistogram(ctx.corpus.train, planned.mode, secureNoiseSource(), {
             sigma: c.histogram.sigma,
-            deltaThreshold: ctx.delta / 100,
+            deltaThreshold: planned.deltaThreshold,
           }),
         }))
       ).value
     : null;
+  if (
+    hist &&
+    planned &&
+    (hist.deltaThreshold !== planned.deltaThreshold ||
+      JSON.stringify(hist.phases) !== JSON.stringify(planned.phases))
+  ) {
+    // The teacher's noise is calibrated for the planned histogram phase: a release saved under other
+    // settings would leave it unaccounted.
+    throw new Error(
+      `${STAGES.histogram.key}: the histogram settings changed since this run was saved; start a new run`,
+    );
+  }
   const thresholdDelta = hist?.deltaThreshold ?? 0;
   if (hist && hist.codes.length === 0)
     ev.log?.('no control code passed the DP threshold: generating unconditionally');
-  const plan = planPrivacy(
-    n,
-    { ...c.teacherDP, targetEpsilon: c.epsilon, delta: ctx.delta - thresholdDelta },
-    hist?.phases ?? [],
-  );
+  const plan = ctx.plan.distildpTeacher();
   for (const w of plan.warnings) ev.log?.(w);
   ev.log?.(`DP teacher: sigma ${plan.sigma.toFixed(3)}, q ${plan.q.toFixed(4)}, ${plan.steps} steps`);
   const teacher = await dpTrainingStage(ctx, STAGES.distildpTeacher, {

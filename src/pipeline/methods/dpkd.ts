@@ -3,7 +3,6 @@
  * DP-SGD and the KD loss against that teacher on the private data, its noise calibrated so that
  * the tight composition of both phases is the run's epsilon.
  */
-import { planPrivacy } from '../../train/dp-train';
 import type { LoadedModel } from '../models';
 import { privacyReport } from '../results';
 import { STAGES } from '../stage-registry';
@@ -15,16 +14,12 @@ export async function runDPKD(
   base: { teacher: LoadedModel; student: LoadedModel },
 ): Promise<void> {
   const c = ctx.config;
-  const n = ctx.corpus.train.length;
-  const teacherPlan = planPrivacy(n, { ...c.teacherDP, targetEpsilon: c.epsilon / 2, delta: ctx.delta });
+  const { teacher: teacherPlan, student: studentPlan } = ctx.plan.dpkd();
   const teacher = await dpTrainingStage(ctx, STAGES.dpkdTeacher, {
     base: { ...base.teacher, name: 'DPKD teacher' },
     plan: teacherPlan,
     training: c.teacherDP,
   });
-  const studentPlan = planPrivacy(n, { ...c.studentDP, targetEpsilon: c.epsilon, delta: ctx.delta }, [
-    { q: teacherPlan.q, sigma: teacherPlan.sigma, steps: teacherPlan.steps },
-  ]);
   const student = await dpTrainingStage(ctx, STAGES.dpkdStudent, {
     base: { ...base.student, name: 'DPKD student' },
     plan: studentPlan,

@@ -1,5 +1,4 @@
 /** The DP-SGD baseline: the student fine-tuned on the private data with DP-SGD at the run's epsilon. */
-import { planPrivacy } from '../../train/dp-train';
 import type { LoadedModel } from '../models';
 import { privacyReport } from '../results';
 import { STAGES } from '../stage-registry';
@@ -7,16 +6,11 @@ import { evaluationStage, type RunContext } from '../stage-runner';
 import { dpTrainingStage } from '../training-stages';
 
 export async function runDPSGD(ctx: RunContext, baseStudent: LoadedModel): Promise<void> {
-  const c = ctx.config;
-  const plan = planPrivacy(ctx.corpus.train.length, {
-    ...c.studentDP,
-    targetEpsilon: c.epsilon,
-    delta: ctx.delta,
-  });
+  const plan = ctx.plan.dpsgdStudent();
   const student = await dpTrainingStage(ctx, STAGES.dpsgdStudent, {
     base: { ...baseStudent, name: 'DP-SGD student' },
     plan,
-    training: c.studentDP,
+    training: ctx.config.studentDP,
   });
   const report = privacyReport('dpsgd', plan, 0);
   ctx.reports.push(report);
