@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   type AccountantName,
+  calibrateSigma,
   computeEpsilon,
   defaultDelta,
   deltaWarning,
@@ -103,35 +104,6 @@ export function allPhases(plan: PrivacyPlan, stepsDone = plan.steps): Phase[] {
   return [...plan.priorPhases, ...own];
 }
 
-/** Smallest sigma (to 0.1%) whose total epsilon with the prior phases stays within the target. */
-function calibrate(
-  target: number,
-  delta: number,
-  q: number,
-  steps: number,
-  prior: Phase[],
-  accountant: AccountantName,
-): number {
-  const eps = (sigma: number) => computeEpsilon([...prior, { q, sigma, steps }], delta, accountant);
-  let lo = 0.05;
-  let hi = 1;
-  while (eps(hi) > target) {
-    lo = hi;
-    hi *= 2;
-    if (hi > 1000)
-      throw new Error(
-        `no noise multiplier below 1000 reaches epsilon ${target} (delta ${delta}, q ${q}, ${steps} steps)`,
-      );
-  }
-  if (eps(lo) <= target) return lo;
-  while (hi / lo > 1.001) {
-    const mid = Math.sqrt(lo * hi);
-    if (eps(mid) > target) lo = mid;
-    else hi = mid;
-  }
-  return hi;
-}
-
 export function planPrivacy(
   numDocuments: number,
   config: Partial<DPTrainingConfig>,
@@ -155,7 +127,10 @@ export function planPrivacy(
       `expected batch ${c.expectedBatchSize} exceeds the ${numDocuments} documents: using q = 1 (full batch)`,
     );
   }
-  const sigma = c.noiseMultiplier ?? calibrate(c.targetEpsilon, delta, q, steps, priorPhases, c.accountant);
+  const sigma =
+    c.noiseMultiplier ??
+    calibrateSigma({ epsilon: c.targetEpsilon, delta, q, steps, accountant: c.accountant, priorPhases })
+      .sigma;
   const plan: PrivacyPlan = {
     numDocuments,
     q,
