@@ -1,8 +1,10 @@
 /**
  * DP-SGD fine-tuning with documents as the privacy unit:
  * - Poisson sampling: each document joins a logical step independently with probability q; a
- *   sampled document contributes up to K of its windows, summed before its one clip (norm <= C);
- * - fixed-shape micro-batches (padding rows masked) accumulate clipped sums (src/dp/clipping.ts);
+ *   sampled document contributes all its windows up to a cap K, summed before its one clip
+ *   (norm <= C);
+ * - micro-batches of documents with equal window counts, trimmed to their longest window,
+ *   accumulate clipped sums (src/dp/clipping.ts);
  * - Gaussian noise N(0, sigma^2 C^2) is added once per logical step, from a crypto-seeded Philox
  *   stream (src/dp/random.ts); the sum is divided by the expected batch size q N; AdamW updates;
  * - the accountant (PRV by default) reports the epsilon spent as the run goes.
@@ -48,9 +50,16 @@ export interface DPTrainingConfig {
   expectedBatchSize: number;
   /** Passes over the data in expectation: steps = ceil(epochs / q). Default 3. */
   epochs: number;
-  /** Documents per physical micro-batch (a fixed tensor shape). Default 16. */
+  /**
+   * Window rows per physical micro-batch (documents with k windows go floor(R / k) to a
+   * micro-batch, at least one). Default 16.
+   */
   microBatchSize: number;
-  /** K: windows a sampled document contributes (chosen at random). Default 1. */
+  /**
+   * K, the compute cap: the most windows a sampled document contributes. A document with at most
+   * K windows contributes its whole text; a longer one K windows chosen at random. The privacy
+   * unit stays the document either way (one clip per document). Default 1.
+   */
   windowsPerDocument: number;
   embeddings: EmbeddingMode;
   accountant: AccountantName;
@@ -332,7 +341,6 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
   if (input.resume) await optimizer.importState(input.resume.optimizer);
   const clipping: Partial<ClippingOptions> = {
     clipNorm: plan.clipNorm,
-    windowsPerExample: plan.windowsPerDocument,
     embeddings: c.embeddings,
     rowLoss: c.rowLoss,
   };
@@ -354,14 +362,11 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
     let clipped = 0;
     let tokens = 0;
     for (const mb of packMicroBatches(sample, c.microBatchSize)) {
-      const batch = documentRowsToBatch(
-        mb.rows,
-        documentWindows,
-        plan.windowsPerDocument,
-        config.contextLength,
-        input.padId,
-      );
-      const r = clippedGradientsFast(params, config, batch, clipping);
+      const batch = documentRowsToBatch(mb, documentWindows, config.contextLength, input.padId);
+      const r = clippedGradientsFast(params, config, batch, {
+        ...clipping,
+        windowsPerExample: mb.windowsPerExample,
+      });
       const tokenCount = tf.sum(batch.mask);
       const [losses, factors, count] = await Promise.all([
         r.losses.data(),
@@ -370,7 +375,7 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
       ]);
       tokenCount.dispose();
       tokens += count[0];
-      for (let i = 0; i < mb.realCount; i++) {
+      for (let i = 0; i < mb.rows.length; i++) {
         lossSum += losses[i];
         if (factors[i] < 1) clipped++;
       }
