@@ -23,7 +23,7 @@ import {
   type ClippingOptions,
   clippedGradientsFast,
   type EmbeddingMode,
-  trainableNames,
+  type ParameterSelection,
 } from '../dp/clipping';
 import {
   insecureFixedSeedNoiseSource,
@@ -34,8 +34,10 @@ import {
 import { packMicroBatches, samplePoissonStep } from '../dp/sampler';
 import { webgpuActive } from '../kernels/webgpu-backend';
 import type { GPTConfig } from '../model/config';
+import { DEFAULT_LORA, type LoraConfig } from '../model/lora';
 import type { Params } from '../model/params';
 import { disposeBatch, documentRowsToBatch } from './batching';
+import { type LoraTrainingState, trainedParameters } from './dp-parameters';
 import { AdamW, type AdamWState } from './optimizer';
 import type { LearningRateSchedule } from './schedule';
 
@@ -72,6 +74,12 @@ export interface DPTrainingConfig {
   insecureFixedSeedForTestsOnly?: number;
   /** Per-row loss (default next-token CE); see ClippingOptions.rowLoss (used by the DPKD baseline). */
   rowLoss?: ClippingOptions['rowLoss'];
+  /** What is trained: every parameter, biases + LayerNorms, or LoRA adapters. Default 'all'. */
+  parameters: ParameterSelection;
+  /** LoRA rank, scale and target layers (parameters 'lora'). */
+  lora: LoraConfig;
+  /** Seed of the LoRA factor A's initialisation (public, data-independent). Default 0. */
+  loraSeed: number;
 }
 
 export const DEFAULT_DP_TRAINING: DPTrainingConfig = {
@@ -85,6 +93,9 @@ export const DEFAULT_DP_TRAINING: DPTrainingConfig = {
   accountant: 'prv',
   schedule: { peak: 1e-3, warmupSteps: 0, decay: 'constant' },
   weightDecay: 0.01,
+  parameters: 'all',
+  lora: DEFAULT_LORA,
+  loraSeed: 0,
 };
 
 /** Everything needed to reproduce the run's epsilon with `distildp epsilon --phases ... --delta ...`. */
@@ -96,6 +107,9 @@ export interface PrivacyPlan {
   delta: number;
   clipNorm: number;
   windowsPerDocument: number;
+  /** What was trained (public choices, stated in the report). */
+  parameters: ParameterSelection;
+  lora?: LoraConfig;
   accountant: AccountantName;
   /** Earlier releases on the same data composed with this run (e.g. a DP label histogram). */
   priorPhases: Phase[];
@@ -173,6 +187,8 @@ export function planPrivacy(
     delta,
     clipNorm: c.clipNorm,
     windowsPerDocument: c.windowsPerDocument,
+    parameters: c.parameters,
+    lora: c.parameters === 'lora' ? c.lora : undefined,
     accountant: c.accountant,
     priorPhases,
     epsilon: 0,
@@ -224,6 +240,8 @@ export interface DPTrainingState {
   optimizer: AdamWState;
   /** (step, epsilon) points so far: epsilon never goes down and never resets on resume. */
   epsilonHistory: { step: number; epsilon: number }[];
+  /** LoRA factors and frozen weights of a partial LoRA run. */
+  lora?: LoraTrainingState;
 }
 
 export interface DPTrainingHooks {
@@ -334,14 +352,22 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
       : secureNoiseSource();
   if (source.secure !== plan.secureRandomness)
     throw new Error('noise source security does not match the privacy plan');
-  const names = [...trainableNames(params, config, c.embeddings)];
-  const trainable: Params = new Map(names.map((n) => [n, params.get(n)!]));
+  const trained = trainedParameters(
+    params,
+    config,
+    { selection: c.parameters, embeddings: c.embeddings, lora: c.lora, loraSeed: c.loraSeed },
+    input.resume?.lora,
+  );
+  const trainable = trained.trainable;
+  const names = [...trainable.keys()];
   const optimizer = new AdamW(trainable, { schedule: c.schedule, weightDecay: c.weightDecay });
   const history = input.resume ? [...input.resume.epsilonHistory] : [];
   if (input.resume) await optimizer.importState(input.resume.optimizer);
   const clipping: Partial<ClippingOptions> = {
     clipNorm: plan.clipNorm,
     embeddings: c.embeddings,
+    parameters: c.parameters,
+    adapters: trained.adapters,
     rowLoss: c.rowLoss,
   };
   const windowCounts = documentWindows.map((w) => w.length);
@@ -363,7 +389,7 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
     let tokens = 0;
     for (const mb of packMicroBatches(sample, c.microBatchSize)) {
       const batch = documentRowsToBatch(mb, documentWindows, config.contextLength, input.padId);
-      const r = clippedGradientsFast(params, config, batch, {
+      const r = clippedGradientsFast(trained.forwardParams, config, batch, {
         ...clipping,
         windowsPerExample: mb.windowsPerExample,
       });
@@ -400,8 +426,9 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
     }
     const noisyUpdate = noisyUpdateMode(source);
     const noise = { std: plan.sigma * plan.clipNorm, expectedBatchSize: expectedBatch, source };
-    const learningRate = applyNoisyStep(optimizer, sums, names, params, noise, noisyUpdate);
+    const learningRate = applyNoisyStep(optimizer, sums, names, trainable, noise, noisyUpdate);
     tf.dispose([...sums.values()]);
+    trained.afterUpdate();
     const done = step + 1;
     if (done % epsilonEvery === 0 || done === plan.steps || done === 1) {
       epsilon = computeEpsilon(allPhases(plan, done), plan.delta, plan.accountant);
@@ -412,6 +439,7 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
         step: done,
         optimizer: await optimizer.exportState(),
         epsilonHistory: [...history],
+        lora: await trained.exportState(),
       });
     }
     await input.hooks?.onStep?.({
@@ -427,8 +455,14 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
       noisyUpdate,
     });
   }
-  const state: DPTrainingState = { step, optimizer: await optimizer.exportState(), epsilonHistory: history };
+  const state: DPTrainingState = {
+    step,
+    optimizer: await optimizer.exportState(),
+    epsilonHistory: history,
+    lora: step < plan.steps ? await trained.exportState() : undefined,
+  };
   optimizer.dispose();
+  trained.dispose();
   const spent = step > 0 ? computeEpsilon(allPhases(plan, step), plan.delta, plan.accountant) : 0;
   return { state, epsilon: spent, completed: step >= plan.steps };
 }
