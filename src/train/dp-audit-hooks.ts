@@ -31,6 +31,8 @@ export interface DPAuditHooks {
     /** Per-example (unclipped) gradients of the sampled canaries, example j = sampled[j]. */
     gradients(sampled: readonly number[]): SparseExampleGradients;
   };
+  /** Before the first step: the variables DP-SGD trains (the model's, or LoRA factors), by name. */
+  onStart?(trainable: Params): void | Promise<void>;
   afterUpdate?(view: NoisyUpdateView): Promise<void>;
   /** TESTS ONLY: made by createTestFaults, refused otherwise. */
   faults?: DPFaults;
