@@ -65,6 +65,11 @@ export function allocateDirac(sizes: readonly number[], m: number): number[] {
   return counts;
 }
 
+/** The secret membership bits: canary i is in the training data iff its uniform is below 1/2. */
+export function canaryInclusion(seed: NoiseSeed, m: number): boolean[] {
+  return Array.from(philoxUniform53(auditStream(seed, STREAM.inclusion), m), (u) => u < 0.5);
+}
+
 export function designCanaries(
   tensors: { name: string; size: number }[],
   m: number,
@@ -75,7 +80,7 @@ export function designCanaries(
   if (!Number.isInteger(m) || m < 2) throw new Error(`an audit needs at least 2 canaries, got ${m}`);
   const s = kind === 'dirac' ? 1 : support;
   if (!Number.isInteger(s) || s < 1) throw new Error(`canary support must be an integer >= 1, got ${s}`);
-  const included = Array.from(philoxUniform53(auditStream(seed, STREAM.inclusion), m), (u) => u < 0.5);
+  const included = canaryInclusion(seed, m);
   const tensor = new Int32Array(m * s);
   const index = new Int32Array(m * s);
   const weight = new Float64Array(m * s);

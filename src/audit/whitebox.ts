@@ -11,7 +11,6 @@
  * The scores give the one-run lower bound (bound.ts) with the DP-SGD claim family of the run.
  */
 
-import { trainableNames } from '../dp/clipping';
 import type { DPFaults } from '../dp/faults';
 import type { NoiseSeed } from '../dp/random';
 import { secureNoiseSource } from '../dp/random';
@@ -19,9 +18,9 @@ import type { SparseEntries, SparseExampleGradients } from '../dp/sparse-example
 import type { GPTConfig } from '../model/config';
 import type { Params } from '../model/params';
 import type { NoisyUpdateView } from '../train/dp-audit-hooks';
-import { type DPTrainingConfig, type PrivacyPlan, trainWithDP } from '../train/dp-train';
+import { type DPTrainingConfig, type NoisyUpdateMode, type PrivacyPlan, trainWithDP } from '../train/dp-train';
 import { epsilonLowerBound, type LowerBound } from './bound';
-import { type CanaryDesign, type CanaryKind, designCanaries } from './canaries';
+import { type CanaryDesign, type CanaryKind, canaryInclusion, designCanaries } from './canaries';
 import { dpsgdFamily } from './tradeoff';
 
 export type WhiteboxScore = 'aligned' | 'likelihood';
@@ -80,6 +79,8 @@ export interface WhiteboxResult {
   included: boolean[];
   steps: number;
   completed: boolean;
+  /** How noise + AdamW ran: the fused WebGPU kernel or CPU noise (the path that was audited). */
+  noisyUpdate?: NoisyUpdateMode;
   /** The audit seed as 32 hex digits (for this audit's record only). */
   seed: string;
 }
@@ -166,15 +167,14 @@ export async function whiteboxAudit(input: WhiteboxInput): Promise<WhiteboxResul
   const cfg = { ...DEFAULT_WHITEBOX, ...input.audit };
   const { plan } = input;
   const seed = input.seed ?? secureNoiseSource().nextSeed();
-  const embeddings = input.training.embeddings ?? 'train';
-  const tensors = [...trainableNames(input.params, input.config, embeddings)].map((name) => ({
-    name,
-    size: input.params.get(name)!.size,
-  }));
-  const design = designCanaries(tensors, cfg.canaries, cfg.kind, seed, cfg.support);
-  const members = design.included.flatMap((inc, i) => (inc ? [i] : []));
+  const included = canaryInclusion(seed, cfg.canaries);
+  const members = included.flatMap((inc, i) => (inc ? [i] : []));
   const expectedBatch = plan.q * plan.numDocuments;
-  const observer = new CanaryObserver(design, expectedBatch / plan.clipNorm, plan);
+  // Canary coordinates live in whatever DP-SGD trains (all weights, a selection, or LoRA factors):
+  // laid out once trainWithDP has made its trainable map.
+  let design: CanaryDesign | undefined;
+  let noisyUpdate: NoisyUpdateMode | undefined;
+  let observer: CanaryObserver | undefined;
   const result = await trainWithDP({
     params: input.params,
     config: input.config,
@@ -183,18 +183,27 @@ export async function whiteboxAudit(input: WhiteboxInput): Promise<WhiteboxResul
     plan,
     training: input.training,
     hooks: {
-      onStep: (r) => input.onStep?.(r.step, r.totalSteps),
+      onStep: (r) => {
+        noisyUpdate = r.noisyUpdate;
+        return input.onStep?.(r.step, r.totalSteps);
+      },
       shouldStop: input.shouldStop,
     },
     audit: {
+      onStart: (trainable) => {
+        const tensors = [...trainable].map(([name, v]) => ({ name, size: v.size }));
+        design = designCanaries(tensors, cfg.canaries, cfg.kind, seed, cfg.support);
+        observer = new CanaryObserver(design, expectedBatch / plan.clipNorm, plan);
+      },
       canaries: {
         count: members.length,
-        gradients: (sampled) => canaryGradients(design, members, sampled, cfg.normRatio * plan.clipNorm),
+        gradients: (sampled) => canaryGradients(design!, members, sampled, cfg.normRatio * plan.clipNorm),
       },
-      afterUpdate: (view) => observer.observe(view),
+      afterUpdate: (view) => observer!.observe(view),
       faults: input.faults,
     },
   });
+  if (!design || !observer) throw new Error('the DP training never started the audit');
   const steps = result.state.step;
   const family = dpsgdFamily({
     q: plan.q,
@@ -203,7 +212,7 @@ export async function whiteboxAudit(input: WhiteboxInput): Promise<WhiteboxResul
     delta: plan.delta,
     accountant: plan.accountant,
   });
-  const bound = epsilonLowerBound(observer.scores[cfg.score], design.included, {
+  const bound = epsilonLowerBound(observer.scores[cfg.score], included, {
     delta: plan.delta,
     confidence: cfg.confidence,
     family,
@@ -215,9 +224,10 @@ export async function whiteboxAudit(input: WhiteboxInput): Promise<WhiteboxResul
     canaries: design.m,
     members: members.length,
     scores: observer.scores,
-    included: design.included,
+    included,
     steps,
     completed: result.completed,
+    noisyUpdate,
     seed: seedHex(seed),
   };
 }

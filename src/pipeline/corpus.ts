@@ -18,6 +18,11 @@ export interface CorpusOptions {
   seed: number | string;
   validationFraction?: number;
   testFraction?: number;
+  /**
+   * Documents added to the training split after the split (the privacy audit's canary documents,
+   * src/audit; never in a user's run).
+   */
+  extraTraining?: Document[];
 }
 
 export interface PreparedCorpus {
@@ -50,7 +55,9 @@ export function prepareCorpus(docs: Document[], tokenizer: Tokenizer, o: CorpusO
   });
   const useControlCodes = o.useControlCodes ?? hasLabels(docs);
   // Documents too short to predict anything (< 2 tokens) have no window and are left out of training.
-  const train = split.train.filter((d) => trainingTokens(d, tokenizer, useControlCodes).length >= 2);
+  const train = [...split.train, ...(o.extraTraining ?? [])].filter(
+    (d) => trainingTokens(d, tokenizer, useControlCodes).length >= 2,
+  );
   const trainDocumentWindows = train.map((d) =>
     documentWindows(trainingTokens(d, tokenizer, useControlCodes), o.contextLength),
   );

@@ -51,6 +51,8 @@ export async function runPipeline(input: {
   config?: Partial<PipelineConfig>;
   events?: PipelineEvents;
   checkpoints?: Checkpoints;
+  /** The privacy audit's canary documents, added to the training split (src/audit; never a user's run). */
+  extraTrainingDocuments?: Document[];
 }): Promise<PipelineResult> {
   const c: PipelineConfig = { ...DEFAULT_PIPELINE, ...input.config };
   const events = input.events ?? {};
@@ -66,6 +68,7 @@ export async function runPipeline(input: {
     contextLength,
     seed: c.seed,
     ...c.split,
+    extraTraining: input.extraTrainingDocuments,
   });
   const n = corpus.train.length;
   if (corpus.testWindows.length === 0) throw new Error('the test split has no evaluation windows');

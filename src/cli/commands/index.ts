@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { auditCommand } from './audit';
 import { benchCommand } from './bench';
 import { epsilonCommand } from './epsilon';
 import { evalCommand } from './eval';
@@ -22,4 +23,5 @@ export const commands: Command[] = [
   sigmaCommand,
   pretrainCommand,
   benchCommand,
+  auditCommand,
 ];
