@@ -86,6 +86,8 @@ export interface AuditOutcome {
   analysis: string;
   byAnalysis: Record<string, number>;
   completed: boolean;
+  /** White-box: the noise path that was audited ('fused-webgpu' or 'cpu-noise'). */
+  noisyUpdate?: string;
 }
 
 /** White-box canaries: at most a quarter of the trainable parameters (Dirac canaries need room). */
@@ -163,6 +165,7 @@ async function runWhitebox(
       analysis: r.bound.analysis,
       byAnalysis: r.bound.byAnalysis,
       completed: r.completed,
+      noisyUpdate: r.noisyUpdate,
     };
   } finally {
     disposeModel(model);

@@ -18,7 +18,12 @@ import type { SparseEntries, SparseExampleGradients } from '../dp/sparse-example
 import type { GPTConfig } from '../model/config';
 import type { Params } from '../model/params';
 import type { NoisyUpdateView } from '../train/dp-audit-hooks';
-import { type DPTrainingConfig, type NoisyUpdateMode, type PrivacyPlan, trainWithDP } from '../train/dp-train';
+import {
+  type DPTrainingConfig,
+  type NoisyUpdateMode,
+  type PrivacyPlan,
+  trainWithDP,
+} from '../train/dp-train';
 import { epsilonLowerBound, type LowerBound } from './bound';
 import { type CanaryDesign, type CanaryKind, canaryInclusion, designCanaries } from './canaries';
 import { dpsgdFamily } from './tradeoff';

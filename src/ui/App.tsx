@@ -1,3 +1,4 @@
+import { AuditPanel } from './components/AuditPanel';
 import { BackendBadge } from './components/BackendBadge';
 import { BackendSelect, ThreadsSelect } from './components/BackendSelect';
 import { BudgetPanel } from './components/BudgetPanel';
@@ -19,6 +20,7 @@ const SECTIONS = [
   ['charts', 'Charts'],
   ['samples', 'Samples'],
   ['results', 'Results'],
+  ['audit', 'Audit'],
   ['export', 'Export'],
 ] as const;
 
@@ -52,6 +54,7 @@ export function App() {
         <LiveCharts />
         <SamplesPanel />
         <ResultsPanel />
+        <AuditPanel />
         <ExportPanel />
       </main>
       <footer className="app-footer">

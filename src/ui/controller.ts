@@ -3,6 +3,7 @@
  * the chosen files and sending them, loading models, asking for the privacy plan, driving the run,
  * and saving exports. Components call these; the store only holds state.
  */
+import type { AuditMethod, AuditMode } from '../worker/audit-protocol';
 import type {
   BackendChoice,
   ExportKind,
@@ -44,6 +45,7 @@ function onWorkerEvent(event: WorkerEvent): void {
   appStore.getState().applyWorkerEvent(event);
   if (event.type === 'exported') downloadBytes(event.bytes, event.fileName, event.mime);
   if (event.type === 'runStatus') keepScreenOn(event.status === 'running' || event.status === 'pausing');
+  if (event.type === 'auditResult') keepScreenOn(false);
   if (event.type === 'savedRuns' && pendingResume) {
     const runId = pendingResume;
     pendingResume = null;
@@ -250,6 +252,19 @@ export function startRun(): void {
     .catch(() => appStore.getState().setPersisted(false));
   s.runRequested('starting', s.budget.settings);
   send({ type: 'start', settings: s.budget.settings });
+}
+
+/** The privacy audit on the current data, models and budget settings (a separate training). */
+export function startAudit(mode: AuditMode, method: AuditMethod): void {
+  const s = appStore.getState();
+  keepScreenOn(true);
+  const requestId = s.auditRequested(mode, method);
+  send({ type: 'audit', requestId, settings: s.budget.settings, mode, method });
+}
+
+export function stopAudit(): void {
+  appStore.getState().auditStopping();
+  send({ type: 'stopAudit' });
 }
 
 export function pauseRun(): void {

@@ -5,12 +5,15 @@
 
 import { maxEpsilon } from '../worker/run-manifest';
 import { validateSettings } from '../worker/run-settings';
+import { isAuditActive } from './audit-slice';
 import type { RunState } from './run-slice';
 import { modelsIncompatibility } from './setup-slices';
 import type { AppData } from './store';
 
 /** Why a run cannot start now (empty when it can). */
-export function runBlockers(s: Pick<AppData, 'backend' | 'data' | 'models' | 'budget' | 'run'>): string[] {
+export function runBlockers(
+  s: Pick<AppData, 'backend' | 'data' | 'models' | 'budget' | 'run'> & Partial<Pick<AppData, 'audit'>>,
+): string[] {
   const out: string[] = [];
   if (s.backend.status !== 'ready') out.push('The compute backend is not ready.');
   const docs = s.data.summary?.totals.documents ?? 0;
@@ -22,6 +25,7 @@ export function runBlockers(s: Pick<AppData, 'backend' | 'data' | 'models' | 'bu
   if (Object.keys(validateSettings(s.budget.settings)).length) out.push('Fix the privacy budget settings.');
   if (s.budget.planStatus === 'error' && s.budget.planError) out.push(s.budget.planError);
   if (isActive(s.run)) out.push('A run is in progress.');
+  if (isAuditActive(s.audit)) out.push('A privacy audit is in progress.');
   return out;
 }
 

@@ -18,6 +18,7 @@ import type {
 } from '../worker/protocol';
 import type { RunManifest } from '../worker/run-manifest';
 import { defaultSettings, type RunProfile, type RunSettings } from '../worker/run-settings';
+import { type AuditState, initialAudit, reduceAuditEvent } from './audit-slice';
 import type { ThreadsChoice } from './backend-choice';
 import type { SelectedFile } from './file-sources';
 import { clearedRun, initialRunState, type RunState, reduceRunEvent, type UiRunStatus } from './run-slice';
@@ -89,6 +90,7 @@ export interface AppData {
   run: RunState;
   saved: SavedRunsState;
   exports: Record<ExportKind, ExportStatus>;
+  audit: AuditState;
   logs: LogEntry[];
 }
 
@@ -111,6 +113,9 @@ export interface AppActions {
   runRequested(status: UiRunStatus, settings: RunSettings | null, runId?: string): void;
   setPersisted(persisted: boolean): void;
   setExportStatus(what: ExportKind, status: ExportStatus): void;
+  /** An audit was asked for (or a stop): returns the request id to send. */
+  auditRequested(mode: AuditState['mode'], method: AuditState['method']): number;
+  auditStopping(): void;
   addLog(level: LogLevel, message: string, source?: LogEntry['source']): void;
   applyWorkerEvent(event: WorkerEvent): void;
   /** The worker script failed to load or crashed; nothing it was doing will finish. */
@@ -142,6 +147,7 @@ export function initialAppData(
     run: initialRunState(),
     saved: { runs: [], storage: null, persisted: null },
     exports: { student: 'idle', teacher: 'idle', synthetic: 'idle', report: 'idle' },
+    audit: initialAudit(),
     logs: [],
   };
 }
@@ -163,6 +169,11 @@ function workerErrorLog(state: AppData, message: string, command?: string): LogE
 
 /** The state change one worker event causes (pure: returns the slices it replaces). */
 export function reduceWorkerEvent(state: AppData, event: WorkerEvent): Partial<AppData> {
+  const audit = reduceAuditEvent(state.audit, event);
+  if (audit)
+    return event.type === 'error'
+      ? { audit, logs: workerErrorLog(state, event.message, event.command) }
+      : { audit };
   const run = reduceRunEvent(state.run, event);
   if (run) return { run };
   const models = reduceModelsEvent(state.models, event);
@@ -302,6 +313,15 @@ export function createAppStore(initial: AppData = initialAppData()): StoreApi<Ap
       set(() => ({ run: clearedRun(status, settings, runId ?? null) })),
     setPersisted: (persisted) => set((s) => ({ saved: { ...s.saved, persisted } })),
     setExportStatus: (what, status) => set((s) => ({ exports: { ...s.exports, [what]: status } })),
+    auditRequested: (mode, method) => {
+      const requestId = get().audit.requestId + 1;
+      set(() => ({
+        audit: { status: 'running', requestId, mode, method, progress: null, result: null, error: null },
+      }));
+      return requestId;
+    },
+    auditStopping: () =>
+      set((s) => (s.audit.status === 'running' ? { audit: { ...s.audit, status: 'stopping' } } : {})),
     addLog: (level, message, source = 'ui') =>
       set((s) => ({ logs: appendLog(s.logs, { level, message, time: Date.now(), source }) })),
     applyWorkerEvent: (event) => set((s) => reduceWorkerEvent(s, event)),

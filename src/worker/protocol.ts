@@ -13,6 +13,7 @@ import type { FileInput, FileReport, IngestOptions } from '../data/types';
 import type { BackendInfo, BackendName } from '../model/backend';
 import type { GPTConfig } from '../model/config';
 import type { MethodName, PrivacyReport, ResultRow, StageName, StageOwner } from '../pipeline/results';
+import type { AuditCommand, AuditProgressEvent, AuditResultEvent, StopAuditCommand } from './audit-protocol';
 import type { RunManifest } from './run-manifest';
 import type { RunSettings } from './run-settings';
 
@@ -125,7 +126,9 @@ export type WorkerCommand =
   | ResumeCommand
   | CancelCommand
   | OpenRunCommand
-  | ExportCommand;
+  | ExportCommand
+  | AuditCommand
+  | StopAuditCommand;
 
 // ---- events (worker -> UI) ----
 
@@ -413,4 +416,6 @@ export type WorkerEvent =
   | HistoryEvent
   | ExportedEvent
   | LogEvent
-  | ErrorEvent;
+  | ErrorEvent
+  | AuditProgressEvent
+  | AuditResultEvent;

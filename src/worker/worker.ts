@@ -13,6 +13,7 @@ import { tokenizerFor } from '../data/tokenizer';
 import type { IngestResult } from '../data/types';
 import { type BackendName, initBackend } from '../model/backend';
 import { DEFAULT_PIPELINE } from '../pipeline/config';
+import { AuditRunner } from './audit-runner';
 import { summarizeIngest } from './ingest-summary';
 import { planRun } from './plan';
 import type {
@@ -54,6 +55,14 @@ function errorMessage(err: unknown): string {
 }
 
 const runs = new RunController({
+  post,
+  log,
+  backend: () => session.backend,
+  documents: () => session.documents,
+  models: () => session.models,
+});
+
+const audits = new AuditRunner({
   post,
   log,
   backend: () => session.backend,
@@ -110,8 +119,8 @@ function ingest(command: IngestCommand): void {
 }
 
 async function loadModels(command: LoadModelsCommand): Promise<void> {
-  if (runs.running)
-    throw new Error('models cannot change while a run is in progress: pause or cancel it first');
+  if (runs.running || audits.running)
+    throw new Error('models cannot change while a run or an audit is in progress: pause or cancel it first');
   if (!session.backend) throw new Error('the backend is not ready');
   const limits = deviceLimits(session.backend);
   for (const role of ['teacher', 'student'] as const) {
@@ -198,6 +207,13 @@ async function handle(command: WorkerCommand): Promise<void> {
       case 'cancel':
         await runs.cancel(command.runId);
         return;
+      case 'audit':
+        if (runs.running) throw new Error('a run is in progress: audit after it (or pause it first)');
+        await audits.run(command);
+        return;
+      case 'stopAudit':
+        audits.stop();
+        return;
       default: {
         const unknown: never = command;
         throw new Error(`unknown command ${JSON.stringify((unknown as { type?: unknown }).type)}`);
@@ -217,7 +233,7 @@ let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (event: MessageEvent<WorkerCommand>) => {
   const command = event.data;
   // Stopping a run must not wait behind a plan or a model load.
-  if (command.type === 'pause' || command.type === 'cancel') {
+  if (command.type === 'pause' || command.type === 'cancel' || command.type === 'stopAudit') {
     void handle(command);
     return;
   }

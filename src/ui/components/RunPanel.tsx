@@ -25,6 +25,7 @@ export function RunPanel() {
       budget: st.budget,
       run: st.run,
       saved: st.saved,
+      audit: st.audit,
     })),
   );
   const { run, budget } = s;
