@@ -56,6 +56,17 @@ export function normalUpperQuantile(p: number): number {
   return hi;
 }
 
+/** Orders codes by their key (code-unit order of the JSON text): the one canonical order of codes. */
+export function compareCodes(a: string[], b: string[]): number {
+  const ka = codeKey(a);
+  const kb = codeKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/**
+ * Exact counts per code, in canonical order (sorted by key). Never in the documents' order: that
+ * order is private (it would set the order of the released codes, hence of prompts and seeds).
+ */
 export function exactCodeCounts(docs: Document[]): Map<string, { labels: string[]; count: number }> {
   const counts = new Map<string, { labels: string[]; count: number }>();
   for (const d of docs) {
@@ -64,7 +75,7 @@ export function exactCodeCounts(docs: Document[]): Map<string, { labels: string[
     if (e) e.count++;
     else counts.set(k, { labels: d.labels, count: 1 });
   }
-  return counts;
+  return new Map([...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 export interface DPHistogramOptions {

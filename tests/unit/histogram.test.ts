@@ -94,6 +94,18 @@ describe('DP control-code histogram', () => {
     expect(r.codes.map((c) => c.weight)).toEqual([1, 1]);
   });
 
+  it('releases codes in canonical order (sorted by key), whatever the order of the documents', () => {
+    const forward = docs({ zeta: 300, alpha: 200, mid: 250 });
+    const backward = [...forward].reverse();
+    const release = (d: Document[]) =>
+      releaseCodeHistogram(d, 'dp', insecureFixedSeedNoiseSource(5), { sigma: 2, deltaThreshold: 1e-6 });
+    const a = release(forward);
+    const b = release(backward);
+    expect(a.codes.map((c) => c.labels[0])).toEqual(['alpha', 'mid', 'zeta']);
+    // Same noise stream, same codes, same order: the release does not depend on document order.
+    expect(b.codes).toEqual(a.codes);
+  });
+
   it('allocates samples in proportion to the released weights, summing exactly to the total', () => {
     const alloc = allocateSamples(
       [
