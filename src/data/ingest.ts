@@ -15,7 +15,7 @@ import {
   parseJsonLines,
   textDocuments,
 } from './formats';
-import { hashBytes } from './hash';
+import { hashBytes, hashString } from './hash';
 import { type RecordText, recordsToTexts } from './records';
 import type { Tokenizer } from './tokenizer';
 import type { Document, FileInput, FileReport, IngestOptions, IngestResult } from './types';
@@ -116,6 +116,7 @@ export function ingestFiles(
       ? pathSegments(opts.folderRoot)
       : commonFolderRoot(files.map((f) => f.path));
   const documents: Document[] = [];
+  const nextId = contentIds();
   const reports: FileReport[] = [];
   const seenContent = new Map<number, FileInput[]>();
   const seenPaths = new Set<string>();
@@ -194,17 +195,33 @@ export function ingestFiles(
     const folder = opts.folderLabels ? folderLabels(file.path, root) : [];
     const labelSet = new Set<string>();
     let tokens = 0;
-    content.texts.forEach((t, index) => {
+    content.texts.forEach((t) => {
       const labels = [...folder, ...t.labels];
       for (const l of labels) if (l !== '') labelSet.add(l);
       if (tokenizer) tokens += tokenizer.encode(t.text).length;
-      documents.push({ id: `${file.path}#${index}`, text: t.text, labels, source: file.path });
+      documents.push({ id: nextId(t.text), text: t.text, labels, source: file.path });
     });
     report.documents = content.texts.length;
     report.labels = [...labelSet].sort();
     if (tokenizer) report.tokens = tokens;
   }
   return { documents, files: reports };
+}
+
+/**
+ * Stable content ids: a hash of the document's text, so an id never depends on where the document
+ * sits (inserting a record renumbers nothing, and the split of each document is its own: split.ts).
+ * The n-th repeat of the same text gets `~n`; identical texts are interchangeable, so which copy
+ * gets which suffix does not matter. Local only: ids are never exported.
+ */
+export function contentIds(): (text: string) => string {
+  const seen = new Map<string, number>();
+  return (text) => {
+    const base = hashString(text).toString(16).padStart(14, '0');
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base}~${n}`;
+  };
 }
 
 /** Line or item number in a problem message (`line 7: ...`), for sorting; 0 when there is none. */

@@ -11,7 +11,7 @@ export interface FileInput {
 }
 
 export interface Document {
-  /** Stable id: `${path}#${index}` (index of the document within its file). */
+  /** Stable content id: a hash of the text (`~n` for the n-th repeat of a text); never positional. */
   id: string;
   text: string;
   /** Control codes / category labels (from chosen fields or folder names); may be empty. */

@@ -212,7 +212,10 @@ export async function runPipeline(input: {
     ...c.split,
   });
   const n = corpus.train.length;
-  if (corpus.testWindows.length === 0) throw new Error('the test split has no evaluation windows');
+  if (corpus.testWindows.length === 0)
+    throw new Error(
+      `the test split has no evaluation windows (${corpus.test.length} test documents of ${input.documents.length}: each document goes to test by itself, with probability ${c.split.testFraction ?? 0.1}); add documents`,
+    );
   const delta = c.delta ?? defaultDelta(n);
   ev.log?.(
     `${n} training documents (${corpus.validation.length} validation, ${corpus.test.length} test), delta ${delta.toExponential(2)}, control codes ${corpus.useControlCodes ? corpus.controlCodes.length : 'off'}`,

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ingestFiles } from '../data/ingest';
-import { splitSizes } from '../data/split';
+import { splitDocuments } from '../data/split';
 import { tokenizerFor } from '../data/tokenizer';
 import type { IngestResult } from '../data/types';
 import { type BackendName, initBackend } from '../model/backend';
@@ -25,6 +25,7 @@ import type {
   WorkerEvent,
 } from './protocol';
 import { RunController } from './run-controller';
+import { DEFAULT_RUN_SETTINGS } from './run-settings';
 import { deviceLimits, loadSessionModel, ModelRefusedError, type SessionModel } from './session-models';
 import { tfjsWasmPaths } from './wasm-paths';
 
@@ -93,7 +94,18 @@ function ingest(command: IngestCommand): void {
   session.documents = result.documents;
   const summary = summarizeIngest(result, INGEST_TOKENIZER);
   const n = result.documents.length;
-  if (n >= 3) summary.split = splitSizes(n, VALIDATION_FRACTION, TEST_FRACTION);
+  if (n >= 3) {
+    const split = splitDocuments(result.documents, {
+      seed: DEFAULT_RUN_SETTINGS.seed,
+      validationFraction: VALIDATION_FRACTION,
+      testFraction: TEST_FRACTION,
+    });
+    summary.split = {
+      train: split.train.length,
+      validation: split.validation.length,
+      test: split.test.length,
+    };
+  }
   const { totals } = summary;
   log(
     'info',

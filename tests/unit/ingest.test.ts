@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hashString } from '../../src/data/hash';
 import { DEFAULT_INGEST_OPTIONS, ingestFiles, MAX_LISTED_PROBLEMS } from '../../src/data/ingest';
 import { byteTokenizer } from '../../src/data/tokenizer-bytes';
 import type { FileInput } from '../../src/data/types';
@@ -8,6 +9,8 @@ const file = (path: string, content: string | Uint8Array): FileInput => ({
   path,
   bytes: typeof content === 'string' ? enc.encode(content) : content,
 });
+/** A document's content id: the hex cyrb53 hash of its text (data/hash.ts), 14 digits. */
+const cid = (text: string) => hashString(text).toString(16).padStart(14, '0');
 const one = (f: FileInput, options = {}) => {
   const r = ingestFiles([f], options);
   return { docs: r.documents, report: r.files[0] };
@@ -20,8 +23,8 @@ describe('ingestFiles: text files', () => {
       file('notes/b.md', '# Title\n\nBody\n'),
     ]);
     expect(r.documents).toEqual([
-      { id: 'a.txt#0', text: 'Hello\nworld', labels: [], source: 'a.txt' },
-      { id: 'notes/b.md#0', text: '# Title\n\nBody', labels: [], source: 'notes/b.md' },
+      { id: cid('Hello\nworld'), text: 'Hello\nworld', labels: [], source: 'a.txt' },
+      { id: cid('# Title\n\nBody'), text: '# Title\n\nBody', labels: [], source: 'notes/b.md' },
     ]);
     expect(r.files[0]).toMatchObject({ status: 'ok', documents: 1, format: 'text', encoding: 'utf-8 (BOM)' });
   });
@@ -31,7 +34,7 @@ describe('ingestFiles: text files', () => {
       splitOnBlankLines: true,
     });
     expect(docs.map((d) => d.text)).toEqual(['one\nstill one', 'two', '  three (indented)']);
-    expect(docs.map((d) => d.id)).toEqual(['p.txt#0', 'p.txt#1', 'p.txt#2']);
+    expect(docs.map((d) => d.id)).toEqual(['one\nstill one', 'two', '  three (indented)'].map(cid));
   });
 
   it('decodes UTF-16 files with a BOM', () => {
@@ -135,7 +138,7 @@ describe('ingestFiles: bad input is reported, never dropped silently', () => {
     ].join('\r\n');
     const { docs, report } = one(file('r.jsonl', jsonl));
     expect(docs.map((d) => d.text)).toEqual(['first', 'a bare string record', 'last']);
-    expect(docs.map((d) => d.id)).toEqual(['r.jsonl#0', 'r.jsonl#1', 'r.jsonl#2']);
+    expect(docs.map((d) => d.id)).toEqual(['first', 'a bare string record', 'last'].map(cid));
     expect(report).toMatchObject({ status: 'partial', documents: 3, skipped: 4, textField: 'text' });
     expect(report.warnings[0]).toBe('skipped 4 record(s), kept 3:');
     expect(report.warnings.slice(1).map((w) => w.replace(/\(.*\)/, '(...)'))).toEqual([
@@ -276,6 +279,21 @@ describe('ingestFiles: text field and labels', () => {
     const ids = r.documents.map((d) => d.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(r.documents.map((d) => d.text)).toEqual(['x\ny', 'z', 'p\nq', 'r', 'one\n\ntwo']);
+  });
+
+  it('document ids come from the content, not the position: inserting a record renumbers nothing', () => {
+    const records = ['alpha', 'beta', 'gamma', 'alpha'].map((t) => JSON.stringify({ text: t }));
+    const before = ingestFiles([file('r.jsonl', records.join('\n'))]).documents;
+    const after = ingestFiles([
+      file('r.jsonl', [JSON.stringify({ text: 'new' }), ...records].join('\n')),
+    ]).documents;
+    const idOf = (docs: typeof before) => new Map(docs.map((d) => [d.id, d.text]));
+    // Every document of the first ingest has the same id in the second.
+    for (const d of before) expect(idOf(after).get(d.id), d.text).toBe(d.text);
+    // The same text under another file name keeps its id too; repeated texts are told apart.
+    const moved = ingestFiles([file('other.jsonl', records.join('\n'))]).documents;
+    expect(moved.map((d) => d.id)).toEqual(before.map((d) => d.id));
+    expect(new Set(before.map((d) => d.id)).size).toBe(4);
   });
 
   it('validates options', () => {

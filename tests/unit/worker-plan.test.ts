@@ -3,6 +3,7 @@
  * of an actual runPipeline run with the same documents and settings.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { splitDocuments } from '../../src/data/split';
 import { byteTokenizer } from '../../src/data/tokenizer-bytes';
 import type { Document } from '../../src/data/types';
 import { loadModel } from '../../src/pipeline/models';
@@ -104,11 +105,14 @@ describe('planRun', () => {
     expect(summary.delta).toBeCloseTo(report.delta, 15);
     expect(summary.epsilon).toBeCloseTo(report.epsilon, 12);
     expect(summary.curve.at(-1)).toEqual({ step: summary.steps, epsilon: summary.epsilon });
-    // 40 documents: 4 validation, 4 test, 32 training; q = 4 / 32; steps = ceil(1 / q) = 8.
-    expect(summary.documents).toEqual({ total: 40, train: 32, validation: 4, test: 4 });
+    // Each document's split is its own (a keyed hash): here 31 training, 4 validation, 5 test;
+    // q = 4 / 31; steps = ceil(1 / q) = 8.
+    const split = splitDocuments(docs, { seed: settings.seed });
+    expect(split.train.length).toBe(31);
+    expect(summary.documents).toEqual({ total: 40, train: 31, validation: 4, test: 5 });
     expect(summary.steps).toBe(8);
     expect(summary.deltaRule).toBe('default');
-    expect(summary.defaultDelta).toBeCloseTo(32 ** -1.1, 15);
+    expect(summary.defaultDelta).toBeCloseTo(31 ** -1.1, 15);
     disposeModel(result.distildp!.student);
     disposeModel(result.distildp!.teacher);
     disposeModel(teacher);
@@ -125,7 +129,7 @@ describe('planRun', () => {
     expect(summary.histogram).toBeNull();
     expect(summary.useControlCodes).toBe(false);
     expect(summary.deltaRule).toBe('user');
-    expect(summary.deltaWarning).toMatch(/not below 1\/n = 0.03125/);
+    expect(summary.deltaWarning).toMatch(/not below 1\/n = 0.0322/); // 1/31 training documents
     expect(() =>
       planRun({
         documents: documents(2, false),
