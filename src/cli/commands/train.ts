@@ -101,7 +101,7 @@ export const trainCommand: Command = {
       onStep: (r) =>
         show(
           r.step,
-          `loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)} epsilon ${r.epsilon.toFixed(3)}`,
+          `loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)} epsilon ${r.epsilon.toFixed(3)}${r.nonFiniteDocuments ? ` (${r.nonFiniteDocuments} document(s) skipped: non-finite gradient)` : ''}`,
         ),
     });
     const validation = corpus.validationWindows.length
