@@ -1,8 +1,9 @@
 /**
  * From ingested documents to what training and evaluation consume: a seeded train / validation /
  * test split of documents (the privacy unit), each training document's windows (kept per document
- * for DP sampling), and the evaluation windows of the held-out splits (the paper's protocol: texts
- * joined with "\n\n", cut into non-overlapping windows; no control codes).
+ * for DP sampling; each record starts with end-of-text, as a generation prompt does), and the
+ * evaluation windows of the held-out splits (the paper's protocol: texts joined with "\n\n", cut
+ * into non-overlapping windows; no control codes).
  */
 
 import { splitDocuments } from '../data/split';
@@ -36,7 +37,10 @@ export function hasLabels(docs: Document[]): boolean {
   return docs.some((d) => d.labels.some((l) => l !== ''));
 }
 
-/** A training record's tokens: [EOT] + (control-code prompt) + text + [EOT]. */
+/**
+ * A DP training record's tokens: [EOT] + (control-code prompt) + text + [EOT]. Its start is exactly
+ * the generation prompt of its control code (synthetic.ts `promptTokens`).
+ */
 export function recordTokens(doc: Document, tokenizer: Tokenizer, useControlCodes: boolean): number[] {
   return [tokenizer.eotId, ...trainingTokens(doc, tokenizer, useControlCodes)];
 }
@@ -48,10 +52,12 @@ export function prepareCorpus(docs: Document[], tokenizer: Tokenizer, o: CorpusO
     testFraction: o.testFraction ?? 0.1,
   });
   const useControlCodes = o.useControlCodes ?? hasLabels(docs);
-  // Documents too short to predict anything (< 2 tokens) have no window and are left out of training.
-  const train = split.train.filter((d) => trainingTokens(d, tokenizer, useControlCodes).length >= 2);
+  // Each record starts with end-of-text, exactly as a generation prompt does (promptTokens in
+  // synthetic.ts): the teacher is prompted in the format it was fine-tuned on. Every record has at
+  // least 2 tokens ([EOT] ... [EOT]), so no training document is left out (N stays the split size).
+  const train = split.train.filter((d) => recordTokens(d, tokenizer, useControlCodes).length >= 2);
   const trainDocumentWindows = train.map((d) =>
-    documentWindows(trainingTokens(d, tokenizer, useControlCodes), o.contextLength),
+    documentWindows(recordTokens(d, tokenizer, useControlCodes), o.contextLength),
   );
   const separator = tokenizer.encode('\n\n');
   const evalWindows = (ds: Document[]) =>
