@@ -7,14 +7,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { exportParamsToHF } from '../../io/params-io';
 import { initBackend } from '../../model/backend';
+import type { PipelineConfig } from '../../pipeline/config';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
-import {
-  ALL_METHODS,
-  type MethodName,
-  type PipelineConfig,
-  type ResultRow,
-  runPipeline,
-} from '../../pipeline/run';
+import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
+import { runPipeline } from '../../pipeline/run';
 import { disposeModel } from '../../pipeline/stages';
 import { syntheticToJsonl } from '../../pipeline/synthetic';
 import { DEFAULT_DISTILLATION } from '../../train/distill';
