@@ -11,6 +11,7 @@ import type { PipelineEvents } from '../pipeline/events';
 import type { LoadedModel } from '../pipeline/models';
 import type { ResultRow } from '../pipeline/results';
 import { type PipelineResult, runPipeline } from '../pipeline/run';
+import { newRunId } from '../pipeline/run-id';
 import { checkpointOf, dpStageOfKey } from '../pipeline/stage-registry';
 import { disposeModel } from '../pipeline/stages';
 import { plannedEpsilonCurve } from '../train/dp-train';
@@ -33,7 +34,7 @@ import type {
   WorkerEvent,
 } from './protocol';
 import { loadRunHistory } from './run-history';
-import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from './run-manifest';
+import { contentKeyFor, isResumable, mergeEpsilon, newManifest, type RunManifest } from './run-manifest';
 import { pipelineConfigFor, type RunSettings } from './run-settings';
 import { estimateRunStorageBytes, RunCheckpoints, RunStorage, runPaths } from './run-storage';
 import { seriesName } from './series';
@@ -127,8 +128,12 @@ export class RunController {
     const { teacher, student } = this.host.models();
     if (!teacher || !student) throw new Error('load a teacher and a student model first');
     const models = { teacher: teacher.ref, student: student.ref };
-    const runId = await runIdFor(documents, settings, models);
-    const saved = await this.runs.readManifest(runId).catch(() => null);
+    // The same run started again (same documents, settings and models) continues an interrupted
+    // run from its checkpoints; otherwise it is a new run with a new random id.
+    const contentKey = await contentKeyFor(documents, settings, models);
+    const { manifests } = await this.runs.listManifests();
+    const saved = manifests.find((m) => m.contentKey === contentKey && isResumable(m)) ?? null;
+    const runId = saved?.runId ?? newRunId();
     await this.checkQuota(settings, documents, teacher, student);
     requestPersistenceNote(this.host);
     await this.runs.writeDocuments(runId, documents);
@@ -147,6 +152,7 @@ export class RunController {
       ? { ...saved, status: 'running', failure: null, backend: this.host.backend() }
       : newManifest({
           runId,
+          contentKey,
           settings,
           models,
           documents: documents.length,

@@ -3,8 +3,11 @@
  * run is (data, settings, models), how far it got (stage, epsilon spent, last checkpoint) and how it
  * ended. After a reload or a crashed tab the app lists manifests and offers to resume.
  *
- * The run id is a SHA-256 over the documents, the settings and the base models, so starting the same
- * run again finds its checkpoints, and different data or settings never mix with them.
+ * The run id is random (pipeline/run-id.ts): it names exported files, so it must not depend on the
+ * documents. To find an interrupted run's checkpoints when the same run is started again, the
+ * manifest also keeps a content key, a SHA-256 over the documents, the settings and the base
+ * models. The content key is a local lookup key only: it stays in this browser's private storage
+ * and never appears in an export, a file name or a report.
  */
 import type { TokenizerKind } from '../data/tokenizer';
 import type { Document } from '../data/types';
@@ -22,7 +25,10 @@ export type ManifestStatus = 'running' | 'paused' | 'failed' | 'completed' | 'ca
 
 export interface RunManifest {
   version: typeof MANIFEST_VERSION;
+  /** Random (pipeline/run-id.ts); names the run's exports. */
   runId: string;
+  /** Local lookup key for resuming (contentKeyFor); never exported. Absent in older manifests. */
+  contentKey?: string;
   createdAt: number;
   updatedAt: number;
   /** 'running' in storage with no live run means the tab closed or crashed mid-run. */
@@ -71,25 +77,23 @@ export async function filesSha256(files: { path: string; bytes: Uint8Array }[]):
   return sha256Hex(parts.join('\n'));
 }
 
-/** Characters of the hex SHA-256 kept as the run id (64 bits: collisions are not a concern). */
-export const RUN_ID_LENGTH = 16;
-
 /**
- * The run id: SHA-256 of the canonical JSON of {documents (id, text, labels, in order), settings,
- * models}. Document order matters (it is the ingest order the split and sampler see).
+ * The content key: SHA-256 of the canonical JSON of {documents (id, text, labels, in order),
+ * settings, models}. A local lookup key (the same run started again finds its checkpoints);
+ * never exported, never a file name.
  */
-export async function runIdFor(
+export async function contentKeyFor(
   documents: readonly Pick<Document, 'id' | 'text' | 'labels'>[],
   settings: RunSettings,
   models: Record<ModelRole, ModelRef>,
 ): Promise<string> {
   const docs = documents.map((d) => [d.id, d.text, d.labels]);
-  const text = canonicalJson({ documents: docs, settings, models });
-  return (await sha256Hex(text)).slice(0, RUN_ID_LENGTH);
+  return sha256Hex(canonicalJson({ documents: docs, settings, models }));
 }
 
 export function newManifest(input: {
   runId: string;
+  contentKey?: string;
   settings: RunSettings;
   models: Record<ModelRole, ModelRef>;
   documents: number;
@@ -99,6 +103,7 @@ export function newManifest(input: {
   return {
     version: MANIFEST_VERSION,
     runId: input.runId,
+    contentKey: input.contentKey,
     createdAt: input.now,
     updatedAt: input.now,
     status: 'running',
