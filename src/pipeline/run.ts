@@ -36,7 +36,12 @@ export interface PipelineResult {
   results: ResultRow[];
   reports: PrivacyReport[];
   base: { teacher: EvaluationResult; student: EvaluationResult };
-  corpus: { train: number; validation: number; test: number; test_windows: number; control_codes: number };
+  /**
+   * Split sizes (N is treated as public by the neighbouring relation) and the number of control
+   * codes RELEASED by the DP histogram. Never the exact number of distinct training codes: a code
+   * held by one document would change it.
+   */
+  corpus: { train: number; validation: number; test: number; test_windows: number; codes_released: number };
   synthetic?: SyntheticCorpus;
   /** The DistilDP student and DP teacher (the caller disposes them), when distildp finished. */
   distildp?: { student: LoadedModel; teacher: LoadedModel };
@@ -75,7 +80,7 @@ export async function runPipeline(input: {
   const plan = planPipelinePrivacy(c, { trainDocuments: n, useControlCodes: corpus.useControlCodes });
   const delta = plan.delta;
   events.log?.(
-    `${n} training documents (${corpus.validation.length} validation, ${corpus.test.length} test), delta ${delta.toExponential(2)}, control codes ${corpus.useControlCodes ? corpus.controlCodes.length : 'off'}`,
+    `${n} training documents (${corpus.validation.length} validation, ${corpus.test.length} test), delta ${delta.toExponential(2)}, control codes ${corpus.useControlCodes ? 'on' : 'off'}`,
   );
   const ctx: RunContext = {
     config: c,
@@ -98,7 +103,7 @@ export async function runPipeline(input: {
     results: ctx.results,
     reports: ctx.reports,
     base: baseEvaluation,
-    corpus: corpusSummary(corpus),
+    corpus: corpusSummary(corpus, ctx.reports),
     synthetic,
     distildp,
     stopped,
@@ -121,12 +126,12 @@ export async function runPipeline(input: {
   return finish(false, distildp, synthetic);
 }
 
-function corpusSummary(c: PreparedCorpus): PipelineResult['corpus'] {
+function corpusSummary(c: PreparedCorpus, reports: PrivacyReport[]): PipelineResult['corpus'] {
   return {
     train: c.train.length,
     validation: c.validation.length,
     test: c.test.length,
     test_windows: c.testWindows.length,
-    control_codes: c.useControlCodes ? c.controlCodes.length : 0,
+    codes_released: reports.find((r) => r.histogram)?.histogram?.codes_released ?? 0,
   };
 }

@@ -36,6 +36,8 @@ describe('distildp pipeline options -> config', () => {
 
   it('without --demo, unset distillation options fall through to the library defaults', () => {
     expect(configOf(['--private', 'x.jsonl']).distillation).toEqual({});
+    // The histogram's noise multiplier is not lost when only the mode is given.
+    expect(configOf(['--private', 'x.jsonl']).histogram).toEqual({ mode: 'dp', sigma: 10 });
   });
 
   it('rejects an unknown histogram mode', () => {

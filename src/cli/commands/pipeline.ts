@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { exportParamsToHF } from '../../io/params-io';
 import { initBackend } from '../../model/backend';
-import type { PipelineConfig } from '../../pipeline/config';
+import { DEFAULT_PIPELINE, type PipelineConfig } from '../../pipeline/config';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
-import { runPipeline } from '../../pipeline/run';
+import { type PipelineResult, runPipeline } from '../../pipeline/run';
+import { newRunId } from '../../pipeline/run-id';
 import { disposeModel } from '../../pipeline/stages';
 import { syntheticToJsonl } from '../../pipeline/synthetic';
 import { DEFAULT_DISTILLATION } from '../../train/distill';
@@ -24,6 +25,18 @@ export const DEMO_CORPUS = 'demo/demo-corpus.jsonl';
 
 /** Settings of `--demo`: the app's standard run sizes, every method. */
 export const DEMO_SETTINGS: Partial<PipelineConfig> = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
+
+/** Subfolder of --out for numbers computed on private data outside the DP guarantee. */
+export const LOCAL_ONLY = 'local-only';
+const LOCAL_ONLY_NOTE = `These files hold numbers computed on your private documents OUTSIDE the differential-privacy
+guarantee: test perplexities (on the held-out documents) and the rows of non-private models.
+Keep them on this machine; share only the files one level up (privacy reports, synthetic text,
+the DP student), which the guarantee covers.
+`;
+
+function baseTestPpl(result: PipelineResult) {
+  return { teacher: result.base.teacher.perplexity, student: result.base.student.perplexity };
+}
 
 export function formatResults(rows: ResultRow[]): string {
   const header = ['method', 'model', 'epsilon', 'delta', 'test PPL', 'bits/byte', 'wall time'];
@@ -80,7 +93,8 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): Partial<Pip
       temperature: o.temperature,
       alpha: o.alpha,
     }),
-    histogram: override(base.histogram, { mode: histogram }),
+    // Without --demo the library default keeps its sigma (a shallow { mode } lost it).
+    histogram: override(base.histogram ?? DEFAULT_PIPELINE.histogram, { mode: histogram }),
   };
   return config;
 }
@@ -155,7 +169,8 @@ export const pipelineCommand: Command = {
     {
       name: 'out',
       type: 'string',
-      description: 'Folder for artifacts: student (HF GPT-2), synthetic.jsonl, privacy reports, results',
+      description:
+        'Folder to share: student (HF GPT-2), synthetic.jsonl, privacy reports; test results go to its local-only/ subfolder',
     },
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
   ],
@@ -198,11 +213,26 @@ export const pipelineCommand: Command = {
       },
     });
     const wall = (performance.now() - started) / 1000;
+    // A random run id (never a hash of the documents) names this run in its reports.
+    const runId = newRunId();
     if (o.out) {
       const dir = String(o.out);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'results.json'), JSON.stringify(result.results, null, 2));
-      writeFileSync(join(dir, 'privacy-reports.json'), JSON.stringify(result.reports, null, 2));
+      mkdirSync(join(dir, LOCAL_ONLY), { recursive: true });
+      // Numbers computed on private documents outside any DP mechanism (test perplexities, the
+      // non-private rows) stay out of the shareable folder.
+      writeFileSync(join(dir, LOCAL_ONLY, 'README.txt'), LOCAL_ONLY_NOTE);
+      writeFileSync(
+        join(dir, LOCAL_ONLY, 'results.json'),
+        JSON.stringify({ base_test_ppl: baseTestPpl(result), results: result.results }, null, 2),
+      );
+      writeFileSync(
+        join(dir, 'privacy-reports.json'),
+        JSON.stringify(
+          result.reports.map((r) => ({ run_id: runId, ...r })),
+          null,
+          2,
+        ),
+      );
       if (result.synthetic)
         writeFileSync(join(dir, 'synthetic.jsonl'), syntheticToJsonl(result.synthetic.samples));
       if (result.distildp) {
@@ -211,7 +241,9 @@ export const pipelineCommand: Command = {
         mkdirSync(join(dir, 'student'), { recursive: true });
         for (const [name, bytes] of files) writeFileSync(join(dir, 'student', name), bytes);
       }
-      io.err(`artifacts written to ${dir}`);
+      io.err(
+        `artifacts written to ${dir} (numbers on private data in ${join(dir, LOCAL_ONLY)}: do not share)`,
+      );
     }
     if (result.distildp) {
       disposeModel(result.distildp.student);
@@ -225,8 +257,9 @@ export const pipelineCommand: Command = {
       tfjs: tf.version.tfjs,
       teacher: teacher.name,
       student: student.name,
+      run_id: runId,
       corpus: result.corpus,
-      base_test_ppl: { teacher: result.base.teacher.perplexity, student: result.base.student.perplexity },
+      base_test_ppl: baseTestPpl(result),
       results: result.results,
       privacy: result.reports,
       synthetic: result.synthetic
