@@ -16,7 +16,7 @@ import {
   textDocuments,
 } from './formats';
 import { hashBytes, hashString } from './hash';
-import { type RecordText, recordsToTexts } from './records';
+import { proposeFields, type RawRecord, type RecordText, recordsToTexts } from './records';
 import type { Tokenizer } from './tokenizer';
 import type { Document, FileInput, FileReport, IngestOptions, IngestResult } from './types';
 
@@ -64,6 +64,8 @@ function listProblems(problems: string[]): string[] {
 
 interface FileContent {
   texts: RecordText[];
+  /** The parsed records of a record file (for the field proposal). */
+  records?: RawRecord[];
   skipped: string[];
   notes: string[];
   format: string;
@@ -94,8 +96,9 @@ function readContent(text: string, format: string, options: IngestOptions): File
     return { ...base, error };
   }
   const conversion = recordsToTexts(parsed.records, options);
-  if (conversion.error) return { ...base, error: conversion.error };
+  if (conversion.error) return { ...base, records: parsed.records, error: conversion.error };
   return {
+    records: parsed.records,
     format: base.format,
     texts: conversion.texts,
     skipped: [...parsed.problems, ...conversion.skipped],
@@ -120,6 +123,7 @@ export function ingestFiles(
   const reports: FileReport[] = [];
   const seenContent = new Map<number, FileInput[]>();
   const seenPaths = new Set<string>();
+  const proposalRecords: RawRecord[] = [];
 
   for (const file of files) {
     const report: FileReport = { path: file.path, status: 'ok', documents: 0, labels: [], warnings: [] };
@@ -172,6 +176,7 @@ export function ingestFiles(
       continue;
     }
     const content = readContent(text, format, opts);
+    if (content.records) proposalRecords.push(...content.records);
     report.format = content.format;
     if (content.textField !== undefined) report.textField = content.textField;
     const skipped = content.skipped.sort((a, b) => lineOf(a) - lineOf(b));
@@ -205,7 +210,9 @@ export function ingestFiles(
     report.labels = [...labelSet].sort();
     if (tokenizer) report.tokens = tokens;
   }
-  return { documents, files: reports };
+  const result: IngestResult = { documents, files: reports };
+  if (proposalRecords.length > 0) result.proposal = proposeFields(proposalRecords);
+  return result;
 }
 
 /**

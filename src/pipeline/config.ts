@@ -18,9 +18,10 @@ export interface PipelineConfig {
   delta?: number;
   methods: MethodName[];
   seed: number;
-  /** Documents held out for validation and test (default 10% each), and the control-code setting. */
-  split: Required<Pick<CorpusOptions, 'validationFraction' | 'testFraction'>> &
-    Pick<CorpusOptions, 'useControlCodes'>;
+  /** Documents held out for validation and test (default 10% each; each document by itself). */
+  split: Required<Pick<CorpusOptions, 'validationFraction' | 'testFraction'>>;
+  /** The user's data choices (public by declaration; listed in every privacy report). */
+  data: DataChoices;
   /** DP-SGD of teachers (distildp, dpkd). */
   teacherDP: Partial<DPTrainingConfig>;
   /** DP-SGD of students (dpsgd, dpkd). */
@@ -40,11 +41,36 @@ export interface PipelineConfig {
   validation: { points: number; maxWindows: number };
 }
 
+/**
+ * How documents were read and whether their labels prompt the teacher: settings the user makes,
+ * never decided from the records (a decision from the data would be a release outside any DP
+ * mechanism). The pipeline uses `useControlCodes`; the rest says, in the privacy report, how the
+ * documents it got were made.
+ */
+export interface DataChoices {
+  /** Field of the records holding the text (default `text`). */
+  textField: string;
+  /** Fields of the records used as labels, in order (default none). */
+  labelFields: string[];
+  /** Folder names (below the dropped root) used as labels (default false). */
+  folderLabels: boolean;
+  /** Labels become DistilDP control codes: prompts, and a DP histogram phase (default false). */
+  useControlCodes: boolean;
+}
+
+export const DEFAULT_DATA_CHOICES: DataChoices = {
+  textField: 'text',
+  labelFields: [],
+  folderLabels: false,
+  useControlCodes: false,
+};
+
 export const DEFAULT_PIPELINE: PipelineConfig = {
   epsilon: 2,
   methods: ['distildp'],
   seed: 1,
   split: { validationFraction: 0.1, testFraction: 0.1 },
+  data: DEFAULT_DATA_CHOICES,
   teacherDP: { expectedBatchSize: 64, epochs: 3, microBatchSize: 16, clipNorm: 1, schedule: { peak: 1e-3 } },
   studentDP: { expectedBatchSize: 64, epochs: 3, microBatchSize: 16, clipNorm: 1, schedule: { peak: 1e-3 } },
   histogram: { mode: 'dp', sigma: 10 },

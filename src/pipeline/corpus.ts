@@ -13,8 +13,12 @@ import { documentWindows, paperEvaluationWindows, trainingTokens } from '../data
 
 export interface CorpusOptions {
   contextLength: number;
-  /** Prefix training records with their labels (DistilDP control codes). Default: when labels exist. */
-  useControlCodes?: boolean;
+  /**
+   * Prefix training records with their labels (DistilDP control codes). A setting the user makes
+   * (public by declaration), never inferred from the documents: one labelled record would flip the
+   * whole run.
+   */
+  useControlCodes: boolean;
   seed: number | string;
   validationFraction?: number;
   testFraction?: number;
@@ -33,10 +37,6 @@ export interface PreparedCorpus {
   controlCodes: string[][];
 }
 
-export function hasLabels(docs: Document[]): boolean {
-  return docs.some((d) => d.labels.some((l) => l !== ''));
-}
-
 /**
  * A DP training record's tokens: [EOT] + (control-code prompt) + text + [EOT]. Its start is exactly
  * the generation prompt of its control code (synthetic.ts `promptTokens`).
@@ -51,7 +51,7 @@ export function prepareCorpus(docs: Document[], tokenizer: Tokenizer, o: CorpusO
     validationFraction: o.validationFraction ?? 0.1,
     testFraction: o.testFraction ?? 0.1,
   });
-  const useControlCodes = o.useControlCodes ?? hasLabels(docs);
+  const useControlCodes = o.useControlCodes;
   // Each record starts with end-of-text, exactly as a generation prompt does (promptTokens in
   // synthetic.ts): the teacher is prompted in the format it was fine-tuned on. Every record has at
   // least 2 tokens ([EOT] ... [EOT]), so no training document is left out (N stays the split size).

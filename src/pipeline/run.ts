@@ -71,6 +71,7 @@ export async function runPipeline(input: {
     contextLength,
     seed: c.seed,
     ...c.split,
+    useControlCodes: c.data.useControlCodes,
   });
   const n = corpus.train.length;
   if (corpus.testWindows.length === 0)

@@ -4,7 +4,7 @@
  * the ones the run will use.
  */
 import type { Tokenizer } from '../data/tokenizer';
-import type { Document } from '../data/types';
+import type { Document, IngestOptions } from '../data/types';
 import { defaultDelta, deltaWarning } from '../dp/accounting/index';
 import { DEFAULT_PIPELINE, type PipelineConfig } from '../pipeline/config';
 import { prepareCorpus } from '../pipeline/corpus';
@@ -21,16 +21,22 @@ export interface PlanInput {
   tokenizer: Tokenizer;
   contextLength: number;
   settings: RunSettings;
+  /** The options the documents were read with (the data choices of the run). */
+  ingestOptions?: Partial<IngestOptions>;
 }
 
 export function planRun(input: PlanInput): { summary: PlanSummary; plan: PrivacyPlan } {
-  const c: PipelineConfig = { ...DEFAULT_PIPELINE, ...pipelineConfigFor(input.settings) };
+  const c: PipelineConfig = {
+    ...DEFAULT_PIPELINE,
+    ...pipelineConfigFor(input.settings, input.ingestOptions),
+  };
   if (input.documents.length < 3)
     throw new Error(`need at least 3 documents (train, validation, test), found ${input.documents.length}`);
   const corpus = prepareCorpus(input.documents, input.tokenizer, {
     contextLength: input.contextLength,
     seed: c.seed,
     ...c.split,
+    useControlCodes: c.data.useControlCodes,
   });
   const n = corpus.train.length;
   if (n < 2) throw new Error(`the training split has ${n} usable document(s); DP training needs at least 2`);

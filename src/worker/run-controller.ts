@@ -5,8 +5,9 @@
  * base models and checkpoints come back from storage), cancel (stop and delete), and exports.
  * Failures stop the run with a message; the last checkpoint stays intact.
  */
-import type { Document } from '../data/types';
+import type { Document, IngestOptions } from '../data/types';
 import { type Checkpoint, parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
+import type { DataChoices } from '../pipeline/config';
 import type { PipelineEvents } from '../pipeline/events';
 import type { LoadedModel } from '../pipeline/models';
 import type { ResultRow } from '../pipeline/results';
@@ -35,7 +36,7 @@ import type {
 } from './protocol';
 import { loadRunHistory } from './run-history';
 import { contentKeyFor, isResumable, mergeEpsilon, newManifest, type RunManifest } from './run-manifest';
-import { pipelineConfigFor, type RunSettings } from './run-settings';
+import { dataChoicesOf, pipelineConfigFor, type RunSettings } from './run-settings';
 import { estimateRunStorageBytes, RunCheckpoints, RunStorage, runPaths } from './run-storage';
 import { seriesName } from './series';
 import { baseModelRecord, restoreBaseModel, type SessionModel } from './session-models';
@@ -45,6 +46,8 @@ export interface RunHost {
   log(level: LogLevel, message: string): void;
   backend(): BackendName | null;
   documents(): Document[];
+  /** The options the documents were read with (text field, label fields, folder labels). */
+  ingestOptions(): Partial<IngestOptions>;
   models(): Partial<Record<ModelRole, SessionModel>>;
 }
 
@@ -130,11 +133,12 @@ export class RunController {
     const models = { teacher: teacher.ref, student: student.ref };
     // The same run started again (same documents, settings and models) continues an interrupted
     // run from its checkpoints; otherwise it is a new run with a new random id.
-    const contentKey = await contentKeyFor(documents, settings, models);
+    const data = dataChoicesOf(this.host.ingestOptions(), settings.useControlCodes ?? false);
+    const contentKey = await contentKeyFor(documents, settings, models, data);
     const { manifests } = await this.runs.listManifests();
     const saved = manifests.find((m) => m.contentKey === contentKey && isResumable(m)) ?? null;
     const runId = saved?.runId ?? newRunId();
-    await this.checkQuota(settings, documents, teacher, student);
+    await this.checkQuota(settings, data, documents, teacher, student);
     requestPersistenceNote(this.host);
     await this.runs.writeDocuments(runId, documents);
     for (const [role, m] of [
@@ -154,6 +158,7 @@ export class RunController {
           runId,
           contentKey,
           settings,
+          data,
           models,
           documents: documents.length,
           backend: this.host.backend(),
@@ -229,11 +234,12 @@ export class RunController {
 
   private async checkQuota(
     settings: RunSettings,
+    data: DataChoices,
     documents: Document[],
     teacher: SessionModel,
     student: SessionModel,
   ): Promise<void> {
-    const config = pipelineConfigFor(settings);
+    const config = pipelineConfigFor(settings, data);
     const samples = Math.ceil((config.synthetic?.samples ?? 1000) * (config.synthetic?.overGenerate ?? 2));
     const maxTokens = config.synthetic?.generation?.maxLength ?? 128;
     const need = estimateRunStorageBytes({
@@ -388,7 +394,7 @@ export class RunController {
     try {
       result = await runPipeline({
         ...inputs,
-        config: pipelineConfigFor(live.manifest.settings),
+        config: pipelineConfigFor(live.manifest.settings, live.manifest.data),
         events: this.events(live, batcher),
         checkpoints: live.checkpoints,
       });

@@ -11,6 +11,7 @@
  */
 import type { TokenizerKind } from '../data/tokenizer';
 import type { Document } from '../data/types';
+import type { DataChoices } from '../pipeline/config';
 import type { ModelRole, RunFailure } from './protocol';
 import type { RunSettings } from './run-settings';
 
@@ -34,6 +35,8 @@ export interface RunManifest {
   /** 'running' in storage with no live run means the tab closed or crashed mid-run. */
   status: ManifestStatus;
   settings: RunSettings;
+  /** How the documents were read and whether labels are control codes (absent in older manifests). */
+  data?: DataChoices;
   models: Record<ModelRole, ModelRef>;
   documents: number;
   stage: { method: string; stage: string } | null;
@@ -86,15 +89,17 @@ export async function contentKeyFor(
   documents: readonly Pick<Document, 'id' | 'text' | 'labels'>[],
   settings: RunSettings,
   models: Record<ModelRole, ModelRef>,
+  data?: DataChoices,
 ): Promise<string> {
   const docs = documents.map((d) => [d.id, d.text, d.labels]);
-  return sha256Hex(canonicalJson({ documents: docs, settings, models }));
+  return sha256Hex(canonicalJson({ documents: docs, settings, models, data }));
 }
 
 export function newManifest(input: {
   runId: string;
   contentKey?: string;
   settings: RunSettings;
+  data?: DataChoices;
   models: Record<ModelRole, ModelRef>;
   documents: number;
   backend: string | null;
@@ -108,6 +113,7 @@ export function newManifest(input: {
     updatedAt: input.now,
     status: 'running',
     settings: input.settings,
+    data: input.data,
     models: input.models,
     documents: input.documents,
     stage: null,

@@ -4,7 +4,8 @@
  * worker builds the PipelineConfig with it, so both agree on every default.
  */
 
-import type { PipelineConfig } from '../pipeline/config';
+import type { IngestOptions } from '../data/types';
+import { type DataChoices, DEFAULT_DATA_CHOICES, type PipelineConfig } from '../pipeline/config';
 import { type RunProfileConfig, STANDARD_PROFILE, TINY_PROFILE } from '../pipeline/profiles';
 import type { MethodName } from '../pipeline/results';
 
@@ -38,6 +39,11 @@ export interface RunSettings {
   baselines: Baseline[];
   /** Seed of the split, order and generation (never of DP noise, which is crypto-seeded). */
   seed: number;
+  /**
+   * Labels become DistilDP control codes (default false): the user's choice in the Data panel,
+   * never inferred from the documents. Absent in settings saved before it existed (off).
+   */
+  useControlCodes?: boolean;
 }
 
 /** Budget defaults: the standard profile's teacher DP settings (src/pipeline/profiles.ts). */
@@ -50,6 +56,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   epochs: STANDARD_PROFILE.teacherDP.epochs,
   baselines: [],
   seed: 1,
+  useControlCodes: false,
 };
 
 /** Budget defaults of the tiny profile: small batches so a few dozen documents give several steps. */
@@ -96,8 +103,27 @@ export function validateSettings(s: RunSettings): SettingsErrors {
   return e;
 }
 
-/** The pipeline config of a run: DistilDP first, then the chosen baselines. */
-export function pipelineConfigFor(s: RunSettings): Partial<PipelineConfig> {
+/**
+ * The data choices of a run: how its documents were read (the ingest options the worker used) and
+ * whether their labels become control codes. Settings only, never read from the documents.
+ */
+export function dataChoicesOf(ingest: Partial<IngestOptions>, useControlCodes = false): DataChoices {
+  return {
+    textField: ingest.textField ?? DEFAULT_DATA_CHOICES.textField,
+    labelFields: [...(ingest.labelFields ?? [])],
+    folderLabels: ingest.folderLabels ?? false,
+    useControlCodes,
+  };
+}
+
+/**
+ * The pipeline config of a run: DistilDP first, then the chosen baselines; the data choices from
+ * the ingest options its documents were read with and the control-code setting.
+ */
+export function pipelineConfigFor(
+  s: RunSettings,
+  ingest: Partial<IngestOptions> = {},
+): Partial<PipelineConfig> {
   const errors = Object.values(validateSettings(s));
   if (errors.length) throw new Error(`invalid run settings: ${errors.join(' ')}`);
   const p = PROFILE_CONFIG[s.profile];
@@ -110,5 +136,6 @@ export function pipelineConfigFor(s: RunSettings): Partial<PipelineConfig> {
     methods: ['distildp', ...BASELINES.filter((b) => s.baselines.includes(b))],
     teacherDP: { ...p.teacherDP, ...dp },
     studentDP: { ...p.studentDP, ...dp },
+    data: dataChoicesOf(ingest, s.useControlCodes ?? false),
   };
 }

@@ -38,9 +38,11 @@ const INGEST_TOKENIZER = 'bytes';
 /** What the worker holds between commands. */
 const session: {
   documents: IngestResult['documents'];
+  /** The options the documents were read with: part of the run's data choices. */
+  ingestOptions: IngestCommand['options'];
   backend: BackendName | null;
   models: Partial<Record<ModelRole, SessionModel>>;
-} = { documents: [], backend: null, models: {} };
+} = { documents: [], ingestOptions: {}, backend: null, models: {} };
 
 function post(event: WorkerEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
@@ -59,6 +61,7 @@ const runs = new RunController({
   log,
   backend: () => session.backend,
   documents: () => session.documents,
+  ingestOptions: () => session.ingestOptions,
   models: () => session.models,
 });
 
@@ -96,6 +99,7 @@ async function init(command: InitCommand): Promise<void> {
 function ingest(command: IngestCommand): void {
   const result = ingestFiles(command.files, command.options, tokenizerFor(INGEST_TOKENIZER));
   session.documents = result.documents;
+  session.ingestOptions = { ...command.options };
   const summary = summarizeIngest(result, INGEST_TOKENIZER);
   const n = result.documents.length;
   // The run's split is the pipeline's default one (run settings do not change it).
@@ -157,6 +161,7 @@ function plan(command: PlanCommand): void {
     tokenizer: teacher.tokenizer,
     contextLength: Math.min(teacher.config.contextLength, student.config.contextLength),
     settings: command.settings,
+    ingestOptions: session.ingestOptions,
   });
   post({ type: 'plan', requestId: command.requestId, plan: summary });
 }

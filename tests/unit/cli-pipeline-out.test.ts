@@ -43,7 +43,7 @@ async function run(argv: string[]) {
   return { code: await main(argv, io), out, err };
 }
 
-export const TINY_PIPELINE = [
+const TINY_PIPELINE = [
   '--teacher-init',
   'tiny',
   '--student-init',
@@ -60,12 +60,34 @@ export const TINY_PIPELINE = [
   'distildp,nonprivate',
 ];
 
+describe('distildp pipeline: data choices are explicit (privacy issue item 2)', () => {
+  it('exits 2 when the data has a label-like field and neither --label-field nor --no-labels is given', async () => {
+    const data = join(dir, 'labelled.jsonl');
+    writeFileSync(data, corpus());
+    const r = await run(['pipeline', '--private', data, ...TINY_PIPELINE, '--json']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--label-field label/);
+    expect(r.err).toMatch(/--no-labels/);
+    expect(r.out).toBe('');
+  });
+});
+
 describe('distildp pipeline --out / --json', () => {
   it('keeps non-DP numbers in local-only/, names the run randomly, prints codes_released only', async () => {
     const data = join(dir, 'private.jsonl');
     writeFileSync(data, corpus());
     const out = join(dir, 'out');
-    const r = await run(['pipeline', '--private', data, ...TINY_PIPELINE, '--out', out, '--json']);
+    const r = await run([
+      'pipeline',
+      '--private',
+      data,
+      '--label-field',
+      'label',
+      ...TINY_PIPELINE,
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(r.code, r.err).toBe(0);
 
     // The shareable folder: DP artefacts only.

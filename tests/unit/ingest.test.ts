@@ -181,14 +181,18 @@ describe('ingestFiles: bad input is reported, never dropped silently', () => {
   });
 
   it('reads TSV and semicolon CSV', () => {
-    expect(one(file('t.tsv', 'label\tsentence\npos\tnice one\n')).docs[0].text).toBe('nice one');
+    expect(
+      one(file('t.tsv', 'label\tsentence\npos\tnice one\n'), { textField: 'sentence' }).docs[0].text,
+    ).toBe('nice one');
     const semi = one(file('s.csv', 'text;score\nbonjour, monde;1\n'));
     expect(semi.docs[0].text).toBe('bonjour, monde');
     expect(semi.report.format).toBe('csv (;-separated)');
   });
 
   it('reads JSON arrays of records or strings, rejects other JSON with a reason', () => {
-    expect(one(file('a.json', '[{"body": "x"}, {"body": "y"}]')).docs.map((d) => d.text)).toEqual(['x', 'y']);
+    expect(
+      one(file('a.json', '[{"body": "x"}, {"body": "y"}]'), { textField: 'body' }).docs.map((d) => d.text),
+    ).toEqual(['x', 'y']);
     expect(one(file('s.json', '["one", "two", 3]')).docs.map((d) => d.text)).toEqual(['one', 'two']);
     expect(one(file('s.json', '["one", "two", 3]')).report.warnings.at(-1)).toBe(
       'item 3: expected an object or a string, got a number',
@@ -207,26 +211,61 @@ describe('ingestFiles: bad input is reported, never dropped silently', () => {
   });
 });
 
+describe('data choices are settings, never decided from the records (privacy issue item 2)', () => {
+  const labelled = [
+    '{"title": "a short title", "review": "a much longer review text here", "category": "Bars"}',
+    '{"title": "another title", "review": "another long review of a place", "category": "Cafes"}',
+  ].join('\n');
+
+  it('labels come only from the label fields the user set, never from a field found in the data', () => {
+    const { docs } = one(file('y.jsonl', labelled), { textField: 'review' });
+    expect(docs.map((d) => d.labels)).toEqual([[], []]);
+    const chosen = one(file('y.jsonl', labelled), { textField: 'review', labelFields: ['category'] });
+    expect(chosen.docs.map((d) => d.labels)).toEqual([['Bars'], ['Cafes']]);
+  });
+
+  it('the text field is "text" unless set: never picked by string length, rejected with the fields found', () => {
+    const { docs, report } = one(file('y.jsonl', labelled));
+    expect(docs).toEqual([]);
+    expect(report.reason).toBe(
+      "text field 'text' not found; fields in this file: title, review, category (set the text field)",
+    );
+  });
+
+  it('an exact field name only: "Text" is not "text" (which field matches must not depend on other records)', () => {
+    expect(one(file('t.jsonl', '{"Text": "b"}')).report.reason).toMatch(/text field 'text' not found/);
+  });
+
+  it('proposes fields from the file for the user to confirm (local only)', () => {
+    const r = ingestFiles([file('y.jsonl', labelled)]);
+    expect(r.proposal).toEqual({
+      textField: 'review',
+      labelFields: ['category'],
+      fields: ['title', 'review', 'category'],
+    });
+  });
+});
+
 describe('ingestFiles: text field and labels', () => {
-  it('prefers text, content, body, review, sentence, then the longest strings on average', () => {
-    const field = (records: object[]) =>
-      one(file('r.jsonl', records.map((r) => JSON.stringify(r)).join('\n'))).report;
-    expect(field([{ title: 'long title here', review: 'ok' }]).textField).toBe('review');
-    expect(field([{ content: 'a', text: 'b' }]).textField).toBe('text');
-    expect(field([{ Text: 'b', id: 'x' }]).textField).toBe('Text');
-    const auto = field([
-      { a: 'short', b: 'a much longer value' },
-      { a: 'short', b: 'another long value' },
-    ]);
-    expect(auto.textField).toBe('b');
-    expect(auto.warnings).toContain("text field chosen automatically: 'b' (longest strings on average)");
+  it('proposes text, content, body, review, sentence, then the longest strings on average', () => {
+    const proposal = (records: object[]) =>
+      ingestFiles([file('r.jsonl', records.map((r) => JSON.stringify(r)).join('\n'))]).proposal?.textField;
+    expect(proposal([{ title: 'long title here', review: 'ok' }])).toBe('review');
+    expect(proposal([{ content: 'a', text: 'b' }])).toBe('text');
+    expect(proposal([{ Text: 'b', id: 'x' }])).toBe('Text');
+    expect(
+      proposal([
+        { a: 'short', b: 'a much longer value' },
+        { a: 'short', b: 'another long value' },
+      ]),
+    ).toBe('b');
   });
 
   it('uses options.textField, or rejects the file listing the fields it has', () => {
     const jsonl = '{"title": "T1", "abstract": "A1"}\n{"title": "T2", "abstract": "A2"}';
     expect(one(file('p.jsonl', jsonl), { textField: 'title' }).docs.map((d) => d.text)).toEqual(['T1', 'T2']);
     expect(one(file('p.jsonl', jsonl), { textField: 'summary' }).report.reason).toBe(
-      "text field 'summary' not found; fields in this file: title, abstract",
+      "text field 'summary' not found; fields in this file: title, abstract (set the text field)",
     );
   });
 

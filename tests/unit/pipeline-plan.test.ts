@@ -25,6 +25,7 @@ const config: PipelineConfig = {
   teacherDP: { expectedBatchSize: 8, epochs: 1 },
   studentDP: { expectedBatchSize: 4, epochs: 2 },
   histogram: { mode: 'dp', sigma: 4 },
+  data: { ...DEFAULT_PIPELINE.data, labelFields: ['label'], useControlCodes: true },
 };
 
 describe('planPipelinePrivacy', () => {

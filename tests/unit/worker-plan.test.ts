@@ -87,7 +87,7 @@ describe('planRun', () => {
     const noAssets = async () => null;
     const teacher = await loadModel({ kind: 'preset', name: 'tiny' }, noAssets);
     const student = await loadModel({ kind: 'preset', name: 'tiny' }, noAssets);
-    const settings = { ...TINY_RUN_SETTINGS, epochs: 1 };
+    const settings = { ...TINY_RUN_SETTINGS, epochs: 1, useControlCodes: true };
     const { summary } = planRun({ documents: docs, tokenizer: byteTokenizer, contextLength: 64, settings });
     const result = await runPipeline({
       documents: docs,
@@ -117,6 +117,17 @@ describe('planRun', () => {
     disposeModel(result.distildp!.teacher);
     disposeModel(teacher);
     disposeModel(student);
+  });
+
+  it('control codes come from the setting, never from the data: labelled documents alone change nothing', () => {
+    const plan = (settings: typeof TINY_RUN_SETTINGS) =>
+      planRun({ documents: documents(40, true), tokenizer: byteTokenizer, contextLength: 64, settings })
+        .summary;
+    expect(plan(TINY_RUN_SETTINGS).useControlCodes).toBe(false);
+    expect(plan(TINY_RUN_SETTINGS).histogram).toBeNull();
+    const on = plan({ ...TINY_RUN_SETTINGS, useControlCodes: true });
+    expect(on.useControlCodes).toBe(true);
+    expect(on.histogram?.sigma).toBeGreaterThan(0);
   });
 
   it('without labels there is no histogram phase; a user delta >= 1/N is warned about', () => {

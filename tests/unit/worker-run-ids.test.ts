@@ -66,10 +66,11 @@ describe('run ids and exports', () => {
       log: () => undefined,
       backend: () => 'wasm',
       documents: () => documents,
+      ingestOptions: () => ({ labelFields: ['label'] }),
       models: () => ({ teacher, student }),
     });
     await controller.openStorage(true);
-    const settings = { ...TINY_RUN_SETTINGS, epochs: 1 };
+    const settings = { ...TINY_RUN_SETTINGS, epochs: 1, useControlCodes: true };
     const finished = () =>
       new Promise<string>((resolve, reject) => {
         const check = setInterval(() => {

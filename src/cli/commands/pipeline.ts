@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { exportParamsToHF } from '../../io/params-io';
 import { initBackend } from '../../model/backend';
-import { DEFAULT_PIPELINE, type PipelineConfig } from '../../pipeline/config';
+import { type DataChoices, DEFAULT_PIPELINE, type PipelineConfig } from '../../pipeline/config';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
 import { type PipelineResult, runPipeline } from '../../pipeline/run';
@@ -17,11 +17,19 @@ import { syntheticToJsonl } from '../../pipeline/synthetic';
 import { DEFAULT_DISTILLATION } from '../../train/distill';
 import { type ParsedArgs, UsageError } from '../args';
 import type { Command } from '../command';
-import { ingestPath } from '../fs-data';
+import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';
 import { loadModelArg, PUBLIC_DIR } from '../models';
 import { progressPrinter } from '../progress';
 
 export const DEMO_CORPUS = 'demo/demo-corpus.jsonl';
+
+/** The demo corpus's data choices (it is public): text in `text`, its genre in `label` as control codes. */
+export const DEMO_DATA_CHOICES: DataChoices = {
+  textField: 'text',
+  labelFields: ['label'],
+  folderLabels: false,
+  useControlCodes: true,
+};
 
 /** Settings of `--demo`: the app's standard run sizes, every method. */
 export const DEMO_SETTINGS: Partial<PipelineConfig> = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
@@ -95,6 +103,7 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): Partial<Pip
     }),
     // Without --demo the library default keeps its sigma (a shallow { mode } lost it).
     histogram: override(base.histogram ?? DEFAULT_PIPELINE.histogram, { mode: histogram }),
+    data: dataChoicesFromOptions(o, o.demo ? DEMO_DATA_CHOICES : undefined),
   };
   return config;
 }
@@ -114,6 +123,7 @@ export const pipelineCommand: Command = {
       type: 'boolean',
       description: `Use the public-domain demo corpus (public/${DEMO_CORPUS}) and demo settings`,
     },
+    ...dataOptions,
     {
       name: 'teacher-init',
       type: 'string',
@@ -179,8 +189,8 @@ export const pipelineCommand: Command = {
     if (!o.demo && !o.private) throw new UsageError('give --private PATH or --demo');
     const backend = await initBackend();
     const dataPath = o.private ? String(o.private) : join(PUBLIC_DIR, DEMO_CORPUS);
-    const ingest = ingestPath(dataPath, io.err, 3);
     const config = pipelineConfigFromOptions(o);
+    const ingest = ingestWithChoices(dataPath, config.data!, o, io.err, 3);
     const teacher = await loadModelArg(String(o['teacher-init']), io.err);
     const student = await loadModelArg(String(o['student-init']), io.err);
     io.err(

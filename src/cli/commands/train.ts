@@ -12,7 +12,7 @@ import { disposeModel, dpFineTune, evaluateModel } from '../../pipeline/stages';
 import { planPrivacy } from '../../train/dp-train';
 import { UsageError } from '../args';
 import type { Command } from '../command';
-import { ingestPath } from '../fs-data';
+import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';
 import { loadModelArg } from '../models';
 import { progressPrinter } from '../progress';
 import { parameterSelectionArgs } from './parameter-args';
@@ -27,6 +27,7 @@ export const trainCommand: Command = {
       type: 'string',
       description: 'Private corpus: a file (.jsonl/.csv/.txt/...) or a folder',
     },
+    ...dataOptions,
     {
       name: 'preset',
       type: 'string',
@@ -91,11 +92,13 @@ export const trainCommand: Command = {
     const accountant = String(o.accountant);
     if (accountant !== 'prv' && accountant !== 'rdp') throw new UsageError('--accountant is prv or rdp');
     const backend = await initBackend();
-    const ingest = ingestPath(String(o.data), io.err, 3);
+    const choices = dataChoicesFromOptions(o);
+    const ingest = ingestWithChoices(String(o.data), choices, o, io.err, 3);
     const model = await loadModelArg(String(o.preset), io.err);
     const corpus = prepareCorpus(ingest.documents, model.tokenizer, {
       contextLength: model.config.contextLength,
       seed: Number(o.seed),
+      useControlCodes: choices.useControlCodes,
     });
     const training = {
       targetEpsilon: Number(o.epsilon),
