@@ -26,7 +26,11 @@ export interface PipelineConfig {
   teacherDP: Partial<DPTrainingConfig>;
   /** DP-SGD of students (dpsgd, dpkd). */
   studentDP: Partial<DPTrainingConfig>;
-  histogram: { mode: HistogramMode; sigma: number };
+  /**
+   * The control-code histogram: 'dp' (Gaussian noise sigma, accounted) or 'uniform' over `codes`,
+   * a list the user declares (public by declaration; required in that mode).
+   */
+  histogram: { mode: HistogramMode; sigma: number; codes?: string[][] };
   synthetic: Partial<SyntheticConfig>;
   distill: Partial<FineTuneConfig>;
   distillation: Partial<DistillationConfig>;

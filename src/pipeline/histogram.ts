@@ -9,7 +9,10 @@
  *   their noisy count exceeds tau = 1 + sigma_h * z(1 - deltaThreshold): a code unique to one
  *   document appears with probability <= deltaThreshold, which is added to the run's delta
  *   (Gaussian partition selection).
- * - 'uniform': equal counts over the codes, treating the label set as public (the user's choice).
+ * - 'uniform': equal counts over a list of codes the USER declares (public by declaration, listed in
+ *   the privacy report). The private label set is never released: a declared code no document holds
+ *   is prompted anyway, and a code held only by private documents is not.
+ * Codes are released in canonical order (sorted by key), never in the documents' order.
  */
 
 import type { Document } from '../data/types';
@@ -83,6 +86,8 @@ export interface DPHistogramOptions {
   sigma: number;
   /** Probability bound for releasing a code held by one document. */
   deltaThreshold: number;
+  /** The codes of 'uniform' mode, declared by the user (required there; ignored by 'dp'). */
+  declaredCodes?: string[][];
 }
 
 /** The accounting phases of a histogram release: one full-batch Gaussian mechanism for 'dp'. */
@@ -96,16 +101,21 @@ export function releaseCodeHistogram(
   source: NoiseSource,
   options: DPHistogramOptions,
 ): HistogramRelease {
-  const exact = exactCodeCounts(docs);
   if (mode === 'uniform') {
+    if (!options.declaredCodes?.length)
+      throw new Error(
+        "histogram mode 'uniform' needs the list of codes declared by the user (public by declaration); it never takes them from the data",
+      );
+    const declared = new Map(options.declaredCodes.map((labels) => [codeKey(labels), labels]));
     return {
       mode,
-      codes: [...exact.values()].map((e) => ({ labels: e.labels, weight: 1 })),
+      codes: [...declared.keys()].sort().map((k) => ({ labels: declared.get(k)!, weight: 1 })),
       phases: [],
       deltaThreshold: 0,
       droppedCodes: 0,
     };
   }
+  const exact = exactCodeCounts(docs);
   if (!(options.sigma > 0)) throw new Error(`histogram sigma must be > 0, got ${options.sigma}`);
   const threshold = 1 + options.sigma * normalUpperQuantile(options.deltaThreshold);
   const noise = new Float32Array(exact.size + (exact.size % 2));

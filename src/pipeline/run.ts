@@ -65,6 +65,10 @@ export async function runPipeline(input: {
   if (unknown.length)
     throw new Error(`unknown methods: ${unknown.join(', ')} (known: ${ALL_METHODS.join(', ')})`);
   if (!(c.epsilon > 0)) throw new Error(`epsilon must be > 0, got ${c.epsilon}`);
+  if (c.data.useControlCodes && c.histogram.mode === 'uniform' && !c.histogram.codes?.length)
+    throw new Error(
+      "histogram mode 'uniform' needs the list of control codes declared by the user (it is never taken from the data)",
+    );
 
   const contextLength = Math.min(base.teacher.config.contextLength, base.student.config.contextLength);
   const corpus = prepareCorpus(input.documents, base.teacher.tokenizer, {

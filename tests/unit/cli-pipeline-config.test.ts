@@ -28,10 +28,16 @@ describe('distildp pipeline options -> config', () => {
       '64',
       '--histogram',
       'uniform',
+      '--codes',
+      'novel,speech',
     ]);
     expect(c.distillation).toEqual({ ...STANDARD_PROFILE.distillation, lambda: 0.4, alpha: 0.1 });
     expect(c.teacherDP).toEqual({ ...STANDARD_PROFILE.teacherDP, expectedBatchSize: 64 });
-    expect(c.histogram).toEqual({ ...STANDARD_PROFILE.histogram, mode: 'uniform' });
+    expect(c.histogram).toEqual({
+      ...STANDARD_PROFILE.histogram,
+      mode: 'uniform',
+      codes: [['novel'], ['speech']],
+    });
   });
 
   it('without --demo, unset distillation options fall through to the library defaults', () => {

@@ -72,6 +72,25 @@ describe('distildp pipeline: data choices are explicit (privacy issue item 2)', 
   });
 });
 
+describe('distildp pipeline --histogram uniform (privacy issue item 6)', () => {
+  it('exits 2 without a user-declared list of codes', async () => {
+    const data = join(dir, 'uniform.jsonl');
+    writeFileSync(data, corpus());
+    const r = await run([
+      'pipeline',
+      '--private',
+      data,
+      '--label-field',
+      'label',
+      '--histogram',
+      'uniform',
+      ...TINY_PIPELINE,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--histogram uniform needs the list of codes.*--codes/);
+  });
+});
+
 describe('distildp pipeline --out / --json', () => {
   it('keeps non-DP numbers in local-only/, names the run randomly, prints codes_released only', async () => {
     const data = join(dir, 'private.jsonl');
@@ -93,9 +112,23 @@ describe('distildp pipeline --out / --json', () => {
     // The shareable folder: DP artefacts only.
     const top = readdirSync(out).sort();
     expect(top).toEqual(['local-only', 'privacy-reports.json', 'student', 'synthetic.jsonl']);
+    const summary = JSON.parse(r.out.trim());
     const reports = JSON.parse(readFileSync(join(out, 'privacy-reports.json'), 'utf8'));
     expect(reports[0].run_id).toMatch(/^[0-9a-f]{16}$/);
-    expect(JSON.stringify(reports)).not.toMatch(/test_ppl|control_codes/);
+    expect(JSON.stringify(reports)).not.toMatch(/test_ppl|"control_codes"/);
+    // Every report states the neighbouring relation and the public choices (items 7 and 2).
+    for (const report of reports) {
+      expect(report.neighbouring_relation).toMatch(/add or remove one document/);
+      expect(report.neighbouring_relation).toMatch(/N .* public/);
+      expect(report.num_documents).toBe(summary.corpus.train);
+      expect(report.public_choices).toEqual({
+        text_field: 'text',
+        label_fields: ['label'],
+        folder_labels: false,
+        use_labels_as_control_codes: true,
+        histogram_mode: 'dp',
+      });
+    }
     // Test perplexities and the non-private rows are local only.
     const local = JSON.parse(readFileSync(join(out, 'local-only', 'results.json'), 'utf8'));
     expect(local.results.some((row: { method: string }) => row.method === 'nonprivate')).toBe(true);
@@ -103,7 +136,6 @@ describe('distildp pipeline --out / --json', () => {
     expect(existsSync(join(out, 'results.json'))).toBe(false);
 
     // --json: the released number of codes, not the exact number of distinct training codes.
-    const summary = JSON.parse(r.out.trim());
     expect(summary.corpus.control_codes).toBeUndefined();
     expect(typeof summary.corpus.codes_released).toBe('number');
     expect(summary.corpus.codes_released).toBe(summary.privacy[0].histogram.codes_released);

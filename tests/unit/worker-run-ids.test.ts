@@ -84,18 +84,31 @@ describe('run ids and exports', () => {
 
     const files: { name: string; bytes: Uint8Array }[] = [];
     const ids: string[] = [];
+    const reportDocs: Record<string, unknown>[] = [];
     for (let run = 0; run < 2; run++) {
       await controller.start(settings);
       const runId = await finished();
       ids.push(runId);
       for (const what of ['student', 'teacher', 'synthetic', 'report'] as ExportKind[]) {
         const f = await controller.exportFile(runId, what);
+        if (what === 'report') reportDocs.push(JSON.parse(new TextDecoder().decode(f.bytes)));
         files.push({ name: f.fileName, bytes: f.bytes });
         if (f.fileName.endsWith('.zip'))
           for (const [name, bytes] of Object.entries(unzipSync(f.bytes))) files.push({ name, bytes });
       }
     }
     expect(ids[0]).not.toBe(ids[1]);
+    // The exported report states the neighbouring relation and the public data choices (item 7).
+    for (const doc of reportDocs) {
+      expect(doc.neighbouring_relation).toMatch(/add or remove one document/);
+      expect(doc.public_choices).toEqual({
+        text_field: 'text',
+        label_fields: ['label'],
+        folder_labels: false,
+        use_labels_as_control_codes: true,
+        histogram_mode: 'dp',
+      });
+    }
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{16}$/);
 
     // The corpus hash in every form the old run id had (SHA-256 over documents, settings and

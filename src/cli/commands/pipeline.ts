@@ -73,6 +73,30 @@ function methodsArg(v: unknown): MethodName[] {
   return list as MethodName[];
 }
 
+/** --codes: a comma list of single-label codes, or a JSON array of label tuples. */
+function codesArg(v: string): string[][] {
+  if (v.trim().startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch (e) {
+      throw new UsageError(`--codes is not valid JSON (${(e as Error).message})`);
+    }
+    const ok =
+      Array.isArray(parsed) &&
+      parsed.length > 0 &&
+      parsed.every((c) => Array.isArray(c) && c.every((l) => typeof l === 'string'));
+    if (!ok) throw new UsageError('--codes as JSON must be a non-empty array of arrays of strings');
+    return parsed as string[][];
+  }
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new UsageError('--codes needs at least one code');
+  return list.map((l) => [l]);
+}
+
 /**
  * The pipeline config of parsed options: the --demo profile (or the library defaults), with only
  * the options the user actually gave laid over it.
@@ -86,6 +110,12 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): Partial<Pip
     }) as T;
   const histogram = String(o.histogram);
   if (histogram !== 'dp' && histogram !== 'uniform') throw new UsageError('--histogram is dp or uniform');
+  const codes = o.codes === undefined ? undefined : codesArg(String(o.codes));
+  if (histogram === 'uniform' && !codes)
+    throw new UsageError(
+      '--histogram uniform needs the list of codes, declared by you (public): --codes a,b or --codes \'[["a","x"],["b","y"]]\' (it is never taken from the data)',
+    );
+  if (codes && histogram !== 'uniform') throw new UsageError('--codes is for --histogram uniform');
   const config: Partial<PipelineConfig> = {
     ...base,
     epsilon: Number(o.epsilon),
@@ -102,7 +132,7 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): Partial<Pip
       alpha: o.alpha,
     }),
     // Without --demo the library default keeps its sigma (a shallow { mode } lost it).
-    histogram: override(base.histogram ?? DEFAULT_PIPELINE.histogram, { mode: histogram }),
+    histogram: override(base.histogram ?? DEFAULT_PIPELINE.histogram, { mode: histogram, codes }),
     data: dataChoicesFromOptions(o, o.demo ? DEMO_DATA_CHOICES : undefined),
   };
   return config;
@@ -151,8 +181,15 @@ export const pipelineCommand: Command = {
     {
       name: 'histogram',
       type: 'string',
-      description: 'Control-code counts: dp (noised, accounted) or uniform (labels public)',
+      description:
+        'Control-code counts: dp (noised, accounted) or uniform over the codes you declare (--codes)',
       default: 'dp',
+    },
+    {
+      name: 'codes',
+      type: 'string',
+      description:
+        'With --histogram uniform: the control codes, declared public by you (a,b or a JSON array of label lists)',
     },
     // No CLI defaults here: an unset option keeps the --demo profile's value, else the library default.
     {
