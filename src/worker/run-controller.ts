@@ -20,7 +20,7 @@ import { MetricPointMaker } from './metric-points';
 import type {
   BackendName,
   DPPlanEvent,
-  ExportKind,
+  ExportRequest,
   InjectedFault,
   LogLevel,
   MetricPoint,
@@ -212,8 +212,8 @@ export class RunController {
     this.host.post({ type: 'runStatus', runId, status: manifestRunStatus(manifest), manifest });
   }
 
-  exportFile(runId: string, what: ExportKind): Promise<ExportFile> {
-    return buildExport(this.runs, runId, what);
+  exportFile(runId: string, request: ExportRequest): Promise<ExportFile> {
+    return buildExport(this.runs, runId, request);
   }
 
   // ---- internals ----
