@@ -12,11 +12,11 @@
 import { loadTokenizer, type Tokenizer } from '../data/tokenizer';
 import { exportHFGPT2 } from '../io/hf-gpt2';
 import { zipFiles } from '../io/zip';
+import type { ModelArrays } from './checkpoint';
 import { type ExportedRole, modelCard } from './model-card';
 import { type PrivacyReportDocument, privacyReportDocument } from './privacy-report';
 import type { RunOutputs } from './run-outputs';
 import { runReadme } from './run-readme';
-import type { ModelArrays } from './store';
 import { syntheticToJsonl } from './synthetic';
 
 export type WeightDtype = 'F32' | 'F16';

@@ -6,7 +6,7 @@
  */
 import { version as tfjsVersions } from '@tensorflow/tfjs';
 import { version as appVersion } from '../../package.json';
-import type { PrivacyReport } from './run';
+import type { PrivacyReport } from './results';
 
 /** Who the guarantee protects, and against which change of the data (the neighbouring relation). */
 export const NEIGHBOURING_RELATION =

@@ -14,7 +14,7 @@
  *   worse than the base student's 4.95); T = 2 (4.916) and hidden-state alignment (alpha 0.1:
  *   4.871) did not help; 2000 samples or 4 epochs gained < 0.01 for twice the time.
  */
-import type { PipelineConfig } from './run';
+import type { PipelineConfig } from './config';
 
 export type RunProfileConfig = Omit<Partial<PipelineConfig>, 'epsilon' | 'delta' | 'methods' | 'seed'>;
 

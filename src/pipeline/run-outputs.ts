@@ -1,14 +1,16 @@
 /**
  * What a finished run releases, in the form every export takes (`export-bundle.ts`): the DistilDP
  * student and the DP teacher as plain arrays, the synthetic corpus and the privacy reports. The CLI
- * gets it from the live `PipelineResult`; the app, after a reload too, from the run's store. Both
- * come from here, so no caller needs to know under which step a model was saved.
+ * gets it from the live `PipelineResult`; the app, after a reload too, from the run's checkpoints
+ * (through the stage registry). Both come from here, so no caller reads models by stage.
  */
 import type { TokenizerKind } from '../data/tokenizer';
 import { paramsToArrays } from '../model/params';
+import type { Checkpoints, ModelArrays } from './checkpoint';
 import type { LoadedModel } from './models';
-import type { PipelineResult, PrivacyReport } from './run';
-import type { ModelArrays, PipelineStore } from './store';
+import type { PrivacyReport } from './results';
+import type { PipelineResult } from './run';
+import { checkpointOf, EXPORTED_MODEL_STAGES, STAGES } from './stage-registry';
 import type { SyntheticCorpus } from './synthetic';
 
 export interface RunOutputs {
@@ -21,13 +23,6 @@ export interface RunOutputs {
   synthetic?: SyntheticCorpus;
   reports: PrivacyReport[];
 }
-
-/** The steps of runPipeline (run.ts) whose finished records hold the released outputs. */
-const OUTPUT_STEPS = {
-  student: 'distildp/distill',
-  teacher: 'shared/teacher-dp',
-  synthetic: 'shared/generate',
-} as const;
 
 /** A finished run's outputs, from the live result (the models' weights are read back once). */
 export async function outputsOfResult(result: PipelineResult, tokenizer: TokenizerKind): Promise<RunOutputs> {
@@ -45,26 +40,22 @@ export async function outputsOfResult(result: PipelineResult, tokenizer: Tokeniz
   };
 }
 
-/** The same outputs from a run's store (steps that did not finish are left out). */
+/** The same outputs from a run's checkpoints (stages that did not finish are left out). */
 export async function loadRunOutputs(
-  store: PipelineStore,
+  checkpoints: Checkpoints,
   tokenizer: TokenizerKind,
   reports: PrivacyReport[],
 ): Promise<RunOutputs> {
-  const finished = async (step: string) => {
-    const record = await store.load(step);
-    return record?.status === 'done' ? record : undefined;
+  const model = async (role: 'student' | 'teacher') => {
+    const checkpoint = await checkpoints.load(EXPORTED_MODEL_STAGES[role].key);
+    return checkpoint?.status === 'done' ? checkpoint.models?.model : undefined;
   };
-  const [student, teacher, synthetic] = await Promise.all([
-    finished(OUTPUT_STEPS.student),
-    finished(OUTPUT_STEPS.teacher),
-    finished(OUTPUT_STEPS.synthetic),
-  ]);
+  const generated = checkpointOf(STAGES.generate, await checkpoints.load(STAGES.generate.key));
   return {
     tokenizer,
-    student: student?.models?.model,
-    teacher: teacher?.models?.model,
-    synthetic: synthetic?.value as SyntheticCorpus | undefined,
+    student: await model('student'),
+    teacher: await model('teacher'),
+    synthetic: generated?.status === 'done' ? generated.value : undefined,
     reports,
   };
 }

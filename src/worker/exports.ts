@@ -1,13 +1,13 @@
 /**
  * The app's downloads of a finished run: the run's outputs (loaded by the pipeline from the run's
- * store, so downloads work after a reload too) handed to the project's one export function
+ * checkpoints, so downloads work after a reload too) handed to the project's one export function
  * (pipeline/export-bundle.ts), which the CLI uses as well.
  */
 import { type ExportFile, exportFile } from '../pipeline/export-bundle';
-import type { PrivacyReport } from '../pipeline/run';
+import type { PrivacyReport } from '../pipeline/results';
 import { loadRunOutputs } from '../pipeline/run-outputs';
 import type { ExportRequest } from './protocol';
-import { type RunStorage, runPaths, StoragePipelineStore } from './run-storage';
+import { RunCheckpoints, type RunStorage, runPaths } from './run-storage';
 import { tokenizerOfRef } from './session-models';
 
 export type { ExportFile } from '../pipeline/export-bundle';
@@ -21,7 +21,7 @@ export async function buildExport(
   if (!manifest) throw new Error(`no saved run ${runId} in this browser's storage`);
   const reports = (await storage.readJson<PrivacyReport[]>(runPaths.json(runId, 'reports'))) ?? [];
   const outputs = await loadRunOutputs(
-    new StoragePipelineStore(storage, runId),
+    new RunCheckpoints(storage, runId),
     tokenizerOfRef(manifest.models.teacher),
     reports,
   );

@@ -2,14 +2,17 @@
  * Runs the DistilDP pipeline in the worker exactly as the CLI does (runPipeline), with its
  * checkpoints in the browser's private storage: start, pause (stop at a step boundary, saving),
  * resume (the same worker, or a fresh one after a reload, a crash or a backend change: documents,
- * base models and step records come back from storage), cancel (stop and delete), and exports.
+ * base models and checkpoints come back from storage), cancel (stop and delete), and exports.
  * Failures stop the run with a message; the last checkpoint stays intact.
  */
 import type { Document } from '../data/types';
+import { type Checkpoint, parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
+import type { PipelineEvents } from '../pipeline/events';
 import type { LoadedModel } from '../pipeline/models';
-import { type PipelineEvents, type PipelineResult, type ResultRow, runPipeline } from '../pipeline/run';
+import type { ResultRow } from '../pipeline/results';
+import { type PipelineResult, runPipeline } from '../pipeline/run';
+import { checkpointOf, dpStageOfKey } from '../pipeline/stage-registry';
 import { disposeModel } from '../pipeline/stages';
-import { parseStepRecord, type StepRecord, serializeStepRecord } from '../pipeline/store';
 import { plannedEpsilonCurve } from '../train/dp-train';
 import { type ByteStore, openByteStore } from './byte-store';
 import { EventBatcher } from './event-batcher';
@@ -32,8 +35,8 @@ import type {
 import { loadRunHistory } from './run-history';
 import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from './run-manifest';
 import { pipelineConfigFor, type RunSettings } from './run-settings';
-import { estimateRunStorageBytes, RunStorage, runPaths, StoragePipelineStore } from './run-storage';
-import { dpSeriesOfStepKey, seriesName } from './series';
+import { estimateRunStorageBytes, RunCheckpoints, RunStorage, runPaths } from './run-storage';
+import { seriesName } from './series';
 import { baseModelRecord, restoreBaseModel, type SessionModel } from './session-models';
 
 export interface RunHost {
@@ -46,7 +49,7 @@ export interface RunHost {
 
 interface LiveRun {
   manifest: RunManifest;
-  store: StoragePipelineStore;
+  checkpoints: RunCheckpoints;
   stop: 'pause' | 'cancel' | null;
   /** Chart points not yet written to storage (written with the next checkpoint). */
   pendingMetrics: MetricPoint[];
@@ -110,7 +113,7 @@ export class RunController {
   /** Called when the WebGPU device is lost: the live run stops and writes nothing more. */
   deviceWasLost(reason: string): void {
     this.deviceLost = reason;
-    this.live?.store.freeze(`the GPU device was lost (${reason})`);
+    this.live?.checkpoints.freeze(`the GPU device was lost (${reason})`);
     this.host.log('error', `the GPU device was lost: ${reason}`);
   }
 
@@ -136,7 +139,7 @@ export class RunController {
       if (m.ref.kind === 'stored') {
         await this.runs.bytes.write(
           runPaths.model(runId, role),
-          serializeStepRecord(await baseModelRecord(m.model)),
+          serializeCheckpoint(await baseModelRecord(m.model)),
         );
       }
     }
@@ -174,7 +177,7 @@ export class RunController {
     try {
       for (const role of ['teacher', 'student'] as const) {
         const bytes = await this.runs.bytes.read(runPaths.model(runId, role));
-        restored.push(await restoreBaseModel(manifest.models[role], bytes ? parseStepRecord(bytes) : null));
+        restored.push(await restoreBaseModel(manifest.models[role], bytes ? parseCheckpoint(bytes) : null));
       }
     } catch (e) {
       for (const m of restored) disposeModel(m);
@@ -277,7 +280,7 @@ export class RunController {
     const runId = manifest.runId;
     const live: LiveRun = {
       manifest,
-      store: new StoragePipelineStore(this.runs, runId, (key, record) =>
+      checkpoints: new RunCheckpoints(this.runs, runId, (key, record) =>
         this.onCheckpoint(live, key, record),
       ),
       stop: null,
@@ -292,10 +295,10 @@ export class RunController {
     void this.execute(live, inputs);
   }
 
-  private async onCheckpoint(live: LiveRun, key: string, record: StepRecord): Promise<void> {
-    const series = dpSeriesOfStepKey(key);
-    const history = (record.value as { epsilonHistory?: { epsilon: number }[] })?.epsilonHistory;
-    const last = history?.at(-1)?.epsilon;
+  private async onCheckpoint(live: LiveRun, key: string, checkpoint: Checkpoint): Promise<void> {
+    const stage = dpStageOfKey(key);
+    const series = stage ? seriesName(stage.owner, stage.role) : null;
+    const last = stage ? checkpointOf(stage, checkpoint)?.value.epsilonHistory.at(-1)?.epsilon : undefined;
     live.manifest = {
       ...live.manifest,
       checkpoint: { step: key, at: Date.now() },
@@ -381,7 +384,7 @@ export class RunController {
         ...inputs,
         config: pipelineConfigFor(live.manifest.settings),
         events: this.events(live, batcher),
-        store: live.store,
+        checkpoints: live.checkpoints,
       });
       batcher.flush();
       if (result.stopped && this.deviceLost !== undefined) throw new Error(`device lost: ${this.deviceLost}`);
@@ -405,7 +408,7 @@ export class RunController {
       }
     } catch (err) {
       batcher.flush();
-      live.store.freeze('the run failed');
+      live.checkpoints.freeze('the run failed');
       const failure = classifyFailure(err, this.host.backend(), this.deviceLost);
       this.host.log('error', failure.message);
       live.manifest = { ...live.manifest, status: 'failed', failure };

@@ -3,8 +3,10 @@
  * the pipeline's config. Pure and TF.js-free (type imports only): the UI validates with it and the
  * worker builds the PipelineConfig with it, so both agree on every default.
  */
+
+import type { PipelineConfig } from '../pipeline/config';
 import { type RunProfileConfig, STANDARD_PROFILE, TINY_PROFILE } from '../pipeline/profiles';
-import type { MethodName, PipelineConfig } from '../pipeline/run';
+import type { MethodName } from '../pipeline/results';
 
 /**
  * 'standard': sizes for real runs (as `distildp pipeline --demo`); 'tiny': seconds-long runs for the

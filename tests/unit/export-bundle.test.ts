@@ -12,13 +12,13 @@ import type { CommandIO } from '../../src/cli/command';
 import { main } from '../../src/cli/main';
 import type { Document } from '../../src/data/types';
 import { unzipFiles } from '../../src/io/zip';
+import { MemoryCheckpoints, parseCheckpoint, serializeCheckpoint } from '../../src/pipeline/checkpoint';
 import { exportFile, runExportTree } from '../../src/pipeline/export-bundle';
 import { loadModel } from '../../src/pipeline/models';
 import { NEIGHBOURING_RELATION } from '../../src/pipeline/privacy-report';
 import { type PipelineResult, runPipeline } from '../../src/pipeline/run';
 import { loadRunOutputs, outputsOfResult } from '../../src/pipeline/run-outputs';
 import { disposeModel } from '../../src/pipeline/stages';
-import { MemoryPipelineStore, parseStepRecord, serializeStepRecord } from '../../src/pipeline/store';
 import { useWasm } from './helpers/backend';
 
 const dec = new TextDecoder();
@@ -39,18 +39,18 @@ const OPTIONS = { runId: '9f86d081884c7d65', created: new Date('2024-01-02T03:04
 const DESCRIPTION = 'Notes from our garden club, 2020-2024.\nEnglish; about 60 short notes.';
 
 let result: PipelineResult;
-let store: MemoryPipelineStore;
+let checkpoints: MemoryCheckpoints;
 beforeAll(async () => {
   await useWasm();
   const noAssets = async () => null;
   const teacher = await loadModel({ kind: 'preset', name: 'tiny' }, noAssets);
   const student = await loadModel({ kind: 'preset', name: 'tiny' }, noAssets);
-  store = new MemoryPipelineStore();
+  checkpoints = new MemoryCheckpoints();
   result = await runPipeline({
     documents: documents(40),
     teacher,
     student,
-    store,
+    checkpoints,
     config: {
       methods: ['distildp'],
       teacherDP: { expectedBatchSize: 8, epochs: 1, microBatchSize: 4 },
@@ -72,11 +72,11 @@ afterAll(() => {
 });
 
 describe('run export', () => {
-  it('gives the same files from the live result (CLI) and from the stored records (app)', async () => {
-    // The app reads records back from bytes in the browser's storage.
-    const stored = new MemoryPipelineStore();
-    for (const [key, record] of store.records)
-      stored.records.set(key, parseStepRecord(serializeStepRecord(record)));
+  it('gives the same files from the live result (CLI) and from the stored checkpoints (app)', async () => {
+    // The app reads checkpoints back from bytes in the browser's storage.
+    const stored = new MemoryCheckpoints();
+    for (const [key, c] of checkpoints.records)
+      stored.records.set(key, parseCheckpoint(serializeCheckpoint(c)));
     const live = await runExportTree(await outputsOfResult(result, 'bytes'), OPTIONS);
     const fromStore = await runExportTree(await loadRunOutputs(stored, 'bytes', result.reports), OPTIONS);
     expect([...fromStore.keys()].sort()).toEqual([...live.keys()].sort());

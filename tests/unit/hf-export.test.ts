@@ -16,7 +16,7 @@ import { forward } from '../../src/model/gpt';
 import { disposeParams, paramShapes, paramsFromArrays } from '../../src/model/params';
 import { modelFolder } from '../../src/pipeline/export-bundle';
 import { privacyReportDocument } from '../../src/pipeline/privacy-report';
-import type { PrivacyReport } from '../../src/pipeline/run';
+import type { PrivacyReport } from '../../src/pipeline/results';
 import { useWasm } from './helpers/backend';
 import { loadHFFolder } from './helpers/hf-loader';
 import { seededNormal } from './helpers/random';

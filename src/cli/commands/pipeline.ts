@@ -7,15 +7,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../model/backend';
+import type { PipelineConfig } from '../../pipeline/config';
 import { runExportTree } from '../../pipeline/export-bundle';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
-import {
-  ALL_METHODS,
-  type MethodName,
-  type PipelineConfig,
-  type ResultRow,
-  runPipeline,
-} from '../../pipeline/run';
+import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
+import { runPipeline } from '../../pipeline/run';
 import { outputsOfResult } from '../../pipeline/run-outputs';
 import { disposeModel } from '../../pipeline/stages';
 import { DEFAULT_DISTILLATION } from '../../train/distill';
