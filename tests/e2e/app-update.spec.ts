@@ -24,8 +24,9 @@ test('a new version waits while a run is active and reloads in when the user ask
   const firstCache = `distildp-${new URL(first).searchParams.get('build')}`;
   await expect(page.getByTestId('update-banner')).toHaveCount(0);
 
-  await dropFiles(page.getByTestId('dropzone'), { 'private.jsonl': labelledJsonl(56) });
-  await expect(page.getByTestId('split-train')).toHaveText('44');
+  // Enough documents that the run is still training when the checks below are done.
+  await dropFiles(page.getByTestId('dropzone'), { 'private.jsonl': labelledJsonl(240) });
+  await expect(page.getByTestId('total-documents')).toHaveText('240');
   await expect(page.getByTestId('start-run')).toBeEnabled();
   await page.getByTestId('start-run').click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
