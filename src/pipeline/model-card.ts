@@ -41,7 +41,7 @@ const WHAT: Record<ExportedRole, string> = {
 };
 
 /** The user's text as a Markdown block quote (kept verbatim; it is their own public statement). */
-function quote(text: string): string {
+export function quote(text: string): string {
   return text
     .trim()
     .split(/\r?\n/)

@@ -6,6 +6,7 @@
  * new budget, composed with this run's).
  */
 import type { Tokenizer } from '../data/tokenizer';
+import { quote } from './model-card';
 import type { PrivacyReportDocument } from './privacy-report';
 
 export interface RunReadmeInput {
@@ -113,11 +114,7 @@ function privateSection(i: RunReadmeInput): string {
 export function runReadme(i: RunReadmeInput): string {
   const r = i.report;
   const described = i.dataDescription?.trim()
-    ? `\n\nThe data, as described by the person who trained these models (their own public statement):\n\n${i.dataDescription
-        .trim()
-        .split(/\r?\n/)
-        .map((l) => `> ${l}`.trimEnd())
-        .join('\n')}`
+    ? `\n\nThe data, as described by the person who trained these models (their own public statement):\n\n${quote(i.dataDescription)}`
     : '';
   return `${[
     '# DistilDP run export',
