@@ -1,5 +1,5 @@
 import { BackendBadge } from './components/BackendBadge';
-import { BackendSelect } from './components/BackendSelect';
+import { BackendSelect, ThreadsSelect } from './components/BackendSelect';
 import { BudgetPanel } from './components/BudgetPanel';
 import { DataPanel } from './components/DataPanel';
 import { ExportPanel } from './components/ExportPanel';
@@ -33,6 +33,7 @@ export function App() {
         <div className="backend-controls">
           <BackendBadge />
           <BackendSelect />
+          <ThreadsSelect />
         </div>
       </header>
       <nav className="section-nav" aria-label="Sections">

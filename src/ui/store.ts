@@ -18,6 +18,7 @@ import type {
 } from '../worker/protocol';
 import type { RunManifest } from '../worker/run-manifest';
 import { defaultSettings, type RunProfile, type RunSettings } from '../worker/run-settings';
+import type { ThreadsChoice } from './backend-choice';
 import type { SelectedFile } from './file-sources';
 import { clearedRun, initialRunState, type RunState, reduceRunEvent, type UiRunStatus } from './run-slice';
 import {
@@ -37,6 +38,8 @@ export const MAX_LOG_ENTRIES = 500;
 
 export interface BackendState {
   choice: BackendChoice;
+  /** WASM threads asked for (`?threads=`); 'auto' is every logical core. */
+  threads: ThreadsChoice;
   status: 'starting' | 'ready' | 'error';
   info: BackendInfo | null;
   error: string | null;
@@ -90,7 +93,7 @@ export interface AppData {
 }
 
 export interface AppActions {
-  backendStarting(choice: BackendChoice): void;
+  backendStarting(choice: BackendChoice, threads?: ThreadsChoice): void;
   setSources(sources: SelectedFile[]): void;
   setIngestOption<K extends keyof UiIngestOptions>(key: K, value: UiIngestOptions[K]): void;
   /** Starts a new ingest (files being read) and returns its request id. */
@@ -125,7 +128,7 @@ export function initialAppData(
 ): AppData {
   return {
     profile,
-    backend: { choice, status: 'starting', info: null, error: null },
+    backend: { choice, threads: 'auto', status: 'starting', info: null, error: null },
     data: {
       sources: [],
       options: { ...DEFAULT_UI_INGEST_OPTIONS },
@@ -224,8 +227,17 @@ export function reduceWorkerEvent(state: AppData, event: WorkerEvent): Partial<A
 export function createAppStore(initial: AppData = initialAppData()): StoreApi<AppState> {
   return createStore<AppState>()((set, get) => ({
     ...initial,
-    backendStarting: (choice) =>
-      set((s) => ({ backend: { ...s.backend, choice, status: 'starting', info: null, error: null } })),
+    backendStarting: (choice, threads) =>
+      set((s) => ({
+        backend: {
+          ...s.backend,
+          choice,
+          threads: threads ?? s.backend.threads,
+          status: 'starting',
+          info: null,
+          error: null,
+        },
+      })),
     setSources: (sources) =>
       set((s) =>
         sources.length === 0

@@ -36,6 +36,8 @@ export type ModelSource =
 export interface InitCommand {
   type: 'init';
   backend?: BackendName;
+  /** WASM threads (`?threads=N`); absent means every logical core where the page allows threads. */
+  wasmThreads?: number;
   /** Test aid (`?fault=diverge@N`): the first DP training fails as diverged right after step N. */
   fault?: InjectedFault;
   /** Test aid (`?storage=indexeddb`): keep runs in IndexedDB even where OPFS exists. */

@@ -62,13 +62,19 @@ const runs = new RunController({
 });
 
 async function init(command: InitCommand): Promise<void> {
-  const info = await initBackend({ override: command.backend, wasmPaths: tfjsWasmPaths });
+  const info = await initBackend({
+    override: command.backend,
+    wasmPaths: tfjsWasmPaths,
+    wasmThreads: command.wasmThreads,
+  });
   session.backend = info.backend;
   runs.injectedFault = command.fault;
   if (command.fault)
     log('warn', `test fault injected: DP training diverges after step ${command.fault.divergeAtDPStep}`);
   for (const skipped of info.skipped) log('warn', `skipped ${skipped.backend}: ${skipped.reason}`);
-  log('info', `TF.js ${info.tfjsVersion} on ${info.backend}`);
+  const threads = info.wasmThreads;
+  log('info', `TF.js ${info.tfjsVersion} on ${info.backend}${threads ? `, ${threads.count} thread(s)` : ''}`);
+  if (threads?.limitation) log('warn', `WASM threads: ${threads.limitation}`);
   if (info.backend === 'webgpu') {
     const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
     void device?.lost.then((lost) => {

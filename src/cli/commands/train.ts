@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { serializeModelFile } from '../../io/model-file';
 import { initBackend } from '../../model/backend';
+import { DEFAULT_LORA, LORA_TARGETS } from '../../model/lora';
 import { paramsToArrays } from '../../model/params';
 import { prepareCorpus } from '../../pipeline/corpus';
 import { disposeModel, dpFineTune, evaluateModel } from '../../pipeline/stages';
@@ -14,6 +15,7 @@ import type { Command } from '../command';
 import { ingestPath } from '../fs-data';
 import { loadModelArg } from '../models';
 import { progressPrinter } from '../progress';
+import { parameterSelectionArgs } from './parameter-args';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -81,6 +83,25 @@ export const trainCommand: Command = {
       default: DEFAULT_DP_TRAINING.accountant,
     },
     {
+      name: 'parameters',
+      type: 'string',
+      description: 'What DP-SGD trains: all, bias-layernorm (biases + LayerNorms) or lora (adapters)',
+      default: 'all',
+    },
+    { name: 'lora-rank', type: 'number', description: 'LoRA rank r', default: DEFAULT_LORA.rank },
+    {
+      name: 'lora-alpha',
+      type: 'number',
+      description: 'LoRA scale numerator (update x alpha / r)',
+      default: DEFAULT_LORA.alpha,
+    },
+    {
+      name: 'lora-targets',
+      type: 'string',
+      description: `Comma list of adapted layers (${LORA_TARGETS.join(',')})`,
+      default: DEFAULT_LORA.targets.join(','),
+    },
+    {
       name: 'seed',
       type: 'number',
       description: 'Seed of the train/validation/test split (not of DP noise)',
@@ -111,6 +132,7 @@ export const trainCommand: Command = {
       clipNorm: Number(o.clip),
       accountant: accountant as 'prv' | 'rdp',
       schedule: { peak: Number(o.lr) },
+      ...parameterSelectionArgs(o),
     };
     const plan = planPrivacy(corpus.train.length, training);
     for (const w of plan.warnings) io.err(`warning: ${w}`);
@@ -118,6 +140,7 @@ export const trainCommand: Command = {
       `${model.name} on ${backend.backend}: N=${plan.numDocuments} documents, q=${plan.q.toPrecision(4)}, sigma=${plan.sigma.toPrecision(4)}, ${plan.steps} steps, delta=${plan.delta.toExponential(3)}`,
     );
     const show = progressPrinter(io.err, 'step', plan.steps);
+    const started = performance.now();
     const result = await dpFineTune({
       model,
       documentWindows: corpus.trainDocumentWindows,
@@ -129,6 +152,7 @@ export const trainCommand: Command = {
           `loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)} epsilon ${r.epsilon.toFixed(3)}`,
         ),
     });
+    const trainSeconds = (performance.now() - started) / 1000;
     const validation = corpus.validationWindows.length
       ? await evaluateModel(model, corpus.validationWindows)
       : null;
@@ -158,6 +182,10 @@ export const trainCommand: Command = {
       sampling: plan.sampling,
       unit: plan.unit,
       epsilon: result.epsilon,
+      parameters: plan.parameters,
+      lora: plan.lora,
+      windows_per_document: plan.windowsPerDocument,
+      train_seconds: trainSeconds,
       validation_ppl: validation?.perplexity ?? null,
       validation_bits_per_byte: validation?.bitsPerByte ?? null,
       reproduce: `distildp epsilon --q ${plan.q} --sigma ${plan.sigma} --steps ${plan.steps} --delta ${plan.delta} --accountant ${plan.accountant} --json`,
