@@ -7,14 +7,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../model/backend';
-import type { PipelineConfig } from '../../pipeline/config';
+import {
+  DEFAULT_PIPELINE,
+  type PipelineConfig,
+  type PipelineOptions,
+  resolvePipelineConfig,
+} from '../../pipeline/config';
 import { runExportTree } from '../../pipeline/export-bundle';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
 import { runPipeline } from '../../pipeline/run';
 import { outputsOfResult } from '../../pipeline/run-outputs';
 import { disposeModel } from '../../pipeline/stages';
-import { DEFAULT_DISTILLATION } from '../../train/distill';
 import { type ParsedArgs, UsageError } from '../args';
 import type { Command } from '../command';
 import { ingestPath } from '../fs-data';
@@ -25,7 +29,7 @@ import { writeFiles } from '../write-files';
 export const DEMO_CORPUS = 'demo/demo-corpus.jsonl';
 
 /** Settings of `--demo`: the app's standard run sizes, every method. */
-export const DEMO_SETTINGS: Partial<PipelineConfig> = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
+export const DEMO_SETTINGS: PipelineOptions = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
 
 export function formatResults(rows: ResultRow[]): string {
   const header = ['method', 'model', 'epsilon', 'delta', 'test PPL', 'bits/byte', 'wall time'];
@@ -54,37 +58,35 @@ function methodsArg(v: unknown): MethodName[] {
   return list as MethodName[];
 }
 
+/** A number option, or undefined when the user did not give it. */
+function numberOr(v: unknown): number | undefined {
+  return v === undefined ? undefined : Number(v);
+}
+
 /**
- * The pipeline config of parsed options: the --demo profile (or the library defaults), with only
- * the options the user actually gave laid over it.
+ * The pipeline config of parsed options: the library defaults, the --demo profile, then only the
+ * options the user actually gave (an unset option leaves the layer below it in force).
  */
-export function pipelineConfigFromOptions(o: ParsedArgs['options']): Partial<PipelineConfig> {
-  const base: Partial<PipelineConfig> = o.demo ? DEMO_SETTINGS : {};
-  const override = <T extends object>(cfg: T | undefined, patch: Record<string, unknown>): T =>
-    ({
-      ...(cfg ?? {}),
-      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
-    }) as T;
-  const histogram = String(o.histogram);
-  if (histogram !== 'dp' && histogram !== 'uniform') throw new UsageError('--histogram is dp or uniform');
-  const config: Partial<PipelineConfig> = {
-    ...base,
-    epsilon: Number(o.epsilon),
-    delta: o.delta === undefined ? undefined : Number(o.delta),
-    seed: Number(o.seed),
-    methods: o.methods ? methodsArg(o.methods) : (base.methods ?? ['distildp']),
-    teacherDP: override(base.teacherDP, { expectedBatchSize: o.batch, epochs: o['teacher-epochs'] }),
-    studentDP: override(base.studentDP, { expectedBatchSize: o.batch, epochs: o['student-epochs'] }),
-    synthetic: override(base.synthetic, { samples: o['synthetic-samples'] }),
-    distill: override(base.distill, { epochs: o['distill-epochs'] }),
-    distillation: override(base.distillation, {
-      lambda: o.lambda,
-      temperature: o.temperature,
-      alpha: o.alpha,
-    }),
-    histogram: override(base.histogram, { mode: histogram }),
-  };
-  return config;
+export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineConfig {
+  const histogram = o.histogram === undefined ? undefined : String(o.histogram);
+  if (histogram !== undefined && histogram !== 'dp' && histogram !== 'uniform')
+    throw new UsageError('--histogram is dp or uniform');
+  return resolvePipelineConfig(o.demo ? DEMO_SETTINGS : undefined, {
+    epsilon: numberOr(o.epsilon),
+    delta: numberOr(o.delta),
+    seed: numberOr(o.seed),
+    methods: o.methods ? methodsArg(o.methods) : undefined,
+    teacherDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['teacher-epochs']) },
+    studentDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['student-epochs']) },
+    synthetic: { samples: numberOr(o['synthetic-samples']) },
+    distill: { epochs: numberOr(o['distill-epochs']) },
+    distillation: {
+      lambda: numberOr(o.lambda),
+      temperature: numberOr(o.temperature),
+      alpha: numberOr(o.alpha),
+    },
+    histogram: { mode: histogram },
+  });
 }
 
 export const pipelineCommand: Command = {
@@ -114,7 +116,11 @@ export const pipelineCommand: Command = {
       description: 'Student: preset name, model file or HF GPT-2 folder',
       default: 'student',
     },
-    { name: 'epsilon', type: 'number', description: 'Total epsilon of every private method', default: 2 },
+    {
+      name: 'epsilon',
+      type: 'number',
+      description: `Total epsilon of every private method (default ${DEFAULT_PIPELINE.epsilon})`,
+    },
     { name: 'delta', type: 'number', description: 'Total delta (default 1/N^1.1, N = training documents)' },
     {
       name: 'methods',
@@ -129,30 +135,28 @@ export const pipelineCommand: Command = {
     {
       name: 'histogram',
       type: 'string',
-      description: 'Control-code counts: dp (noised, accounted) or uniform (labels public)',
-      default: 'dp',
+      description: `Control-code counts: dp (noised, accounted) or uniform (labels public) (default ${DEFAULT_PIPELINE.histogram.mode})`,
     },
-    // No CLI defaults here: an unset option keeps the --demo profile's value, else the library default.
+    // No CLI defaults: an unset option keeps the --demo profile's value, else the library default.
     {
       name: 'lambda',
       type: 'number',
-      description: `Soft-label weight (default ${DEFAULT_DISTILLATION.lambda}; --demo: ${STANDARD_PROFILE.distillation.lambda})`,
+      description: `Soft-label weight (default ${DEFAULT_PIPELINE.distillation.lambda}; --demo: ${STANDARD_PROFILE.distillation.lambda})`,
     },
     {
       name: 'temperature',
       type: 'number',
-      description: `Distillation temperature (default ${DEFAULT_DISTILLATION.temperature})`,
+      description: `Distillation temperature (default ${DEFAULT_PIPELINE.distillation.temperature})`,
     },
     {
       name: 'alpha',
       type: 'number',
-      description: `Hidden-state alignment weight (default ${DEFAULT_DISTILLATION.alpha}; --demo: ${STANDARD_PROFILE.distillation.alpha})`,
+      description: `Hidden-state alignment weight (default ${DEFAULT_PIPELINE.distillation.alpha}; --demo: ${STANDARD_PROFILE.distillation.alpha})`,
     },
     {
       name: 'seed',
       type: 'number',
-      description: 'Seed of splits, order and generation (never of DP noise)',
-      default: 1,
+      description: `Seed of splits, order and generation, never of DP noise (default ${DEFAULT_PIPELINE.seed})`,
     },
     {
       name: 'out',
