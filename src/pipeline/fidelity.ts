@@ -90,7 +90,10 @@ export class ByteNgramClassifier {
     const byClass = new Map<string, Map<string, number>>();
     for (const e of examples) {
       let counts = byClass.get(e.label);
-      if (!counts) byClass.set(e.label, (counts = new Map()));
+      if (!counts) {
+        counts = new Map();
+        byClass.set(e.label, counts);
+      }
       addNgrams(counts, encoder.encode(e.text), 1, maxN);
     }
     if (byClass.size < 2) throw new Error('a control-code classifier needs at least two labels');

@@ -18,7 +18,7 @@
 import type { Document } from '../data/types';
 import type { EvaluationResult } from '../train/evaluate';
 import { type Checkpoints, MemoryCheckpoints } from './checkpoint';
-import { DEFAULT_PIPELINE, type PipelineConfig } from './config';
+import { type PipelineOptions, resolvePipelineConfig } from './config';
 import { type PreparedCorpus, prepareCorpus } from './corpus';
 import type { PipelineEvents } from './events';
 import { runDistilDP } from './methods/distildp';
@@ -53,11 +53,12 @@ export async function runPipeline(input: {
   documents: Document[];
   teacher: LoadedModel;
   student: LoadedModel;
-  config?: Partial<PipelineConfig>;
+  /** Laid over the library defaults (resolvePipelineConfig); a resolved config passes unchanged. */
+  config?: PipelineOptions;
   events?: PipelineEvents;
   checkpoints?: Checkpoints;
 }): Promise<PipelineResult> {
-  const c: PipelineConfig = { ...DEFAULT_PIPELINE, ...input.config };
+  const c = resolvePipelineConfig(input.config);
   const events = input.events ?? {};
   const base = { teacher: input.teacher, student: input.student };
   checkCompatible(base.teacher, base.student);

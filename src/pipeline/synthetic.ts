@@ -26,8 +26,9 @@ export interface SyntheticConfig {
 export const DEFAULT_SYNTHETIC: SyntheticConfig = {
   samples: 1000,
   overGenerate: 2,
-  // The paper's sampling; the no-repeat n-gram size depends on the tokenizer (noRepeatNgramFor).
-  generation: { maxLength: 128, topK: 50, topP: 0.9, temperature: 1, batchSize: 32 },
+  // Nothing set: generate()'s defaults (DEFAULT_GENERATION) are the paper's sampling, except the
+  // no-repeat n-gram size, which depends on the tokenizer (noRepeatNgramFor).
+  generation: {},
   seed: 1,
 };
 
@@ -56,6 +57,17 @@ export interface SyntheticCorpus {
   generated: number;
   empty: number;
   duplicates: number;
+}
+
+/**
+ * Embedding rows no token id of the tokenizer names (nanoGPT's vocabulary padded to 50,304, a pad
+ * token added at 50,257): never sampled, since the tokenizer could not decode them.
+ */
+export function idsBeyondTokenizer(tokenizer: Tokenizer, vocabSize: number): number[] {
+  return Array.from(
+    { length: Math.max(0, vocabSize - tokenizer.vocabSize) },
+    (_, i) => tokenizer.vocabSize + i,
+  );
 }
 
 /** The token prompt of a control code: end-of-text as a start marker, then `labels TAB.. \n\n`. */
@@ -133,6 +145,10 @@ export async function generateSyntheticCorpus(
       {
         noRepeatNgramSize: noRepeatNgramFor(teacher.tokenizer),
         ...c.generation,
+        bannedIds: [
+          ...(c.generation?.bannedIds ?? []),
+          ...idsBeyondTokenizer(teacher.tokenizer, teacher.config.vocabSize),
+        ],
         seed: c.seed * 1_000_003 + chunk,
         eotId: teacher.tokenizer.eotId,
         padId: teacher.tokenizer.padId,

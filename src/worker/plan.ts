@@ -6,12 +6,12 @@
 import type { Tokenizer } from '../data/tokenizer';
 import type { Document, IngestOptions } from '../data/types';
 import { defaultDelta, deltaWarning } from '../dp/accounting/index';
-import { DEFAULT_PIPELINE, type PipelineConfig } from '../pipeline/config';
 import { prepareCorpus } from '../pipeline/corpus';
 import { planPipelinePrivacy } from '../pipeline/plan';
 import { type PrivacyPlan, plannedEpsilonCurve } from '../train/dp-train';
 import type { PlanSummary } from './protocol';
-import { pipelineConfigFor, type RunSettings } from './run-settings';
+import { pipelineConfigFor } from './run-config';
+import type { RunSettings } from './run-settings';
 
 /** Points of the expected epsilon curve. */
 export const PLAN_CURVE_POINTS = 60;
@@ -26,10 +26,7 @@ export interface PlanInput {
 }
 
 export function planRun(input: PlanInput): { summary: PlanSummary; plan: PrivacyPlan } {
-  const c: PipelineConfig = {
-    ...DEFAULT_PIPELINE,
-    ...pipelineConfigFor(input.settings, input.ingestOptions),
-  };
+  const c = pipelineConfigFor(input.settings, input.ingestOptions);
   if (input.documents.length < 3)
     throw new Error(`need at least 3 documents (train, validation, test), found ${input.documents.length}`);
   const corpus = prepareCorpus(input.documents, input.tokenizer, {

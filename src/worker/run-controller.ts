@@ -6,6 +6,7 @@
  * Failures stop the run with a message; the last checkpoint stays intact.
  */
 import type { Document, IngestOptions } from '../data/types';
+import { DEFAULT_GENERATION } from '../model/generate';
 import { type Checkpoint, parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
 import type { DataChoices } from '../pipeline/config';
 import type { PipelineEvents } from '../pipeline/events';
@@ -25,7 +26,7 @@ import { MetricPointMaker } from './metric-points';
 import type {
   BackendName,
   DPPlanEvent,
-  ExportKind,
+  ExportRequest,
   InjectedFault,
   LogLevel,
   MetricPoint,
@@ -34,9 +35,10 @@ import type {
   RunStatus,
   WorkerEvent,
 } from './protocol';
+import { dataChoicesOf, pipelineConfigFor } from './run-config';
 import { loadRunHistory } from './run-history';
 import { contentKeyFor, isResumable, mergeEpsilon, newManifest, type RunManifest } from './run-manifest';
-import { dataChoicesOf, pipelineConfigFor, type RunSettings } from './run-settings';
+import type { RunSettings } from './run-settings';
 import { estimateRunStorageBytes, RunCheckpoints, RunStorage, runPaths } from './run-storage';
 import { seriesName } from './series';
 import { baseModelRecord, restoreBaseModel, type SessionModel } from './session-models';
@@ -226,8 +228,8 @@ export class RunController {
     this.host.post({ type: 'runStatus', runId, status: manifestRunStatus(manifest), manifest });
   }
 
-  exportFile(runId: string, what: ExportKind): Promise<ExportFile> {
-    return buildExport(this.runs, runId, what);
+  exportFile(runId: string, request: ExportRequest): Promise<ExportFile> {
+    return buildExport(this.runs, runId, request);
   }
 
   // ---- internals ----
@@ -240,14 +242,14 @@ export class RunController {
     student: SessionModel,
   ): Promise<void> {
     const config = pipelineConfigFor(settings, data);
-    const samples = Math.ceil((config.synthetic?.samples ?? 1000) * (config.synthetic?.overGenerate ?? 2));
-    const maxTokens = config.synthetic?.generation?.maxLength ?? 128;
+    const samples = Math.ceil(config.synthetic.samples * config.synthetic.overGenerate);
+    const maxTokens = config.synthetic.generation.maxLength ?? DEFAULT_GENERATION.maxLength;
     const need = estimateRunStorageBytes({
       teacherParameters: teacher.info.parameters,
       studentParameters: student.info.parameters,
       teacherWidth: teacher.info.config.nEmbd,
       studentWidth: student.info.config.nEmbd,
-      methods: config.methods ?? ['distildp'],
+      methods: config.methods,
       documentBytes: documents.reduce((a, d) => a + utf8.encode(d.text).length, 0),
       syntheticSamples: samples,
       syntheticSampleBytes: maxTokens * (teacher.info.tokenizer === 'bytes' ? 1 : 4),

@@ -1,11 +1,10 @@
 /**
- * What the user sets for a run (the privacy budget panel and the baselines), and how it becomes
- * the pipeline's config. Pure and TF.js-free (type imports only): the UI validates with it and the
- * worker builds the PipelineConfig with it, so both agree on every default.
+ * What the user sets for a run (the privacy budget panel and the baselines), its defaults per
+ * profile and its validation. Pure and TF.js-free (type imports only): the UI validates with it
+ * and the worker turns it into the pipeline's config (run-config.ts), so both agree on every
+ * default.
  */
 
-import type { IngestOptions } from '../data/types';
-import { type DataChoices, DEFAULT_DATA_CHOICES, type PipelineConfig } from '../pipeline/config';
 import { type RunProfileConfig, STANDARD_PROFILE, TINY_PROFILE } from '../pipeline/profiles';
 import type { MethodName } from '../pipeline/results';
 
@@ -72,7 +71,7 @@ export function defaultSettings(profile: RunProfile): RunSettings {
 }
 
 /** Sizes the user does not set, per profile. */
-const PROFILE_CONFIG = {
+export const PROFILE_CONFIG = {
   standard: STANDARD_PROFILE,
   tiny: TINY_PROFILE,
 } satisfies Record<RunProfile, RunProfileConfig>;
@@ -101,41 +100,4 @@ export function validateSettings(s: RunSettings): SettingsErrors {
   if (unknown.length) e.baselines = `Unknown baselines: ${unknown.join(', ')}.`;
   if (!Number.isInteger(s.seed)) e.seed = 'Seed must be a whole number.';
   return e;
-}
-
-/**
- * The data choices of a run: how its documents were read (the ingest options the worker used) and
- * whether their labels become control codes. Settings only, never read from the documents.
- */
-export function dataChoicesOf(ingest: Partial<IngestOptions>, useControlCodes = false): DataChoices {
-  return {
-    textField: ingest.textField ?? DEFAULT_DATA_CHOICES.textField,
-    labelFields: [...(ingest.labelFields ?? [])],
-    folderLabels: ingest.folderLabels ?? false,
-    useControlCodes,
-  };
-}
-
-/**
- * The pipeline config of a run: DistilDP first, then the chosen baselines; the data choices from
- * the ingest options its documents were read with and the control-code setting.
- */
-export function pipelineConfigFor(
-  s: RunSettings,
-  ingest: Partial<IngestOptions> = {},
-): Partial<PipelineConfig> {
-  const errors = Object.values(validateSettings(s));
-  if (errors.length) throw new Error(`invalid run settings: ${errors.join(' ')}`);
-  const p = PROFILE_CONFIG[s.profile];
-  const dp = { expectedBatchSize: s.expectedBatchSize, epochs: s.epochs, clipNorm: s.clipNorm };
-  return {
-    ...p,
-    epsilon: s.targetEpsilon,
-    delta: s.delta ?? undefined,
-    seed: s.seed,
-    methods: ['distildp', ...BASELINES.filter((b) => s.baselines.includes(b))],
-    teacherDP: { ...p.teacherDP, ...dp },
-    studentDP: { ...p.studentDP, ...dp },
-    data: dataChoicesOf(ingest, s.useControlCodes ?? false),
-  };
 }

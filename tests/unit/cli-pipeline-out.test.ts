@@ -111,17 +111,25 @@ describe('distildp pipeline --out / --json', () => {
 
     // The shareable folder: DP artefacts only.
     const top = readdirSync(out).sort();
-    expect(top).toEqual(['local-only', 'privacy-reports.json', 'student', 'synthetic.jsonl']);
+    expect(top).toEqual([
+      'README.md',
+      'local-only',
+      'privacy-report.json',
+      'student',
+      'synthetic.jsonl',
+      'teacher',
+    ]);
     const summary = JSON.parse(r.out.trim());
-    const reports = JSON.parse(readFileSync(join(out, 'privacy-reports.json'), 'utf8'));
-    expect(reports[0].run_id).toMatch(/^[0-9a-f]{16}$/);
-    expect(JSON.stringify(reports)).not.toMatch(/test_ppl|"control_codes"/);
+    const report = JSON.parse(readFileSync(join(out, 'privacy-report.json'), 'utf8'));
+    expect(report.run_id).toMatch(/^[0-9a-f]{16}$/);
+    expect(report.run_id).toBe(summary.run_id);
+    expect(JSON.stringify(report)).not.toMatch(/test_ppl|"control_codes"/);
     // Every report states the neighbouring relation and the public choices (items 7 and 2).
-    for (const report of reports) {
-      expect(report.neighbouring_relation).toMatch(/add or remove one document/);
-      expect(report.neighbouring_relation).toMatch(/N .* public/);
-      expect(report.num_documents).toBe(summary.corpus.train);
-      expect(report.public_choices).toEqual({
+    for (const rep of [report, ...report.baselines]) {
+      expect(rep.neighbouring_relation).toMatch(/add or remove one document/);
+      expect(rep.neighbouring_relation).toMatch(/N .* public/);
+      expect(rep.num_documents).toBe(summary.corpus.train);
+      expect(rep.public_choices).toEqual({
         text_field: 'text',
         label_fields: ['label'],
         folder_labels: false,

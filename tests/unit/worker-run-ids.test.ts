@@ -89,8 +89,8 @@ describe('run ids and exports', () => {
       await controller.start(settings);
       const runId = await finished();
       ids.push(runId);
-      for (const what of ['student', 'teacher', 'synthetic', 'report'] as ExportKind[]) {
-        const f = await controller.exportFile(runId, what);
+      for (const what of ['student', 'teacher', 'synthetic', 'report', 'all'] as ExportKind[]) {
+        const f = await controller.exportFile(runId, { what });
         if (what === 'report') reportDocs.push(JSON.parse(new TextDecoder().decode(f.bytes)));
         files.push({ name: f.fileName, bytes: f.bytes });
         if (f.fileName.endsWith('.zip'))

@@ -5,21 +5,27 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { exportParamsToHF } from '../../io/params-io';
 import { initBackend } from '../../model/backend';
-import { type DataChoices, DEFAULT_PIPELINE, type PipelineConfig } from '../../pipeline/config';
+import {
+  type DataChoices,
+  DEFAULT_PIPELINE,
+  type PipelineConfig,
+  type PipelineOptions,
+  resolvePipelineConfig,
+} from '../../pipeline/config';
+import { runExportTree } from '../../pipeline/export-bundle';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
 import { type PipelineResult, runPipeline } from '../../pipeline/run';
 import { newRunId } from '../../pipeline/run-id';
+import { outputsOfResult } from '../../pipeline/run-outputs';
 import { disposeModel } from '../../pipeline/stages';
-import { syntheticToJsonl } from '../../pipeline/synthetic';
-import { DEFAULT_DISTILLATION } from '../../train/distill';
 import { type ParsedArgs, UsageError } from '../args';
 import type { Command } from '../command';
 import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';
 import { loadModelArg, PUBLIC_DIR } from '../models';
 import { progressPrinter } from '../progress';
+import { writeFiles } from '../write-files';
 
 export const DEMO_CORPUS = 'demo/demo-corpus.jsonl';
 
@@ -32,7 +38,7 @@ export const DEMO_DATA_CHOICES: DataChoices = {
 };
 
 /** Settings of `--demo`: the app's standard run sizes, every method. */
-export const DEMO_SETTINGS: Partial<PipelineConfig> = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
+export const DEMO_SETTINGS: PipelineOptions = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
 
 /** Subfolder of --out for numbers computed on private data outside the DP guarantee. */
 export const LOCAL_ONLY = 'local-only';
@@ -97,45 +103,42 @@ function codesArg(v: string): string[][] {
   return list.map((l) => [l]);
 }
 
+/** A number option, or undefined when the user did not give it. */
+function numberOr(v: unknown): number | undefined {
+  return v === undefined ? undefined : Number(v);
+}
+
 /**
- * The pipeline config of parsed options: the --demo profile (or the library defaults), with only
- * the options the user actually gave laid over it.
+ * The pipeline config of parsed options: the library defaults, the --demo profile, then only the
+ * options the user actually gave (an unset option leaves the layer below it in force).
  */
-export function pipelineConfigFromOptions(o: ParsedArgs['options']): Partial<PipelineConfig> {
-  const base: Partial<PipelineConfig> = o.demo ? DEMO_SETTINGS : {};
-  const override = <T extends object>(cfg: T | undefined, patch: Record<string, unknown>): T =>
-    ({
-      ...(cfg ?? {}),
-      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
-    }) as T;
-  const histogram = String(o.histogram);
-  if (histogram !== 'dp' && histogram !== 'uniform') throw new UsageError('--histogram is dp or uniform');
+export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineConfig {
+  const histogram = o.histogram === undefined ? undefined : String(o.histogram);
+  if (histogram !== undefined && histogram !== 'dp' && histogram !== 'uniform')
+    throw new UsageError('--histogram is dp or uniform');
   const codes = o.codes === undefined ? undefined : codesArg(String(o.codes));
   if (histogram === 'uniform' && !codes)
     throw new UsageError(
       '--histogram uniform needs the list of codes, declared by you (public): --codes a,b or --codes \'[["a","x"],["b","y"]]\' (it is never taken from the data)',
     );
   if (codes && histogram !== 'uniform') throw new UsageError('--codes is for --histogram uniform');
-  const config: Partial<PipelineConfig> = {
-    ...base,
-    epsilon: Number(o.epsilon),
-    delta: o.delta === undefined ? undefined : Number(o.delta),
-    seed: Number(o.seed),
-    methods: o.methods ? methodsArg(o.methods) : (base.methods ?? ['distildp']),
-    teacherDP: override(base.teacherDP, { expectedBatchSize: o.batch, epochs: o['teacher-epochs'] }),
-    studentDP: override(base.studentDP, { expectedBatchSize: o.batch, epochs: o['student-epochs'] }),
-    synthetic: override(base.synthetic, { samples: o['synthetic-samples'] }),
-    distill: override(base.distill, { epochs: o['distill-epochs'] }),
-    distillation: override(base.distillation, {
-      lambda: o.lambda,
-      temperature: o.temperature,
-      alpha: o.alpha,
-    }),
-    // Without --demo the library default keeps its sigma (a shallow { mode } lost it).
-    histogram: override(base.histogram ?? DEFAULT_PIPELINE.histogram, { mode: histogram, codes }),
+  return resolvePipelineConfig(o.demo ? DEMO_SETTINGS : undefined, {
+    epsilon: numberOr(o.epsilon),
+    delta: numberOr(o.delta),
+    seed: numberOr(o.seed),
+    methods: o.methods ? methodsArg(o.methods) : undefined,
+    teacherDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['teacher-epochs']) },
+    studentDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['student-epochs']) },
+    synthetic: { samples: numberOr(o['synthetic-samples']) },
+    distill: { epochs: numberOr(o['distill-epochs']) },
+    distillation: {
+      lambda: numberOr(o.lambda),
+      temperature: numberOr(o.temperature),
+      alpha: numberOr(o.alpha),
+    },
+    histogram: { mode: histogram, codes },
     data: dataChoicesFromOptions(o, o.demo ? DEMO_DATA_CHOICES : undefined),
-  };
-  return config;
+  });
 }
 
 export const pipelineCommand: Command = {
@@ -166,7 +169,11 @@ export const pipelineCommand: Command = {
       description: 'Student: preset name, model file or HF GPT-2 folder',
       default: 'student',
     },
-    { name: 'epsilon', type: 'number', description: 'Total epsilon of every private method', default: 2 },
+    {
+      name: 'epsilon',
+      type: 'number',
+      description: `Total epsilon of every private method (default ${DEFAULT_PIPELINE.epsilon})`,
+    },
     { name: 'delta', type: 'number', description: 'Total delta (default 1/N^1.1, N = training documents)' },
     {
       name: 'methods',
@@ -181,9 +188,7 @@ export const pipelineCommand: Command = {
     {
       name: 'histogram',
       type: 'string',
-      description:
-        'Control-code counts: dp (noised, accounted) or uniform over the codes you declare (--codes)',
-      default: 'dp',
+      description: `Control-code counts: dp (noised, accounted) or uniform over the codes you declare with --codes (default ${DEFAULT_PIPELINE.histogram.mode})`,
     },
     {
       name: 'codes',
@@ -191,33 +196,38 @@ export const pipelineCommand: Command = {
       description:
         'With --histogram uniform: the control codes, declared public by you (a,b or a JSON array of label lists)',
     },
-    // No CLI defaults here: an unset option keeps the --demo profile's value, else the library default.
+    // No CLI defaults: an unset option keeps the --demo profile's value, else the library default.
     {
       name: 'lambda',
       type: 'number',
-      description: `Soft-label weight (default ${DEFAULT_DISTILLATION.lambda}; --demo: ${STANDARD_PROFILE.distillation.lambda})`,
+      description: `Soft-label weight (default ${DEFAULT_PIPELINE.distillation.lambda}; --demo: ${STANDARD_PROFILE.distillation.lambda})`,
     },
     {
       name: 'temperature',
       type: 'number',
-      description: `Distillation temperature (default ${DEFAULT_DISTILLATION.temperature})`,
+      description: `Distillation temperature (default ${DEFAULT_PIPELINE.distillation.temperature})`,
     },
     {
       name: 'alpha',
       type: 'number',
-      description: `Hidden-state alignment weight (default ${DEFAULT_DISTILLATION.alpha}; --demo: ${STANDARD_PROFILE.distillation.alpha})`,
+      description: `Hidden-state alignment weight (default ${DEFAULT_PIPELINE.distillation.alpha}; --demo: ${STANDARD_PROFILE.distillation.alpha})`,
     },
     {
       name: 'seed',
       type: 'number',
-      description: 'Seed of splits, order and generation (never of DP noise)',
-      default: 1,
+      description: `Seed of splits, order and generation, never of DP noise (default ${DEFAULT_PIPELINE.seed})`,
     },
     {
       name: 'out',
       type: 'string',
       description:
-        'Folder to share: student (HF GPT-2), synthetic.jsonl, privacy reports; test results go to its local-only/ subfolder',
+        'Folder for the release: student/ and teacher/ (HF GPT-2), synthetic.jsonl, privacy-report.json, README.md (how to continue on a cluster); test results go to its local-only/ subfolder',
+    },
+    { name: 'fp16', type: 'boolean', description: 'With --out: store weights as float16' },
+    {
+      name: 'description',
+      type: 'string',
+      description: 'With --out: your description of the training data, published in the model cards',
     },
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
   ],
@@ -264,32 +274,25 @@ export const pipelineCommand: Command = {
     const runId = newRunId();
     if (o.out) {
       const dir = String(o.out);
-      mkdirSync(join(dir, LOCAL_ONLY), { recursive: true });
       // Numbers computed on private documents outside any DP mechanism (test perplexities, the
       // non-private rows) stay out of the shareable folder.
+      mkdirSync(join(dir, LOCAL_ONLY), { recursive: true });
       writeFileSync(join(dir, LOCAL_ONLY, 'README.txt'), LOCAL_ONLY_NOTE);
       writeFileSync(
         join(dir, LOCAL_ONLY, 'results.json'),
         JSON.stringify({ base_test_ppl: baseTestPpl(result), results: result.results }, null, 2),
       );
-      writeFileSync(
-        join(dir, 'privacy-reports.json'),
-        JSON.stringify(
-          result.reports.map((r) => ({ run_id: runId, ...r })),
-          null,
-          2,
-        ),
-      );
-      if (result.synthetic)
-        writeFileSync(join(dir, 'synthetic.jsonl'), syntheticToJsonl(result.synthetic.samples));
-      if (result.distildp) {
-        const s = result.distildp.student;
-        const files = await exportParamsToHF(s.config, s.params, s.tokenizer.huggingFaceFiles());
-        mkdirSync(join(dir, 'student'), { recursive: true });
-        for (const [name, bytes] of files) writeFileSync(join(dir, 'student', name), bytes);
-      }
+      // The same files as the app's "export all", named by a random run id (never by the data).
+      const tree = await runExportTree(await outputsOfResult(result, teacher.tokenizer.kind), {
+        runId,
+        created: new Date(),
+        dtype: o.fp16 ? 'F16' : 'F32',
+        dataDescription: o.description === undefined ? undefined : String(o.description),
+      });
+      writeFiles(dir, tree);
+      const entries = new Set([...tree.keys()].map((n) => n.replace(/\/.*/, '/')));
       io.err(
-        `artifacts written to ${dir} (numbers on private data in ${join(dir, LOCAL_ONLY)}: do not share)`,
+        `artifacts written to ${dir}: ${[...entries].join(', ')}; numbers on private data in ${join(dir, LOCAL_ONLY)} (do not share)`,
       );
     }
     if (result.distildp) {

@@ -9,7 +9,7 @@ import { DEFAULT_LORA, LORA_TARGETS } from '../../model/lora';
 import { paramsToArrays } from '../../model/params';
 import { prepareCorpus } from '../../pipeline/corpus';
 import { disposeModel, dpFineTune, evaluateModel } from '../../pipeline/stages';
-import { planPrivacy } from '../../train/dp-train';
+import { DEFAULT_DP_TRAINING, planPrivacy } from '../../train/dp-train';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';
@@ -34,26 +34,54 @@ export const trainCommand: Command = {
       description: 'Model to fine-tune: preset name, model file or HF GPT-2 folder',
       default: 'student',
     },
-    { name: 'epsilon', type: 'number', description: 'Target epsilon', default: 2 },
+    {
+      name: 'epsilon',
+      type: 'number',
+      description: 'Target epsilon',
+      default: DEFAULT_DP_TRAINING.targetEpsilon,
+    },
     { name: 'delta', type: 'number', description: 'Delta (default 1/N^1.1, N = training documents)' },
     {
       name: 'epochs',
       type: 'number',
       description: 'Expected passes over the documents (steps = epochs / q)',
-      default: 3,
+      default: DEFAULT_DP_TRAINING.epochs,
     },
     {
       name: 'batch',
       type: 'number',
       description: 'Expected batch size in documents (q = batch / N)',
-      default: 64,
+      default: DEFAULT_DP_TRAINING.expectedBatchSize,
     },
-    { name: 'micro-batch', type: 'number', description: 'Documents per physical micro-batch', default: 16 },
+    {
+      name: 'micro-batch',
+      type: 'number',
+      description: 'Documents per physical micro-batch',
+      default: DEFAULT_DP_TRAINING.microBatchSize,
+    },
     {
       name: 'windows-per-doc',
       type: 'number',
       description: 'Windows a sampled document contributes (K)',
-      default: 1,
+      default: DEFAULT_DP_TRAINING.windowsPerDocument,
+    },
+    {
+      name: 'clip',
+      type: 'number',
+      description: 'Per-document clip norm C',
+      default: DEFAULT_DP_TRAINING.clipNorm,
+    },
+    {
+      name: 'lr',
+      type: 'number',
+      description: 'Learning rate (constant)',
+      default: DEFAULT_DP_TRAINING.schedule.peak,
+    },
+    {
+      name: 'accountant',
+      type: 'string',
+      description: 'prv or rdp',
+      default: DEFAULT_DP_TRAINING.accountant,
     },
     {
       name: 'parameters',
@@ -74,9 +102,6 @@ export const trainCommand: Command = {
       description: `Comma list of adapted layers (${LORA_TARGETS.join(',')})`,
       default: DEFAULT_LORA.targets.join(','),
     },
-    { name: 'clip', type: 'number', description: 'Per-document clip norm C', default: 1 },
-    { name: 'lr', type: 'number', description: 'Learning rate (constant)', default: 1e-3 },
-    { name: 'accountant', type: 'string', description: 'prv or rdp', default: 'prv' },
     {
       name: 'seed',
       type: 'number',

@@ -70,7 +70,7 @@ export async function runDistilDP(
     const out = await generateSyntheticCorpus(
       teacher.model,
       codes,
-      { seed: c.seed, ...c.synthetic },
+      { ...c.synthetic, seed: c.seed },
       {
         onSample: (s) => ev.sample?.(s.labels, s.text),
         onProgress: (done, total) => ev.progress?.({ method: 'shared', stage: 'generate', done, total }),
@@ -114,7 +114,7 @@ export async function runDistilDP(
           teacher: teacher.model,
           student: model,
           windows,
-          training: { seed: c.seed, ...c.distill },
+          training: { ...c.distill, seed: c.seed },
           distillation,
           ...hooks,
           resume,
