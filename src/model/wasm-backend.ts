@@ -1,12 +1,12 @@
 /**
- * Starting TF.js' wasm backend on a planned number of threads (src/model/wasm-threads.ts), and
+ * Starting TF.js' wasm backend on a planned number of threads (src/platform/wasm-threads.ts), and
  * restarting it: the thread count is fixed when the module starts, and a restarted module also has
  * a fresh heap (its high-water mark then measures one computation, src/bench/memory.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { planWasmThreads, type WasmThreadPlan, withReportedCores } from './wasm-threads';
+import { planWasmThreads, type WasmThreadPlan, withReportedCores } from '../platform/wasm-threads';
 
 export interface WasmThreadsInfo {
   /** Threads in use (tfjs-backend-wasm's getThreadsCount()). */

@@ -3,7 +3,7 @@
  * time between consecutive steps of the same training), clipped fraction, learning rate.
  * Non-finite values (the loss of a DP step that sampled no document) are left out.
  */
-import type { MethodName, StageName } from '../pipeline/run';
+import type { MethodName, StageName } from '../pipeline/results';
 import type { DPStepReport } from '../train/dp-train';
 import type { TrainStepReport } from '../train/train-loop';
 import type { MetricPoint, ModelRole } from './protocol';
@@ -40,6 +40,9 @@ export class MetricPointMaker {
         tokensPerSecond: this.tokensPerSecond(series, r.tokens, r.elapsedMs),
         clippedFraction: r.clippedFraction,
         learningRate: r.learningRate,
+        // Documents skipped this step for a non-finite gradient: local only (stored with the run's
+        // charts in this browser, never exported).
+        nonFiniteDocuments: r.nonFiniteDocuments,
       }),
     };
   }

@@ -2,14 +2,20 @@
  * Runs the DistilDP pipeline in the worker exactly as the CLI does (runPipeline), with its
  * checkpoints in the browser's private storage: start, pause (stop at a step boundary, saving),
  * resume (the same worker, or a fresh one after a reload, a crash or a backend change: documents,
- * base models and step records come back from storage), cancel (stop and delete), and exports.
+ * base models and checkpoints come back from storage), cancel (stop and delete), and exports.
  * Failures stop the run with a message; the last checkpoint stays intact.
  */
-import type { Document } from '../data/types';
+import type { Document, IngestOptions } from '../data/types';
+import { DEFAULT_GENERATION } from '../model/generate';
+import { type Checkpoint, parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
+import type { DataChoices } from '../pipeline/config';
+import type { PipelineEvents } from '../pipeline/events';
 import type { LoadedModel } from '../pipeline/models';
-import { type PipelineEvents, type PipelineResult, type ResultRow, runPipeline } from '../pipeline/run';
+import type { ResultRow } from '../pipeline/results';
+import { type PipelineResult, runPipeline } from '../pipeline/run';
+import { newRunId } from '../pipeline/run-id';
+import { checkpointOf, dpStageOfKey } from '../pipeline/stage-registry';
 import { disposeModel } from '../pipeline/stages';
-import { parseStepRecord, type StepRecord, serializeStepRecord } from '../pipeline/store';
 import { plannedEpsilonCurve } from '../train/dp-train';
 import { type ByteStore, openByteStore } from './byte-store';
 import { EventBatcher } from './event-batcher';
@@ -20,7 +26,7 @@ import { MetricPointMaker } from './metric-points';
 import type {
   BackendName,
   DPPlanEvent,
-  ExportKind,
+  ExportRequest,
   InjectedFault,
   LogLevel,
   MetricPoint,
@@ -29,11 +35,12 @@ import type {
   RunStatus,
   WorkerEvent,
 } from './protocol';
+import { dataChoicesOf, pipelineConfigFor } from './run-config';
 import { loadRunHistory } from './run-history';
-import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from './run-manifest';
-import { pipelineConfigFor, type RunSettings } from './run-settings';
-import { estimateRunStorageBytes, RunStorage, runPaths, StoragePipelineStore } from './run-storage';
-import { dpSeriesOfStepKey, seriesName } from './series';
+import { contentKeyFor, isResumable, mergeEpsilon, newManifest, type RunManifest } from './run-manifest';
+import type { RunSettings } from './run-settings';
+import { estimateRunStorageBytes, RunCheckpoints, RunStorage, runPaths } from './run-storage';
+import { seriesName } from './series';
 import { baseModelRecord, restoreBaseModel, type SessionModel } from './session-models';
 
 export interface RunHost {
@@ -41,12 +48,14 @@ export interface RunHost {
   log(level: LogLevel, message: string): void;
   backend(): BackendName | null;
   documents(): Document[];
+  /** The options the documents were read with (text field, label fields, folder labels). */
+  ingestOptions(): Partial<IngestOptions>;
   models(): Partial<Record<ModelRole, SessionModel>>;
 }
 
 interface LiveRun {
   manifest: RunManifest;
-  store: StoragePipelineStore;
+  checkpoints: RunCheckpoints;
   stop: 'pause' | 'cancel' | null;
   /** Chart points not yet written to storage (written with the next checkpoint). */
   pendingMetrics: MetricPoint[];
@@ -110,7 +119,7 @@ export class RunController {
   /** Called when the WebGPU device is lost: the live run stops and writes nothing more. */
   deviceWasLost(reason: string): void {
     this.deviceLost = reason;
-    this.live?.store.freeze(`the GPU device was lost (${reason})`);
+    this.live?.checkpoints.freeze(`the GPU device was lost (${reason})`);
     this.host.log('error', `the GPU device was lost: ${reason}`);
   }
 
@@ -124,9 +133,14 @@ export class RunController {
     const { teacher, student } = this.host.models();
     if (!teacher || !student) throw new Error('load a teacher and a student model first');
     const models = { teacher: teacher.ref, student: student.ref };
-    const runId = await runIdFor(documents, settings, models);
-    const saved = await this.runs.readManifest(runId).catch(() => null);
-    await this.checkQuota(settings, documents, teacher, student);
+    // The same run started again (same documents, settings and models) continues an interrupted
+    // run from its checkpoints; otherwise it is a new run with a new random id.
+    const data = dataChoicesOf(this.host.ingestOptions(), settings.useControlCodes ?? false);
+    const contentKey = await contentKeyFor(documents, settings, models, data);
+    const { manifests } = await this.runs.listManifests();
+    const saved = manifests.find((m) => m.contentKey === contentKey && isResumable(m)) ?? null;
+    const runId = saved?.runId ?? newRunId();
+    await this.checkQuota(settings, data, documents, teacher, student);
     requestPersistenceNote(this.host);
     await this.runs.writeDocuments(runId, documents);
     for (const [role, m] of [
@@ -136,7 +150,7 @@ export class RunController {
       if (m.ref.kind === 'stored') {
         await this.runs.bytes.write(
           runPaths.model(runId, role),
-          serializeStepRecord(await baseModelRecord(m.model)),
+          serializeCheckpoint(await baseModelRecord(m.model)),
         );
       }
     }
@@ -144,7 +158,9 @@ export class RunController {
       ? { ...saved, status: 'running', failure: null, backend: this.host.backend() }
       : newManifest({
           runId,
+          contentKey,
           settings,
+          data,
           models,
           documents: documents.length,
           backend: this.host.backend(),
@@ -174,7 +190,7 @@ export class RunController {
     try {
       for (const role of ['teacher', 'student'] as const) {
         const bytes = await this.runs.bytes.read(runPaths.model(runId, role));
-        restored.push(await restoreBaseModel(manifest.models[role], bytes ? parseStepRecord(bytes) : null));
+        restored.push(await restoreBaseModel(manifest.models[role], bytes ? parseCheckpoint(bytes) : null));
       }
     } catch (e) {
       for (const m of restored) disposeModel(m);
@@ -212,27 +228,28 @@ export class RunController {
     this.host.post({ type: 'runStatus', runId, status: manifestRunStatus(manifest), manifest });
   }
 
-  exportFile(runId: string, what: ExportKind): Promise<ExportFile> {
-    return buildExport(this.runs, runId, what);
+  exportFile(runId: string, request: ExportRequest): Promise<ExportFile> {
+    return buildExport(this.runs, runId, request);
   }
 
   // ---- internals ----
 
   private async checkQuota(
     settings: RunSettings,
+    data: DataChoices,
     documents: Document[],
     teacher: SessionModel,
     student: SessionModel,
   ): Promise<void> {
-    const config = pipelineConfigFor(settings);
-    const samples = Math.ceil((config.synthetic?.samples ?? 1000) * (config.synthetic?.overGenerate ?? 2));
-    const maxTokens = config.synthetic?.generation?.maxLength ?? 128;
+    const config = pipelineConfigFor(settings, data);
+    const samples = Math.ceil(config.synthetic.samples * config.synthetic.overGenerate);
+    const maxTokens = config.synthetic.generation.maxLength ?? DEFAULT_GENERATION.maxLength;
     const need = estimateRunStorageBytes({
       teacherParameters: teacher.info.parameters,
       studentParameters: student.info.parameters,
       teacherWidth: teacher.info.config.nEmbd,
       studentWidth: student.info.config.nEmbd,
-      methods: config.methods ?? ['distildp'],
+      methods: config.methods,
       documentBytes: documents.reduce((a, d) => a + utf8.encode(d.text).length, 0),
       syntheticSamples: samples,
       syntheticSampleBytes: maxTokens * (teacher.info.tokenizer === 'bytes' ? 1 : 4),
@@ -277,7 +294,7 @@ export class RunController {
     const runId = manifest.runId;
     const live: LiveRun = {
       manifest,
-      store: new StoragePipelineStore(this.runs, runId, (key, record) =>
+      checkpoints: new RunCheckpoints(this.runs, runId, (key, record) =>
         this.onCheckpoint(live, key, record),
       ),
       stop: null,
@@ -292,10 +309,10 @@ export class RunController {
     void this.execute(live, inputs);
   }
 
-  private async onCheckpoint(live: LiveRun, key: string, record: StepRecord): Promise<void> {
-    const series = dpSeriesOfStepKey(key);
-    const history = (record.value as { epsilonHistory?: { epsilon: number }[] })?.epsilonHistory;
-    const last = history?.at(-1)?.epsilon;
+  private async onCheckpoint(live: LiveRun, key: string, checkpoint: Checkpoint): Promise<void> {
+    const stage = dpStageOfKey(key);
+    const series = stage ? seriesName(stage.owner, stage.role) : null;
+    const last = stage ? checkpointOf(stage, checkpoint)?.value.epsilonHistory.at(-1)?.epsilon : undefined;
     live.manifest = {
       ...live.manifest,
       checkpoint: { step: key, at: Date.now() },
@@ -379,9 +396,9 @@ export class RunController {
     try {
       result = await runPipeline({
         ...inputs,
-        config: pipelineConfigFor(live.manifest.settings),
+        config: pipelineConfigFor(live.manifest.settings, live.manifest.data),
         events: this.events(live, batcher),
-        store: live.store,
+        checkpoints: live.checkpoints,
       });
       batcher.flush();
       if (result.stopped && this.deviceLost !== undefined) throw new Error(`device lost: ${this.deviceLost}`);
@@ -405,7 +422,7 @@ export class RunController {
       }
     } catch (err) {
       batcher.flush();
-      live.store.freeze('the run failed');
+      live.checkpoints.freeze('the run failed');
       const failure = classifyFailure(err, this.host.backend(), this.deviceLost);
       this.host.log('error', failure.message);
       live.manifest = { ...live.manifest, status: 'failed', failure };

@@ -9,8 +9,8 @@ import { configFromHF } from '../io/hf-config';
 import { countParameters, type GPTConfig } from '../model/config';
 import { paramsFromArrays, paramsToArrays } from '../model/params';
 import { MODEL_PRESETS } from '../model/presets';
+import type { Checkpoint } from '../pipeline/checkpoint';
 import { type LoadedModel, loadModel } from '../pipeline/models';
-import type { StepRecord } from '../pipeline/store';
 import { modelMemory, refusalReason } from './model-fit';
 import type { BackendName, DeviceLimits, ModelInfo, ModelRole, ModelSource } from './protocol';
 import { filesSha256, type ModelRef } from './run-manifest';
@@ -38,12 +38,12 @@ export async function readAppAsset(path: string): Promise<Uint8Array | null> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-export function tokenizerKindOf(config: GPTConfig): TokenizerKind {
-  if (config.vocabSize === 258) return 'bytes';
-  if (config.vocabSize === 50257) return 'gpt2';
-  throw new Error(
-    `no tokenizer for a vocabulary of ${config.vocabSize}: supported are the byte-level tokenizer (258) and GPT-2 BPE (50257)`,
-  );
+/** The tokenizer of a run's base model (teacher and student share it). */
+export function tokenizerOfRef(ref: ModelRef): TokenizerKind {
+  if (ref.kind === 'stored') return ref.tokenizer;
+  const preset = MODEL_PRESETS[ref.name];
+  if (!preset) throw new Error(`unknown model preset "${ref.name}"`);
+  return preset.tokenizer;
 }
 
 /** What the browser says about this device's memory and, on WebGPU, the adapter's buffer limits. */
@@ -122,8 +122,8 @@ export async function loadSessionModel(
   return { model, ref, info };
 }
 
-/** A stored base model as a step record (config + weights), for runs that use an imported folder. */
-export async function baseModelRecord(m: LoadedModel): Promise<StepRecord> {
+/** A stored base model as a checkpoint (config + weights), for runs that use an imported folder. */
+export async function baseModelRecord(m: LoadedModel): Promise<Checkpoint> {
   return {
     status: 'done',
     value: { name: m.name, origin: m.origin },
@@ -132,7 +132,7 @@ export async function baseModelRecord(m: LoadedModel): Promise<StepRecord> {
 }
 
 /** Rebuilds a run's base model: presets reload by name, stored ones from their record. */
-export async function restoreBaseModel(ref: ModelRef, record: StepRecord | null): Promise<LoadedModel> {
+export async function restoreBaseModel(ref: ModelRef, record: Checkpoint | null): Promise<LoadedModel> {
   if (ref.kind === 'preset') return loadModel({ kind: 'preset', name: ref.name }, readAppAsset);
   const stored = record?.models?.model;
   if (!stored) throw new Error(`the stored base model "${ref.name}" is missing from this run's storage`);

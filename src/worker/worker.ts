@@ -8,10 +8,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ingestFiles } from '../data/ingest';
-import { splitSizes } from '../data/split';
+import { splitDocuments } from '../data/split';
 import { tokenizerFor } from '../data/tokenizer';
 import type { IngestResult } from '../data/types';
 import { type BackendName, initBackend } from '../model/backend';
+import { DEFAULT_PIPELINE } from '../pipeline/config';
 import { summarizeIngest } from './ingest-summary';
 import { planRun } from './plan';
 import type {
@@ -25,6 +26,7 @@ import type {
   WorkerEvent,
 } from './protocol';
 import { RunController } from './run-controller';
+import { DEFAULT_RUN_SETTINGS } from './run-settings';
 import { deviceLimits, loadSessionModel, ModelRefusedError, type SessionModel } from './session-models';
 import { tfjsWasmPaths } from './wasm-paths';
 
@@ -32,16 +34,15 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 /** Token counts shown at ingest use the byte tokenizer: cheap, and exact for any text. */
 const INGEST_TOKENIZER = 'bytes';
-/** Split fractions of the pipeline's defaults (src/pipeline/run.ts). */
-const VALIDATION_FRACTION = 0.1;
-const TEST_FRACTION = 0.1;
 
 /** What the worker holds between commands. */
 const session: {
   documents: IngestResult['documents'];
+  /** The options the documents were read with: part of the run's data choices. */
+  ingestOptions: IngestCommand['options'];
   backend: BackendName | null;
   models: Partial<Record<ModelRole, SessionModel>>;
-} = { documents: [], backend: null, models: {} };
+} = { documents: [], ingestOptions: {}, backend: null, models: {} };
 
 function post(event: WorkerEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
@@ -60,6 +61,7 @@ const runs = new RunController({
   log,
   backend: () => session.backend,
   documents: () => session.documents,
+  ingestOptions: () => session.ingestOptions,
   models: () => session.models,
 });
 
@@ -97,9 +99,23 @@ async function init(command: InitCommand): Promise<void> {
 function ingest(command: IngestCommand): void {
   const result = ingestFiles(command.files, command.options, tokenizerFor(INGEST_TOKENIZER));
   session.documents = result.documents;
+  session.ingestOptions = { ...command.options };
   const summary = summarizeIngest(result, INGEST_TOKENIZER);
   const n = result.documents.length;
-  if (n >= 3) summary.split = splitSizes(n, VALIDATION_FRACTION, TEST_FRACTION);
+  // The run's split is the pipeline's default one (run settings do not change it).
+  const { validationFraction, testFraction } = DEFAULT_PIPELINE.split;
+  if (n >= 3) {
+    const split = splitDocuments(result.documents, {
+      seed: DEFAULT_RUN_SETTINGS.seed,
+      validationFraction,
+      testFraction,
+    });
+    summary.split = {
+      train: split.train.length,
+      validation: split.validation.length,
+      test: split.test.length,
+    };
+  }
   const { totals } = summary;
   log(
     'info',
@@ -145,6 +161,7 @@ function plan(command: PlanCommand): void {
     tokenizer: teacher.tokenizer,
     contextLength: Math.min(teacher.config.contextLength, student.config.contextLength),
     settings: command.settings,
+    ingestOptions: session.ingestOptions,
   });
   post({ type: 'plan', requestId: command.requestId, plan: summary });
 }
@@ -174,7 +191,7 @@ async function handle(command: WorkerCommand): Promise<void> {
         await runs.openRun(command.runId);
         return;
       case 'export': {
-        const file = await runs.exportFile(command.runId, command.what);
+        const file = await runs.exportFile(command.runId, command);
         const bytes =
           file.bytes.byteOffset === 0 && file.bytes.byteLength === file.bytes.buffer.byteLength
             ? (file.bytes.buffer as ArrayBuffer)

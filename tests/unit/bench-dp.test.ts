@@ -11,7 +11,7 @@ import { median, spread } from '../../src/bench/stats';
 import { parseThreadRequests, runThreadBenchmark } from '../../src/bench/thread-bench';
 import { initBackend } from '../../src/model/backend';
 import { makeConfig } from '../../src/model/config';
-import { NODE_NO_THREADS } from '../../src/model/wasm-threads';
+import { NODE_NO_THREADS } from '../../src/platform/wasm-threads';
 import { modelMemory } from '../../src/worker/model-fit';
 import { useWasm } from './helpers/backend';
 

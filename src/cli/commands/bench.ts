@@ -3,10 +3,10 @@ import { dpSummaryLine, dpTableRows, textTable, threadTableRows } from '../../be
 import { type GenerateBenchResult, runGenerateBenchmark } from '../../bench/generate-bench';
 import { parseThreadRequests, runThreadBenchmark, type ThreadBenchResult } from '../../bench/thread-bench';
 import { initBackend } from '../../model/backend';
-import { UsageError } from '../args';
+import { type ParsedArgs, UsageError } from '../args';
 import type { Command, CommandIO } from '../command';
 
-type Options = Record<string, number | string | boolean | undefined>;
+type Options = ParsedArgs['options'];
 type Suite = (opts: Options, io: CommandIO) => Promise<object>;
 
 interface DPSuiteResult {
@@ -96,6 +96,7 @@ export const benchCommand: Command = {
   name: 'bench',
   summary: `Benchmarks, measured side by side in one process (suites: ${Object.keys(suites).join(', ')})`,
   usage: 'SUITE ',
+  positionals: true,
   options: [
     {
       name: 'config',

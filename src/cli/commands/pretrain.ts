@@ -13,11 +13,13 @@ import { serializeModelFile } from '../../io/model-file';
 import { initBackend } from '../../model/backend';
 import { disposeParams, initParams, paramsFromArrays, paramsToArrays } from '../../model/params';
 import { MODEL_PRESETS } from '../../model/presets';
-import { parseStepRecord, serializeStepRecord } from '../../pipeline/store';
+import { parseCheckpoint, serializeCheckpoint } from '../../pipeline/checkpoint';
+import { checkpointOf, PRETRAIN_CHECKPOINT } from '../../pipeline/stage-registry';
 import { evaluatePerplexity } from '../../train/evaluate';
 import { type TrainState, trainLoop } from '../../train/train-loop';
 import { UsageError } from '../args';
 import type { Command } from '../command';
+import { textFieldOption } from '../data-args';
 import { ingestPath } from '../fs-data';
 import { progressPrinter } from '../progress';
 
@@ -25,6 +27,7 @@ export const pretrainCommand: Command = {
   name: 'pretrain',
   summary: 'Pretrain a base model on public text (the recipe of the shipped base models)',
   options: [
+    textFieldOption,
     {
       name: 'data',
       type: 'string',
@@ -67,7 +70,7 @@ export const pretrainCommand: Command = {
     const config = preset.config;
     const backend = await initBackend();
     const tokenizer = tokenizerFor('bytes');
-    const ingest = ingestPath(String(o.data), io.err);
+    const ingest = ingestPath(String(o.data), io.err, 1, { textField: String(o['text-field']) });
     const split = splitDocuments(ingest.documents, {
       seed: Number(o.seed),
       validationFraction: 0.01,
@@ -91,16 +94,16 @@ export const pretrainCommand: Command = {
     let params = initParams(config, Number(o.seed));
     const ckptPath = o.checkpoint ? String(o.checkpoint) : undefined;
     if (ckptPath && existsSync(ckptPath)) {
-      const ck = parseStepRecord(new Uint8Array(readFileSync(ckptPath)));
+      const ck = checkpointOf(PRETRAIN_CHECKPOINT, parseCheckpoint(new Uint8Array(readFileSync(ckptPath))))!;
       disposeParams(params);
       params = paramsFromArrays(config, ck.models!.model.arrays);
-      resume = { step: (ck.value as { step: number }).step, optimizer: ck.optimizer! };
+      resume = { step: ck.value.step, optimizer: ck.optimizer! };
       io.err(`resuming from ${ckptPath} at step ${resume.step}`);
     }
     const save = async (state: TrainState) => {
       if (!ckptPath) return;
       mkdirSync(dirname(ckptPath), { recursive: true });
-      const bytes = serializeStepRecord({
+      const bytes = serializeCheckpoint({
         status: 'partial',
         value: { step: state.step },
         models: { model: { config, arrays: await paramsToArrays(params) } },
