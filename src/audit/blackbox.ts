@@ -8,8 +8,9 @@
  * student) are each tested at level (1 - confidence) / models, and the largest bound is reported.
  */
 import type { Document } from '../data/types';
-import { documentWindows, trainingTokens } from '../data/windows';
+import { documentWindows } from '../data/windows';
 import type { NoiseSeed } from '../dp/random';
+import { recordTokens } from '../pipeline/corpus';
 import type { LoadedModel } from '../pipeline/models';
 import { epsilonLowerBound, type LowerBound } from './bound';
 import type { ClaimFamily } from './fdp';
@@ -75,7 +76,7 @@ export async function auditReleasedModels(
   for (const { model, base } of released) {
     const tokens = (secret: string) =>
       documentWindows(
-        trainingTokens(
+        recordTokens(
           { id: '', text: canaryText(secret), labels: canaries.labels, source: '' },
           model.tokenizer,
           useControlCodes,

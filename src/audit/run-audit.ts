@@ -8,9 +8,9 @@ import type { Document } from '../data/types';
 import { defaultDelta } from '../dp/accounting/index';
 import type { DPFaults } from '../dp/faults';
 import { type NoiseSeed, secureNoiseSource } from '../dp/random';
+import type { PipelineConfig } from '../pipeline/config';
 import { prepareCorpus } from '../pipeline/corpus';
 import type { LoadedModel } from '../pipeline/models';
-import type { RunProfileConfig } from '../pipeline/profiles';
 import { runPipeline } from '../pipeline/run';
 import { cloneModel, disposeModel, dpFineTune, fineTune } from '../pipeline/stages';
 import { planPrivacy } from '../train/dp-train';
@@ -27,18 +27,12 @@ export type AuditMethod = (typeof AUDIT_METHODS)[number];
 export interface AuditRequest {
   mode: AuditMode;
   method: AuditMethod;
-  /** Claimed (target) epsilon of the audited training. */
-  epsilon: number;
-  /** Default 1 / N^1.1. */
-  delta?: number;
   /** Canaries m (default: white-box 2000 or fewer for small models, black-box 128). */
   canaries?: number;
   /** Default 0.95. */
   confidence?: number;
   /** White-box canary kind and score. */
   whitebox?: Partial<Pick<WhiteboxConfig, 'kind' | 'score' | 'normRatio'>>;
-  /** Split seed, as in a run (default 1). */
-  seed?: number;
 }
 
 export interface AuditProgress {
@@ -52,7 +46,11 @@ export interface AuditInputs {
   /** Base models (left unchanged). */
   teacher: LoadedModel;
   student: LoadedModel;
-  profile: RunProfileConfig;
+  /**
+   * The run's resolved config: its epsilon (the claim), delta, seed (the split), data choices and
+   * every stage's settings, exactly as runPipeline would use them.
+   */
+  config: PipelineConfig;
   /** Audit randomness (default: crypto). */
   auditSeed?: NoiseSeed;
   /** TESTS AND BENCHMARKS ONLY (createTestFaults); white-box. */
@@ -90,6 +88,16 @@ export interface AuditOutcome {
   noisyUpdate?: string;
 }
 
+/** The corpus exactly as runPipeline prepares it for this config. */
+function corpusOptions(config: PipelineConfig, model: LoadedModel) {
+  return {
+    contextLength: model.config.contextLength,
+    seed: config.seed,
+    useControlCodes: config.data.useControlCodes,
+    ...config.split,
+  };
+}
+
 /** White-box canaries: at most a quarter of the trainable parameters (Dirac canaries need room). */
 function whiteboxCanaries(request: AuditRequest, model: LoadedModel): number {
   if (request.canaries !== undefined) return request.canaries;
@@ -100,7 +108,7 @@ function whiteboxCanaries(request: AuditRequest, model: LoadedModel): number {
 
 export async function runAudit(request: AuditRequest, inputs: AuditInputs): Promise<AuditOutcome> {
   const started = performance.now();
-  if (!(request.epsilon > 0)) throw new Error(`epsilon must be > 0, got ${request.epsilon}`);
+  if (!(inputs.config.epsilon > 0)) throw new Error(`epsilon must be > 0, got ${inputs.config.epsilon}`);
   const seed = inputs.auditSeed ?? secureNoiseSource().nextSeed();
   const confidence = request.confidence ?? 0.95;
   const base = request.method === 'distildp' ? inputs.teacher : inputs.student;
@@ -123,12 +131,10 @@ async function runWhitebox(
     throw new Error(
       'the white-box audit checks the DP-SGD step; the non-private method has none (use blackbox)',
     );
-  const dp = request.method === 'distildp' ? inputs.profile.teacherDP : inputs.profile.studentDP;
-  const corpus = prepareCorpus(inputs.documents, base.tokenizer, {
-    contextLength: base.config.contextLength,
-    seed: request.seed ?? 1,
-  });
-  const training = { ...dp, targetEpsilon: request.epsilon, delta: request.delta };
+  const { config } = inputs;
+  const dp = request.method === 'distildp' ? config.teacherDP : config.studentDP;
+  const corpus = prepareCorpus(inputs.documents, base.tokenizer, corpusOptions(config, base));
+  const training = { ...dp, targetEpsilon: config.epsilon, delta: config.delta };
   const plan = planPrivacy(corpus.train.length, training);
   const model = await cloneModel(base, `${base.name} (audit)`);
   try {
@@ -178,15 +184,15 @@ async function runBlackbox(
   seed: NoiseSeed,
   confidence: number,
 ): Promise<AuditOutcome> {
-  const labels = inputs.documents.find((d) => d.labels.length)?.labels ?? [];
+  const useControlCodes = inputs.config.data.useControlCodes;
+  // With control codes, canaries carry a label the data has (they must look like its records).
+  const labels = useControlCodes ? (inputs.documents.find((d) => d.labels.length)?.labels ?? []) : [];
   const config = { ...DEFAULT_BLACKBOX, confidence, canaries: request.canaries ?? DEFAULT_BLACKBOX.canaries };
   const canaries = blackboxCanaries(config, seed, labels);
-  const splitSeed = request.seed ?? 1;
   const progress = (phase: AuditProgress['phase']) => (done: number, total: number) =>
     inputs.onProgress?.({ phase, done, total });
   let released: { model: LoadedModel; base: LoadedModel }[] = [];
   let claim: { epsilon: number | null; delta: number; family: ClaimFamily };
-  let useControlCodes: boolean;
   let completed = true;
   try {
     if (request.method === 'distildp') {
@@ -194,13 +200,7 @@ async function runBlackbox(
         documents: inputs.documents,
         teacher: inputs.teacher,
         student: inputs.student,
-        config: {
-          ...inputs.profile,
-          epsilon: request.epsilon,
-          delta: request.delta,
-          methods: ['distildp'],
-          seed: splitSeed,
-        },
+        config: { ...inputs.config, methods: ['distildp'] },
         events: {
           progress: (e) =>
             progress(e.stage === 'generate' ? 'generate' : e.stage === 'distill' ? 'distill' : 'train')(
@@ -230,20 +230,17 @@ async function runBlackbox(
           delta: rep.accounting_delta,
         }),
       };
-      useControlCodes = labels.length > 0;
     } else {
       const base = inputs.student;
       const corpus = prepareCorpus(inputs.documents, base.tokenizer, {
-        contextLength: base.config.contextLength,
-        seed: splitSeed,
+        ...corpusOptions(inputs.config, base),
         extraTraining: canaries.documents,
       });
-      useControlCodes = corpus.useControlCodes;
       const model = await cloneModel(base, `${base.name} (audit, ${request.method})`);
       released = [{ model, base }];
-      const delta = request.delta ?? defaultDelta(corpus.train.length);
+      const delta = inputs.config.delta ?? defaultDelta(corpus.train.length);
       if (request.method === 'dpsgd') {
-        const training = { ...inputs.profile.studentDP, targetEpsilon: request.epsilon, delta };
+        const training = { ...inputs.config.studentDP, targetEpsilon: inputs.config.epsilon, delta };
         const plan = planPrivacy(corpus.train.length, training);
         const r = await dpFineTune({
           model,
@@ -263,7 +260,7 @@ async function runBlackbox(
         const r = await fineTune(
           model,
           corpus.trainDocumentWindows.flat(),
-          { seed: splitSeed, ...inputs.profile.nonPrivate },
+          { seed: inputs.config.seed, ...inputs.config.nonPrivate },
           {
             onStep: (s) => progress('train')(s.step, s.totalSteps),
             shouldStop: inputs.shouldStop,

@@ -1,15 +1,22 @@
 /**
- * The pipeline's configuration: what each stage of every method is run with. DEFAULT_PIPELINE is
- * the library default; run profiles (src/pipeline/profiles.ts) and the user's options are laid
- * over it.
+ * The pipeline's configuration: what each stage of every method runs with. One resolved config
+ * comes from three layers, deep-merged by resolvePipelineConfig():
+ *   1. the library defaults, stated once, in the modules that use them (DEFAULT_DP_TRAINING,
+ *      DEFAULT_SYNTHETIC, DEFAULT_FINE_TUNE, DEFAULT_DISTILLATION) and gathered in DEFAULT_PIPELINE;
+ *   2. a run profile (profiles.ts: the app's standard and tiny runs, `distildp pipeline --demo`);
+ *   3. the user's options (the app's run settings, the CLI's flags).
+ * The CLI, the worker and the tests all resolve through it, so a default never has to be restated.
  */
-import type { DistillationConfig } from '../train/distill';
-import type { DPTrainingConfig } from '../train/dp-train';
+import { DEFAULT_DISTILLATION, type DistillationConfig } from '../train/distill';
+import { DEFAULT_DP_TRAINING, type DPTrainingConfig } from '../train/dp-train';
 import type { CorpusOptions } from './corpus';
 import type { HistogramMode } from './histogram';
 import type { MethodName } from './results';
-import type { FineTuneConfig } from './stages';
-import type { SyntheticConfig } from './synthetic';
+import { DEFAULT_FINE_TUNE, type FineTuneConfig } from './stages';
+import { DEFAULT_SYNTHETIC, type SyntheticConfig } from './synthetic';
+
+/** A DP training inside the pipeline: the run's epsilon, delta and seed apply, not the section's. */
+export type PipelineDPConfig = Omit<DPTrainingConfig, 'targetEpsilon' | 'delta'>;
 
 export interface PipelineConfig {
   /** Total epsilon of every private method (default 2). */
@@ -17,19 +24,27 @@ export interface PipelineConfig {
   /** Total delta (default 1 / N^1.1, N = training documents). */
   delta?: number;
   methods: MethodName[];
+  /** Seed of the split, window order, generation and distillation (never of DP noise). */
   seed: number;
-  /** Documents held out for validation and test (default 10% each), and the control-code setting. */
-  split: Required<Pick<CorpusOptions, 'validationFraction' | 'testFraction'>> &
-    Pick<CorpusOptions, 'useControlCodes'>;
+  /** Documents held out for validation and test (default 10% each; each document by itself). */
+  split: Required<Pick<CorpusOptions, 'validationFraction' | 'testFraction'>>;
+  /** The user's data choices (public by declaration; listed in every privacy report). */
+  data: DataChoices;
   /** DP-SGD of teachers (distildp, dpkd). */
-  teacherDP: Partial<DPTrainingConfig>;
+  teacherDP: PipelineDPConfig;
   /** DP-SGD of students (dpsgd, dpkd). */
-  studentDP: Partial<DPTrainingConfig>;
-  histogram: { mode: HistogramMode; sigma: number };
-  synthetic: Partial<SyntheticConfig>;
-  distill: Partial<FineTuneConfig>;
-  distillation: Partial<DistillationConfig>;
-  nonPrivate: Partial<FineTuneConfig>;
+  studentDP: PipelineDPConfig;
+  /**
+   * The control-code histogram: 'dp' (Gaussian noise sigma, accounted) or 'uniform' over `codes`,
+   * a list the user declares (public by declaration; required in that mode).
+   */
+  histogram: { mode: HistogramMode; sigma: number; codes?: string[][] };
+  synthetic: Omit<SyntheticConfig, 'seed'>;
+  /** Training of the students on the synthetic corpus (distildp, synthetic). */
+  distill: Omit<FineTuneConfig, 'seed'>;
+  distillation: DistillationConfig;
+  /** Fine-tuning of the non-private upper bounds. */
+  nonPrivate: Omit<FineTuneConfig, 'seed'>;
   /** Save a partial checkpoint every this many training steps (default 10 DP steps / 50 ordinary steps). */
   checkpointEvery: { dp: number; train: number };
   /**
@@ -40,18 +55,85 @@ export interface PipelineConfig {
   validation: { points: number; maxWindows: number };
 }
 
+/**
+ * How documents were read and whether their labels prompt the teacher: settings the user makes,
+ * never decided from the records (a decision from the data would be a release outside any DP
+ * mechanism). The pipeline uses `useControlCodes`; the rest says, in the privacy report, how the
+ * documents it got were made.
+ */
+export interface DataChoices {
+  /** Field of the records holding the text (default `text`). */
+  textField: string;
+  /** Fields of the records used as labels, in order (default none). */
+  labelFields: string[];
+  /** Folder names (below the dropped root) used as labels (default false). */
+  folderLabels: boolean;
+  /** Labels become DistilDP control codes: prompts, and a DP histogram phase (default false). */
+  useControlCodes: boolean;
+}
+
+export const DEFAULT_DATA_CHOICES: DataChoices = {
+  textField: 'text',
+  labelFields: [],
+  folderLabels: false,
+  useControlCodes: false,
+};
+
+/** Any part of a config: objects merge field by field, arrays and functions are replaced. */
+export type DeepPartial<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly unknown[]
+    ? T
+    : T extends object
+      ? { [K in keyof T]?: DeepPartial<T[K]> }
+      : T;
+
+/** What a profile or a user gives: any subset of the config. */
+export type PipelineOptions = DeepPartial<PipelineConfig>;
+
+const { targetEpsilon: _runEpsilon, ...dpTraining } = DEFAULT_DP_TRAINING;
+const { seed: _syntheticSeed, ...synthetic } = DEFAULT_SYNTHETIC;
+const { seed: _fineTuneSeed, ...fineTune } = DEFAULT_FINE_TUNE;
+
 export const DEFAULT_PIPELINE: PipelineConfig = {
   epsilon: 2,
   methods: ['distildp'],
   seed: 1,
   split: { validationFraction: 0.1, testFraction: 0.1 },
-  teacherDP: { expectedBatchSize: 64, epochs: 3, microBatchSize: 16, clipNorm: 1, schedule: { peak: 1e-3 } },
-  studentDP: { expectedBatchSize: 64, epochs: 3, microBatchSize: 16, clipNorm: 1, schedule: { peak: 1e-3 } },
+  data: DEFAULT_DATA_CHOICES,
+  teacherDP: dpTraining,
+  studentDP: dpTraining,
   histogram: { mode: 'dp', sigma: 10 },
-  synthetic: { samples: 1000, overGenerate: 2 },
-  distill: { epochs: 2, batchSize: 16, learningRate: 1e-3 },
-  distillation: { lambda: 0.4, temperature: 1, alpha: 0.1 },
-  nonPrivate: { epochs: 1, batchSize: 16, learningRate: 1e-3 },
+  synthetic,
+  // Two passes over the synthetic corpus: it is small and the teacher's soft labels are cheap.
+  distill: { ...fineTune, epochs: 2 },
+  distillation: DEFAULT_DISTILLATION,
+  nonPrivate: fineTune,
   checkpointEvery: { dp: 10, train: 50 },
   validation: { points: 10, maxWindows: 32 },
 };
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return (
+    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype
+  );
+}
+
+/** `over` laid on `base`: plain objects merge recursively; undefined leaves `base`'s value. */
+export function deepMerge<T>(base: T, over: DeepPartial<T> | undefined): T {
+  if (over === undefined) return base;
+  if (!isPlainObject(base) || !isPlainObject(over)) return over as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    out[key] = key in base ? deepMerge(base[key as keyof T], value as DeepPartial<T[keyof T]>) : value;
+  }
+  return out as T;
+}
+
+/** The full config of a run: library defaults, then each layer in order (later layers win). */
+export function resolvePipelineConfig(...layers: (PipelineOptions | undefined)[]): PipelineConfig {
+  let config = DEFAULT_PIPELINE;
+  for (const layer of layers) config = deepMerge<PipelineConfig>(config, layer);
+  return config;
+}

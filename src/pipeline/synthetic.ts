@@ -3,7 +3,8 @@
  * post-processing of a DP model (no privacy cost) except for how many samples each code gets,
  * which comes from histogram.ts (a DP-released histogram or a uniform prior, never the exact one).
  * Over-generates (default 2x), drops empty and duplicate samples, then down-samples each code to
- * its target count, as the paper does.
+ * its target count, as the paper does. Codes are used in canonical order and the corpus is shuffled
+ * by a public seed, so nothing about it depends on the order of the private documents.
  */
 import type { Tokenizer } from '../data/tokenizer';
 import { controlCodePrompt } from '../data/windows';
@@ -11,7 +12,7 @@ import type { GPTConfig } from '../model/config';
 import { type GenerationConfig, generate } from '../model/generate';
 import type { Params } from '../model/params';
 import { seededUniform, shuffledIndices } from '../train/seeded';
-import { allocateSamples, type CodeCount } from './histogram';
+import { allocateSamples, type CodeCount, compareCodes } from './histogram';
 
 export interface SyntheticConfig {
   /** Samples in the final corpus. */
@@ -25,8 +26,9 @@ export interface SyntheticConfig {
 export const DEFAULT_SYNTHETIC: SyntheticConfig = {
   samples: 1000,
   overGenerate: 2,
-  // The paper's sampling; the no-repeat n-gram size depends on the tokenizer (noRepeatNgramFor).
-  generation: { maxLength: 128, topK: 50, topP: 0.9, temperature: 1, batchSize: 32 },
+  // Nothing set: generate()'s defaults (DEFAULT_GENERATION) are the paper's sampling, except the
+  // no-repeat n-gram size, which depends on the tokenizer (noRepeatNgramFor).
+  generation: {},
   seed: 1,
 };
 
@@ -55,6 +57,17 @@ export interface SyntheticCorpus {
   generated: number;
   empty: number;
   duplicates: number;
+}
+
+/**
+ * Embedding rows no token id of the tokenizer names (nanoGPT's vocabulary padded to 50,304, a pad
+ * token added at 50,257): never sampled, since the tokenizer could not decode them.
+ */
+export function idsBeyondTokenizer(tokenizer: Tokenizer, vocabSize: number): number[] {
+  return Array.from(
+    { length: Math.max(0, vocabSize - tokenizer.vocabSize) },
+    (_, i) => tokenizer.vocabSize + i,
+  );
 }
 
 /** The token prompt of a control code: end-of-text as a start marker, then `labels TAB.. \n\n`. */
@@ -95,8 +108,9 @@ export async function generateSyntheticCorpus(
     generation: { ...DEFAULT_SYNTHETIC.generation, ...config.generation },
   };
   if (!(c.samples >= 1)) throw new Error(`synthetic samples must be >= 1, got ${c.samples}`);
-  // Without control codes (or with none released) there is one unconditional "code".
-  const targets = codes?.length ? codes : null;
+  // Without control codes (or with none released) there is one unconditional "code". Codes are
+  // taken in canonical order, so prompts, chunk seeds and the corpus never depend on their order.
+  const targets = codes?.length ? [...codes].sort((a, b) => compareCodes(a.labels, b.labels)) : null;
   const perCode = targets ? allocateSamples(targets, c.samples) : [c.samples];
   const prompts: number[][] = [];
   const promptCode: number[] = [];
@@ -131,6 +145,10 @@ export async function generateSyntheticCorpus(
       {
         noRepeatNgramSize: noRepeatNgramFor(teacher.tokenizer),
         ...c.generation,
+        bannedIds: [
+          ...(c.generation?.bannedIds ?? []),
+          ...idsBeyondTokenizer(teacher.tokenizer, teacher.config.vocabSize),
+        ],
         seed: c.seed * 1_000_003 + chunk,
         eotId: teacher.tokenizer.eotId,
         padId: teacher.tokenizer.padId,
@@ -161,11 +179,14 @@ export async function generateSyntheticCorpus(
     await events.checkpoint?.(progress);
   }
   const uniform = seededUniform(c.seed + 1);
-  const samples = progress.kept.flatMap((list, code) =>
+  const chosen = progress.kept.flatMap((list, code) =>
     shuffledIndices(list.length, uniform)
       .slice(0, perCode[code])
       .map((i) => list[i]),
   );
+  // One shuffle by the public seed interleaves the codes: the order of the released corpus is a
+  // function of DP outputs and public seeds only.
+  const samples = shuffledIndices(chosen.length, seededUniform(c.seed + 2)).map((i) => chosen[i]);
   return {
     samples,
     generated: prompts.length,

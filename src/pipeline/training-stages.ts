@@ -77,10 +77,7 @@ export async function dpTrainingStage(
       kdTeacher: input.kdTeacher
         ? {
             model: input.kdTeacher,
-            config: {
-              lambda: c.distillation.lambda ?? 0.4,
-              temperature: c.distillation.temperature ?? 1,
-            },
+            config: { lambda: c.distillation.lambda, temperature: c.distillation.temperature },
           }
         : undefined,
       onStep: async (r) => {

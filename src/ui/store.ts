@@ -14,6 +14,7 @@ import type {
   LogLevel,
   ModelRole,
   StorageInfo,
+  WeightDtype,
   WorkerEvent,
 } from '../worker/protocol';
 import type { RunManifest } from '../worker/run-manifest';
@@ -50,6 +51,10 @@ export interface BackendState {
 export interface UiIngestOptions {
   splitOnBlankLines: boolean;
   folderLabels: boolean;
+  /** Field of record files holding the text (the user's choice; default `text`). */
+  textField: string;
+  /** Fields used as labels (the user's choice; default none). */
+  labelFields: string[];
 }
 
 export type DataStatus = 'empty' | 'reading' | 'ingesting' | 'ready' | 'error';
@@ -81,6 +86,12 @@ export interface LogEntry {
   source: 'worker' | 'ui';
 }
 
+/** The user's choices for downloads (precision of the weights, their description of the data). */
+export interface ExportChoices {
+  dtype: WeightDtype;
+  dataDescription: string;
+}
+
 export interface AppData {
   profile: RunProfile;
   backend: BackendState;
@@ -90,6 +101,7 @@ export interface AppData {
   run: RunState;
   saved: SavedRunsState;
   exports: Record<ExportKind, ExportStatus>;
+  exportChoices: ExportChoices;
   audit: AuditState;
   logs: LogEntry[];
 }
@@ -109,10 +121,13 @@ export interface AppActions {
   setSettings(patch: Partial<RunSettings>): void;
   /** A plan request begins; returns its request id. */
   beginPlan(): number;
+  /** The user agreed to spend this total epsilon on documents earlier runs used (null: withdrawn). */
+  confirmSpend(totalEpsilon: number | null): void;
   /** Start or resume requested: charts and results are cleared for the run's own history. */
   runRequested(status: UiRunStatus, settings: RunSettings | null, runId?: string): void;
   setPersisted(persisted: boolean): void;
   setExportStatus(what: ExportKind, status: ExportStatus): void;
+  setExportChoices(patch: Partial<ExportChoices>): void;
   /** An audit was asked for (or a stop): returns the request id to send. */
   auditRequested(mode: AuditState['mode'], method: AuditState['method']): number;
   auditStopping(): void;
@@ -124,7 +139,12 @@ export interface AppActions {
 
 export type AppState = AppData & AppActions;
 
-export const DEFAULT_UI_INGEST_OPTIONS: UiIngestOptions = { splitOnBlankLines: false, folderLabels: false };
+export const DEFAULT_UI_INGEST_OPTIONS: UiIngestOptions = {
+  splitOnBlankLines: false,
+  folderLabels: false,
+  textField: 'text',
+  labelFields: [],
+};
 
 export function initialAppData(
   choice: BackendChoice = 'auto',
@@ -146,7 +166,8 @@ export function initialAppData(
     budget: initialBudget(defaultSettings(profile)),
     run: initialRunState(),
     saved: { runs: [], storage: null, persisted: null },
-    exports: { student: 'idle', teacher: 'idle', synthetic: 'idle', report: 'idle' },
+    exports: { student: 'idle', teacher: 'idle', synthetic: 'idle', report: 'idle', all: 'idle' },
+    exportChoices: { dtype: 'F32', dataDescription: '' },
     audit: initialAudit(),
     logs: [],
   };
@@ -309,10 +330,13 @@ export function createAppStore(initial: AppData = initialAppData()): StoreApi<Ap
       set((s) => ({ budget: { ...s.budget, requestId, planStatus: 'computing', planError: null } }));
       return requestId;
     },
+    confirmSpend: (totalEpsilon) =>
+      set((s) => ({ budget: { ...s.budget, spendConfirmedFor: totalEpsilon } })),
     runRequested: (status, settings, runId) =>
       set(() => ({ run: clearedRun(status, settings, runId ?? null) })),
     setPersisted: (persisted) => set((s) => ({ saved: { ...s.saved, persisted } })),
     setExportStatus: (what, status) => set((s) => ({ exports: { ...s.exports, [what]: status } })),
+    setExportChoices: (patch) => set((s) => ({ exportChoices: { ...s.exportChoices, ...patch } })),
     auditRequested: (mode, method) => {
       const requestId = get().audit.requestId + 1;
       set(() => ({

@@ -6,8 +6,8 @@
 import { runAudit } from '../audit/run-audit';
 import type { Document } from '../data/types';
 import type { AuditCommand, AuditProgressEvent, AuditReleasedRow, AuditResultEvent } from './audit-protocol';
-import type { BackendName, LogLevel, ModelRole } from './protocol';
-import { pipelineConfigFor } from './run-settings';
+import type { BackendName, IngestCommand, LogLevel, ModelRole } from './protocol';
+import { pipelineConfigFor } from './run-config';
 import type { SessionModel } from './session-models';
 
 export interface AuditHost {
@@ -15,6 +15,7 @@ export interface AuditHost {
   log(level: LogLevel, message: string): void;
   backend(): BackendName | null;
   documents(): Document[];
+  ingestOptions(): IngestCommand['options'];
   models(): Partial<Record<ModelRole, SessionModel>>;
 }
 
@@ -41,21 +42,15 @@ export class AuditRunner {
     this.stopRequested = false;
     const { requestId } = command;
     try {
-      const config = pipelineConfigFor(command.settings);
+      const config = pipelineConfigFor(command.settings, this.host.ingestOptions());
       this.host.log('info', `privacy audit (${command.mode}, ${command.method}) started`);
       const outcome = await runAudit(
-        {
-          mode: command.mode,
-          method: command.method,
-          epsilon: command.settings.targetEpsilon,
-          delta: command.settings.delta ?? undefined,
-          seed: command.settings.seed,
-        },
+        { mode: command.mode, method: command.method },
         {
           documents,
           teacher: teacher.model,
           student: student.model,
-          profile: config,
+          config,
           onProgress: (p) => this.host.post({ type: 'auditProgress', requestId, ...p, time: Date.now() }),
           shouldStop: () => this.stopRequested,
           log: (m) => this.host.log('info', m),

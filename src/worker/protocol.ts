@@ -8,16 +8,29 @@
  * except synthetic samples, which are post-processing of a DP model.
  */
 
+import type { FieldProposal } from '../data/records';
 import type { TokenizerKind } from '../data/tokenizer';
 import type { FileInput, FileReport, IngestOptions } from '../data/types';
 import type { BackendInfo, BackendName } from '../model/backend';
 import type { GPTConfig } from '../model/config';
+import type { ExportKind, WeightDtype } from '../pipeline/export-bundle';
+import type { LedgerComposition } from '../pipeline/ledger';
 import type { MethodName, PrivacyReport, ResultRow, StageName, StageOwner } from '../pipeline/results';
 import type { AuditCommand, AuditProgressEvent, AuditResultEvent, StopAuditCommand } from './audit-protocol';
 import type { RunManifest } from './run-manifest';
 import type { RunSettings } from './run-settings';
 
-export type { BackendInfo, BackendName, MethodName, PrivacyReport, ResultRow, StageName, StageOwner };
+export type {
+  BackendInfo,
+  BackendName,
+  ExportKind,
+  MethodName,
+  PrivacyReport,
+  ResultRow,
+  StageName,
+  StageOwner,
+  WeightDtype,
+};
 
 /** What the user asked for: a named backend, or the automatic order webgpu -> wasm -> cpu. */
 export type BackendChoice = 'auto' | BackendName;
@@ -82,6 +95,8 @@ export interface PlanCommand {
 export interface StartCommand {
   type: 'start';
   settings: RunSettings;
+  /** The user confirmed spending more on documents earlier runs used (the privacy ledger). */
+  confirmSpend?: boolean;
 }
 
 /** Stop at the next step boundary, saving a checkpoint. */
@@ -107,13 +122,20 @@ export interface OpenRunCommand {
   runId: string;
 }
 
-export type ExportKind = 'student' | 'teacher' | 'synthetic' | 'report';
-export const EXPORT_KINDS: readonly ExportKind[] = ['student', 'teacher', 'synthetic', 'report'];
+export const EXPORT_KINDS: readonly ExportKind[] = ['student', 'teacher', 'synthetic', 'report', 'all'];
 
-export interface ExportCommand {
+/** What the user chose for a download: weight precision and the data description for model cards. */
+export interface ExportRequest {
+  what: ExportKind;
+  /** model.safetensors precision (default F32; F16 halves the download). */
+  dtype?: WeightDtype;
+  /** The user's own words about the data, published in the model cards (never derived from the data). */
+  dataDescription?: string;
+}
+
+export interface ExportCommand extends ExportRequest {
   type: 'export';
   runId: string;
-  what: ExportKind;
 }
 
 export type WorkerCommand =
@@ -164,6 +186,11 @@ export interface IngestSummary {
   tokenizer: string;
   /** How the documents will be split for training (absent with no documents). */
   split?: SplitSizes;
+  /**
+   * The record files' field names and a guess at the text and label fields, for the user to
+   * confirm in the Data panel (never applied by itself). Absent without record files.
+   */
+  proposal?: FieldProposal;
 }
 
 export interface IngestedEvent {
@@ -248,6 +275,11 @@ export interface PlanSummary {
   /** Expected epsilon spent vs DP-SGD step (prior phases included). */
   curve: { step: number; epsilon: number }[];
   warnings: string[];
+  /**
+   * The privacy ledger of this browser: what earlier runs on these training documents spent,
+   * composed with this run's planned releases (every DP method it runs). Local only.
+   */
+  ledger?: LedgerComposition;
 }
 
 export interface PlanEvent {

@@ -5,15 +5,20 @@
  * base models and checkpoints come back from storage), cancel (stop and delete), and exports.
  * Failures stop the run with a message; the last checkpoint stays intact.
  */
-import type { Document } from '../data/types';
+import type { Document, IngestOptions } from '../data/types';
+import { DEFAULT_GENERATION } from '../model/generate';
 import { type Checkpoint, parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
+import type { DataChoices } from '../pipeline/config';
 import type { PipelineEvents } from '../pipeline/events';
+import { describeComposition, type LedgerComposition, releasesOfReports } from '../pipeline/ledger';
 import type { LoadedModel } from '../pipeline/models';
 import type { ResultRow } from '../pipeline/results';
 import { type PipelineResult, runPipeline } from '../pipeline/run';
+import { newRunId } from '../pipeline/run-id';
 import { checkpointOf, dpStageOfKey } from '../pipeline/stage-registry';
 import { disposeModel } from '../pipeline/stages';
 import { plannedEpsilonCurve } from '../train/dp-train';
+import { checkLedger, markInLedger, recordInLedger } from './browser-ledger';
 import { type ByteStore, openByteStore } from './byte-store';
 import { EventBatcher } from './event-batcher';
 import { buildExport, type ExportFile } from './exports';
@@ -23,7 +28,7 @@ import { MetricPointMaker } from './metric-points';
 import type {
   BackendName,
   DPPlanEvent,
-  ExportKind,
+  ExportRequest,
   InjectedFault,
   LogLevel,
   MetricPoint,
@@ -32,9 +37,10 @@ import type {
   RunStatus,
   WorkerEvent,
 } from './protocol';
+import { dataChoicesOf, pipelineConfigFor } from './run-config';
 import { loadRunHistory } from './run-history';
-import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from './run-manifest';
-import { pipelineConfigFor, type RunSettings } from './run-settings';
+import { contentKeyFor, isResumable, mergeEpsilon, newManifest, type RunManifest } from './run-manifest';
+import type { RunSettings } from './run-settings';
 import { estimateRunStorageBytes, RunCheckpoints, RunStorage, runPaths } from './run-storage';
 import { seriesName } from './series';
 import { baseModelRecord, restoreBaseModel, type SessionModel } from './session-models';
@@ -44,6 +50,8 @@ export interface RunHost {
   log(level: LogLevel, message: string): void;
   backend(): BackendName | null;
   documents(): Document[];
+  /** The options the documents were read with (text field, label fields, folder labels). */
+  ingestOptions(): Partial<IngestOptions>;
   models(): Partial<Record<ModelRole, SessionModel>>;
 }
 
@@ -117,7 +125,20 @@ export class RunController {
     this.host.log('error', `the GPU device was lost: ${reason}`);
   }
 
-  async start(settings: RunSettings): Promise<void> {
+  /** What earlier runs in this browser spent on these documents, composed with this run's plan. */
+  async ledgerSummary(
+    documents: Document[],
+    settings: RunSettings,
+    ingest: Partial<IngestOptions>,
+  ): Promise<LedgerComposition> {
+    return (await checkLedger(this.runs, documents, pipelineConfigFor(settings, ingest))).composition;
+  }
+
+  /**
+   * Starts a run. When earlier runs in this browser used these documents (the privacy ledger), it
+   * starts only with `confirmSpend`: the user saw the composed spend in the budget panel.
+   */
+  async start(settings: RunSettings, options: { confirmSpend?: boolean } = {}): Promise<void> {
     if (this.live) throw new Error('a run is already in progress: pause or cancel it first');
     if (this.deviceLost)
       throw new Error(`the GPU device was lost (${this.deviceLost}): choose another backend`);
@@ -127,9 +148,19 @@ export class RunController {
     const { teacher, student } = this.host.models();
     if (!teacher || !student) throw new Error('load a teacher and a student model first');
     const models = { teacher: teacher.ref, student: student.ref };
-    const runId = await runIdFor(documents, settings, models);
-    const saved = await this.runs.readManifest(runId).catch(() => null);
-    await this.checkQuota(settings, documents, teacher, student);
+    // The same run started again (same documents, settings and models) continues an interrupted
+    // run from its checkpoints; otherwise it is a new run with a new random id.
+    const data = dataChoicesOf(this.host.ingestOptions(), settings.useControlCodes ?? false);
+    const contentKey = await contentKeyFor(documents, settings, models, data);
+    const { manifests } = await this.runs.listManifests();
+    const saved = manifests.find((m) => m.contentKey === contentKey && isResumable(m)) ?? null;
+    const runId = saved?.runId ?? newRunId();
+    const ledger = await checkLedger(this.runs, documents, pipelineConfigFor(settings, data), runId);
+    if (ledger.composition.priorRuns > 0 && !options.confirmSpend)
+      throw new Error(
+        `${describeComposition(ledger.composition)}. Confirm in the privacy budget panel to spend more on these documents.`,
+      );
+    await this.checkQuota(settings, data, documents, teacher, student);
     requestPersistenceNote(this.host);
     await this.runs.writeDocuments(runId, documents);
     for (const [role, m] of [
@@ -147,12 +178,22 @@ export class RunController {
       ? { ...saved, status: 'running', failure: null, backend: this.host.backend() }
       : newManifest({
           runId,
+          contentKey,
           settings,
+          data,
           models,
           documents: documents.length,
           backend: this.host.backend(),
           now: Date.now(),
         });
+    // Recorded before anything is spent; a resumed run keeps its entry (it is not spent twice).
+    await recordInLedger(this.runs, {
+      id: runId,
+      documents: ledger.documents,
+      releases: ledger.releases,
+      status: 'planned',
+    });
+    this.host.log('info', `privacy ledger: ${describeComposition(ledger.composition)}`);
     if (saved) this.host.log('info', `found saved run ${runId}: continuing from its checkpoints`);
     if (saved) await this.postHistory(saved);
     this.launch(manifest, { documents, teacher: teacher.model, student: student.model }, []);
@@ -201,6 +242,7 @@ export class RunController {
     }
     if (!runId) throw new Error('no run is in progress');
     await this.runs.removeRun(runId);
+    await markInLedger(this.runs, runId, 'cancelled'); // it still counts: its outputs may have been seen
     this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
     await this.announceSavedRuns();
   }
@@ -215,27 +257,28 @@ export class RunController {
     this.host.post({ type: 'runStatus', runId, status: manifestRunStatus(manifest), manifest });
   }
 
-  exportFile(runId: string, what: ExportKind): Promise<ExportFile> {
-    return buildExport(this.runs, runId, what);
+  exportFile(runId: string, request: ExportRequest): Promise<ExportFile> {
+    return buildExport(this.runs, runId, request);
   }
 
   // ---- internals ----
 
   private async checkQuota(
     settings: RunSettings,
+    data: DataChoices,
     documents: Document[],
     teacher: SessionModel,
     student: SessionModel,
   ): Promise<void> {
-    const config = pipelineConfigFor(settings);
-    const samples = Math.ceil((config.synthetic?.samples ?? 1000) * (config.synthetic?.overGenerate ?? 2));
-    const maxTokens = config.synthetic?.generation?.maxLength ?? 128;
+    const config = pipelineConfigFor(settings, data);
+    const samples = Math.ceil(config.synthetic.samples * config.synthetic.overGenerate);
+    const maxTokens = config.synthetic.generation.maxLength ?? DEFAULT_GENERATION.maxLength;
     const need = estimateRunStorageBytes({
       teacherParameters: teacher.info.parameters,
       studentParameters: student.info.parameters,
       teacherWidth: teacher.info.config.nEmbd,
       studentWidth: student.info.config.nEmbd,
-      methods: config.methods ?? ['distildp'],
+      methods: config.methods,
       documentBytes: documents.reduce((a, d) => a + utf8.encode(d.text).length, 0),
       syntheticSamples: samples,
       syntheticSampleBytes: maxTokens * (teacher.info.tokenizer === 'bytes' ? 1 : 4),
@@ -382,7 +425,7 @@ export class RunController {
     try {
       result = await runPipeline({
         ...inputs,
-        config: pipelineConfigFor(live.manifest.settings),
+        config: pipelineConfigFor(live.manifest.settings, live.manifest.data),
         events: this.events(live, batcher),
         checkpoints: live.checkpoints,
       });
@@ -390,7 +433,11 @@ export class RunController {
       if (result.stopped && this.deviceLost !== undefined) throw new Error(`device lost: ${this.deviceLost}`);
       if (result.stopped && live.stop === 'cancel') {
         await this.runs.removeRun(runId);
-        this.host.log('info', `run ${runId} cancelled; its checkpoints and stored documents were deleted`);
+        await markInLedger(this.runs, runId, 'cancelled'); // still counted in the privacy ledger
+        this.host.log(
+          'info',
+          `run ${runId} cancelled; its checkpoints and stored documents were deleted (the privacy ledger still counts it)`,
+        );
         this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
       } else if (result.stopped) {
         await this.runs.appendMetrics(runId, live.pendingMetrics);
@@ -402,6 +449,7 @@ export class RunController {
         await this.runs.appendMetrics(runId, live.pendingMetrics);
         await this.runs.writeJson(runPaths.json(runId, 'reports'), result.reports);
         this.host.post({ type: 'reports', runId, reports: result.reports });
+        await markInLedger(this.runs, runId, 'spent', releasesOfReports(result.reports));
         live.manifest = { ...live.manifest, status: 'completed', stage: null };
         await this.writeManifest(live.manifest);
         this.status(live.manifest, 'completed');

@@ -1,10 +1,10 @@
 /**
- * What the user sets for a run (the privacy budget panel and the baselines), and how it becomes
- * the pipeline's config. Pure and TF.js-free (type imports only): the UI validates with it and the
- * worker builds the PipelineConfig with it, so both agree on every default.
+ * What the user sets for a run (the privacy budget panel and the baselines), its defaults per
+ * profile and its validation. Pure and TF.js-free (type imports only): the UI validates with it
+ * and the worker turns it into the pipeline's config (run-config.ts), so both agree on every
+ * default.
  */
 
-import type { PipelineConfig } from '../pipeline/config';
 import { type RunProfileConfig, STANDARD_PROFILE, TINY_PROFILE } from '../pipeline/profiles';
 import type { MethodName } from '../pipeline/results';
 
@@ -38,6 +38,11 @@ export interface RunSettings {
   baselines: Baseline[];
   /** Seed of the split, order and generation (never of DP noise, which is crypto-seeded). */
   seed: number;
+  /**
+   * Labels become DistilDP control codes (default false): the user's choice in the Data panel,
+   * never inferred from the documents. Absent in settings saved before it existed (off).
+   */
+  useControlCodes?: boolean;
 }
 
 /** Budget defaults: the standard profile's teacher DP settings (src/pipeline/profiles.ts). */
@@ -50,6 +55,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   epochs: STANDARD_PROFILE.teacherDP.epochs,
   baselines: [],
   seed: 1,
+  useControlCodes: false,
 };
 
 /** Budget defaults of the tiny profile: small batches so a few dozen documents give several steps. */
@@ -65,7 +71,7 @@ export function defaultSettings(profile: RunProfile): RunSettings {
 }
 
 /** Sizes the user does not set, per profile. */
-const PROFILE_CONFIG = {
+export const PROFILE_CONFIG = {
   standard: STANDARD_PROFILE,
   tiny: TINY_PROFILE,
 } satisfies Record<RunProfile, RunProfileConfig>;
@@ -94,21 +100,4 @@ export function validateSettings(s: RunSettings): SettingsErrors {
   if (unknown.length) e.baselines = `Unknown baselines: ${unknown.join(', ')}.`;
   if (!Number.isInteger(s.seed)) e.seed = 'Seed must be a whole number.';
   return e;
-}
-
-/** The pipeline config of a run: DistilDP first, then the chosen baselines. */
-export function pipelineConfigFor(s: RunSettings): Partial<PipelineConfig> {
-  const errors = Object.values(validateSettings(s));
-  if (errors.length) throw new Error(`invalid run settings: ${errors.join(' ')}`);
-  const p = PROFILE_CONFIG[s.profile];
-  const dp = { expectedBatchSize: s.expectedBatchSize, epochs: s.epochs, clipNorm: s.clipNorm };
-  return {
-    ...p,
-    epsilon: s.targetEpsilon,
-    delta: s.delta ?? undefined,
-    seed: s.seed,
-    methods: ['distildp', ...BASELINES.filter((b) => s.baselines.includes(b))],
-    teacherDP: { ...p.teacherDP, ...dp },
-    studentDP: { ...p.studentDP, ...dp },
-  };
 }

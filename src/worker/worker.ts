@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ingestFiles } from '../data/ingest';
-import { splitSizes } from '../data/split';
+import { splitDocuments } from '../data/split';
 import { tokenizerFor } from '../data/tokenizer';
 import type { IngestResult } from '../data/types';
 import { type BackendName, initBackend } from '../model/backend';
@@ -27,6 +27,7 @@ import type {
   WorkerEvent,
 } from './protocol';
 import { RunController } from './run-controller';
+import { DEFAULT_RUN_SETTINGS } from './run-settings';
 import { deviceLimits, loadSessionModel, ModelRefusedError, type SessionModel } from './session-models';
 import { tfjsWasmPaths } from './wasm-paths';
 
@@ -38,9 +39,11 @@ const INGEST_TOKENIZER = 'bytes';
 /** What the worker holds between commands. */
 const session: {
   documents: IngestResult['documents'];
+  /** The options the documents were read with: part of the run's data choices. */
+  ingestOptions: IngestCommand['options'];
   backend: BackendName | null;
   models: Partial<Record<ModelRole, SessionModel>>;
-} = { documents: [], backend: null, models: {} };
+} = { documents: [], ingestOptions: {}, backend: null, models: {} };
 
 function post(event: WorkerEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
@@ -59,6 +62,7 @@ const runs = new RunController({
   log,
   backend: () => session.backend,
   documents: () => session.documents,
+  ingestOptions: () => session.ingestOptions,
   models: () => session.models,
 });
 
@@ -67,6 +71,7 @@ const audits = new AuditRunner({
   log,
   backend: () => session.backend,
   documents: () => session.documents,
+  ingestOptions: () => session.ingestOptions,
   models: () => session.models,
 });
 
@@ -104,11 +109,23 @@ async function init(command: InitCommand): Promise<void> {
 function ingest(command: IngestCommand): void {
   const result = ingestFiles(command.files, command.options, tokenizerFor(INGEST_TOKENIZER));
   session.documents = result.documents;
+  session.ingestOptions = { ...command.options };
   const summary = summarizeIngest(result, INGEST_TOKENIZER);
   const n = result.documents.length;
   // The run's split is the pipeline's default one (run settings do not change it).
   const { validationFraction, testFraction } = DEFAULT_PIPELINE.split;
-  if (n >= 3) summary.split = splitSizes(n, validationFraction, testFraction);
+  if (n >= 3) {
+    const split = splitDocuments(result.documents, {
+      seed: DEFAULT_RUN_SETTINGS.seed,
+      validationFraction,
+      testFraction,
+    });
+    summary.split = {
+      train: split.train.length,
+      validation: split.validation.length,
+      test: split.test.length,
+    };
+  }
   const { totals } = summary;
   log(
     'info',
@@ -145,7 +162,7 @@ async function loadModels(command: LoadModelsCommand): Promise<void> {
   }
 }
 
-function plan(command: PlanCommand): void {
+async function plan(command: PlanCommand): Promise<void> {
   const teacher = session.models.teacher?.model;
   const student = session.models.student?.model;
   if (!teacher || !student) throw new Error('load a teacher and a student model first');
@@ -154,7 +171,9 @@ function plan(command: PlanCommand): void {
     tokenizer: teacher.tokenizer,
     contextLength: Math.min(teacher.config.contextLength, student.config.contextLength),
     settings: command.settings,
+    ingestOptions: session.ingestOptions,
   });
+  summary.ledger = await runs.ledgerSummary(session.documents, command.settings, session.ingestOptions);
   post({ type: 'plan', requestId: command.requestId, plan: summary });
 }
 
@@ -171,10 +190,10 @@ async function handle(command: WorkerCommand): Promise<void> {
         await loadModels(command);
         return;
       case 'plan':
-        plan(command);
+        await plan(command);
         return;
       case 'start':
-        await runs.start(command.settings);
+        await runs.start(command.settings, { confirmSpend: command.confirmSpend });
         return;
       case 'resume':
         await runs.resume(command.runId);
@@ -183,7 +202,7 @@ async function handle(command: WorkerCommand): Promise<void> {
         await runs.openRun(command.runId);
         return;
       case 'export': {
-        const file = await runs.exportFile(command.runId, command.what);
+        const file = await runs.exportFile(command.runId, command);
         const bytes =
           file.bytes.byteOffset === 0 && file.bytes.byteLength === file.bytes.buffer.byteLength
             ? (file.bytes.buffer as ArrayBuffer)

@@ -9,8 +9,9 @@ import { canaryText, designSecretCanaries, exposureBits } from '../../src/audit/
 import { gaussianFamily } from '../../src/audit/tradeoff';
 import type { CommandIO } from '../../src/cli/command';
 import { main } from '../../src/cli/main';
-import { documentWindows, trainingTokens } from '../../src/data/windows';
+import { documentWindows } from '../../src/data/windows';
 import type { NoiseSeed } from '../../src/dp/random';
+import { recordTokens } from '../../src/pipeline/corpus';
 import { loadModel } from '../../src/pipeline/models';
 import { cloneModel, disposeModel, fineTune } from '../../src/pipeline/stages';
 import { useWasm } from './helpers/backend';
@@ -63,7 +64,7 @@ describe('black-box scoring of released models', () => {
     // Non-private fine-tuning on the inserted canaries only, many passes: memorisation.
     const trained = await cloneModel(base, 'memoriser');
     const windows = canaries.documents.map(
-      (d) => documentWindows(trainingTokens(d, trained.tokenizer, false), trained.config.contextLength)[0],
+      (d) => documentWindows(recordTokens(d, trained.tokenizer, false), trained.config.contextLength)[0],
     );
     await fineTune(trained, windows, {
       epochs: 60,

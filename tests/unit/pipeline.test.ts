@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Document } from '../../src/data/types';
 import { computeEpsilon } from '../../src/dp/accounting/index';
 import { MemoryCheckpoints, parseCheckpoint, serializeCheckpoint } from '../../src/pipeline/checkpoint';
-import type { PipelineConfig } from '../../src/pipeline/config';
+import type { PipelineOptions } from '../../src/pipeline/config';
 import { loadModel } from '../../src/pipeline/models';
 import { ALL_METHODS } from '../../src/pipeline/results';
 import { runPipeline } from '../../src/pipeline/run';
@@ -24,7 +24,7 @@ function documents(n: number): Document[] {
   });
 }
 
-const small: Partial<PipelineConfig> = {
+const small: PipelineOptions = {
   teacherDP: { expectedBatchSize: 8, epochs: 1, microBatchSize: 4, schedule: { peak: 3e-3 } },
   studentDP: { expectedBatchSize: 8, epochs: 1, microBatchSize: 4, schedule: { peak: 3e-3 } },
   synthetic: { samples: 12, overGenerate: 1.5, generation: { maxLength: 48, batchSize: 16 } },
@@ -32,6 +32,7 @@ const small: Partial<PipelineConfig> = {
   nonPrivate: { epochs: 1, batchSize: 8 },
   histogram: { mode: 'dp', sigma: 2 },
   checkpointEvery: { dp: 2, train: 3 },
+  data: { textField: 'text', labelFields: ['label'], folderLabels: false, useControlCodes: true },
 };
 
 async function models() {

@@ -14,15 +14,16 @@ import {
 } from '../../audit/run-audit';
 import type { WhiteboxScore } from '../../audit/whitebox';
 import { initBackend } from '../../model/backend';
+import { resolvePipelineConfig } from '../../pipeline/config';
 import { STANDARD_PROFILE, TINY_PROFILE } from '../../pipeline/profiles';
 import { disposeModel } from '../../pipeline/stages';
 import { UsageError } from '../args';
 import type { Command } from '../command';
-import { ingestPath } from '../fs-data';
+import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';
 import { loadModelArg, PUBLIC_DIR } from '../models';
 import { progressPrinter } from '../progress';
 import { explainOrJson } from './audit-output';
-import { DEMO_CORPUS } from './pipeline';
+import { DEMO_CORPUS, DEMO_DATA_CHOICES } from './pipeline';
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (!(allowed as readonly unknown[]).includes(value))
@@ -95,6 +96,7 @@ export const auditCommand: Command = {
       description: 'Seed of the train/validation/test split (not of the audit)',
       default: 1,
     },
+    ...dataOptions,
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
   ],
   async run(args, io) {
@@ -112,7 +114,20 @@ export const auditCommand: Command = {
     if (canaries !== undefined && !(Number.isInteger(canaries) && canaries >= 16))
       throw new UsageError(`--canaries must be an integer >= 16, got ${o.canaries}`);
     const backend = await initBackend();
-    const ingest = ingestPath(o.data ? String(o.data) : `${PUBLIC_DIR}${DEMO_CORPUS}`, io.err, 3);
+    const choices = dataChoicesFromOptions(o, o.data ? undefined : DEMO_DATA_CHOICES);
+    const ingest = ingestWithChoices(
+      o.data ? String(o.data) : `${PUBLIC_DIR}${DEMO_CORPUS}`,
+      choices,
+      o,
+      io.err,
+      3,
+    );
+    const config = resolvePipelineConfig(profileName === 'tiny' ? TINY_PROFILE : STANDARD_PROFILE, {
+      epsilon: Number(o.epsilon),
+      delta: o.delta === undefined ? undefined : Number(o.delta),
+      seed: Number(o.seed),
+      data: choices,
+    });
     const teacher = await loadModelArg(String(o['teacher-init']), io.err);
     const student = await loadModelArg(String(o['student-init']), io.err);
     io.err(
@@ -121,20 +136,12 @@ export const auditCommand: Command = {
     const shows = new Map<string, (done: number, detail?: string) => void>();
     try {
       const outcome = await runAudit(
-        {
-          mode,
-          method,
-          epsilon: Number(o.epsilon),
-          delta: o.delta === undefined ? undefined : Number(o.delta),
-          canaries,
-          whitebox: { score, kind },
-          seed: Number(o.seed),
-        },
+        { mode, method, canaries, whitebox: { score, kind } },
         {
           documents: ingest.documents,
           teacher,
           student,
-          profile: profileName === 'tiny' ? TINY_PROFILE : STANDARD_PROFILE,
+          config,
           onProgress: (p) => {
             let show = shows.get(p.phase);
             if (!show) {

@@ -5,25 +5,55 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { exportParamsToHF } from '../../io/params-io';
+import { splitDocuments } from '../../data/split';
 import { initBackend } from '../../model/backend';
-import type { PipelineConfig } from '../../pipeline/config';
+import {
+  type DataChoices,
+  DEFAULT_PIPELINE,
+  type PipelineConfig,
+  type PipelineOptions,
+  resolvePipelineConfig,
+} from '../../pipeline/config';
+import { runExportTree } from '../../pipeline/export-bundle';
+import { plannedReleases, releasesOfReports } from '../../pipeline/ledger';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
-import { runPipeline } from '../../pipeline/run';
+import { type PipelineResult, runPipeline } from '../../pipeline/run';
+import { newRunId } from '../../pipeline/run-id';
+import { outputsOfResult } from '../../pipeline/run-outputs';
 import { disposeModel } from '../../pipeline/stages';
-import { syntheticToJsonl } from '../../pipeline/synthetic';
-import { DEFAULT_DISTILLATION } from '../../train/distill';
 import { type ParsedArgs, UsageError } from '../args';
 import type { Command } from '../command';
-import { ingestPath } from '../fs-data';
+import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';
+import { LedgerSession, ledgerOptions } from '../ledger-file';
 import { loadModelArg, PUBLIC_DIR } from '../models';
 import { progressPrinter } from '../progress';
+import { writeFiles } from '../write-files';
 
 export const DEMO_CORPUS = 'demo/demo-corpus.jsonl';
 
+/** The demo corpus's data choices (it is public): text in `text`, its genre in `label` as control codes. */
+export const DEMO_DATA_CHOICES: DataChoices = {
+  textField: 'text',
+  labelFields: ['label'],
+  folderLabels: false,
+  useControlCodes: true,
+};
+
 /** Settings of `--demo`: the app's standard run sizes, every method. */
-export const DEMO_SETTINGS: Partial<PipelineConfig> = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
+export const DEMO_SETTINGS: PipelineOptions = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
+
+/** Subfolder of --out for numbers computed on private data outside the DP guarantee. */
+export const LOCAL_ONLY = 'local-only';
+const LOCAL_ONLY_NOTE = `These files hold numbers computed on your private documents OUTSIDE the differential-privacy
+guarantee: test perplexities (on the held-out documents) and the rows of non-private models.
+Keep them on this machine; share only the files one level up (privacy reports, synthetic text,
+the DP student), which the guarantee covers.
+`;
+
+function baseTestPpl(result: PipelineResult) {
+  return { teacher: result.base.teacher.perplexity, student: result.base.student.perplexity };
+}
 
 export function formatResults(rows: ResultRow[]): string {
   const header = ['method', 'model', 'epsilon', 'delta', 'test PPL', 'bits/byte', 'wall time'];
@@ -52,37 +82,66 @@ function methodsArg(v: unknown): MethodName[] {
   return list as MethodName[];
 }
 
+/** --codes: a comma list of single-label codes, or a JSON array of label tuples. */
+function codesArg(v: string): string[][] {
+  if (v.trim().startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch (e) {
+      throw new UsageError(`--codes is not valid JSON (${(e as Error).message})`);
+    }
+    const ok =
+      Array.isArray(parsed) &&
+      parsed.length > 0 &&
+      parsed.every((c) => Array.isArray(c) && c.every((l) => typeof l === 'string'));
+    if (!ok) throw new UsageError('--codes as JSON must be a non-empty array of arrays of strings');
+    return parsed as string[][];
+  }
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new UsageError('--codes needs at least one code');
+  return list.map((l) => [l]);
+}
+
+/** A number option, or undefined when the user did not give it. */
+function numberOr(v: unknown): number | undefined {
+  return v === undefined ? undefined : Number(v);
+}
+
 /**
- * The pipeline config of parsed options: the --demo profile (or the library defaults), with only
- * the options the user actually gave laid over it.
+ * The pipeline config of parsed options: the library defaults, the --demo profile, then only the
+ * options the user actually gave (an unset option leaves the layer below it in force).
  */
-export function pipelineConfigFromOptions(o: ParsedArgs['options']): Partial<PipelineConfig> {
-  const base: Partial<PipelineConfig> = o.demo ? DEMO_SETTINGS : {};
-  const override = <T extends object>(cfg: T | undefined, patch: Record<string, unknown>): T =>
-    ({
-      ...(cfg ?? {}),
-      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
-    }) as T;
-  const histogram = String(o.histogram);
-  if (histogram !== 'dp' && histogram !== 'uniform') throw new UsageError('--histogram is dp or uniform');
-  const config: Partial<PipelineConfig> = {
-    ...base,
-    epsilon: Number(o.epsilon),
-    delta: o.delta === undefined ? undefined : Number(o.delta),
-    seed: Number(o.seed),
-    methods: o.methods ? methodsArg(o.methods) : (base.methods ?? ['distildp']),
-    teacherDP: override(base.teacherDP, { expectedBatchSize: o.batch, epochs: o['teacher-epochs'] }),
-    studentDP: override(base.studentDP, { expectedBatchSize: o.batch, epochs: o['student-epochs'] }),
-    synthetic: override(base.synthetic, { samples: o['synthetic-samples'] }),
-    distill: override(base.distill, { epochs: o['distill-epochs'] }),
-    distillation: override(base.distillation, {
-      lambda: o.lambda,
-      temperature: o.temperature,
-      alpha: o.alpha,
-    }),
-    histogram: override(base.histogram, { mode: histogram }),
-  };
-  return config;
+export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineConfig {
+  const histogram = o.histogram === undefined ? undefined : String(o.histogram);
+  if (histogram !== undefined && histogram !== 'dp' && histogram !== 'uniform')
+    throw new UsageError('--histogram is dp or uniform');
+  const codes = o.codes === undefined ? undefined : codesArg(String(o.codes));
+  if (histogram === 'uniform' && !codes)
+    throw new UsageError(
+      '--histogram uniform needs the list of codes, declared by you (public): --codes a,b or --codes \'[["a","x"],["b","y"]]\' (it is never taken from the data)',
+    );
+  if (codes && histogram !== 'uniform') throw new UsageError('--codes is for --histogram uniform');
+  return resolvePipelineConfig(o.demo ? DEMO_SETTINGS : undefined, {
+    epsilon: numberOr(o.epsilon),
+    delta: numberOr(o.delta),
+    seed: numberOr(o.seed),
+    methods: o.methods ? methodsArg(o.methods) : undefined,
+    teacherDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['teacher-epochs']) },
+    studentDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['student-epochs']) },
+    synthetic: { samples: numberOr(o['synthetic-samples']) },
+    distill: { epochs: numberOr(o['distill-epochs']) },
+    distillation: {
+      lambda: numberOr(o.lambda),
+      temperature: numberOr(o.temperature),
+      alpha: numberOr(o.alpha),
+    },
+    histogram: { mode: histogram, codes },
+    data: dataChoicesFromOptions(o, o.demo ? DEMO_DATA_CHOICES : undefined),
+  });
 }
 
 export const pipelineCommand: Command = {
@@ -100,6 +159,7 @@ export const pipelineCommand: Command = {
       type: 'boolean',
       description: `Use the public-domain demo corpus (public/${DEMO_CORPUS}) and demo settings`,
     },
+    ...dataOptions,
     {
       name: 'teacher-init',
       type: 'string',
@@ -112,7 +172,11 @@ export const pipelineCommand: Command = {
       description: 'Student: preset name, model file or HF GPT-2 folder',
       default: 'student',
     },
-    { name: 'epsilon', type: 'number', description: 'Total epsilon of every private method', default: 2 },
+    {
+      name: 'epsilon',
+      type: 'number',
+      description: `Total epsilon of every private method (default ${DEFAULT_PIPELINE.epsilon})`,
+    },
     { name: 'delta', type: 'number', description: 'Total delta (default 1/N^1.1, N = training documents)' },
     {
       name: 'methods',
@@ -127,36 +191,48 @@ export const pipelineCommand: Command = {
     {
       name: 'histogram',
       type: 'string',
-      description: 'Control-code counts: dp (noised, accounted) or uniform (labels public)',
-      default: 'dp',
+      description: `Control-code counts: dp (noised, accounted) or uniform over the codes you declare with --codes (default ${DEFAULT_PIPELINE.histogram.mode})`,
     },
-    // No CLI defaults here: an unset option keeps the --demo profile's value, else the library default.
+    {
+      name: 'codes',
+      type: 'string',
+      description:
+        'With --histogram uniform: the control codes, declared public by you (a,b or a JSON array of label lists)',
+    },
+    // No CLI defaults: an unset option keeps the --demo profile's value, else the library default.
     {
       name: 'lambda',
       type: 'number',
-      description: `Soft-label weight (default ${DEFAULT_DISTILLATION.lambda}; --demo: ${STANDARD_PROFILE.distillation.lambda})`,
+      description: `Soft-label weight (default ${DEFAULT_PIPELINE.distillation.lambda}; --demo: ${STANDARD_PROFILE.distillation.lambda})`,
     },
     {
       name: 'temperature',
       type: 'number',
-      description: `Distillation temperature (default ${DEFAULT_DISTILLATION.temperature})`,
+      description: `Distillation temperature (default ${DEFAULT_PIPELINE.distillation.temperature})`,
     },
     {
       name: 'alpha',
       type: 'number',
-      description: `Hidden-state alignment weight (default ${DEFAULT_DISTILLATION.alpha}; --demo: ${STANDARD_PROFILE.distillation.alpha})`,
+      description: `Hidden-state alignment weight (default ${DEFAULT_PIPELINE.distillation.alpha}; --demo: ${STANDARD_PROFILE.distillation.alpha})`,
     },
     {
       name: 'seed',
       type: 'number',
-      description: 'Seed of splits, order and generation (never of DP noise)',
-      default: 1,
+      description: `Seed of splits, order and generation, never of DP noise (default ${DEFAULT_PIPELINE.seed})`,
     },
     {
       name: 'out',
       type: 'string',
-      description: 'Folder for artifacts: student (HF GPT-2), synthetic.jsonl, privacy reports, results',
+      description:
+        'Folder for the release: student/ and teacher/ (HF GPT-2), synthetic.jsonl, privacy-report.json, README.md (how to continue on a cluster); test results go to its local-only/ subfolder',
     },
+    { name: 'fp16', type: 'boolean', description: 'With --out: store weights as float16' },
+    {
+      name: 'description',
+      type: 'string',
+      description: 'With --out: your description of the training data, published in the model cards',
+    },
+    ...ledgerOptions,
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
   ],
   async run(args, io) {
@@ -164,8 +240,22 @@ export const pipelineCommand: Command = {
     if (!o.demo && !o.private) throw new UsageError('give --private PATH or --demo');
     const backend = await initBackend();
     const dataPath = o.private ? String(o.private) : join(PUBLIC_DIR, DEMO_CORPUS);
-    const ingest = ingestPath(dataPath, io.err, 3);
     const config = pipelineConfigFromOptions(o);
+    const ingest = ingestWithChoices(dataPath, config.data, o, io.err, 3);
+    // A random run id (never a hash of the documents) names this run in its reports and the ledger.
+    const runId = newRunId();
+    // Earlier runs on these documents (the ledger) are composed with this run's plan; spending more
+    // needs --confirm-spend. The training split is each document's own (a keyed hash), as the run's.
+    const trainDocuments = splitDocuments(ingest.documents, { seed: config.seed, ...config.split }).train;
+    // The demo corpus is public: it has no budget to keep unless a ledger is asked for.
+    const ledger =
+      o.demo && o.ledger === undefined
+        ? null
+        : LedgerSession.open(
+            o,
+            { id: runId, trainDocuments, ...plannedReleases(config, trainDocuments.length) },
+            io.err,
+          );
     const teacher = await loadModelArg(String(o['teacher-init']), io.err);
     const student = await loadModelArg(String(o['student-init']), io.err);
     io.err(
@@ -198,20 +288,29 @@ export const pipelineCommand: Command = {
       },
     });
     const wall = (performance.now() - started) / 1000;
+    if (!result.stopped) ledger?.save(releasesOfReports(result.reports), 'spent');
     if (o.out) {
       const dir = String(o.out);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'results.json'), JSON.stringify(result.results, null, 2));
-      writeFileSync(join(dir, 'privacy-reports.json'), JSON.stringify(result.reports, null, 2));
-      if (result.synthetic)
-        writeFileSync(join(dir, 'synthetic.jsonl'), syntheticToJsonl(result.synthetic.samples));
-      if (result.distildp) {
-        const s = result.distildp.student;
-        const files = await exportParamsToHF(s.config, s.params, s.tokenizer.huggingFaceFiles());
-        mkdirSync(join(dir, 'student'), { recursive: true });
-        for (const [name, bytes] of files) writeFileSync(join(dir, 'student', name), bytes);
-      }
-      io.err(`artifacts written to ${dir}`);
+      // Numbers computed on private documents outside any DP mechanism (test perplexities, the
+      // non-private rows) stay out of the shareable folder.
+      mkdirSync(join(dir, LOCAL_ONLY), { recursive: true });
+      writeFileSync(join(dir, LOCAL_ONLY, 'README.txt'), LOCAL_ONLY_NOTE);
+      writeFileSync(
+        join(dir, LOCAL_ONLY, 'results.json'),
+        JSON.stringify({ base_test_ppl: baseTestPpl(result), results: result.results }, null, 2),
+      );
+      // The same files as the app's "export all", named by a random run id (never by the data).
+      const tree = await runExportTree(await outputsOfResult(result, teacher.tokenizer.kind), {
+        runId,
+        created: new Date(),
+        dtype: o.fp16 ? 'F16' : 'F32',
+        dataDescription: o.description === undefined ? undefined : String(o.description),
+      });
+      writeFiles(dir, tree);
+      const entries = new Set([...tree.keys()].map((n) => n.replace(/\/.*/, '/')));
+      io.err(
+        `artifacts written to ${dir}: ${[...entries].join(', ')}; numbers on private data in ${join(dir, LOCAL_ONLY)} (do not share)`,
+      );
     }
     if (result.distildp) {
       disposeModel(result.distildp.student);
@@ -225,8 +324,9 @@ export const pipelineCommand: Command = {
       tfjs: tf.version.tfjs,
       teacher: teacher.name,
       student: student.name,
+      run_id: runId,
       corpus: result.corpus,
-      base_test_ppl: { teacher: result.base.teacher.perplexity, student: result.base.student.perplexity },
+      base_test_ppl: baseTestPpl(result),
       results: result.results,
       privacy: result.reports,
       synthetic: result.synthetic

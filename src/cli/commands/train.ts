@@ -8,11 +8,13 @@ import { initBackend } from '../../model/backend';
 import { DEFAULT_LORA, LORA_TARGETS } from '../../model/lora';
 import { paramsToArrays } from '../../model/params';
 import { prepareCorpus } from '../../pipeline/corpus';
+import { newRunId } from '../../pipeline/run-id';
 import { disposeModel, dpFineTune, evaluateModel } from '../../pipeline/stages';
-import { planPrivacy } from '../../train/dp-train';
+import { allPhases, DEFAULT_DP_TRAINING, planPrivacy } from '../../train/dp-train';
 import { UsageError } from '../args';
 import type { Command } from '../command';
-import { ingestPath } from '../fs-data';
+import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';
+import { LedgerSession, ledgerOptions } from '../ledger-file';
 import { loadModelArg } from '../models';
 import { progressPrinter } from '../progress';
 import { parameterSelectionArgs } from './parameter-args';
@@ -27,32 +29,61 @@ export const trainCommand: Command = {
       type: 'string',
       description: 'Private corpus: a file (.jsonl/.csv/.txt/...) or a folder',
     },
+    ...dataOptions,
     {
       name: 'preset',
       type: 'string',
       description: 'Model to fine-tune: preset name, model file or HF GPT-2 folder',
       default: 'student',
     },
-    { name: 'epsilon', type: 'number', description: 'Target epsilon', default: 2 },
+    {
+      name: 'epsilon',
+      type: 'number',
+      description: 'Target epsilon',
+      default: DEFAULT_DP_TRAINING.targetEpsilon,
+    },
     { name: 'delta', type: 'number', description: 'Delta (default 1/N^1.1, N = training documents)' },
     {
       name: 'epochs',
       type: 'number',
       description: 'Expected passes over the documents (steps = epochs / q)',
-      default: 3,
+      default: DEFAULT_DP_TRAINING.epochs,
     },
     {
       name: 'batch',
       type: 'number',
       description: 'Expected batch size in documents (q = batch / N)',
-      default: 64,
+      default: DEFAULT_DP_TRAINING.expectedBatchSize,
     },
-    { name: 'micro-batch', type: 'number', description: 'Documents per physical micro-batch', default: 16 },
+    {
+      name: 'micro-batch',
+      type: 'number',
+      description: 'Documents per physical micro-batch',
+      default: DEFAULT_DP_TRAINING.microBatchSize,
+    },
     {
       name: 'windows-per-doc',
       type: 'number',
       description: 'Windows a sampled document contributes (K)',
-      default: 1,
+      default: DEFAULT_DP_TRAINING.windowsPerDocument,
+    },
+    {
+      name: 'clip',
+      type: 'number',
+      description: 'Per-document clip norm C',
+      default: DEFAULT_DP_TRAINING.clipNorm,
+    },
+    {
+      name: 'lr',
+      type: 'number',
+      description: 'Learning rate (constant)',
+      default: DEFAULT_DP_TRAINING.schedule.peak,
+    },
+    {
+      name: 'accountant',
+      type: 'string',
+      description: 'prv or rdp',
+      default: DEFAULT_DP_TRAINING.accountant,
     },
     {
       name: 'parameters',
@@ -73,9 +104,6 @@ export const trainCommand: Command = {
       description: `Comma list of adapted layers (${LORA_TARGETS.join(',')})`,
       default: DEFAULT_LORA.targets.join(','),
     },
-    { name: 'clip', type: 'number', description: 'Per-document clip norm C', default: 1 },
-    { name: 'lr', type: 'number', description: 'Learning rate (constant)', default: 1e-3 },
-    { name: 'accountant', type: 'string', description: 'prv or rdp', default: 'prv' },
     {
       name: 'seed',
       type: 'number',
@@ -83,6 +111,7 @@ export const trainCommand: Command = {
       default: 1,
     },
     { name: 'out', type: 'string', description: 'Write the fine-tuned model file (.safetensors)' },
+    ...ledgerOptions,
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
   ],
   async run(args, io) {
@@ -91,11 +120,13 @@ export const trainCommand: Command = {
     const accountant = String(o.accountant);
     if (accountant !== 'prv' && accountant !== 'rdp') throw new UsageError('--accountant is prv or rdp');
     const backend = await initBackend();
-    const ingest = ingestPath(String(o.data), io.err, 3);
+    const choices = dataChoicesFromOptions(o);
+    const ingest = ingestWithChoices(String(o.data), choices, o, io.err, 3);
     const model = await loadModelArg(String(o.preset), io.err);
     const corpus = prepareCorpus(ingest.documents, model.tokenizer, {
       contextLength: model.config.contextLength,
       seed: Number(o.seed),
+      useControlCodes: choices.useControlCodes,
     });
     const training = {
       targetEpsilon: Number(o.epsilon),
@@ -114,6 +145,19 @@ export const trainCommand: Command = {
     io.err(
       `${model.name} on ${backend.backend}: N=${plan.numDocuments} documents, q=${plan.q.toPrecision(4)}, sigma=${plan.sigma.toPrecision(4)}, ${plan.steps} steps, delta=${plan.delta.toExponential(3)}`,
     );
+    // The privacy ledger: earlier runs on these training documents, composed with this training.
+    const release = { method: 'dpsgd' as const, phases: allPhases(plan), thresholdDelta: 0 };
+    const ledger = LedgerSession.open(
+      o,
+      {
+        id: newRunId(),
+        trainDocuments: corpus.train,
+        releases: [release],
+        delta: plan.delta,
+        accountant: plan.accountant,
+      },
+      io.err,
+    );
     const show = progressPrinter(io.err, 'step', plan.steps);
     const started = performance.now();
     const result = await dpFineTune({
@@ -124,10 +168,11 @@ export const trainCommand: Command = {
       onStep: (r) =>
         show(
           r.step,
-          `loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)} epsilon ${r.epsilon.toFixed(3)}`,
+          `loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)} epsilon ${r.epsilon.toFixed(3)}${r.nonFiniteDocuments ? ` (${r.nonFiniteDocuments} document(s) skipped: non-finite gradient)` : ''}`,
         ),
     });
     const trainSeconds = (performance.now() - started) / 1000;
+    if (result.state.step >= plan.steps) ledger.save([release], 'spent');
     const validation = corpus.validationWindows.length
       ? await evaluateModel(model, corpus.validationWindows)
       : null;

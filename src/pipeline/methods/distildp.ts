@@ -9,7 +9,7 @@
 import { secureNoiseSource } from '../../dp/random';
 import { releaseCodeHistogram } from '../histogram';
 import type { LoadedModel } from '../models';
-import { privacyReport } from '../results';
+import { privacyReport, publicChoices } from '../results';
 import { STAGES } from '../stage-registry';
 import { evaluationStage, type RunContext, runStage, Stopped } from '../stage-runner';
 import { distillStudent, syntheticWindows } from '../stages';
@@ -36,6 +36,7 @@ export async function runDistilDP(
           value: releaseCodeHistogram(ctx.corpus.train, planned.mode, secureNoiseSource(), {
             sigma: c.histogram.sigma,
             deltaThreshold: planned.deltaThreshold,
+            declaredCodes: c.histogram.codes,
           }),
         }))
       ).value
@@ -69,7 +70,7 @@ export async function runDistilDP(
     const out = await generateSyntheticCorpus(
       teacher.model,
       codes,
-      { seed: c.seed, ...c.synthetic },
+      { ...c.synthetic, seed: c.seed },
       {
         onSample: (s) => ev.sample?.(s.labels, s.text),
         onProgress: (done, total) => ev.progress?.({ method: 'shared', stage: 'generate', done, total }),
@@ -93,7 +94,7 @@ export async function runDistilDP(
   ev.log?.(
     `synthetic corpus: ${synthetic.samples.length} samples (${synthetic.generated} generated, ${synthetic.duplicates} duplicates, ${synthetic.empty} empty)`,
   );
-  const report = privacyReport('distildp', plan, thresholdDelta, hist ?? undefined);
+  const report = privacyReport('distildp', plan, thresholdDelta, publicChoices(c), hist ?? undefined);
   const privacy = { epsilon: report.epsilon, delta: report.delta };
   const sharedSeconds = teacher.seconds + generated.seconds;
   const windows = syntheticWindows(base.student, synthetic.samples);
@@ -113,7 +114,7 @@ export async function runDistilDP(
           teacher: teacher.model,
           student: model,
           windows,
-          training: { seed: c.seed, ...c.distill },
+          training: { ...c.distill, seed: c.seed },
           distillation,
           ...hooks,
           resume,

@@ -21,7 +21,7 @@ export async function runNonPrivate(
         fineTune(
           model,
           windows,
-          { seed: c.seed, ...c.nonPrivate },
+          { ...c.nonPrivate, seed: c.seed },
           {
             ...hooks,
             resume: resume?.state,
