@@ -164,7 +164,8 @@ export function logLikelihoodRatio(x: number, q: number, sigma: number): number 
   return z > 0 ? z + Math.log(q + (1 - q) * Math.exp(-z)) : Math.log1p(q * Math.expm1(z));
 }
 
-function seedHex(seed: NoiseSeed): string {
+/** A 128-bit audit seed as 32 hex digits (the audit's own record; it reproduces its canaries). */
+export function seedHex(seed: NoiseSeed): string {
   return [...seed.key, ...seed.stream].map((w) => (w >>> 0).toString(16).padStart(8, '0')).join('');
 }
 

@@ -2,7 +2,7 @@
  * Messages of the app's privacy audit (src/audit), kept beside protocol.ts. Type-only imports:
  * the UI imports this. Nothing here carries a canary, a secret or the audit seed: only numbers.
  */
-import type { AuditMethod, AuditMode, AuditProgress, AuditReport } from '../audit/run-audit';
+import type { AuditMethod, AuditMode, AuditProgress, AuditReport } from '../audit/audit-types';
 import type { RunSettings } from './run-settings';
 
 export type { AuditMethod, AuditMode, AuditReport };

@@ -33,6 +33,7 @@ export function explainOrJson(outcome: AuditOutcome, json: boolean): string {
     `  analysis: ${outcome.analysis} (Steinke et al. ${outcome.byAnalysis.steinke.toFixed(3)}, f-DP ${outcome.byAnalysis.fdp.toFixed(3)}); ${r.correct} of ${r.guesses} guesses right; ${r.wall_s.toFixed(0)} s`,
   );
   if (!outcome.completed) lines.push('  (stopped early: the bound covers the steps done)');
+  lines.push(`  audit seed (reproduces this audit's canaries; not a DP noise seed): ${outcome.seed}`);
   lines.push('', auditExplanation(r));
   return lines.join('\n');
 }
