@@ -4,7 +4,10 @@
  * in the audit's own training run, on fresh copies of the base models, which are disposed after.
  */
 
+import { trainableNames } from '../dp/clipping';
 import { type NoiseSeed, secureNoiseSource } from '../dp/random';
+import { loraShapes } from '../model/lora';
+import type { PipelineDPConfig } from '../pipeline/config';
 import { prepareCorpus } from '../pipeline/corpus';
 import type { LoadedModel } from '../pipeline/models';
 import { cloneModel, disposeModel } from '../pipeline/stages';
@@ -16,10 +19,14 @@ import { DEFAULT_WHITEBOX, seedHex, whiteboxAudit } from './whitebox';
 export * from './audit-types';
 
 /** White-box canaries: at most a quarter of the trainable parameters (Dirac canaries need room). */
-function whiteboxCanaries(request: AuditRequest, model: LoadedModel): number {
+function whiteboxCanaries(request: AuditRequest, model: LoadedModel, dp: PipelineDPConfig): number {
   if (request.canaries !== undefined) return request.canaries;
   let size = 0;
-  for (const p of model.params.values()) size += p.size;
+  if (dp.parameters === 'lora')
+    for (const shape of loraShapes(model.config, dp.lora).values()) size += shape.reduce((a, b) => a * b, 1);
+  else
+    for (const name of trainableNames(model.params, model.config, dp.embeddings, dp.parameters))
+      size += model.params.get(name)!.size;
   return Math.max(16, Math.min(DEFAULT_WHITEBOX.canaries, Math.floor(size / 4)));
 }
 
@@ -55,7 +62,7 @@ async function runWhitebox(
   const plan = planPrivacy(corpus.train.length, training);
   const model = await cloneModel(base, `${base.name} (audit)`);
   try {
-    const canaries = whiteboxCanaries(request, base);
+    const canaries = whiteboxCanaries(request, base, dp);
     inputs.log?.(
       `white-box audit of ${request.method}'s DP-SGD step: ${canaries} canaries, q ${plan.q.toFixed(4)}, sigma ${plan.sigma.toFixed(3)}, ${plan.steps} steps`,
     );

@@ -31,7 +31,7 @@ import { dpsgdFamily } from './tradeoff';
 export type WhiteboxScore = 'aligned' | 'likelihood';
 
 export interface WhiteboxConfig {
-  /** Canaries m (default 2000). */
+  /** Canaries m (default 10000: more canaries, a tighter bound; sparse, so cheap to train with). */
   canaries: number;
   /** Default 'dirac'. */
   kind: CanaryKind;
@@ -46,7 +46,7 @@ export interface WhiteboxConfig {
 }
 
 export const DEFAULT_WHITEBOX: WhiteboxConfig = {
-  canaries: 2000,
+  canaries: 10000,
   kind: 'dirac',
   support: 16,
   normRatio: 10,

@@ -7,14 +7,13 @@ import { auditExplanation, auditHeadline, auditViolatesClaim } from '../../src/a
 import { sequenceLogLikelihoods } from '../../src/audit/likelihood';
 import { canaryText, designSecretCanaries, exposureBits } from '../../src/audit/secrets';
 import { gaussianFamily } from '../../src/audit/tradeoff';
-import type { CommandIO } from '../../src/cli/command';
-import { main } from '../../src/cli/main';
 import { documentWindows } from '../../src/data/windows';
 import type { NoiseSeed } from '../../src/dp/random';
 import { recordTokens } from '../../src/pipeline/corpus';
 import { loadModel } from '../../src/pipeline/models';
 import { cloneModel, disposeModel, fineTune } from '../../src/pipeline/stages';
 import { useWasm } from './helpers/backend';
+import { runCli } from './helpers/cli';
 
 beforeAll(useWasm);
 
@@ -105,19 +104,7 @@ describe('the audit in words', () => {
 });
 
 describe('distildp audit', () => {
-  async function run(argv: string[]) {
-    let out = '';
-    let err = '';
-    const io: CommandIO = {
-      out: (t) => {
-        out += `${t}\n`;
-      },
-      err: (t) => {
-        err += `${t}\n`;
-      },
-    };
-    return { code: await main(argv, io), out, err };
-  }
+  const run = runCli;
 
   it('--json prints exactly the issue keys (white-box, tiny models, a small corpus)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'distildp-audit-'));

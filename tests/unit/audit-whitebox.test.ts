@@ -84,6 +84,40 @@ describe('white-box audit of the DP-SGD step', () => {
     expect(faulty.bound.epsilon).toBeGreaterThan(faulty.epsilonClaimed);
   });
 
+  it('LoRA: the canaries live in the adapter factors DP-SGD trains; clipping off is caught there too', async () => {
+    const docs = corpus(32);
+    const training = {
+      expectedBatchSize: 32,
+      epochs: 4,
+      microBatchSize: 16,
+      targetEpsilon: 2,
+      delta: 1e-5,
+      parameters: 'lora' as const,
+      insecureFixedSeedForTestsOnly: 13,
+    };
+    const plan = planPrivacy(docs.length, training);
+    const run = async (faults?: DPFaults) => {
+      const { params } = randomWeights(cfg, 8, 0.1);
+      const r = await whiteboxAudit({
+        params,
+        config: cfg,
+        documentWindows: docs,
+        padId: 0,
+        plan,
+        training,
+        audit: { canaries: 2000 },
+        seed: SEED,
+        faults,
+      });
+      disposeParams(params);
+      return r;
+    };
+    const correct = await run();
+    expect(correct.bound.epsilon).toBeLessThanOrEqual(correct.epsilonClaimed);
+    const noClip = await run(createTestFaults({ disableClipping: true }));
+    expect(noClip.bound.epsilon).toBeGreaterThan(noClip.epsilonClaimed);
+  });
+
   it('the recovered noisy gradient holds exactly C / qN per included canary (one step, same noise)', async () => {
     const docs = corpus(16);
     const training = {

@@ -47,7 +47,11 @@ export const auditCommand: Command = {
       default: 2,
     },
     { name: 'delta', type: 'number', description: 'Delta (default 1/N^1.1, N = training documents)' },
-    { name: 'canaries', type: 'number', description: 'Canaries (default: white-box 2000, black-box 128)' },
+    {
+      name: 'canaries',
+      type: 'number',
+      description: 'Canaries (default: white-box 10000 or a quarter of the parameters, black-box 128)',
+    },
     {
       name: 'mode',
       type: 'string',

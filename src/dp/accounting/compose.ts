@@ -245,9 +245,53 @@ export class PldComposer {
 }
 
 /**
- * delta(eps) = sum_{y > eps} p_y (1 - e^{eps - y}) + infMass for each eps, from a composed discrete
- * PLD laid out as in epsilonForDelta (circular array from global index `start`, loss = index * d).
+ * The sums over the losses above a point y of a composed discrete PLD: U = infMass + sum p and
+ * L = sum p e^{-y'} (kept as lowerScaled = sum p e^{-(y' - ref)}, rescaled so nothing overflows),
+ * so that delta(eps) = U - e^{eps - ref} lowerScaled for any eps below those losses.
  */
+interface TailSums {
+  upper: number;
+  lowerScaled: number;
+  ref: number;
+  /** e^{-(y - ref)} at the current loss. */
+  factor: number;
+}
+
+/**
+ * Walks the losses of a composed PLD (circular array from global index `start`, loss = index * d)
+ * from the largest down. `visit(g, sums)` sees the sums of the losses above index g (before g's
+ * mass is added); returning true stops the walk. Negative masses (FFT round-off) are dropped.
+ */
+function scanTail(
+  pmf: Float64Array,
+  start: number,
+  d: number,
+  infMass: number,
+  visit: (g: number, sums: TailSums) => boolean,
+): TailSums {
+  const n = pmf.length;
+  const sums: TailSums = { upper: infMass, lowerScaled: 0, ref: (start + n - 1) * d, factor: 1 };
+  const ed = Math.exp(d);
+  let pos = (((start + n - 1) % n) + n) % n; // array position of global index g
+  for (let g = start + n - 1; g >= start; g--) {
+    if (visit(g, sums)) return sums;
+    const p = pmf[pos];
+    pos = pos === 0 ? n - 1 : pos - 1;
+    if (p > 0) {
+      sums.upper += p;
+      sums.lowerScaled += p * sums.factor;
+    }
+    sums.factor *= ed;
+    if (sums.factor > 1e150) {
+      sums.factor *= 1e-150;
+      sums.lowerScaled *= 1e-150;
+      sums.ref -= 150 * Math.LN10;
+    }
+  }
+  return sums;
+}
+
+/** delta(eps) = sum_{y > eps} p_y (1 - e^{eps - y}) + infMass for each eps, in one downward walk. */
 export function deltasOfPmf(
   pmf: Float64Array,
   start: number,
@@ -255,37 +299,18 @@ export function deltasOfPmf(
   infMass: number,
   epsilons: readonly number[],
 ): Float64Array {
-  const n = pmf.length;
   const order = epsilons.map((_, i) => i).sort((a, b) => epsilons[b] - epsilons[a]);
   const out = new Float64Array(epsilons.length);
   let next = 0;
-  let upper = infMass;
-  let lowerScaled = 0; // sum p e^{-(y - ref)} over the losses above the current eps
-  let ref = (start + n - 1) * d;
-  let factor = 1;
-  const ed = Math.exp(d);
-  let pos = (((start + n - 1) % n) + n) % n;
-  const record = (eps: number) => Math.max(0, upper - Math.exp(eps - ref) * lowerScaled);
-  for (let g = start + n - 1; g >= start && next < order.length; g--) {
-    const y = g * d;
-    while (next < order.length && epsilons[order[next]] >= y) {
-      out[order[next]] = record(epsilons[order[next]]);
-      next++;
-    }
-    const p = pmf[pos];
-    pos = pos === 0 ? n - 1 : pos - 1;
-    if (p > 0) {
-      upper += p;
-      lowerScaled += p * factor;
-    }
-    factor *= ed;
-    if (factor > 1e150) {
-      factor *= 1e-150;
-      lowerScaled *= 1e-150;
-      ref -= 150 * Math.LN10;
-    }
-  }
-  for (; next < order.length; next++) out[order[next]] = record(epsilons[order[next]]);
+  const record = (s: TailSums) => {
+    const eps = epsilons[order[next]];
+    out[order[next++]] = Math.max(0, s.upper - Math.exp(eps - s.ref) * s.lowerScaled);
+  };
+  const sums = scanTail(pmf, start, d, infMass, (g, s) => {
+    while (next < order.length && epsilons[order[next]] >= g * d) record(s);
+    return next === order.length;
+  });
+  while (next < order.length) record(sums);
   return out;
 }
 
@@ -315,28 +340,17 @@ export function epsilonForDelta(
   const n = pmf.length;
   let floor = 0;
   for (let i = 0; i < n; i++) if (-pmf[i] > floor) floor = -pmf[i];
-  let upper = infMass;
-  let lowerScaled = 0; // sum p e^{-(y - ref)}
-  let ref = (start + n - 1) * d;
-  let factor = 1; // e^{-(y - ref)} at the current loss
-  const ed = Math.exp(d);
-  let pos = (((start + n - 1) % n) + n) % n; // array position of global index g
-  for (let g = start + n - 1; g >= start; g--) {
+  let found: EpsilonAnswer | null = null;
+  const sums = scanTail(pmf, start, d, infMass, (g, s) => {
     // eps = log((U - delta) / L) lies at or above y iff (U - delta) e^{-(y - ref)} >= L e^{-ref}.
-    if (upper > delta && lowerScaled > 0 && (upper - delta) * factor >= lowerScaled)
-      return { epsilon: Math.log((upper - delta) / lowerScaled) + ref, noise: floor * (start + n - 1 - g) };
-    const p = pmf[pos];
-    pos = pos === 0 ? n - 1 : pos - 1;
-    if (p > 0) {
-      upper += p;
-      lowerScaled += p * factor;
+    if (s.upper > delta && s.lowerScaled > 0 && (s.upper - delta) * s.factor >= s.lowerScaled) {
+      found = {
+        epsilon: Math.log((s.upper - delta) / s.lowerScaled) + s.ref,
+        noise: floor * (start + n - 1 - g),
+      };
+      return true;
     }
-    factor *= ed;
-    if (factor > 1e150) {
-      factor *= 1e-150;
-      lowerScaled *= 1e-150;
-      ref -= 150 * Math.LN10;
-    }
-  }
-  return { epsilon: Math.log((upper - delta) / lowerScaled) + ref, noise: floor * n };
+    return false;
+  });
+  return found ?? { epsilon: Math.log((sums.upper - delta) / sums.lowerScaled) + sums.ref, noise: floor * n };
 }
