@@ -10,6 +10,7 @@ import { loraShapes } from '../model/lora';
 import type { PipelineDPConfig } from '../pipeline/config';
 import { prepareCorpus } from '../pipeline/corpus';
 import type { LoadedModel } from '../pipeline/models';
+import { planPipelinePrivacy } from '../pipeline/plan';
 import { cloneModel, disposeModel } from '../pipeline/stages';
 import { planPrivacy } from '../train/dp-train';
 import { type AuditInputs, type AuditOutcome, type AuditRequest, corpusOptions } from './audit-types';
@@ -58,8 +59,20 @@ async function runWhitebox(
   const { config } = inputs;
   const dp = request.method === 'distildp' ? config.teacherDP : config.studentDP;
   const corpus = prepareCorpus(inputs.documents, base.tokenizer, corpusOptions(config, base));
-  const training = { ...dp, targetEpsilon: config.epsilon, delta: config.delta };
-  const plan = planPrivacy(corpus.train.length, training);
+  // The run's own noise: the run's plan (DistilDP's teacher shares the budget with the control-code
+  // histogram), audited as the DP-SGD phase it is, claiming that phase's epsilon alone.
+  const runPlan = planPipelinePrivacy(config, {
+    trainDocuments: corpus.train.length,
+    useControlCodes: corpus.useControlCodes,
+  });
+  const own = request.method === 'distildp' ? runPlan.distildpTeacher() : runPlan.dpsgdStudent();
+  const plan = planPrivacy(corpus.train.length, {
+    ...dp,
+    noiseMultiplier: own.sigma,
+    delta: own.delta,
+    accountant: own.accountant,
+  });
+  const training = { ...dp, delta: own.delta };
   const model = await cloneModel(base, `${base.name} (audit)`);
   try {
     const canaries = whiteboxCanaries(request, base, dp);

@@ -101,6 +101,11 @@ export const auditCommand: Command = {
       default: 1,
     },
     ...dataOptions,
+    {
+      name: 'epochs',
+      type: 'number',
+      description: "Epochs of the audited training (default: the profile's, e.g. DP-SGD 2, non-private 0.5)",
+    },
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
   ],
   async run(args, io) {
@@ -126,11 +131,16 @@ export const auditCommand: Command = {
       io.err,
       3,
     );
+    const epochs = o.epochs === undefined ? undefined : Number(o.epochs);
+    if (epochs !== undefined && !(epochs > 0)) throw new UsageError(`--epochs must be > 0, got ${o.epochs}`);
     const config = resolvePipelineConfig(profileName === 'tiny' ? TINY_PROFILE : STANDARD_PROFILE, {
       epsilon: Number(o.epsilon),
       delta: o.delta === undefined ? undefined : Number(o.delta),
       seed: Number(o.seed),
       data: choices,
+      teacherDP: { epochs },
+      studentDP: { epochs },
+      nonPrivate: { epochs },
     });
     const teacher = await loadModelArg(String(o['teacher-init']), io.err);
     const student = await loadModelArg(String(o['student-init']), io.err);
