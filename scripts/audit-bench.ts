@@ -3,8 +3,9 @@
  *   npx tsx scripts/audit-bench.ts soundness [--seeds 20]   tiny model, settings A and B of
  *       tests/unit/audit-whitebox.test.ts: the correct code and every test-only fault, per seed
  *       with fresh crypto-seeded DP noise and audit randomness;
- *   npx tsx scripts/audit-bench.ts power [--epsilons 1,2,4,8] [--canaries 2000]   the shipped student
- *       on the demo corpus at the app's standard DP-SGD settings (q = 0.4, 5 steps): bound / claim;
+ *   npx tsx scripts/audit-bench.ts power [--epsilons 1,2,4,8] [--canaries 10000] [--full-batch]   the
+ *       shipped student on the demo corpus at the app's standard DP-SGD settings (q = 0.4, 5-6 steps),
+ *       or full batch on 64 of its documents (5 steps): bound / claim;
  *   npx tsx scripts/audit-bench.ts student-faults [--canaries 10000]   the shipped student, full batch
  *       on 64 demo documents, 5 steps, claimed epsilon 2: correct code and the faults.
  * Each audit prints one JSON line. Faults come from createTestFaults here, in a script the app and
@@ -172,10 +173,11 @@ const what = args[0];
 if (what === 'soundness') await soundness(Number(opt('seeds', '20')));
 else if (what === 'power')
   await studentAudits({
-    bench: 'power',
+    bench: args.includes('--full-batch') ? 'power-full-batch' : 'power',
     epsilons: opt('epsilons', '1,2,4,8').split(',').map(Number),
-    canaries: Number(opt('canaries', '2000')),
-    fullBatch: false,
+    canaries: Number(opt('canaries', '10000')),
+    documents: args.includes('--full-batch') ? 64 : undefined,
+    fullBatch: args.includes('--full-batch'),
     faults: [null],
   });
 else if (what === 'student-faults')
