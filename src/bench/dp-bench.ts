@@ -9,8 +9,8 @@ import { clippedGradientsFast } from '../dp/clipping';
 import { resolveReductionStrategy } from '../dp/norm-accumulator';
 import { clippedGradientsNaive } from '../dp/oracle';
 import { type GPTConfig, makeConfig } from '../model/config';
+import type { TokenBatch } from '../model/losses';
 import { disposeParams, initParams } from '../model/params';
-import type { TokenBatch } from '../train/losses';
 import { lmGradients } from '../train/step';
 
 export interface BenchConfig {

@@ -21,8 +21,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from '../model/config';
 import { forward } from '../model/gpt';
 import type { LoraAdapters } from '../model/lora';
+import { perExampleLoss, type TokenBatch } from '../model/losses';
 import type { Params } from '../model/params';
-import { perExampleLoss, type TokenBatch } from '../train/losses';
 import {
   addEmbeddingNormsKernels,
   addEmbeddingNormsLooped,

@@ -5,7 +5,7 @@
  * *expected* batch size q N (METHOD.md). All randomness comes from a NoiseSource (Philox seeded by
  * crypto.getRandomValues); no TF.js here, so previews can run on the UI thread.
  */
-import type { NoiseSource } from './random';
+import type { NoiseSource } from '../random/noise';
 
 export interface PoissonSamplerConfig {
   /** q in (0, 1]: the probability that a document joins a logical step. */

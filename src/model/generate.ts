@@ -18,7 +18,7 @@
  *   forbids synchronous reads).
  */
 import * as tf from '@tensorflow/tfjs';
-import { seededUniform } from '../train/seeded';
+import { seededUniform } from '../random/seeded';
 import type { GPTConfig } from './config';
 import { forward, type LayerKV } from './gpt';
 import type { Params } from './params';

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { documentWindows } from '../data/windows';
 import { forward } from '../model/gpt';
+import type { TokenBatch } from '../model/losses';
 import { type Params, paramsFromArrays, paramsToArrays } from '../model/params';
 import {
   createProjection,
@@ -22,7 +23,6 @@ import {
   trainWithDP,
 } from '../train/dp-train';
 import { type EvaluationResult, evaluatePerplexity } from '../train/evaluate';
-import type { TokenBatch } from '../train/losses';
 import { type TrainState, type TrainStepReport, trainLoop } from '../train/train-loop';
 import type { LoadedModel } from './models';
 import type { SyntheticSample } from './synthetic';

@@ -10,7 +10,7 @@ import { controlCodePrompt } from '../data/windows';
 import type { GPTConfig } from '../model/config';
 import { type GenerationConfig, generate } from '../model/generate';
 import type { Params } from '../model/params';
-import { seededUniform, shuffledIndices } from '../train/seeded';
+import { seededUniform, shuffledIndices } from '../random/seeded';
 import { allocateSamples, type CodeCount } from './histogram';
 
 export interface SyntheticConfig {

@@ -9,9 +9,9 @@
  * bias; when they are equal, P is the identity (no parameters), as in the paper.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { TokenBatch } from '../model/losses';
+import { tokenCrossEntropy } from '../model/losses';
 import { linear } from '../model/ops';
-import type { TokenBatch } from './losses';
-import { tokenCrossEntropy } from './losses';
 
 export interface DistillationConfig {
   /** Weight of the soft-label term (paper: 0.4). */

@@ -6,7 +6,7 @@
  * - micro-batches of documents with equal window counts, trimmed to their longest window,
  *   accumulate clipped sums (src/dp/clipping.ts);
  * - Gaussian noise N(0, sigma^2 C^2) is added once per logical step, from a crypto-seeded Philox
- *   stream (src/dp/random.ts); the sum is divided by the expected batch size q N; AdamW updates;
+ *   stream (src/random/noise.ts); the sum is divided by the expected batch size q N; AdamW updates;
  * - the accountant (PRV by default) reports the epsilon spent as the run goes.
  * A step whose sample is empty still adds noise and updates, as the accountant assumes.
  */
@@ -26,19 +26,14 @@ import {
   type EmbeddingMode,
   type ParameterSelection,
 } from '../dp/clipping';
-import {
-  insecureFixedSeedNoiseSource,
-  type NoiseSource,
-  philoxFillNormal,
-  secureNoiseSource,
-} from '../dp/random';
 import { packMicroBatches, samplePoissonStep } from '../dp/sampler';
-import { webgpuActive } from '../kernels/webgpu-backend';
 import type { GPTConfig } from '../model/config';
 import { DEFAULT_LORA, type LoraConfig } from '../model/lora';
 import type { Params } from '../model/params';
+import { insecureFixedSeedNoiseSource, secureNoiseSource } from '../random/noise';
 import { disposeBatch, documentRowsToBatch } from './batching';
 import { type LoraTrainingState, trainedParameters } from './dp-parameters';
+import { applyNoisyStep, type NoisyUpdateMode, noisyUpdateMode } from './noisy-update';
 import { AdamW, type AdamWState } from './optimizer';
 import type { LearningRateSchedule } from './schedule';
 
@@ -246,71 +241,6 @@ export interface DPTrainingResult {
   /** Epsilon spent by the steps actually done (plus prior phases). */
   epsilon: number;
   completed: boolean;
-}
-
-/** Adds N(0, std^2) noise to each clipped sum and divides by the expected batch size. Noise of
- * parameter j is elements [offset_j, offset_j + size_j) of one fresh seed's stream, parameters in
- * `names` order. */
-export function noisyAverage(
-  sums: Map<string, tf.Tensor>,
-  names: string[],
-  params: Params,
-  std: number,
-  denominator: number,
-  source: NoiseSource,
-): Map<string, tf.Tensor> {
-  const seed = source.nextSeed(); // fresh per step, never stored
-  let offset = 0;
-  const out = new Map<string, tf.Tensor>();
-  for (const name of names) {
-    const shape = params.get(name)!.shape;
-    const size = shape.reduce((a, b) => a * b, 1);
-    const noise = new Float32Array(size);
-    source.fillNormal(noise, std, seed, offset);
-    offset += size;
-    out.set(
-      name,
-      tf.tidy(() => {
-        const n = tf.tensor(noise, shape);
-        const s = sums.get(name);
-        return tf.div(s ? tf.add(s, n) : n, denominator);
-      }),
-    );
-  }
-  return out;
-}
-
-export type NoisyUpdateMode = 'fused-webgpu' | 'cpu-noise';
-
-/**
- * Noise, average and AdamW for one logical step from the accumulated clipped sums, with one fresh
- * seed (never stored). On webgpu the fused kernel does it (AdamW.applyNoisySums); elsewhere, or
- * for a source whose stream is not the Philox SPEC the kernel reproduces, CPU noise (noisyAverage)
- * then AdamW.applyGradients. Both: noise element i of parameter j = element offset_j + i of the
- * seed's stream, parameters in `names` order (the optimizer's order). Returns the rate used.
- */
-export function applyNoisyStep(
-  optimizer: AdamW,
-  sums: Map<string, tf.Tensor>,
-  names: string[],
-  params: Params,
-  noise: { std: number; expectedBatchSize: number; source: NoiseSource },
-  mode: NoisyUpdateMode = noisyUpdateMode(noise.source),
-): number {
-  if (mode === 'fused-webgpu') {
-    const seed = noise.source.nextSeed();
-    const { std: noiseStd, expectedBatchSize } = noise;
-    return optimizer.applyNoisySums(sums, { seed, noiseStd, expectedBatchSize }).learningRate;
-  }
-  const grads = noisyAverage(sums, names, params, noise.std, noise.expectedBatchSize, noise.source);
-  const learningRate = optimizer.applyGradients(grads);
-  tf.dispose([...grads.values()]);
-  return learningRate;
-}
-
-/** The fused kernel on webgpu when the source draws the SPEC's Philox stream; CPU noise otherwise. */
-export function noisyUpdateMode(source: NoiseSource): NoisyUpdateMode {
-  return webgpuActive() && source.fillNormal === philoxFillNormal ? 'fused-webgpu' : 'cpu-noise';
 }
 
 export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingResult> {

@@ -3,8 +3,8 @@
  * store, so the rules are unit-tested.
  */
 
-import { maxEpsilon } from '../worker/run-manifest';
-import { validateSettings } from '../worker/run-settings';
+import { maxEpsilon } from '../contract/run-manifest';
+import { validateSettings } from '../contract/run-settings';
 import type { RunState } from './run-slice';
 import { modelsIncompatibility } from './setup-slices';
 import type { AppData } from './store';

@@ -8,6 +8,7 @@
  */
 import { version as tfjsVersions } from '@tensorflow/tfjs';
 import { version as appVersion } from '../../package.json';
+import type { ExportKind } from '../contract/protocol';
 import { loadTokenizer } from '../data/tokenizer';
 import { exportHFGPT2 } from '../io/hf-gpt2';
 import { zipFiles } from '../io/zip';
@@ -15,7 +16,6 @@ import type { Checkpoint } from '../pipeline/checkpoint';
 import type { PrivacyReport } from '../pipeline/results';
 import { checkpointOf, EXPORTED_MODEL_STAGES, STAGES } from '../pipeline/stage-registry';
 import { syntheticToJsonl } from '../pipeline/synthetic';
-import type { ExportKind } from './protocol';
 import { type RunStorage, runPaths } from './run-storage';
 import { tokenizerKindOf } from './session-models';
 

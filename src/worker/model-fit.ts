@@ -4,10 +4,11 @@
  * (src/io/memory-estimate.ts) with what the browser tells us: navigator.deviceMemory (approximate
  * RAM), the WebGPU adapter's buffer limits, and the wasm32 address space.
  */
+
+import { formatBytes } from '../contract/format';
+import type { DeviceLimits, ModelMemory } from '../contract/protocol';
 import { estimateModelMemory } from '../io/memory-estimate';
 import type { GPTConfig } from '../model/config';
-import { formatBytes } from './format';
-import type { DeviceLimits, ModelMemory } from './protocol';
 
 const GIB = 1024 ** 3;
 /** Share of the device's memory one tab can expect to use (the OS, the browser and other tabs need the rest). */

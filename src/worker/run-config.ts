@@ -2,8 +2,9 @@
  * A run's settings as the pipeline's config: the library defaults, the settings' profile, then
  * what the user set (resolvePipelineConfig). DistilDP first, then the chosen baselines.
  */
+
+import { BASELINES, PROFILE_CONFIG, type RunSettings, validateSettings } from '../contract/run-settings';
 import { type PipelineConfig, resolvePipelineConfig } from '../pipeline/config';
-import { BASELINES, PROFILE_CONFIG, type RunSettings, validateSettings } from './run-settings';
 
 export function pipelineConfigFor(s: RunSettings): PipelineConfig {
   const errors = Object.values(validateSettings(s));

@@ -5,6 +5,23 @@
  * base models and checkpoints come back from storage), cancel (stop and delete), and exports.
  * Failures stop the run with a message; the last checkpoint stays intact.
  */
+
+import { formatBytes } from '../contract/format';
+import type {
+  BackendName,
+  DPPlanEvent,
+  ExportKind,
+  InjectedFault,
+  LogLevel,
+  MetricPoint,
+  ModelRole,
+  PrivacyReport,
+  RunStatus,
+  WorkerEvent,
+} from '../contract/protocol';
+import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from '../contract/run-manifest';
+import type { RunSettings } from '../contract/run-settings';
+import { seriesName } from '../contract/series';
 import type { Document } from '../data/types';
 import { DEFAULT_GENERATION } from '../model/generate';
 import { type Checkpoint, parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
@@ -19,26 +36,10 @@ import { type ByteStore, openByteStore } from './byte-store';
 import { EventBatcher } from './event-batcher';
 import { buildExport, type ExportFile } from './exports';
 import { classifyFailure } from './failure';
-import { formatBytes } from './format';
 import { MetricPointMaker } from './metric-points';
-import type {
-  BackendName,
-  DPPlanEvent,
-  ExportKind,
-  InjectedFault,
-  LogLevel,
-  MetricPoint,
-  ModelRole,
-  PrivacyReport,
-  RunStatus,
-  WorkerEvent,
-} from './protocol';
 import { pipelineConfigFor } from './run-config';
 import { loadRunHistory } from './run-history';
-import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from './run-manifest';
-import type { RunSettings } from './run-settings';
 import { estimateRunStorageBytes, RunCheckpoints, RunStorage, runPaths } from './run-storage';
-import { seriesName } from './series';
 import { baseModelRecord, restoreBaseModel, type SessionModel } from './session-models';
 
 export interface RunHost {

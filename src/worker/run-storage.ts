@@ -8,6 +8,8 @@
  *   metrics/<seq>.json   chart points, appended in chunks at each checkpoint
  *   results.json, reports.json, plans.json   result rows, privacy reports, expected epsilon curves
  */
+
+import { parseManifest, type RunManifest } from '../contract/run-manifest';
 import type { Document } from '../data/types';
 import {
   type Checkpoint,
@@ -16,7 +18,6 @@ import {
   serializeCheckpoint,
 } from '../pipeline/checkpoint';
 import type { ByteStore } from './byte-store';
-import { parseManifest, type RunManifest } from './run-manifest';
 
 export const RUNS_FOLDER = 'runs';
 

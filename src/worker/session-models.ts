@@ -4,6 +4,8 @@
  * device (model-fit.ts), so a model too big for the tab is refused before its weights are read.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendName, DeviceLimits, ModelInfo, ModelRole, ModelSource } from '../contract/protocol';
+import { filesSha256, type ModelRef } from '../contract/run-manifest';
 import { loadTokenizer, type TokenizerKind } from '../data/tokenizer';
 import { configFromHF } from '../io/hf-config';
 import { countParameters, type GPTConfig } from '../model/config';
@@ -12,8 +14,6 @@ import { MODEL_PRESETS } from '../model/presets';
 import type { Checkpoint } from '../pipeline/checkpoint';
 import { type LoadedModel, loadModel } from '../pipeline/models';
 import { modelMemory, refusalReason } from './model-fit';
-import type { BackendName, DeviceLimits, ModelInfo, ModelRole, ModelSource } from './protocol';
-import { filesSha256, type ModelRef } from './run-manifest';
 
 export interface SessionModel {
   model: LoadedModel;

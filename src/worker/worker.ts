@@ -7,14 +7,6 @@
  * another command is being handled, because a run must stop promptly.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ingestFiles } from '../data/ingest';
-import { splitSizes } from '../data/split';
-import { tokenizerFor } from '../data/tokenizer';
-import type { IngestResult } from '../data/types';
-import { type BackendName, initBackend } from '../model/backend';
-import { DEFAULT_PIPELINE } from '../pipeline/config';
-import { summarizeIngest } from './ingest-summary';
-import { planRun } from './plan';
 import type {
   IngestCommand,
   InitCommand,
@@ -24,10 +16,18 @@ import type {
   PlanCommand,
   WorkerCommand,
   WorkerEvent,
-} from './protocol';
+} from '../contract/protocol';
+import { ingestFiles } from '../data/ingest';
+import { splitSizes } from '../data/split';
+import { tokenizerFor } from '../data/tokenizer';
+import type { IngestResult } from '../data/types';
+import { type BackendName, initBackend } from '../model/backend';
+import { tfjsWasmPaths } from '../model/wasm-paths';
+import { DEFAULT_PIPELINE } from '../pipeline/config';
+import { summarizeIngest } from './ingest-summary';
+import { planRun } from './plan';
 import { RunController } from './run-controller';
 import { deviceLimits, loadSessionModel, ModelRefusedError, type SessionModel } from './session-models';
-import { tfjsWasmPaths } from './wasm-paths';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 

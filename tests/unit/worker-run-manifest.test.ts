@@ -11,8 +11,8 @@ import {
   RUN_ID_LENGTH,
   runIdFor,
   sha256Hex,
-} from '../../src/worker/run-manifest';
-import { DEFAULT_RUN_SETTINGS, TINY_RUN_SETTINGS } from '../../src/worker/run-settings';
+} from '../../src/contract/run-manifest';
+import { DEFAULT_RUN_SETTINGS, TINY_RUN_SETTINGS } from '../../src/contract/run-settings';
 
 const docs = [
   { id: 'a.txt#0', text: 'first private text', labels: ['x'] },

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { newManifest } from '../../src/contract/run-manifest';
+import { DEFAULT_RUN_SETTINGS } from '../../src/contract/run-settings';
 import { makeConfig } from '../../src/model/config';
 import { paramShapes } from '../../src/model/params';
 import type { Checkpoint } from '../../src/pipeline/checkpoint';
 import { MemoryByteStore } from '../../src/worker/byte-store';
-import { newManifest } from '../../src/worker/run-manifest';
-import { DEFAULT_RUN_SETTINGS } from '../../src/worker/run-settings';
 import {
   checkpointFileName,
   estimateRunStorageBytes,

@@ -1,12 +1,12 @@
 /**
  * Checks of the fused noise + AdamW kernel (shared by the Node test and the browser page):
- * Philox words against Random123 KATs and src/dp/philox.ts, the Gaussian stream against
- * src/dp/random.ts, distribution and independence statistics over >= 2^20 samples (fixed test
+ * Philox words against Random123 KATs and src/random/philox.ts, the Gaussian stream against
+ * src/random/noise.ts, distribution and independence statistics over >= 2^20 samples (fixed test
  * seeds, two-sided tests at alpha = 1e-3), and the AdamW arithmetic against a float64 loop.
  */
 import * as tf from '@tensorflow/tfjs';
-import { philox4x32_10 } from '../../dp/philox';
-import { insecureFixedSeedNoiseSource, type NoiseSeed, philoxFillNormal } from '../../dp/random';
+import { insecureFixedSeedNoiseSource, type NoiseSeed, philoxFillNormal } from '../../random/noise';
+import { philox4x32_10 } from '../../random/philox';
 import {
   type AdamWTensors,
   applyNoisyAdamW,
@@ -105,7 +105,7 @@ async function checkPhilox(): Promise<CheckResult> {
     'philox4x32-10 WGSL: KATs and 4096 random blocks bit-exact',
     errors,
     { kat_word_mismatches: 0, random_word_mismatches: 0 },
-    'words compared with src/dp/philox.ts and Random123',
+    'words compared with src/random/philox.ts and Random123',
   );
 }
 
@@ -157,7 +157,7 @@ async function checkStreamEquality(): Promise<CheckResult> {
     }
   }
   return check(
-    'noise stream equals src/dp/random.ts',
+    'noise stream equals src/random/noise.ts',
     { max_scaled_diff: worst },
     { max_scaled_diff: NOISE_TOLERANCE },
     `worst ${worstAt}`,
@@ -242,7 +242,7 @@ function adamWCase(count: number): AdamWCase {
   return { state, sum: uni(3), cfg };
 }
 
-/** AdamW step in float64 from the CPU noise (src/dp/random.ts). */
+/** AdamW step in float64 from the CPU noise (src/random/noise.ts). */
 function adamWRef(c: AdamWCase): { theta: Float64Array; m: Float64Array; v: Float64Array } {
   const n = c.sum.length;
   const s = noisyAdamWScalars(c.cfg, n);
@@ -332,7 +332,7 @@ export function noiseChecks(gpu: boolean): KernelCheck[] {
   if (!gpu) return checks;
   return [
     { name: 'philox4x32-10 WGSL bit-exact', run: checkPhilox },
-    { name: 'noise stream equals src/dp/random.ts', run: checkStreamEquality },
+    { name: 'noise stream equals src/random/noise.ts', run: checkStreamEquality },
     { name: 'noise statistics', run: checkStatistics },
     { name: 'noise determinism', run: checkDeterminism },
     ...checks,

@@ -6,7 +6,7 @@
  * then, per method, the student trained on the synthetic text: DistilDP with hard + soft labels
  * and hidden-state alignment, synthetic-only with hard labels alone (lambda = alpha = 0).
  */
-import { secureNoiseSource } from '../../dp/random';
+import { secureNoiseSource } from '../../random/noise';
 import { releaseCodeHistogram } from '../histogram';
 import type { LoadedModel } from '../models';
 import { privacyReport } from '../results';

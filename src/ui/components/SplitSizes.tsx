@@ -1,4 +1,4 @@
-import type { SplitSizes as Sizes } from '../../worker/protocol';
+import type { SplitSizes as Sizes } from '../../contract/protocol';
 
 /** How the documents will be split (seeded, over whole documents: the privacy units). */
 export function SplitSizes({ split }: { split: Sizes }) {

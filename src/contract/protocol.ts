@@ -16,7 +16,18 @@ import type { MethodName, PrivacyReport, ResultRow, StageName, StageOwner } from
 import type { RunManifest } from './run-manifest';
 import type { RunSettings } from './run-settings';
 
-export type { BackendInfo, BackendName, MethodName, PrivacyReport, ResultRow, StageName, StageOwner };
+export type {
+  BackendInfo,
+  BackendName,
+  FileInput,
+  FileReport,
+  IngestOptions,
+  MethodName,
+  PrivacyReport,
+  ResultRow,
+  StageName,
+  StageOwner,
+};
 
 /** What the user asked for: a named backend, or the automatic order webgpu -> wasm -> cpu. */
 export type BackendChoice = 'auto' | BackendName;
