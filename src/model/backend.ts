@@ -135,7 +135,7 @@ async function startWasm(requested: number | undefined): Promise<boolean> {
   return ok;
 }
 
-/** tfjs-backend-wasm registers itself with priority 2 (src/base.ts). */
+/** tfjs-backend-wasm registers itself with priority 2 (its own src/base.ts). */
 const WASM_PRIORITY = 2;
 
 function wasmThreadsInfo(): WasmThreadsInfo | undefined {

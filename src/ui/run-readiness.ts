@@ -54,7 +54,7 @@ export function runStatusText(run: RunState, target: number): string {
   const eps = epsilonSpent(run);
   const spent = `ε spent ${eps.toFixed(3)} of ${target}`;
   const checkpoint = run.manifest?.checkpoint
-    ? `; last checkpoint ${run.manifest.checkpoint.step} at ${timeFormat.format(run.manifest.checkpoint.at)}`
+    ? `; last checkpoint ${run.manifest.checkpoint.stage} at ${timeFormat.format(run.manifest.checkpoint.at)}`
     : '';
   switch (run.status) {
     case 'idle':

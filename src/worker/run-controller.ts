@@ -27,12 +27,12 @@ import { DEFAULT_GENERATION } from '../model/generate';
 import { type Checkpoint, parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
 import type { PipelineEvents } from '../pipeline/events';
 import type { LoadedModel } from '../pipeline/models';
+import { disposeModel } from '../pipeline/models';
 import type { ResultRow } from '../pipeline/results';
 import { type PipelineResult, runPipeline } from '../pipeline/run';
 import { checkpointOf, dpStageOfKey } from '../pipeline/stage-registry';
-import { disposeModel } from '../pipeline/stages';
 import { plannedEpsilonCurve } from '../train/dp-train';
-import { type ByteStore, openByteStore } from './byte-store';
+import { type ByteStorage, openByteStorage } from './byte-storage';
 import { EventBatcher } from './event-batcher';
 import { buildExport, type ExportFile } from './exports';
 import { classifyFailure } from './failure';
@@ -85,11 +85,11 @@ export class RunController {
   }
 
   async openStorage(skipOpfs = false): Promise<void> {
-    const { store, problems } = await openByteStore(skipOpfs);
+    const { storage, problems } = await openByteStorage(skipOpfs);
     for (const p of problems) this.host.log('warn', p);
-    if (store.kind === 'memory')
+    if (storage.kind === 'memory')
       this.host.log('warn', 'no browser storage available: checkpoints will not survive a reload');
-    this.storage = new RunStorage(store);
+    this.storage = new RunStorage(storage);
   }
 
   private get runs(): RunStorage {
@@ -106,7 +106,7 @@ export class RunController {
       type: 'savedRuns',
       runs: manifests,
       storage: {
-        kind: (this.runs.bytes as ByteStore).kind,
+        kind: (this.runs.bytes as ByteStorage).kind,
         quotaBytes: estimate?.quota,
         usageBytes: estimate?.usage,
       },
@@ -304,7 +304,7 @@ export class RunController {
     const last = stage ? checkpointOf(stage, checkpoint)?.value.epsilonHistory.at(-1)?.epsilon : undefined;
     live.manifest = {
       ...live.manifest,
-      checkpoint: { step: key, at: Date.now() },
+      checkpoint: { stage: key, at: Date.now() },
       epsilonSpent:
         series && last !== undefined
           ? mergeEpsilon(live.manifest.epsilonSpent, { [series]: last })

@@ -47,7 +47,7 @@ const repeated: Row = { ids: [4, 4, 9, 4, 4, 9, 4, 4, 9], real: T };
 const padded: Row = { ids: [1, 2, 3, 0, 0, 0, 0, 0, 0], real: 3 };
 const emptyPad: Row = { ids: new Array(T + 1).fill(0), real: 0 };
 // Width 16: with L = 8 the ghost kernel serves c_attn, c_fc, c_proj and the head; with L = 16
-// (K = 2) the direct one does (METHOD.md's cost model), so both kernels are exercised.
+// (K = 2) the direct one does (docs/METHOD.md's cost model), so both kernels are exercised.
 const model = (tie: boolean) =>
   makeConfig({ vocabSize: V, contextLength: T, nLayer: 2, nHead: 2, nEmbd: 16, tieEmbeddings: tie });
 

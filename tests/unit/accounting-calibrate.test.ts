@@ -16,7 +16,7 @@ import {
 } from '../../src/dp/accounting/index';
 import { planPrivacy } from '../../src/train/dp-train';
 
-/** shared/reference/accounting.json: noise multipliers calibrated by Opacus and Google dp_accounting. */
+/** fixtures/accounting-reference.json: noise multipliers calibrated by Opacus and Google dp_accounting. */
 const ref = JSON.parse(
   readFileSync(new URL('./fixtures/accounting-reference.json', import.meta.url), 'utf8'),
 ) as {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CommandIO } from '../../src/cli/command';
 import { main } from '../../src/cli/main';
 
-/** Epsilons computed by Opacus and Google dp_accounting (shared/reference/accounting.json). */
+/** Epsilons computed by Opacus and Google dp_accounting (fixtures/accounting-reference.json). */
 const ref = JSON.parse(
   readFileSync(new URL('./fixtures/accounting-reference.json', import.meta.url), 'utf8'),
 ) as {

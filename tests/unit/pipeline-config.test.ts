@@ -9,8 +9,8 @@ import {
   type PipelineOptions,
   resolvePipelineConfig,
 } from '../../src/pipeline/config';
+import { DEFAULT_FINE_TUNE } from '../../src/pipeline/model-tasks';
 import { STANDARD_PROFILE, TINY_PROFILE } from '../../src/pipeline/profiles';
-import { DEFAULT_FINE_TUNE } from '../../src/pipeline/stages';
 import { DEFAULT_SYNTHETIC } from '../../src/pipeline/synthetic';
 import { DEFAULT_DISTILLATION } from '../../src/train/distill';
 import { DEFAULT_DP_TRAINING } from '../../src/train/dp-train';

@@ -9,11 +9,10 @@ import type { Document } from '../../src/data/types';
 import { defaultDelta } from '../../src/dp/accounting/index';
 import { MemoryCheckpoints } from '../../src/pipeline/checkpoint';
 import { type PipelineConfig, resolvePipelineConfig } from '../../src/pipeline/config';
-import { loadModel } from '../../src/pipeline/models';
+import { disposeModel, loadModel } from '../../src/pipeline/models';
 import { planPipelinePrivacy, thresholdDeltaOf } from '../../src/pipeline/plan';
 import { runPipeline } from '../../src/pipeline/run';
 import { STAGES } from '../../src/pipeline/stage-registry';
-import { disposeModel } from '../../src/pipeline/stages';
 import { planPrivacy } from '../../src/train/dp-train';
 import { useWasm } from './helpers/backend';
 

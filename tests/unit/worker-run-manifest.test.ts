@@ -114,4 +114,12 @@ describe('manifest rules', () => {
     expect(() => parseManifest(JSON.stringify({ ...m, status: 'done' }))).toThrow('unknown status "done"');
     expect(() => parseManifest(JSON.stringify({ ...m, models: {} }))).toThrow('no models');
   });
+
+  it("reads an older manifest's checkpoint `step` (a stage key) as its `stage`", () => {
+    const at = 1_700_000_000_000;
+    const current = { ...m, checkpoint: { stage: 'shared/teacher-dp', at } };
+    expect(parseManifest(JSON.stringify(current))).toEqual(current);
+    const legacy = { ...m, checkpoint: { step: 'shared/teacher-dp', at } };
+    expect(parseManifest(JSON.stringify(legacy))).toEqual(current);
+  });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { exportParamsToHF } from '../../io/params-io';
 import { zipFiles } from '../../io/zip';
 import { initBackend } from '../../model/backend';
-import { disposeModel } from '../../pipeline/stages';
+import { disposeModel } from '../../pipeline/models';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { loadModelArg } from '../models';

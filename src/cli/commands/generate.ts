@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { initBackend } from '../../model/backend';
 import { DEFAULT_GENERATION } from '../../model/generate';
-import { disposeModel } from '../../pipeline/stages';
+import { disposeModel } from '../../pipeline/models';
 import { generateSyntheticCorpus, syntheticToJsonl } from '../../pipeline/synthetic';
 import { UsageError } from '../args';
 import type { Command } from '../command';

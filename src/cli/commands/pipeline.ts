@@ -13,10 +13,10 @@ import {
   type PipelineOptions,
   resolvePipelineConfig,
 } from '../../pipeline/config';
+import { disposeModel } from '../../pipeline/models';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
 import { runPipeline } from '../../pipeline/run';
-import { disposeModel } from '../../pipeline/stages';
 import { syntheticToJsonl } from '../../pipeline/synthetic';
 import { type ParsedArgs, UsageError } from '../args';
 import type { Command } from '../command';

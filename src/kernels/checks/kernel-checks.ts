@@ -42,7 +42,7 @@ export interface KernelCheck {
 }
 
 async function take(t: tf.Tensor): Promise<Float64Array> {
-  // Never dataSync on webgpu (ENVIRONMENT.md): it breaks SwiftShader.
+  // Never dataSync on webgpu (docs/ARCHITECTURE.md, "TF.js traps"): it breaks SwiftShader.
   const v = await t.data();
   t.dispose();
   return Float64Array.from(v);

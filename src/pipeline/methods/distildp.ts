@@ -8,11 +8,11 @@
  */
 import { secureNoiseSource } from '../../random/noise';
 import { releaseCodeHistogram } from '../histogram';
+import { distillStudent, syntheticWindows } from '../model-tasks';
 import type { LoadedModel } from '../models';
 import { privacyReport } from '../results';
 import { STAGES } from '../stage-registry';
 import { evaluationStage, type RunContext, runStage, Stopped } from '../stage-runner';
-import { distillStudent, syntheticWindows } from '../stages';
 import { generateSyntheticCorpus, type SyntheticCorpus } from '../synthetic';
 import { dpTrainingStage, trainingStage } from '../training-stages';
 
