@@ -12,6 +12,7 @@ import type { TokenizerKind } from '../data/tokenizer';
 import type { FileInput, FileReport, IngestOptions } from '../data/types';
 import type { BackendInfo, BackendName } from '../model/backend';
 import type { GPTConfig } from '../model/config';
+import type { ExportKind, WeightDtype } from '../pipeline/export-bundle';
 import type { MethodName, PrivacyReport, ResultRow, StageName, StageOwner } from '../pipeline/results';
 import type { RunManifest } from './run-manifest';
 import type { RunSettings } from './run-settings';
@@ -19,6 +20,7 @@ import type { RunSettings } from './run-settings';
 export type {
   BackendInfo,
   BackendName,
+  ExportKind,
   FileInput,
   FileReport,
   IngestOptions,
@@ -27,6 +29,7 @@ export type {
   ResultRow,
   StageName,
   StageOwner,
+  WeightDtype,
 };
 
 /** What the user asked for: a named backend, or the automatic order webgpu -> wasm -> cpu. */
@@ -117,13 +120,20 @@ export interface OpenRunCommand {
   runId: string;
 }
 
-export type ExportKind = 'student' | 'teacher' | 'synthetic' | 'report';
-export const EXPORT_KINDS: readonly ExportKind[] = ['student', 'teacher', 'synthetic', 'report'];
+export const EXPORT_KINDS: readonly ExportKind[] = ['student', 'teacher', 'synthetic', 'report', 'all'];
 
-export interface ExportCommand {
+/** What the user chose for a download: weight precision and the data description for model cards. */
+export interface ExportRequest {
+  what: ExportKind;
+  /** model.safetensors precision (default F32; F16 halves the download). */
+  dtype?: WeightDtype;
+  /** The user's own words about the data, published in the model cards (never derived from the data). */
+  dataDescription?: string;
+}
+
+export interface ExportCommand extends ExportRequest {
   type: 'export';
   runId: string;
-  what: ExportKind;
 }
 
 export type WorkerCommand =

@@ -5,7 +5,7 @@
  */
 
 import { BACKEND_CHOICES, type BackendChoice } from '../contract/protocol';
-import { parseThreadCount } from '../contract/threads';
+import { parseThreadCount } from '../platform/wasm-threads';
 
 export const BACKEND_URL_PARAM = 'backend';
 

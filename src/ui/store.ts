@@ -14,6 +14,7 @@ import type {
   LogLevel,
   ModelRole,
   StorageInfo,
+  WeightDtype,
   WorkerEvent,
 } from '../contract/protocol';
 import type { RunManifest } from '../contract/run-manifest';
@@ -80,6 +81,12 @@ export interface LogEntry {
   source: 'worker' | 'ui';
 }
 
+/** The user's choices for downloads (precision of the weights, their description of the data). */
+export interface ExportChoices {
+  dtype: WeightDtype;
+  dataDescription: string;
+}
+
 export interface AppData {
   profile: RunProfile;
   backend: BackendState;
@@ -89,6 +96,7 @@ export interface AppData {
   run: RunState;
   saved: SavedRunsState;
   exports: Record<ExportKind, ExportStatus>;
+  exportChoices: ExportChoices;
   logs: LogEntry[];
 }
 
@@ -111,6 +119,7 @@ export interface AppActions {
   runRequested(status: UiRunStatus, settings: RunSettings | null, runId?: string): void;
   setPersisted(persisted: boolean): void;
   setExportStatus(what: ExportKind, status: ExportStatus): void;
+  setExportChoices(patch: Partial<ExportChoices>): void;
   addLog(level: LogLevel, message: string, source?: LogEntry['source']): void;
   applyWorkerEvent(event: WorkerEvent): void;
   /** The worker script failed to load or crashed; nothing it was doing will finish. */
@@ -141,7 +150,8 @@ export function initialAppData(
     budget: initialBudget(defaultSettings(profile)),
     run: initialRunState(),
     saved: { runs: [], storage: null, persisted: null },
-    exports: { student: 'idle', teacher: 'idle', synthetic: 'idle', report: 'idle' },
+    exports: { student: 'idle', teacher: 'idle', synthetic: 'idle', report: 'idle', all: 'idle' },
+    exportChoices: { dtype: 'F32', dataDescription: '' },
     logs: [],
   };
 }
@@ -302,6 +312,7 @@ export function createAppStore(initial: AppData = initialAppData()): StoreApi<Ap
       set(() => ({ run: clearedRun(status, settings, runId ?? null) })),
     setPersisted: (persisted) => set((s) => ({ saved: { ...s.saved, persisted } })),
     setExportStatus: (what, status) => set((s) => ({ exports: { ...s.exports, [what]: status } })),
+    setExportChoices: (patch) => set((s) => ({ exportChoices: { ...s.exportChoices, ...patch } })),
     addLog: (level, message, source = 'ui') =>
       set((s) => ({ logs: appendLog(s.logs, { level, message, time: Date.now(), source }) })),
     applyWorkerEvent: (event) => set((s) => reduceWorkerEvent(s, event)),

@@ -10,7 +10,7 @@ import { formatBytes } from '../contract/format';
 import type {
   BackendName,
   DPPlanEvent,
-  ExportKind,
+  ExportRequest,
   InjectedFault,
   LogLevel,
   MetricPoint,
@@ -218,8 +218,8 @@ export class RunController {
     this.host.post({ type: 'runStatus', runId, status: manifestRunStatus(manifest), manifest });
   }
 
-  exportFile(runId: string, what: ExportKind): Promise<ExportFile> {
-    return buildExport(this.runs, runId, what);
+  exportFile(runId: string, request: ExportRequest): Promise<ExportFile> {
+    return buildExport(this.runs, runId, request);
   }
 
   // ---- internals ----

@@ -8,10 +8,11 @@
 export const LAYER_RULES: Readonly<Record<string, readonly string[]>> = {
   // Leaves.
   random: [], // Philox, crypto-seeded DP noise and sampling randomness, seeded non-private PRNG
+  platform: [], // pure facts of the runtime the UI reads too (WASM thread rules)
   data: [], // documents, formats, tokenizers, splits, windows
   build: [], // Vite plugins and the CSP (build time, Node)
   // The library, bottom up.
-  model: ['random', 'data'], // GPT-2: config, parameters, forward, losses, generation, backends
+  model: ['random', 'data', 'platform'], // GPT-2: config, parameters, forward, losses, generation, backends
   kernels: ['model', 'random'], // WGSL kernels and their TF.js twins
   dp: ['kernels', 'model', 'random', 'data'], // clipping, the oracle, sampler, accountants
   io: ['model', 'data'], // safetensors, Hugging Face GPT-2 files, zip
@@ -20,14 +21,39 @@ export const LAYER_RULES: Readonly<Record<string, readonly string[]>> = {
   audit: ['pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data'], // privacy audits
   // The worker contract: messages and settings the UI thread and the worker share. It names the
   // library's types; its run-time code is TF.js-free (ui-import-graph.test.ts checks what it loads).
-  contract: ['pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data'],
+  contract: ['pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data', 'platform'],
   // Applications over the library.
-  bench: ['pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data'],
-  worker: ['contract', 'audit', 'pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data'],
-  cli: ['contract', 'audit', 'bench', 'pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data'],
-  // The UI thread: the contract only (the worker owns every tensor).
-  ui: ['contract'],
-  app: ['ui', 'contract'], // src/main.tsx, the page entry
+  bench: ['pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data', 'platform'],
+  worker: [
+    'contract',
+    'audit',
+    'pipeline',
+    'train',
+    'dp',
+    'io',
+    'kernels',
+    'model',
+    'random',
+    'data',
+    'platform',
+  ],
+  cli: [
+    'contract',
+    'audit',
+    'bench',
+    'pipeline',
+    'train',
+    'dp',
+    'io',
+    'kernels',
+    'model',
+    'random',
+    'data',
+    'platform',
+  ],
+  // The UI thread: the contract and the pure platform facts (the worker owns every tensor).
+  ui: ['contract', 'platform'],
+  app: ['ui', 'contract', 'platform'], // src/main.tsx, the page entry
 };
 
 /** Files directly in src/ and their layer. */
