@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { tokenizerFor } from '../data/tokenizer';
 import { controlCodePrompt } from '../data/windows';
 import type { GPTConfig } from '../model/config';
-import { type GenerationConfig, generate } from '../model/generate';
+import { generate } from '../model/generate';
+import type { GenerationConfig } from '../model/generation-config';
 import { disposeParams, initParams } from '../model/params';
 import { MODEL_PRESETS } from '../model/presets';
 

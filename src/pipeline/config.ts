@@ -8,7 +8,7 @@
  * The CLI, the worker and the tests all resolve through it, so a default never has to be restated.
  */
 import { DEFAULT_DISTILLATION, type DistillationConfig } from '../train/distill';
-import { DEFAULT_DP_TRAINING, type DPTrainingConfig } from '../train/dp-train';
+import { DEFAULT_DP_TRAINING, type DPTrainingConfig } from '../train/dp-plan';
 import type { CorpusOptions } from './corpus';
 import type { HistogramMode } from './histogram';
 import { DEFAULT_FINE_TUNE, type FineTuneConfig } from './model-tasks';

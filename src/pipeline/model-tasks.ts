@@ -15,13 +15,8 @@ import {
   distillationLoss,
   perExampleKDLoss,
 } from '../train/distill';
-import {
-  type DPStepReport,
-  type DPTrainingConfig,
-  type DPTrainingState,
-  type PrivacyPlan,
-  trainWithDP,
-} from '../train/dp-train';
+import type { DPTrainingConfig, PrivacyPlan } from '../train/dp-plan';
+import { type DPStepReport, type DPTrainingState, trainWithDP } from '../train/dp-train';
 import { type EvaluationResult, evaluatePerplexity } from '../train/evaluate';
 import { type TrainState, type TrainStepReport, trainLoop } from '../train/train-loop';
 import type { LoadedModel } from './models';

@@ -5,7 +5,8 @@
  */
 
 import { paramsToArrays } from '../model/params';
-import type { DPTrainingConfig, DPTrainingState, PrivacyPlan } from '../train/dp-train';
+import type { DPTrainingConfig, PrivacyPlan } from '../train/dp-plan';
+import type { DPTrainingState } from '../train/dp-train';
 import type { TrainState, TrainStepReport } from '../train/train-loop';
 import type { Checkpoint } from './checkpoint';
 import { dpFineTune, type ProjectionArrays } from './model-tasks';

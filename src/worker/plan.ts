@@ -11,7 +11,7 @@ import type { Document } from '../data/types';
 import { defaultDelta, deltaWarning } from '../dp/accounting/index';
 import { prepareCorpus } from '../pipeline/corpus';
 import { planPipelinePrivacy } from '../pipeline/plan';
-import { type PrivacyPlan, plannedEpsilonCurve } from '../train/dp-train';
+import { type PrivacyPlan, plannedEpsilonCurve } from '../train/dp-plan';
 import { pipelineConfigFor } from './run-config';
 
 /** Points of the expected epsilon curve. */

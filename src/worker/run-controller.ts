@@ -23,7 +23,7 @@ import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } fr
 import type { RunSettings } from '../contract/run-settings';
 import { seriesName } from '../contract/series';
 import type { Document } from '../data/types';
-import { DEFAULT_GENERATION } from '../model/generate';
+import { DEFAULT_GENERATION } from '../model/generation-config';
 import { type Checkpoint, parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
 import type { PipelineEvents } from '../pipeline/events';
 import type { LoadedModel } from '../pipeline/models';
@@ -31,7 +31,7 @@ import { disposeModel } from '../pipeline/models';
 import type { ResultRow } from '../pipeline/results';
 import { type PipelineResult, runPipeline } from '../pipeline/run';
 import { checkpointOf, dpStageOfKey } from '../pipeline/stage-registry';
-import { plannedEpsilonCurve } from '../train/dp-train';
+import { plannedEpsilonCurve } from '../train/dp-plan';
 import { type ByteStorage, openByteStorage } from './byte-storage';
 import { EventBatcher } from './event-batcher';
 import { buildExport, type ExportFile } from './exports';

@@ -21,7 +21,8 @@ import {
   paramsToArrays,
 } from '../../src/model/params';
 import { insecureFixedSeedNoiseSource } from '../../src/random/noise';
-import { planPrivacy, trainWithDP } from '../../src/train/dp-train';
+import { planPrivacy } from '../../src/train/dp-plan';
+import { trainWithDP } from '../../src/train/dp-train';
 import { applyNoisySums, noisyAverage } from '../../src/train/noisy-update';
 import { AdamW, type AdamWConfig } from '../../src/train/optimizer';
 import { seededNormal } from '../unit/helpers/random';

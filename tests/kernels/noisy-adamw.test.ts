@@ -3,7 +3,7 @@
  * with src/random/noise.ts, noise statistics, AdamW against float64; the twin on wasm as well.
  */
 import { describe, expect, it } from 'vitest';
-import type { KernelCheck } from '../../src/kernels/checks/kernel-checks';
+import type { KernelCheck } from '../../src/kernels/checks/check-result';
 import { noiseChecks } from '../../src/kernels/checks/noise-checks';
 import { initBackend } from '../../src/model/backend';
 

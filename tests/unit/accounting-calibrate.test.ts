@@ -14,7 +14,7 @@ import {
   type Phase,
   SIGMA_MAX,
 } from '../../src/dp/accounting/index';
-import { planPrivacy } from '../../src/train/dp-train';
+import { planPrivacy } from '../../src/train/dp-plan';
 
 /** fixtures/accounting-reference.json: noise multipliers calibrated by Opacus and Google dp_accounting. */
 const ref = JSON.parse(

@@ -13,7 +13,7 @@ import { DEFAULT_FINE_TUNE } from '../../src/pipeline/model-tasks';
 import { STANDARD_PROFILE, TINY_PROFILE } from '../../src/pipeline/profiles';
 import { DEFAULT_SYNTHETIC } from '../../src/pipeline/synthetic';
 import { DEFAULT_DISTILLATION } from '../../src/train/distill';
-import { DEFAULT_DP_TRAINING } from '../../src/train/dp-train';
+import { DEFAULT_DP_TRAINING } from '../../src/train/dp-plan';
 
 describe('pipeline defaults', () => {
   it("are the library modules' own defaults, not a copy of them", () => {

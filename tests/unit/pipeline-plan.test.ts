@@ -13,7 +13,7 @@ import { disposeModel, loadModel } from '../../src/pipeline/models';
 import { planPipelinePrivacy, thresholdDeltaOf } from '../../src/pipeline/plan';
 import { runPipeline } from '../../src/pipeline/run';
 import { STAGES } from '../../src/pipeline/stage-registry';
-import { planPrivacy } from '../../src/train/dp-train';
+import { planPrivacy } from '../../src/train/dp-plan';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);

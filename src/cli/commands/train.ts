@@ -10,7 +10,7 @@ import { paramsToArrays } from '../../model/params';
 import { prepareCorpus } from '../../pipeline/corpus';
 import { dpFineTune, evaluateModel } from '../../pipeline/model-tasks';
 import { disposeModel } from '../../pipeline/models';
-import { DEFAULT_DP_TRAINING, planPrivacy } from '../../train/dp-train';
+import { DEFAULT_DP_TRAINING, planPrivacy } from '../../train/dp-plan';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { ingestPath } from '../fs-data';
