@@ -8,6 +8,7 @@
  * except synthetic samples, which are post-processing of a DP model.
  */
 
+import type { FieldProposal } from '../data/records';
 import type { TokenizerKind } from '../data/tokenizer';
 import type { FileInput, FileReport, IngestOptions } from '../data/types';
 import type { BackendInfo, BackendName } from '../model/backend';
@@ -182,6 +183,11 @@ export interface IngestSummary {
   tokenizer: string;
   /** How the documents will be split for training (absent with no documents). */
   split?: SplitSizes;
+  /**
+   * The record files' field names and a guess at the text and label fields, for the user to
+   * confirm in the Data panel (never applied by itself). Absent without record files.
+   */
+  proposal?: FieldProposal;
 }
 
 export interface IngestedEvent {

@@ -8,11 +8,14 @@
  * - Gaussian noise N(0, sigma^2 C^2) is added once per logical step, from a crypto-seeded Philox
  *   stream (src/random/noise.ts); the sum is divided by the expected batch size q N; AdamW updates;
  * - the accountant (PRV by default) reports the epsilon spent as the run goes.
- * A step whose sample is empty still adds noise and updates, as the accountant assumes.
+ * A step whose sample is empty still adds noise and updates, as the accountant assumes. A document
+ * whose gradient is non-finite gets clip factor 0 for that step (dp/nonfinite.ts); only a
+ * non-finite model after the noisy update stops the run.
  */
 import * as tf from '@tensorflow/tfjs';
 import { computeEpsilon } from '../dp/accounting/index';
 import { type ClippingOptions, clippedGradientsFast } from '../dp/clipping';
+import { clipSkippingNonFinite } from '../dp/nonfinite';
 import { packMicroBatches, samplePoissonStep } from '../dp/sampler';
 import type { GPTConfig } from '../model/config';
 import type { Params } from '../model/params';
@@ -31,6 +34,11 @@ export interface DPStepReport {
   sampledDocuments: number;
   /** Fraction of sampled documents whose gradient was clipped. */
   clippedFraction: number;
+  /**
+   * Sampled documents whose gradient was NaN/Inf this step: clip factor 0, nothing contributed
+   * (dp/nonfinite.ts). Computed from private data: shown locally, never exported.
+   */
+  nonFiniteDocuments: number;
   learningRate: number;
   /** Epsilon spent so far (computed every few steps and at the end; carried forward between). */
   epsilon: number;
@@ -77,6 +85,16 @@ export interface DPTrainingResult {
   /** Epsilon spent by the steps actually done (plus prior phases). */
   epsilon: number;
   completed: boolean;
+}
+
+/** True when every value of every parameter is finite (one read-back). */
+async function allFinite(params: Params): Promise<boolean> {
+  const flag = tf.tidy(() =>
+    [...params.values()].map((p) => tf.all(tf.isFinite(p))).reduce((a, b) => tf.logicalAnd(a, b)),
+  );
+  const ok = (await flag.data())[0] === 1;
+  flag.dispose();
+  return ok;
 }
 
 export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingResult> {
@@ -127,13 +145,20 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
     let sums = new Map<string, tf.Tensor>();
     let lossSum = 0;
     let clipped = 0;
+    let nonFinite = 0;
     let tokens = 0;
     for (const mb of packMicroBatches(sample, c.microBatchSize)) {
       const batch = documentRowsToBatch(mb, documentWindows, config.contextLength, input.padId);
-      const r = clippedGradientsFast(trained.forwardParams, config, batch, {
-        ...clipping,
-        windowsPerExample: mb.windowsPerExample,
-      });
+      const r = await clipSkippingNonFinite(
+        clippedGradientsFast,
+        trained.forwardParams,
+        config,
+        batch,
+        { ...clipping, windowsPerExample: mb.windowsPerExample },
+        input.padId,
+      );
+      const skipped = new Set(r.nonFiniteExamples);
+      nonFinite += skipped.size;
       const tokenCount = tf.sum(batch.mask);
       const [losses, factors, count] = await Promise.all([
         r.losses.data(),
@@ -143,6 +168,7 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
       tokenCount.dispose();
       tokens += count[0];
       for (let i = 0; i < mb.rows.length; i++) {
+        if (skipped.has(i)) continue;
         lossSum += losses[i];
         if (factors[i] < 1) clipped++;
       }
@@ -159,18 +185,18 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
       tf.dispose([r.norms, r.clipFactors, r.losses]);
       disposeBatch(batch);
     }
-    // As train-loop.ts: a non-finite loss means training diverged. Throw before the update, so the
-    // parameters and the last checkpoint stay as they were.
-    if (!Number.isFinite(lossSum)) {
-      tf.dispose([...sums.values()]);
-      throw new Error(`training diverged: loss is ${lossSum} at DP step ${step + 1}`);
-    }
     const noisyUpdate = noisyUpdateMode(source);
     const noise = { std: plan.sigma * plan.clipNorm, expectedBatchSize: expectedBatch, source };
     const learningRate = applyNoisyStep(optimizer, sums, names, trainable, noise, noisyUpdate);
     tf.dispose([...sums.values()]);
     trained.afterUpdate();
     const done = step + 1;
+    // Only a non-finite model after the noisy update stops the run: a function of released
+    // quantities (the noisy update and the model before it), never of one document. Thrown before
+    // any checkpoint of this step, so the last checkpoint stays as it was.
+    if (!(await allFinite(trainable))) {
+      throw new Error(`training diverged: the model is non-finite after the noisy update of DP step ${done}`);
+    }
     if (done % epsilonEvery === 0 || done === plan.steps || done === 1) {
       epsilon = computeEpsilon(allPhases(plan, done), plan.delta, plan.accountant);
       history.push({ step: done, epsilon });
@@ -186,9 +212,10 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
     await input.hooks?.onStep?.({
       step: done,
       totalSteps: plan.steps,
-      loss: sample.length ? lossSum / sample.length : Number.NaN,
+      loss: sample.length > nonFinite ? lossSum / (sample.length - nonFinite) : Number.NaN,
       sampledDocuments: sample.length,
       clippedFraction: sample.length ? clipped / sample.length : 0,
+      nonFiniteDocuments: nonFinite,
       learningRate,
       epsilon,
       tokens,

@@ -50,6 +50,10 @@ export interface BackendState {
 export interface UiIngestOptions {
   splitOnBlankLines: boolean;
   folderLabels: boolean;
+  /** Field of record files holding the text (the user's choice; default `text`). */
+  textField: string;
+  /** Fields used as labels (the user's choice; default none). */
+  labelFields: string[];
 }
 
 export type DataStatus = 'empty' | 'reading' | 'ingesting' | 'ready' | 'error';
@@ -128,7 +132,12 @@ export interface AppActions {
 
 export type AppState = AppData & AppActions;
 
-export const DEFAULT_UI_INGEST_OPTIONS: UiIngestOptions = { splitOnBlankLines: false, folderLabels: false };
+export const DEFAULT_UI_INGEST_OPTIONS: UiIngestOptions = {
+  splitOnBlankLines: false,
+  folderLabels: false,
+  textField: 'text',
+  labelFields: [],
+};
 
 export function initialAppData(
   choice: BackendChoice = 'auto',

@@ -23,5 +23,5 @@ export function summarizeIngest(result: IngestResult, tokenizer: string): Ingest
   const labels = new Set<string>();
   for (const doc of result.documents) for (const label of doc.labels) labels.add(label);
   totals.labels = [...labels].sort();
-  return { files: result.files, totals, tokenizer };
+  return { files: result.files, totals, tokenizer, proposal: result.proposal };
 }

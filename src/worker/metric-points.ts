@@ -41,6 +41,9 @@ export class MetricPointMaker {
         tokensPerSecond: this.tokensPerSecond(series, r.tokens, r.elapsedMs),
         clippedFraction: r.clippedFraction,
         learningRate: r.learningRate,
+        // Documents skipped this step for a non-finite gradient: local only (stored with the run's
+        // charts in this browser, never exported).
+        nonFiniteDocuments: r.nonFiniteDocuments,
       }),
     };
   }

@@ -1,12 +1,32 @@
 /**
  * A run's settings as the pipeline's config: the library defaults, the settings' profile, then
- * what the user set (resolvePipelineConfig). DistilDP first, then the chosen baselines.
+ * what the user set (resolvePipelineConfig). DistilDP first, then the chosen baselines; the data
+ * choices from the ingest options the documents were read with and the control-code setting.
  */
 
 import { BASELINES, PROFILE_CONFIG, type RunSettings, validateSettings } from '../contract/run-settings';
-import { type PipelineConfig, resolvePipelineConfig } from '../pipeline/config';
+import type { IngestOptions } from '../data/types';
+import {
+  type DataChoices,
+  DEFAULT_DATA_CHOICES,
+  type PipelineConfig,
+  resolvePipelineConfig,
+} from '../pipeline/config';
 
-export function pipelineConfigFor(s: RunSettings): PipelineConfig {
+/**
+ * The data choices of a run: how its documents were read (the ingest options the worker used) and
+ * whether their labels become control codes. Settings only, never read from the documents.
+ */
+export function dataChoicesOf(ingest: Partial<IngestOptions>, useControlCodes = false): DataChoices {
+  return {
+    textField: ingest.textField ?? DEFAULT_DATA_CHOICES.textField,
+    labelFields: [...(ingest.labelFields ?? [])],
+    folderLabels: ingest.folderLabels ?? false,
+    useControlCodes,
+  };
+}
+
+export function pipelineConfigFor(s: RunSettings, ingest: Partial<IngestOptions> = {}): PipelineConfig {
   const errors = Object.values(validateSettings(s));
   if (errors.length) throw new Error(`invalid run settings: ${errors.join(' ')}`);
   const dp = { expectedBatchSize: s.expectedBatchSize, epochs: s.epochs, clipNorm: s.clipNorm };
@@ -17,5 +37,6 @@ export function pipelineConfigFor(s: RunSettings): PipelineConfig {
     methods: ['distildp', ...BASELINES.filter((b) => s.baselines.includes(b))],
     teacherDP: dp,
     studentDP: dp,
+    data: dataChoicesOf(ingest, s.useControlCodes ?? false),
   });
 }

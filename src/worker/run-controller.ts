@@ -5,7 +5,6 @@
  * base models and checkpoints come back from storage), cancel (stop and delete), and exports.
  * Failures stop the run with a message; the last checkpoint stays intact.
  */
-
 import { formatBytes } from '../contract/format';
 import type {
   BackendName,
@@ -19,17 +18,24 @@ import type {
   RunStatus,
   WorkerEvent,
 } from '../contract/protocol';
-import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from '../contract/run-manifest';
+import {
+  contentKeyFor,
+  isResumable,
+  mergeEpsilon,
+  newManifest,
+  type RunManifest,
+} from '../contract/run-manifest';
 import type { RunSettings } from '../contract/run-settings';
 import { seriesName } from '../contract/series';
-import type { Document } from '../data/types';
+import type { Document, IngestOptions } from '../data/types';
 import { DEFAULT_GENERATION } from '../model/generation-config';
 import { type Checkpoint, parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
+import type { DataChoices } from '../pipeline/config';
 import type { PipelineEvents } from '../pipeline/events';
-import type { LoadedModel } from '../pipeline/models';
-import { disposeModel } from '../pipeline/models';
+import { disposeModel, type LoadedModel } from '../pipeline/models';
 import type { ResultRow } from '../pipeline/results';
 import { type PipelineResult, runPipeline } from '../pipeline/run';
+import { newRunId } from '../pipeline/run-id';
 import { checkpointOf, dpStageOfKey } from '../pipeline/stage-registry';
 import { plannedEpsilonCurve } from '../train/dp-plan';
 import { type ByteStorage, openByteStorage } from './byte-storage';
@@ -37,7 +43,7 @@ import { EventBatcher } from './event-batcher';
 import { buildExport, type ExportFile } from './exports';
 import { classifyFailure } from './failure';
 import { MetricPointMaker } from './metric-points';
-import { pipelineConfigFor } from './run-config';
+import { dataChoicesOf, pipelineConfigFor } from './run-config';
 import { loadRunHistory } from './run-history';
 import { estimateRunStorageBytes, RunCheckpoints, RunStorage, runPaths } from './run-storage';
 import { baseModelRecord, restoreBaseModel, type SessionModel } from './session-models';
@@ -47,6 +53,8 @@ export interface RunHost {
   log(level: LogLevel, message: string): void;
   backend(): BackendName | null;
   documents(): Document[];
+  /** The options the documents were read with (text field, label fields, folder labels). */
+  ingestOptions(): Partial<IngestOptions>;
   models(): Partial<Record<ModelRole, SessionModel>>;
 }
 
@@ -130,9 +138,14 @@ export class RunController {
     const { teacher, student } = this.host.models();
     if (!teacher || !student) throw new Error('load a teacher and a student model first');
     const models = { teacher: teacher.ref, student: student.ref };
-    const runId = await runIdFor(documents, settings, models);
-    const saved = await this.runs.readManifest(runId).catch(() => null);
-    await this.checkQuota(settings, documents, teacher, student);
+    // The same run started again (same documents, settings and models) continues an interrupted
+    // run from its checkpoints; otherwise it is a new run with a new random id.
+    const data = dataChoicesOf(this.host.ingestOptions(), settings.useControlCodes ?? false);
+    const contentKey = await contentKeyFor(documents, settings, models, data);
+    const { manifests } = await this.runs.listManifests();
+    const saved = manifests.find((m) => m.contentKey === contentKey && isResumable(m)) ?? null;
+    const runId = saved?.runId ?? newRunId();
+    await this.checkQuota(settings, data, documents, teacher, student);
     requestPersistenceNote(this.host);
     await this.runs.writeDocuments(runId, documents);
     for (const [role, m] of [
@@ -150,7 +163,9 @@ export class RunController {
       ? { ...saved, status: 'running', failure: null, backend: this.host.backend() }
       : newManifest({
           runId,
+          contentKey,
           settings,
+          data,
           models,
           documents: documents.length,
           backend: this.host.backend(),
@@ -226,11 +241,12 @@ export class RunController {
 
   private async checkQuota(
     settings: RunSettings,
+    data: DataChoices,
     documents: Document[],
     teacher: SessionModel,
     student: SessionModel,
   ): Promise<void> {
-    const config = pipelineConfigFor(settings);
+    const config = pipelineConfigFor(settings, data);
     const samples = Math.ceil(config.synthetic.samples * config.synthetic.overGenerate);
     const maxTokens = config.synthetic.generation.maxLength ?? DEFAULT_GENERATION.maxLength;
     const need = estimateRunStorageBytes({
@@ -385,7 +401,7 @@ export class RunController {
     try {
       result = await runPipeline({
         ...inputs,
-        config: pipelineConfigFor(live.manifest.settings),
+        config: pipelineConfigFor(live.manifest.settings, live.manifest.data),
         events: this.events(live, batcher),
         checkpoints: live.checkpoints,
       });

@@ -17,8 +17,9 @@ import type {
   WorkerCommand,
   WorkerEvent,
 } from '../contract/protocol';
+import { DEFAULT_RUN_SETTINGS } from '../contract/run-settings';
 import { ingestFiles } from '../data/ingest';
-import { splitSizes } from '../data/split';
+import { splitDocuments } from '../data/split';
 import { tokenizerFor } from '../data/tokenizer';
 import type { IngestResult } from '../data/types';
 import { type BackendName, initBackend } from '../model/backend';
@@ -37,9 +38,11 @@ const INGEST_TOKENIZER = 'bytes';
 /** What the worker holds between commands. */
 const session: {
   documents: IngestResult['documents'];
+  /** The options the documents were read with: part of the run's data choices. */
+  ingestOptions: IngestCommand['options'];
   backend: BackendName | null;
   models: Partial<Record<ModelRole, SessionModel>>;
-} = { documents: [], backend: null, models: {} };
+} = { documents: [], ingestOptions: {}, backend: null, models: {} };
 
 function post(event: WorkerEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
@@ -58,6 +61,7 @@ const runs = new RunController({
   log,
   backend: () => session.backend,
   documents: () => session.documents,
+  ingestOptions: () => session.ingestOptions,
   models: () => session.models,
 });
 
@@ -95,11 +99,23 @@ async function init(command: InitCommand): Promise<void> {
 function ingest(command: IngestCommand): void {
   const result = ingestFiles(command.files, command.options, tokenizerFor(INGEST_TOKENIZER));
   session.documents = result.documents;
+  session.ingestOptions = { ...command.options };
   const summary = summarizeIngest(result, INGEST_TOKENIZER);
   const n = result.documents.length;
   // The run's split is the pipeline's default one (run settings do not change it).
   const { validationFraction, testFraction } = DEFAULT_PIPELINE.split;
-  if (n >= 3) summary.split = splitSizes(n, validationFraction, testFraction);
+  if (n >= 3) {
+    const split = splitDocuments(result.documents, {
+      seed: DEFAULT_RUN_SETTINGS.seed,
+      validationFraction,
+      testFraction,
+    });
+    summary.split = {
+      train: split.train.length,
+      validation: split.validation.length,
+      test: split.test.length,
+    };
+  }
   const { totals } = summary;
   log(
     'info',
@@ -145,6 +161,7 @@ function plan(command: PlanCommand): void {
     tokenizer: teacher.tokenizer,
     contextLength: Math.min(teacher.config.contextLength, student.config.contextLength),
     settings: command.settings,
+    ingestOptions: session.ingestOptions,
   });
   post({ type: 'plan', requestId: command.requestId, plan: summary });
 }

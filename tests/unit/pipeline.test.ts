@@ -31,6 +31,7 @@ const small: PipelineOptions = {
   nonPrivate: { epochs: 1, batchSize: 8 },
   histogram: { mode: 'dp', sigma: 2 },
   checkpointEvery: { dp: 2, train: 3 },
+  data: { textField: 'text', labelFields: ['label'], folderLabels: false, useControlCodes: true },
 };
 
 async function models() {

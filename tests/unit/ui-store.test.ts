@@ -189,6 +189,13 @@ describe('store actions', () => {
     store.getState().backendStarting('wasm');
     expect(store.getState().backend.threads).toBe(2);
     store.getState().setIngestOption('folderLabels', true);
-    expect(store.getState().data.options).toEqual({ splitOnBlankLines: false, folderLabels: true });
+    store.getState().setIngestOption('labelFields', ['category']);
+    // The data choices start at fixed public defaults (text field 'text', no labels), never read from data.
+    expect(store.getState().data.options).toEqual({
+      splitOnBlankLines: false,
+      folderLabels: true,
+      textField: 'text',
+      labelFields: ['category'],
+    });
   });
 });

@@ -1,10 +1,10 @@
 import { type DPBenchResult, runDPBenchmark } from '../../bench/dp-bench';
 import { type GenerateBenchResult, runGenerateBenchmark } from '../../bench/generate-bench';
 import { initBackend } from '../../model/backend';
-import { UsageError } from '../args';
+import { type ParsedArgs, UsageError } from '../args';
 import type { Command, CommandIO } from '../command';
 
-type Suite = (opts: Record<string, number | string | boolean | undefined>, io: CommandIO) => Promise<object>;
+type Suite = (opts: ParsedArgs['options'], io: CommandIO) => Promise<object>;
 
 function formatDP(r: DPBenchResult): string {
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
@@ -55,6 +55,7 @@ export const benchCommand: Command = {
   name: 'bench',
   summary: `Benchmarks, measured side by side in one process (suites: ${Object.keys(suites).join(', ')})`,
   usage: 'SUITE ',
+  positionals: true,
   options: [
     {
       name: 'config',

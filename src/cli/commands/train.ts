@@ -13,7 +13,7 @@ import { disposeModel } from '../../pipeline/models';
 import { DEFAULT_DP_TRAINING, planPrivacy } from '../../train/dp-plan';
 import { UsageError } from '../args';
 import type { Command } from '../command';
-import { ingestPath } from '../fs-data';
+import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';
 import { loadModelArg } from '../models';
 import { progressPrinter } from '../progress';
 import { parameterSelectionArgs } from './parameter-args';
@@ -28,6 +28,7 @@ export const trainCommand: Command = {
       type: 'string',
       description: 'Private corpus: a file (.jsonl/.csv/.txt/...) or a folder',
     },
+    ...dataOptions,
     {
       name: 'preset',
       type: 'string',
@@ -117,11 +118,13 @@ export const trainCommand: Command = {
     const accountant = String(o.accountant);
     if (accountant !== 'prv' && accountant !== 'rdp') throw new UsageError('--accountant is prv or rdp');
     const backend = await initBackend();
-    const ingest = ingestPath(String(o.data), io.err, 3);
+    const choices = dataChoicesFromOptions(o);
+    const ingest = ingestWithChoices(String(o.data), choices, o, io.err, 3);
     const model = await loadModelArg(String(o.preset), io.err);
     const corpus = prepareCorpus(ingest.documents, model.tokenizer, {
       contextLength: model.config.contextLength,
       seed: Number(o.seed),
+      useControlCodes: choices.useControlCodes,
     });
     const training = {
       targetEpsilon: Number(o.epsilon),
@@ -150,7 +153,7 @@ export const trainCommand: Command = {
       onStep: (r) =>
         show(
           r.step,
-          `loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)} epsilon ${r.epsilon.toFixed(3)}`,
+          `loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)} epsilon ${r.epsilon.toFixed(3)}${r.nonFiniteDocuments ? ` (${r.nonFiniteDocuments} document(s) skipped: non-finite gradient)` : ''}`,
         ),
     });
     const trainSeconds = (performance.now() - started) / 1000;
