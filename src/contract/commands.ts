@@ -66,6 +66,8 @@ export interface PlanCommand {
 export interface StartCommand {
   type: 'start';
   settings: RunSettings;
+  /** The user confirmed spending more on documents earlier runs used (the privacy ledger). */
+  confirmSpend?: boolean;
 }
 
 /** Stop at the next step boundary, saving a checkpoint. */

@@ -2,11 +2,14 @@
  * Events the worker sends while a run is being set up (see protocol.ts): the backend is ready,
  * files were ingested (summaries only, never the text), models loaded or refused, the privacy plan.
  */
+
 import type { FieldProposal } from '../data/records';
 import type { TokenizerKind } from '../data/tokenizer';
 import type { FileReport } from '../data/types';
+import type { ModelMemory } from '../io/memory-estimate';
 import type { BackendInfo, BackendName } from '../model/backend';
 import type { GPTConfig } from '../model/config';
+import type { LedgerComposition } from '../pipeline/ledger';
 import type { ModelRole } from './commands';
 
 export interface ReadyEvent {
@@ -52,17 +55,6 @@ export interface IngestedEvent {
   type: 'ingested';
   requestId: number;
   summary: IngestSummary;
-}
-
-/** Bytes of the memory estimate of a model, and the batch it assumes. */
-export interface ModelMemory {
-  /** DP training of one micro-batch (parameters, optimizer, activations, per-example scratch). */
-  trainingBytes: number;
-  inferenceBytes: number;
-  batch: number;
-  seqLen: number;
-  /** The largest single buffer a step allocates (logits of a micro-batch or an embedding). */
-  largestBufferBytes: number;
 }
 
 /** The device limits a model is checked against (whichever are known). */
@@ -130,6 +122,11 @@ export interface PlanSummary {
   /** Expected epsilon spent vs DP-SGD step (prior phases included). */
   curve: { step: number; epsilon: number }[];
   warnings: string[];
+  /**
+   * The privacy ledger of this browser: what earlier runs on these training documents spent,
+   * composed with this run's planned releases (every DP method it runs). Local only.
+   */
+  ledger?: LedgerComposition;
 }
 
 export interface PlanEvent {
@@ -137,3 +134,5 @@ export interface PlanEvent {
   requestId: number;
   plan: PlanSummary;
 }
+
+export type { ModelMemory };

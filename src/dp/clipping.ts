@@ -237,7 +237,7 @@ export function clippedGradientsFast(
       const gl = head.outputGrad;
       if (strategy === 'fusedKernels')
         acc.addLinearWeightKernel(headName, perExample3D(head.input), perExample3D(gl));
-      else acc.addLinearWeightLooped(headName, head.input, gl);
+      else acc.addLinearWeightLooped(headName, head.input, gl, true);
     }
   });
   const wpeTrained = trainable.has('wpe.weight');
@@ -266,10 +266,12 @@ export function clippedGradientsFast(
     const bScaled = tf.mul(embGrad, rowScale);
     const headSum = clippedSum.get(headName);
     clippedSum.delete(headName);
-    // The head piece is (d, V) = a^T diag(c) Gl; the parameter is (V, d).
-    const headGrad = headSum
-      ? (tf.transpose(tf.reshape(headSum, [config.nEmbd, config.vocabSize])) as tf.Tensor2D)
-      : undefined;
+    // The parameter is (V, d): the looped head piece is already Gl^T diag(c) a (V, d); the kernel's
+    // is a^T diag(c) Gl (d, V).
+    let headGrad: tf.Tensor2D | undefined;
+    if (headSum && strategy === 'fusedKernels')
+      headGrad = tf.transpose(tf.reshape(headSum, [config.nEmbd, config.vocabSize])) as tf.Tensor2D;
+    else if (headSum) headGrad = tf.reshape(headSum, [config.vocabSize, config.nEmbd]) as tf.Tensor2D;
     headSum?.dispose();
     if (wteTrained) {
       let g: tf.Tensor = tf.scatterND(tf.reshape(ids, [-1, 1]), bScaled, [config.vocabSize, config.nEmbd]);

@@ -68,6 +68,13 @@ function validateConfig(c: AdamWConfig): void {
     throw new Error(`AdamW weightDecay must be finite and >= 0, got ${c.weightDecay}`);
 }
 
+/** variable := compute(), with compute's temporaries freed and no extra reference kept. */
+function assignFrom(variable: tf.Variable, compute: () => tf.Tensor): void {
+  const value = tf.tidy(compute);
+  variable.assign(value);
+  value.dispose();
+}
+
 export class AdamW {
   readonly config: AdamWConfig;
   private readonly params: Params;
@@ -122,16 +129,16 @@ export class AdamW {
       const g = grads.get(name)!;
       const { m, v } = this.moments.get(name)!;
       const decay = this.config.isDecayed(name) ? lr * weightDecay : 0;
-      tf.tidy(() => {
-        const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
-        const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
-        const denom = tf.add(tf.mul(tf.sqrt(v1), invSqrtBias2), epsilon);
-        let p1 = tf.sub(p, tf.mul(tf.div(m1, denom), stepSize));
-        if (decay !== 0) p1 = tf.sub(p1, tf.mul(p, decay));
-        m.assign(m1);
-        v.assign(v1);
-        p.assign(p1);
-      });
+      // One small tidy per statement, each assigned at once: the old moment's buffer is freed before
+      // the next is computed, so a parameter costs ~3 extra copies at a time, not the ~15 one tidy
+      // around all of it held (2.3 GB for GPT-2's 147 MB token embedding).
+      assignFrom(m, () => tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+      assignFrom(v, () => tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+      const denom = tf.tidy(() => tf.add(tf.mul(tf.sqrt(v), invSqrtBias2), epsilon));
+      const change = tf.tidy(() => tf.mul(tf.div(m, denom), stepSize));
+      denom.dispose();
+      assignFrom(p, () => (decay === 0 ? tf.sub(p, change) : tf.sub(tf.sub(p, change), tf.mul(p, decay))));
+      change.dispose();
     }
     this.updates = t;
     return lr;

@@ -17,11 +17,13 @@ import { seriesName } from '../contract/series';
 import type { Document } from '../data/types';
 import type { Checkpoint } from '../pipeline/checkpoint';
 import type { PipelineEvents } from '../pipeline/events';
+import { releasesOfReports } from '../pipeline/ledger';
 import { disposeModel, type LoadedModel } from '../pipeline/models';
 import type { ResultRow } from '../pipeline/results';
 import { type PipelineResult, runPipeline } from '../pipeline/run';
 import { checkpointOf, dpStageOfKey } from '../pipeline/stage-registry';
 import { plannedEpsilonCurve } from '../train/dp-plan';
+import { markInLedger } from './browser-ledger';
 import { EventBatcher } from './event-batcher';
 import { classifyFailure } from './failure';
 import { MetricPointMaker } from './metric-points';
@@ -97,7 +99,11 @@ export class LiveRun {
       if (result.stopped && lost !== undefined) throw new Error(`device lost: ${lost}`);
       if (result.stopped && this.stop === 'cancel') {
         await this.runs.removeRun(runId);
-        this.host.log('info', `run ${runId} cancelled; its checkpoints and stored documents were deleted`);
+        await markInLedger(this.runs, runId, 'cancelled'); // still counted in the privacy ledger
+        this.host.log(
+          'info',
+          `run ${runId} cancelled; its checkpoints and stored documents were deleted (the privacy ledger still counts it)`,
+        );
         this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
       } else if (result.stopped) {
         await this.runs.appendMetrics(runId, this.pendingMetrics);
@@ -109,6 +115,7 @@ export class LiveRun {
         await this.runs.appendMetrics(runId, this.pendingMetrics);
         await this.runs.writeJson(runPaths.json(runId, 'reports'), result.reports);
         this.host.post({ type: 'reports', runId, reports: result.reports });
+        await markInLedger(this.runs, runId, 'spent', releasesOfReports(result.reports));
         this.manifest = { ...this.manifest, status: 'completed', stage: null };
         await this.writeManifest(this.manifest);
         this.status('completed');

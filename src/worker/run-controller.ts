@@ -19,12 +19,14 @@ import { contentKeyFor, isResumable, newManifest, type RunManifest } from '../co
 import type { RunSettings } from '../contract/run-settings';
 import type { Document, IngestOptions } from '../data/types';
 import { parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
+import { describeComposition, type LedgerComposition } from '../pipeline/ledger';
 import { disposeModel, type LoadedModel } from '../pipeline/models';
 import { newRunId } from '../pipeline/run-id';
+import { checkLedger, markInLedger, recordInLedger } from './browser-ledger';
 import { type ByteStorage, openByteStorage } from './byte-storage';
 import { buildExport, type ExportFile } from './exports';
 import { LiveRun, type RunInputs } from './live-run';
-import { dataChoicesOf } from './run-config';
+import { dataChoicesOf, pipelineConfigFor } from './run-config';
 import { loadRunHistory } from './run-history';
 import { RunStorage, runPaths } from './run-storage';
 import { baseModelRecord, restoreBaseModel, type SessionModel } from './session-models';
@@ -89,7 +91,20 @@ export class RunController {
     this.host.log('error', `the GPU device was lost: ${reason}`);
   }
 
-  async start(settings: RunSettings): Promise<void> {
+  /** What earlier runs in this browser spent on these documents, composed with this run's plan. */
+  async ledgerSummary(
+    documents: Document[],
+    settings: RunSettings,
+    ingest: Partial<IngestOptions>,
+  ): Promise<LedgerComposition> {
+    return (await checkLedger(this.runs, documents, pipelineConfigFor(settings, ingest))).composition;
+  }
+
+  /**
+   * Starts a run. When earlier runs in this browser used these documents (the privacy ledger), it
+   * starts only with `confirmSpend`: the user saw the composed spend in the budget panel.
+   */
+  async start(settings: RunSettings, options: { confirmSpend?: boolean } = {}): Promise<void> {
     if (this.live) throw new Error('a run is already in progress: pause or cancel it first');
     if (this.deviceLost)
       throw new Error(`the GPU device was lost (${this.deviceLost}): choose another backend`);
@@ -106,6 +121,11 @@ export class RunController {
     const { manifests } = await this.runs.listManifests();
     const saved = manifests.find((m) => m.contentKey === contentKey && isResumable(m)) ?? null;
     const runId = saved?.runId ?? newRunId();
+    const ledger = await checkLedger(this.runs, documents, pipelineConfigFor(settings, data), runId);
+    if (ledger.composition.priorRuns > 0 && !options.confirmSpend)
+      throw new Error(
+        `${describeComposition(ledger.composition)}. Confirm in the privacy budget panel to spend more on these documents.`,
+      );
     const log = (level: LogLevel, message: string) => this.host.log(level, message);
     await checkStorageQuota(log, settings, data, documents, teacher, student);
     warnIfStorageNotPersistent(log);
@@ -133,6 +153,14 @@ export class RunController {
           backend: this.host.backend(),
           now: Date.now(),
         });
+    // Recorded before anything is spent; a resumed run keeps its entry (it is not spent twice).
+    await recordInLedger(this.runs, {
+      id: runId,
+      documents: ledger.documents,
+      releases: ledger.releases,
+      status: 'planned',
+    });
+    this.host.log('info', `privacy ledger: ${describeComposition(ledger.composition)}`);
     if (saved) this.host.log('info', `found saved run ${runId}: continuing from its checkpoints`);
     if (saved) await this.postHistory(saved);
     this.launch(manifest, { documents, teacher: teacher.model, student: student.model }, []);
@@ -178,6 +206,7 @@ export class RunController {
     }
     if (!runId) throw new Error('no run is in progress');
     await this.runs.removeRun(runId);
+    await markInLedger(this.runs, runId, 'cancelled'); // it still counts: its outputs may have been seen
     this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
     await this.announceSavedRuns();
   }

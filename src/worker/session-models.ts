@@ -8,12 +8,13 @@ import type { BackendName, DeviceLimits, ModelInfo, ModelRole, ModelSource } fro
 import { filesSha256, type ModelRef } from '../contract/run-manifest';
 import { loadTokenizer, type TokenizerKind } from '../data/tokenizer';
 import { configFromHF } from '../io/hf-config';
+import { modelMemory } from '../io/memory-estimate';
 import { countParameters, type GPTConfig } from '../model/config';
 import { paramsFromArrays, paramsToArrays } from '../model/params';
 import { MODEL_PRESETS } from '../model/presets';
 import type { Checkpoint } from '../pipeline/checkpoint';
 import { type LoadedModel, loadModel } from '../pipeline/models';
-import { modelMemory, refusalReason } from './model-fit';
+import { refusalReason } from './model-fit';
 
 export interface SessionModel {
   model: LoadedModel;
