@@ -138,7 +138,9 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await expect(page.getByTestId('neighbouring-relation')).toContainText('adding or removing one document');
   await expect(page.getByTestId('neighbouring-relation')).toContainText('treated as public');
   await expect(page.getByTestId('guarantee-scope')).toContainText('covers the training split');
-  await expect(page.getByTestId('ledger')).toContainText('no earlier run in this browser used these documents');
+  await expect(page.getByTestId('ledger')).toContainText(
+    'no earlier run in this browser used these documents',
+  );
   const planned = Number((await page.getByTestId('plan-epsilon').textContent())?.split(' ')[0]);
   expect(planned).toBeLessThanOrEqual(2);
   expect(planned).toBeGreaterThan(1.9);
