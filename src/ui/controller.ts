@@ -277,7 +277,7 @@ export function startRun(): void {
     .then((granted) => appStore.getState().setPersisted(granted))
     .catch(() => appStore.getState().setPersisted(false));
   s.runRequested('starting', s.budget.settings);
-  send({ type: 'start', settings: s.budget.settings });
+  send({ type: 'start', settings: s.budget.settings, confirmSpend: s.budget.spendConfirmedFor !== null });
 }
 
 export function pauseRun(): void {

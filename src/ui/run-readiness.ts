@@ -6,7 +6,7 @@
 import { maxEpsilon } from '../worker/run-manifest';
 import { validateSettings } from '../worker/run-settings';
 import type { RunState } from './run-slice';
-import { modelsIncompatibility } from './setup-slices';
+import { modelsIncompatibility, spendConfirmed } from './setup-slices';
 import type { AppData } from './store';
 
 /** Why a run cannot start now (empty when it can). */
@@ -21,6 +21,10 @@ export function runBlockers(s: Pick<AppData, 'backend' | 'data' | 'models' | 'bu
   if (incompatible) out.push(incompatible);
   if (Object.keys(validateSettings(s.budget.settings)).length) out.push('Fix the privacy budget settings.');
   if (s.budget.planStatus === 'error' && s.budget.planError) out.push(s.budget.planError);
+  if (!spendConfirmed(s.budget))
+    out.push(
+      'Earlier runs spent privacy budget on these documents: confirm spending more in the budget panel.',
+    );
   if (isActive(s.run)) out.push('A run is in progress.');
   return out;
 }

@@ -82,10 +82,15 @@ export interface BudgetState {
   planError: string | null;
   /** Id of the newest plan request. */
   requestId: number;
+  /**
+   * The total epsilon (earlier runs on these documents and this run, composed) the user agreed to
+   * spend; a run on documents with earlier spending starts only when it matches the plan's.
+   */
+  spendConfirmedFor: number | null;
 }
 
 export function initialBudget(settings: RunSettings): BudgetState {
-  return { settings, plan: null, planStatus: 'idle', planError: null, requestId: 0 };
+  return { settings, plan: null, planStatus: 'idle', planError: null, requestId: 0, spendConfirmedFor: null };
 }
 
 export function reduceBudgetEvent(state: BudgetState, event: WorkerEvent): BudgetState | null {
@@ -98,4 +103,16 @@ export function reduceBudgetEvent(state: BudgetState, event: WorkerEvent): Budge
     return { ...state, plan: null, planStatus: 'error', planError: event.message };
   }
   return null;
+}
+
+/** The privacy ledger's earlier spending on these documents, when there is any to confirm. */
+export function spendToConfirm(budget: Pick<BudgetState, 'plan'>): number | null {
+  const ledger = budget.plan?.ledger;
+  return ledger && ledger.priorRuns > 0 ? ledger.totalEpsilon : null;
+}
+
+/** Whether the user confirmed exactly the spending the current plan shows (or none is needed). */
+export function spendConfirmed(budget: Pick<BudgetState, 'plan' | 'spendConfirmedFor'>): boolean {
+  const total = spendToConfirm(budget);
+  return total === null || budget.spendConfirmedFor === total;
 }

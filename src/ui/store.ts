@@ -119,6 +119,8 @@ export interface AppActions {
   setSettings(patch: Partial<RunSettings>): void;
   /** A plan request begins; returns its request id. */
   beginPlan(): number;
+  /** The user agreed to spend this total epsilon on documents earlier runs used (null: withdrawn). */
+  confirmSpend(totalEpsilon: number | null): void;
   /** Start or resume requested: charts and results are cleared for the run's own history. */
   runRequested(status: UiRunStatus, settings: RunSettings | null, runId?: string): void;
   setPersisted(persisted: boolean): void;
@@ -317,6 +319,8 @@ export function createAppStore(initial: AppData = initialAppData()): StoreApi<Ap
       set((s) => ({ budget: { ...s.budget, requestId, planStatus: 'computing', planError: null } }));
       return requestId;
     },
+    confirmSpend: (totalEpsilon) =>
+      set((s) => ({ budget: { ...s.budget, spendConfirmedFor: totalEpsilon } })),
     runRequested: (status, settings, runId) =>
       set(() => ({ run: clearedRun(status, settings, runId ?? null) })),
     setPersisted: (persisted) => set((s) => ({ saved: { ...s.saved, persisted } })),

@@ -14,6 +14,7 @@ import type { FileInput, FileReport, IngestOptions } from '../data/types';
 import type { BackendInfo, BackendName } from '../model/backend';
 import type { GPTConfig } from '../model/config';
 import type { ExportKind, WeightDtype } from '../pipeline/export-bundle';
+import type { LedgerComposition } from '../pipeline/ledger';
 import type { MethodName, PrivacyReport, ResultRow, StageName, StageOwner } from '../pipeline/results';
 import type { RunManifest } from './run-manifest';
 import type { RunSettings } from './run-settings';
@@ -98,6 +99,8 @@ export interface PlanCommand {
 export interface StartCommand {
   type: 'start';
   settings: RunSettings;
+  /** The user confirmed spending more on documents earlier runs used (the privacy ledger). */
+  confirmSpend?: boolean;
 }
 
 /** Stop at the next step boundary, saving a checkpoint. */
@@ -274,6 +277,11 @@ export interface PlanSummary {
   /** Expected epsilon spent vs DP-SGD step (prior phases included). */
   curve: { step: number; epsilon: number }[];
   warnings: string[];
+  /**
+   * The privacy ledger of this browser: what earlier runs on these training documents spent,
+   * composed with this run's planned releases (every DP method it runs). Local only.
+   */
+  ledger?: LedgerComposition;
 }
 
 export interface PlanEvent {

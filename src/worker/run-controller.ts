@@ -10,6 +10,7 @@ import { DEFAULT_GENERATION } from '../model/generate';
 import { type Checkpoint, parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
 import type { DataChoices } from '../pipeline/config';
 import type { PipelineEvents } from '../pipeline/events';
+import { describeComposition, type LedgerComposition, releasesOfReports } from '../pipeline/ledger';
 import type { LoadedModel } from '../pipeline/models';
 import type { ResultRow } from '../pipeline/results';
 import { type PipelineResult, runPipeline } from '../pipeline/run';
@@ -17,6 +18,7 @@ import { newRunId } from '../pipeline/run-id';
 import { checkpointOf, dpStageOfKey } from '../pipeline/stage-registry';
 import { disposeModel } from '../pipeline/stages';
 import { plannedEpsilonCurve } from '../train/dp-train';
+import { checkLedger, markInLedger, recordInLedger } from './browser-ledger';
 import { type ByteStore, openByteStore } from './byte-store';
 import { EventBatcher } from './event-batcher';
 import { buildExport, type ExportFile } from './exports';
@@ -123,7 +125,20 @@ export class RunController {
     this.host.log('error', `the GPU device was lost: ${reason}`);
   }
 
-  async start(settings: RunSettings): Promise<void> {
+  /** What earlier runs in this browser spent on these documents, composed with this run's plan. */
+  async ledgerSummary(
+    documents: Document[],
+    settings: RunSettings,
+    ingest: Partial<IngestOptions>,
+  ): Promise<LedgerComposition> {
+    return (await checkLedger(this.runs, documents, pipelineConfigFor(settings, ingest))).composition;
+  }
+
+  /**
+   * Starts a run. When earlier runs in this browser used these documents (the privacy ledger), it
+   * starts only with `confirmSpend`: the user saw the composed spend in the budget panel.
+   */
+  async start(settings: RunSettings, options: { confirmSpend?: boolean } = {}): Promise<void> {
     if (this.live) throw new Error('a run is already in progress: pause or cancel it first');
     if (this.deviceLost)
       throw new Error(`the GPU device was lost (${this.deviceLost}): choose another backend`);
@@ -140,6 +155,11 @@ export class RunController {
     const { manifests } = await this.runs.listManifests();
     const saved = manifests.find((m) => m.contentKey === contentKey && isResumable(m)) ?? null;
     const runId = saved?.runId ?? newRunId();
+    const ledger = await checkLedger(this.runs, documents, pipelineConfigFor(settings, data), runId);
+    if (ledger.composition.priorRuns > 0 && !options.confirmSpend)
+      throw new Error(
+        `${describeComposition(ledger.composition)}. Confirm in the privacy budget panel to spend more on these documents.`,
+      );
     await this.checkQuota(settings, data, documents, teacher, student);
     requestPersistenceNote(this.host);
     await this.runs.writeDocuments(runId, documents);
@@ -166,6 +186,14 @@ export class RunController {
           backend: this.host.backend(),
           now: Date.now(),
         });
+    // Recorded before anything is spent; a resumed run keeps its entry (it is not spent twice).
+    await recordInLedger(this.runs, {
+      id: runId,
+      documents: ledger.documents,
+      releases: ledger.releases,
+      status: 'planned',
+    });
+    this.host.log('info', `privacy ledger: ${describeComposition(ledger.composition)}`);
     if (saved) this.host.log('info', `found saved run ${runId}: continuing from its checkpoints`);
     if (saved) await this.postHistory(saved);
     this.launch(manifest, { documents, teacher: teacher.model, student: student.model }, []);
@@ -214,6 +242,7 @@ export class RunController {
     }
     if (!runId) throw new Error('no run is in progress');
     await this.runs.removeRun(runId);
+    await markInLedger(this.runs, runId, 'cancelled'); // it still counts: its outputs may have been seen
     this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
     await this.announceSavedRuns();
   }
@@ -404,7 +433,11 @@ export class RunController {
       if (result.stopped && this.deviceLost !== undefined) throw new Error(`device lost: ${this.deviceLost}`);
       if (result.stopped && live.stop === 'cancel') {
         await this.runs.removeRun(runId);
-        this.host.log('info', `run ${runId} cancelled; its checkpoints and stored documents were deleted`);
+        await markInLedger(this.runs, runId, 'cancelled'); // still counted in the privacy ledger
+        this.host.log(
+          'info',
+          `run ${runId} cancelled; its checkpoints and stored documents were deleted (the privacy ledger still counts it)`,
+        );
         this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
       } else if (result.stopped) {
         await this.runs.appendMetrics(runId, live.pendingMetrics);
@@ -416,6 +449,7 @@ export class RunController {
         await this.runs.appendMetrics(runId, live.pendingMetrics);
         await this.runs.writeJson(runPaths.json(runId, 'reports'), result.reports);
         this.host.post({ type: 'reports', runId, reports: result.reports });
+        await markInLedger(this.runs, runId, 'spent', releasesOfReports(result.reports));
         live.manifest = { ...live.manifest, status: 'completed', stage: null };
         await this.writeManifest(live.manifest);
         this.status(live.manifest, 'completed');

@@ -158,7 +158,7 @@ async function loadModels(command: LoadModelsCommand): Promise<void> {
   }
 }
 
-function plan(command: PlanCommand): void {
+async function plan(command: PlanCommand): Promise<void> {
   const teacher = session.models.teacher?.model;
   const student = session.models.student?.model;
   if (!teacher || !student) throw new Error('load a teacher and a student model first');
@@ -169,6 +169,7 @@ function plan(command: PlanCommand): void {
     settings: command.settings,
     ingestOptions: session.ingestOptions,
   });
+  summary.ledger = await runs.ledgerSummary(session.documents, command.settings, session.ingestOptions);
   post({ type: 'plan', requestId: command.requestId, plan: summary });
 }
 
@@ -185,10 +186,10 @@ async function handle(command: WorkerCommand): Promise<void> {
         await loadModels(command);
         return;
       case 'plan':
-        plan(command);
+        await plan(command);
         return;
       case 'start':
-        await runs.start(command.settings);
+        await runs.start(command.settings, { confirmSpend: command.confirmSpend });
         return;
       case 'resume':
         await runs.resume(command.runId);

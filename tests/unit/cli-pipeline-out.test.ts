@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandIO } from '../../src/cli/command';
 import { main } from '../../src/cli/main';
+import { computeEpsilon } from '../../src/dp/accounting/index';
 import { useWasm } from './helpers/backend';
 
 const dir = mkdtempSync(join(tmpdir(), 'distildp-out-'));
@@ -148,5 +149,42 @@ describe('distildp pipeline --out / --json', () => {
     expect(typeof summary.corpus.codes_released).toBe('number');
     expect(summary.corpus.codes_released).toBe(summary.privacy[0].histogram.codes_released);
     expect(r.err).not.toMatch(/control codes \d/);
+  });
+});
+
+describe('distildp pipeline --ledger (privacy issue item 9)', () => {
+  it('a second run on the same documents asks for confirmation, then records the composed spend', async () => {
+    const data = join(dir, 'ledger.jsonl');
+    writeFileSync(data, corpus());
+    const ledger = join(dir, 'ledger.json');
+    const argv = [
+      'pipeline',
+      '--private',
+      data,
+      '--label-field',
+      'label',
+      ...TINY_PIPELINE,
+      '--ledger',
+      ledger,
+    ];
+    const first = await run([...argv, '--json']);
+    expect(first.code, first.err).toBe(0);
+    const second = await run([...argv, '--json']);
+    expect(second.code).toBe(2);
+    expect(second.err).toMatch(/1 earlier run\(s\) on these documents spent epsilon [0-9.]+/);
+    expect(second.err).toMatch(/--confirm-spend/);
+    expect(second.out).toBe('');
+    const confirmed = await run([...argv, '--confirm-spend', '--json']);
+    expect(confirmed.code, confirmed.err).toBe(0);
+    const book = JSON.parse(readFileSync(ledger, 'utf8'));
+    expect(book.entries).toHaveLength(2);
+    expect(book.entries.every((e: { status: string }) => e.status === 'spent')).toBe(true);
+    // The total the CLI states is the accountant's composition of both runs' phases.
+    const phases = book.entries.flatMap((e: { releases: { phases: unknown[] }[] }) =>
+      e.releases.flatMap((r) => r.phases),
+    );
+    const delta = JSON.parse(confirmed.out.trim()).privacy[0].accounting_delta;
+    const total = Number(/together epsilon ([0-9.]+)/.exec(confirmed.err)?.[1]);
+    expect(total).toBeCloseTo(computeEpsilon(phases, delta), 3);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Nothing exported may be a function of the document text outside a DP mechanism (privacy issue,
- * item 1). The run id used to be a SHA-256 of the documents: it named every exported file and sat
+ * item 1); a second run on the same documents needs the user's confirmation (item 9, the ledger). The run id used to be a SHA-256 of the documents: it named every exported file and sat
  * in the privacy report, so anyone who could guess the dataset confirmed it from a file name.
  *
  * Two runs of the worker's RunController (memory storage, tiny models, the tiny profile) on
@@ -86,7 +86,17 @@ describe('run ids and exports', () => {
     const ids: string[] = [];
     const reportDocs: Record<string, unknown>[] = [];
     for (let run = 0; run < 2; run++) {
-      await controller.start(settings);
+      if (run > 0) {
+        // The privacy ledger (item 9): the same documents again need the user's confirmation, and
+        // the budget panel's summary composes the earlier run with this one.
+        const ledger = await controller.ledgerSummary(documents, settings, { labelFields: ['label'] });
+        expect(ledger.priorRuns).toBe(1);
+        expect(ledger.totalEpsilon).toBeGreaterThan(ledger.priorEpsilon);
+        await expect(controller.start(settings)).rejects.toThrow(
+          /1 earlier run\(s\) on these documents spent epsilon [0-9.]+.*Confirm/,
+        );
+      }
+      await controller.start(settings, { confirmSpend: run > 0 });
       const runId = await finished();
       ids.push(runId);
       for (const what of ['student', 'teacher', 'synthetic', 'report', 'all'] as ExportKind[]) {

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { splitDocuments } from '../../data/split';
 import { initBackend } from '../../model/backend';
 import {
   type DataChoices,
@@ -14,6 +15,7 @@ import {
   resolvePipelineConfig,
 } from '../../pipeline/config';
 import { runExportTree } from '../../pipeline/export-bundle';
+import { plannedReleases, releasesOfReports } from '../../pipeline/ledger';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
 import { type PipelineResult, runPipeline } from '../../pipeline/run';
@@ -23,6 +25,7 @@ import { disposeModel } from '../../pipeline/stages';
 import { type ParsedArgs, UsageError } from '../args';
 import type { Command } from '../command';
 import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';
+import { LedgerSession, ledgerOptions } from '../ledger-file';
 import { loadModelArg, PUBLIC_DIR } from '../models';
 import { progressPrinter } from '../progress';
 import { writeFiles } from '../write-files';
@@ -229,6 +232,7 @@ export const pipelineCommand: Command = {
       type: 'string',
       description: 'With --out: your description of the training data, published in the model cards',
     },
+    ...ledgerOptions,
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
   ],
   async run(args, io) {
@@ -237,7 +241,21 @@ export const pipelineCommand: Command = {
     const backend = await initBackend();
     const dataPath = o.private ? String(o.private) : join(PUBLIC_DIR, DEMO_CORPUS);
     const config = pipelineConfigFromOptions(o);
-    const ingest = ingestWithChoices(dataPath, config.data!, o, io.err, 3);
+    const ingest = ingestWithChoices(dataPath, config.data, o, io.err, 3);
+    // A random run id (never a hash of the documents) names this run in its reports and the ledger.
+    const runId = newRunId();
+    // Earlier runs on these documents (the ledger) are composed with this run's plan; spending more
+    // needs --confirm-spend. The training split is each document's own (a keyed hash), as the run's.
+    const trainDocuments = splitDocuments(ingest.documents, { seed: config.seed, ...config.split }).train;
+    // The demo corpus is public: it has no budget to keep unless a ledger is asked for.
+    const ledger =
+      o.demo && o.ledger === undefined
+        ? null
+        : LedgerSession.open(
+            o,
+            { id: runId, trainDocuments, ...plannedReleases(config, trainDocuments.length) },
+            io.err,
+          );
     const teacher = await loadModelArg(String(o['teacher-init']), io.err);
     const student = await loadModelArg(String(o['student-init']), io.err);
     io.err(
@@ -270,8 +288,7 @@ export const pipelineCommand: Command = {
       },
     });
     const wall = (performance.now() - started) / 1000;
-    // A random run id (never a hash of the documents) names this run in its reports.
-    const runId = newRunId();
+    if (!result.stopped) ledger?.save(releasesOfReports(result.reports), 'spent');
     if (o.out) {
       const dir = String(o.out);
       // Numbers computed on private documents outside any DP mechanism (test perplexities, the

@@ -8,11 +8,13 @@ import { initBackend } from '../../model/backend';
 import { DEFAULT_LORA, LORA_TARGETS } from '../../model/lora';
 import { paramsToArrays } from '../../model/params';
 import { prepareCorpus } from '../../pipeline/corpus';
+import { newRunId } from '../../pipeline/run-id';
 import { disposeModel, dpFineTune, evaluateModel } from '../../pipeline/stages';
-import { DEFAULT_DP_TRAINING, planPrivacy } from '../../train/dp-train';
+import { allPhases, DEFAULT_DP_TRAINING, planPrivacy } from '../../train/dp-train';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';
+import { LedgerSession, ledgerOptions } from '../ledger-file';
 import { loadModelArg } from '../models';
 import { progressPrinter } from '../progress';
 import { parameterSelectionArgs } from './parameter-args';
@@ -109,6 +111,7 @@ export const trainCommand: Command = {
       default: 1,
     },
     { name: 'out', type: 'string', description: 'Write the fine-tuned model file (.safetensors)' },
+    ...ledgerOptions,
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
   ],
   async run(args, io) {
@@ -142,6 +145,19 @@ export const trainCommand: Command = {
     io.err(
       `${model.name} on ${backend.backend}: N=${plan.numDocuments} documents, q=${plan.q.toPrecision(4)}, sigma=${plan.sigma.toPrecision(4)}, ${plan.steps} steps, delta=${plan.delta.toExponential(3)}`,
     );
+    // The privacy ledger: earlier runs on these training documents, composed with this training.
+    const release = { method: 'dpsgd' as const, phases: allPhases(plan), thresholdDelta: 0 };
+    const ledger = LedgerSession.open(
+      o,
+      {
+        id: newRunId(),
+        trainDocuments: corpus.train,
+        releases: [release],
+        delta: plan.delta,
+        accountant: plan.accountant,
+      },
+      io.err,
+    );
     const show = progressPrinter(io.err, 'step', plan.steps);
     const started = performance.now();
     const result = await dpFineTune({
@@ -156,6 +172,7 @@ export const trainCommand: Command = {
         ),
     });
     const trainSeconds = (performance.now() - started) / 1000;
+    if (result.state.step >= plan.steps) ledger.save([release], 'spent');
     const validation = corpus.validationWindows.length
       ? await evaluateModel(model, corpus.validationWindows)
       : null;

@@ -2,6 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { validateSettings } from '../../worker/run-settings';
 import { updateSettings } from '../controller';
 import { useAppStore } from '../store';
+import { LedgerNotice } from './LedgerNotice';
 import { NumberField } from './NumberField';
 import { PlanView } from './PlanView';
 
@@ -85,6 +86,7 @@ export function BudgetPanel() {
         />
       </form>
       <PlanView />
+      <LedgerNotice />
     </section>
   );
 }
