@@ -4,7 +4,7 @@
  * (src/io/memory-estimate.ts) with what the browser tells us: navigator.deviceMemory (approximate
  * RAM), the WebGPU adapter's buffer limits, and the wasm32 address space.
  */
-import { estimateModelMemory } from '../io/memory-estimate';
+import { estimateModelMemory, largestFittingBatch } from '../io/memory-estimate';
 import type { GPTConfig } from '../model/config';
 import { formatBytes } from './format';
 import type { DeviceLimits, ModelMemory } from './protocol';
@@ -35,6 +35,7 @@ export function modelMemory(config: GPTConfig, batch: number): ModelMemory {
     batch,
     seqLen,
     largestBufferBytes: largestFloats * F32,
+    largestWasmBatch: largestFittingBatch(config, seqLen, WASM_MEMORY_BYTES),
   };
 }
 
@@ -48,7 +49,14 @@ export function refusalReason(role: string, memory: ModelMemory, limits: DeviceL
     }
   }
   if (limits.backend === 'wasm' && memory.trainingBytes > WASM_MEMORY_BYTES) {
-    return `${what} needs about ${formatBytes(memory.trainingBytes)}, more than the ${formatBytes(WASM_MEMORY_BYTES)} the WASM backend can address.`;
+    const k = memory.largestWasmBatch;
+    const fix =
+      k === undefined
+        ? ''
+        : k > 0
+          ? ` A micro-batch of ${k} or fewer documents fits: lower the micro-batch size.`
+          : ' Even one document per micro-batch does not fit: this model needs WebGPU (or a smaller model).';
+    return `${what} needs about ${formatBytes(memory.trainingBytes)}, more than the ${formatBytes(WASM_MEMORY_BYTES)} the WASM backend can address.${fix}`;
   }
   if (limits.backend === 'webgpu') {
     const binding = limits.maxStorageBufferBindingSize;

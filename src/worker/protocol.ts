@@ -210,6 +210,8 @@ export interface ModelMemory {
   seqLen: number;
   /** The largest single buffer a step allocates (logits of a micro-batch or an embedding). */
   largestBufferBytes: number;
+  /** The largest micro-batch whose DP training fits the WASM backend's 4 GiB (0: not even 1). */
+  largestWasmBatch?: number;
 }
 
 /** The device limits a model is checked against (whichever are known). */
