@@ -1,6 +1,6 @@
 /**
  * The GPT-2 building blocks as TF.js ops with hand-written gradients where TF.js' own are slow
- * or missing on the WASM backend (../shared/docs/ENVIRONMENT.md):
+ * or missing on the WASM backend (docs/ARCHITECTURE.md, "TF.js traps"):
  * - matmul gradients: TF.js uses transposed matmuls, ~10x slower on wasm than an explicit
  *   transpose followed by a plain matmul, so `linear` transposes explicitly;
  * - gather has no gradient on wasm (no UnsortedSegmentSum kernel), so `embeddingLookup` scatters

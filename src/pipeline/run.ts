@@ -1,6 +1,6 @@
 /**
  * The DistilDP pipeline and its baselines at the same total (epsilon, delta), as one runner that
- * produces one table (METHOD.md), one function per method (methods/):
+ * produces one table (docs/METHOD.md), one function per method (methods/):
  * - distildp:   DP teacher (DP-SGD at epsilon, composed with the DP control-code histogram) ->
  *               synthetic corpus -> student distilled on it (CE + KL + hidden MSE), no further cost;
  * - synthetic:  the same teacher and corpus, student trained with hard labels only (lambda = 0);
@@ -25,11 +25,11 @@ import { runDistilDP } from './methods/distildp';
 import { runDPKD } from './methods/dpkd';
 import { runDPSGD } from './methods/dpsgd';
 import { runNonPrivate } from './methods/nonprivate';
-import { checkCompatible, type LoadedModel } from './models';
+import { evaluateModel } from './model-tasks';
+import { checkCompatible, disposeModel, type LoadedModel } from './models';
 import { planPipelinePrivacy } from './plan';
 import { ALL_METHODS, type PrivacyReport, type ResultRow } from './results';
 import { type RunContext, Stopped } from './stage-runner';
-import { disposeModel, evaluateModel } from './stages';
 import type { SyntheticCorpus } from './synthetic';
 
 export interface PipelineResult {

@@ -9,9 +9,10 @@
 import type { Tokenizer } from '../data/tokenizer';
 import { controlCodePrompt } from '../data/windows';
 import type { GPTConfig } from '../model/config';
-import { type GenerationConfig, generate } from '../model/generate';
+import { generate } from '../model/generate';
+import type { GenerationConfig } from '../model/generation-config';
 import type { Params } from '../model/params';
-import { seededUniform, shuffledIndices } from '../train/seeded';
+import { seededUniform, shuffledIndices } from '../random/seeded';
 import { allocateSamples, type CodeCount, compareCodes } from './histogram';
 
 export interface SyntheticConfig {

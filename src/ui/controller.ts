@@ -10,8 +10,8 @@ import type {
   ModelRole,
   ModelSource,
   WorkerEvent,
-} from '../worker/protocol';
-import { microBatchSize, type RunSettings, validateSettings } from '../worker/run-settings';
+} from '../contract/protocol';
+import { microBatchSize, type RunSettings, validateSettings } from '../contract/run-settings';
 import { type ThreadsChoice, urlWithBackendChoice, urlWithThreadsChoice } from './backend-choice';
 import { downloadBytes } from './downloads';
 import { mergeSelections, readSelectedFiles, type SelectedFile } from './file-sources';

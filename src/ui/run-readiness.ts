@@ -3,8 +3,8 @@
  * store, so the rules are unit-tested.
  */
 
-import { maxEpsilon } from '../worker/run-manifest';
-import { validateSettings } from '../worker/run-settings';
+import { maxEpsilon } from '../contract/run-manifest';
+import { validateSettings } from '../contract/run-settings';
 import type { RunState } from './run-slice';
 import { modelsIncompatibility, spendConfirmed } from './setup-slices';
 import type { AppData } from './store';
@@ -58,7 +58,7 @@ export function runStatusText(run: RunState, target: number): string {
   const eps = epsilonSpent(run);
   const spent = `ε spent ${eps.toFixed(3)} of ${target}`;
   const checkpoint = run.manifest?.checkpoint
-    ? `; last checkpoint ${run.manifest.checkpoint.step} at ${timeFormat.format(run.manifest.checkpoint.at)}`
+    ? `; last checkpoint ${run.manifest.checkpoint.stage} at ${timeFormat.format(run.manifest.checkpoint.at)}`
     : '';
   switch (run.status) {
     case 'idle':

@@ -16,9 +16,9 @@ import type {
   StorageInfo,
   WeightDtype,
   WorkerEvent,
-} from '../worker/protocol';
-import type { RunManifest } from '../worker/run-manifest';
-import { defaultSettings, type RunProfile, type RunSettings } from '../worker/run-settings';
+} from '../contract/protocol';
+import type { RunManifest } from '../contract/run-manifest';
+import { defaultSettings, type RunProfile, type RunSettings } from '../contract/run-settings';
 import type { ThreadsChoice } from './backend-choice';
 import type { SelectedFile } from './file-sources';
 import { clearedRun, initialRunState, type RunState, reduceRunEvent, type UiRunStatus } from './run-slice';

@@ -3,15 +3,16 @@
  * (pipeline/plan.ts) on the same split and config, so the sigma, steps and epsilon curve shown are
  * the ones the run will use.
  */
+
+import type { PlanSummary } from '../contract/protocol';
+import type { RunSettings } from '../contract/run-settings';
 import type { Tokenizer } from '../data/tokenizer';
 import type { Document, IngestOptions } from '../data/types';
 import { defaultDelta, deltaWarning } from '../dp/accounting/index';
 import { prepareCorpus } from '../pipeline/corpus';
 import { planPipelinePrivacy } from '../pipeline/plan';
-import { type PrivacyPlan, plannedEpsilonCurve } from '../train/dp-train';
-import type { PlanSummary } from './protocol';
+import { type PrivacyPlan, plannedEpsilonCurve } from '../train/dp-plan';
 import { pipelineConfigFor } from './run-config';
-import type { RunSettings } from './run-settings';
 
 /** Points of the expected epsilon curve. */
 export const PLAN_CURVE_POINTS = 60;

@@ -3,6 +3,8 @@
  * what the user set (resolvePipelineConfig). DistilDP first, then the chosen baselines; the data
  * choices from the ingest options the documents were read with and the control-code setting.
  */
+
+import { BASELINES, PROFILE_CONFIG, type RunSettings, validateSettings } from '../contract/run-settings';
 import type { IngestOptions } from '../data/types';
 import {
   type DataChoices,
@@ -10,7 +12,6 @@ import {
   type PipelineConfig,
   resolvePipelineConfig,
 } from '../pipeline/config';
-import { BASELINES, PROFILE_CONFIG, type RunSettings, validateSettings } from './run-settings';
 
 /**
  * The data choices of a run: how its documents were read (the ingest options the worker used) and

@@ -7,16 +7,6 @@
  * another command is being handled, because a run must stop promptly.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ingestFiles } from '../data/ingest';
-import { splitDocuments } from '../data/split';
-import { tokenizerFor } from '../data/tokenizer';
-import type { IngestResult } from '../data/types';
-import { type BackendName, initBackend } from '../model/backend';
-import { MODEL_PRESETS } from '../model/presets';
-import { DEFAULT_PIPELINE } from '../pipeline/config';
-import { probeDPStepMs, probeLabel } from '../train/backend-probe';
-import { summarizeIngest } from './ingest-summary';
-import { planRun } from './plan';
 import type {
   IngestCommand,
   InitCommand,
@@ -26,11 +16,21 @@ import type {
   PlanCommand,
   WorkerCommand,
   WorkerEvent,
-} from './protocol';
+} from '../contract/protocol';
+import { DEFAULT_RUN_SETTINGS } from '../contract/run-settings';
+import { ingestFiles } from '../data/ingest';
+import { splitDocuments } from '../data/split';
+import { tokenizerFor } from '../data/tokenizer';
+import type { IngestResult } from '../data/types';
+import { type BackendName, initBackend } from '../model/backend';
+import { MODEL_PRESETS } from '../model/presets';
+import { tfjsWasmPaths } from '../model/wasm-paths';
+import { DEFAULT_PIPELINE } from '../pipeline/config';
+import { probeDPStepMs, probeLabel } from '../train/backend-probe';
+import { summarizeIngest } from './ingest-summary';
+import { planRun } from './plan';
 import { RunController } from './run-controller';
-import { DEFAULT_RUN_SETTINGS } from './run-settings';
 import { deviceLimits, loadSessionModel, ModelRefusedError, type SessionModel } from './session-models';
-import { tfjsWasmPaths } from './wasm-paths';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 

@@ -7,9 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DP_BENCH_CONFIGS } from '../../src/bench/bench-configs';
-import { estimateModelMemory, largestFittingBatch } from '../../src/io/memory-estimate';
-import { formatBytes } from '../../src/worker/format';
-import { modelMemory, refusalReason, WASM_MEMORY_BYTES } from '../../src/worker/model-fit';
+import { formatBytes } from '../../src/contract/format';
+import { estimateModelMemory, largestFittingBatch, modelMemory } from '../../src/io/memory-estimate';
+import { refusalReason, WASM_MEMORY_BYTES } from '../../src/worker/model-fit';
 import measured from './fixtures/measured-memory.json';
 
 interface Measurement {

@@ -4,11 +4,10 @@ import type { Document } from '../../src/data/types';
 import { computeEpsilon } from '../../src/dp/accounting/index';
 import { MemoryCheckpoints, parseCheckpoint, serializeCheckpoint } from '../../src/pipeline/checkpoint';
 import type { PipelineOptions } from '../../src/pipeline/config';
-import { loadModel } from '../../src/pipeline/models';
+import { disposeModel, loadModel } from '../../src/pipeline/models';
 import { ALL_METHODS } from '../../src/pipeline/results';
 import { runPipeline } from '../../src/pipeline/run';
 import { checkpointOf, STAGES } from '../../src/pipeline/stage-registry';
-import { disposeModel } from '../../src/pipeline/stages';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);

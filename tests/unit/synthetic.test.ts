@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenizerFor } from '../../src/data/tokenizer';
-import { loadModel } from '../../src/pipeline/models';
-import { disposeModel, syntheticWindows } from '../../src/pipeline/stages';
+import { syntheticWindows } from '../../src/pipeline/model-tasks';
+import { disposeModel, loadModel } from '../../src/pipeline/models';
 import { generateSyntheticCorpus, noRepeatNgramFor, syntheticToJsonl } from '../../src/pipeline/synthetic';
 import { useWasm } from './helpers/backend';
 

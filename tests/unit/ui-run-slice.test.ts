@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { MetricPoint, PlanSummary, ResultRow, WorkerEvent } from '../../src/contract/protocol';
+import { newManifest } from '../../src/contract/run-manifest';
+import { DEFAULT_RUN_SETTINGS } from '../../src/contract/run-settings';
 import { epsilonSpent, runBlockers, runStatusText } from '../../src/ui/run-readiness';
 import { appendPoints, initialRunState, type RunState, reduceRunEvent } from '../../src/ui/run-slice';
 import { initialAppData } from '../../src/ui/store';
-import type { MetricPoint, PlanSummary, ResultRow, WorkerEvent } from '../../src/worker/protocol';
-import { newManifest } from '../../src/worker/run-manifest';
-import { DEFAULT_RUN_SETTINGS } from '../../src/worker/run-settings';
 
 const pt = (series: string, step: number, values: Record<string, number> = { loss: step }): MetricPoint => ({
   series,

@@ -3,16 +3,15 @@
  * of an actual runPipeline run with the same documents and settings.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RUN_SETTINGS, TINY_RUN_SETTINGS, validateSettings } from '../../src/contract/run-settings';
 import { splitDocuments } from '../../src/data/split';
 import { byteTokenizer } from '../../src/data/tokenizer-bytes';
 import type { Document } from '../../src/data/types';
-import { loadModel } from '../../src/pipeline/models';
+import { disposeModel, loadModel } from '../../src/pipeline/models';
 import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
 import { runPipeline } from '../../src/pipeline/run';
-import { disposeModel } from '../../src/pipeline/stages';
 import { planRun } from '../../src/worker/plan';
 import { pipelineConfigFor } from '../../src/worker/run-config';
-import { DEFAULT_RUN_SETTINGS, TINY_RUN_SETTINGS, validateSettings } from '../../src/worker/run-settings';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);

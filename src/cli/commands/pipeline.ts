@@ -16,12 +16,12 @@ import {
 } from '../../pipeline/config';
 import { runExportTree } from '../../pipeline/export-bundle';
 import { plannedReleases, releasesOfReports } from '../../pipeline/ledger';
+import { disposeModel } from '../../pipeline/models';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
 import { type PipelineResult, runPipeline } from '../../pipeline/run';
 import { newRunId } from '../../pipeline/run-id';
 import { outputsOfResult } from '../../pipeline/run-outputs';
-import { disposeModel } from '../../pipeline/stages';
 import { type ParsedArgs, UsageError } from '../args';
 import type { Command } from '../command';
 import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';

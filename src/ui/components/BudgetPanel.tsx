@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import { validateSettings } from '../../worker/run-settings';
+import { validateSettings } from '../../contract/run-settings';
 import { updateSettings } from '../controller';
 import { useAppStore } from '../store';
 import { LedgerNotice } from './LedgerNotice';

@@ -1,5 +1,5 @@
-import { formatDuration } from '../../worker/format';
-import type { ResultRow } from '../../worker/protocol';
+import { formatDuration } from '../../contract/format';
+import type { ResultRow } from '../../contract/protocol';
 import { useAppStore } from '../store';
 
 const METHOD_TEXT: Record<ResultRow['method'], string> = {

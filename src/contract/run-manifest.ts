@@ -42,8 +42,8 @@ export interface RunManifest {
   stage: { method: string; stage: string } | null;
   /** Highest epsilon spent so far, per DP training (`${method}/${role}`); never decreases. */
   epsilonSpent: Record<string, number>;
-  /** The newest checkpoint written (step key and time). */
-  checkpoint: { step: string; at: number } | null;
+  /** The newest checkpoint written: its stage key (pipeline/stage-registry.ts) and time. */
+  checkpoint: { stage: string; at: number } | null;
   backend: string | null;
   failure: RunFailure | null;
 }
@@ -169,5 +169,9 @@ export function parseManifest(text: string): RunManifest {
   if (!m.models?.teacher || !m.models?.student) throw new Error('run manifest: no models');
   if (typeof m.epsilonSpent !== 'object' || m.epsilonSpent === null)
     throw new Error('run manifest: no epsilonSpent');
+  // Manifests written before stages were called stages name the checkpoint's stage `step`.
+  const legacy = m.checkpoint as { step?: string; stage?: string; at: number } | null | undefined;
+  if (legacy && legacy.stage === undefined && typeof legacy.step === 'string')
+    return { ...(m as RunManifest), checkpoint: { stage: legacy.step, at: legacy.at } };
   return m as RunManifest;
 }
