@@ -300,6 +300,8 @@ export interface MetricPoint {
   series: string;
   stage: StageName;
   step: number;
+  /** Steps of this training (the progress axis: step / total), when known. */
+  total?: number;
   /** loss (nats/token), epsilon, tokensPerSecond, clippedFraction, learningRate. */
   values: Record<string, number>;
 }

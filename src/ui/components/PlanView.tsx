@@ -1,6 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../store';
-import { SeriesChart } from './SeriesChart';
+import { colorOf, SeriesChart } from './SeriesChart';
 
 /** The worker's privacy plan for the current data and settings, before training. */
 export function PlanView() {
@@ -71,7 +71,15 @@ export function PlanView() {
         xLabel="DP-SGD step"
         yLabel="ε spent"
         rawPoints={points.length}
-        lines={[{ key: 'plan', label: 'expected ε', points, color: '#2556c4' }]}
+        lines={[
+          {
+            key: 'plan',
+            label: 'expected ε (plan)',
+            points,
+            color: colorOf('distildp/teacher'),
+            dashed: true,
+          },
+        ]}
         reference={{ y: plan.targetEpsilon, label: `target ε = ${plan.targetEpsilon}` }}
         yDomain={[0, 'auto']}
       />
