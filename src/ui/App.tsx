@@ -1,6 +1,7 @@
 import { BackendBadge } from './components/BackendBadge';
 import { BackendSelect } from './components/BackendSelect';
 import { BudgetPanel } from './components/BudgetPanel';
+import { ConfirmDialog } from './components/ConfirmDialog';
 import { DataPanel } from './components/DataPanel';
 import { ExportPanel } from './components/ExportPanel';
 import { LiveCharts } from './components/LiveCharts';
@@ -56,6 +57,7 @@ export function App() {
       <footer className="app-footer">
         <LogPanel />
       </footer>
+      <ConfirmDialog />
     </div>
   );
 }

@@ -5,6 +5,7 @@
 
 import { maxEpsilon } from '../worker/run-manifest';
 import { validateSettings } from '../worker/run-settings';
+import { stepKeyLabel } from './labels';
 import type { RunState } from './run-slice';
 import { modelsIncompatibility } from './setup-slices';
 import type { AppData } from './store';
@@ -54,7 +55,7 @@ export function runStatusText(run: RunState, target: number): string {
   const eps = epsilonSpent(run);
   const spent = `ε spent ${eps.toFixed(3)} of ${target}`;
   const checkpoint = run.manifest?.checkpoint
-    ? `; last checkpoint ${run.manifest.checkpoint.step} at ${timeFormat.format(run.manifest.checkpoint.at)}`
+    ? `; last checkpoint (${stepKeyLabel(run.manifest.checkpoint.step)}) at ${timeFormat.format(run.manifest.checkpoint.at)}`
     : '';
   switch (run.status) {
     case 'idle':

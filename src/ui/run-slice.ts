@@ -13,12 +13,14 @@ import type {
   RunStatus,
   StageName,
   StageOwner,
+  SyntheticCorpusSummary,
   SyntheticSampleOut,
   WorkerEvent,
 } from '../worker/protocol';
 import type { RunManifest } from '../worker/run-manifest';
 import type { RunSettings } from '../worker/run-settings';
 import type { ProgressMark } from './eta';
+import type { BaseResult } from './results-table';
 
 /** Chart points kept (the charts decimate to ~1000 per line). */
 export const MAX_METRIC_POINTS = 200_000;
@@ -53,7 +55,11 @@ export interface RunState {
   lastStep: Record<string, number>;
   dpPlans: Record<string, Omit<DPPlanEvent, 'type' | 'series'>>;
   samples: SyntheticSampleOut[];
+  /** The corpus kept for the students (a subset of `samples`), once generation finished. */
+  synthetic: SyntheticCorpusSummary | null;
   results: ResultRow[];
+  /** The base models' test numbers (evaluated before training). */
+  base: BaseResult[];
   reports: PrivacyReport[];
 }
 
@@ -70,7 +76,9 @@ export function initialRunState(): RunState {
     lastStep: {},
     dpPlans: {},
     samples: [],
+    synthetic: null,
     results: [],
+    base: [],
     reports: [],
   };
 }
@@ -152,6 +160,7 @@ export function reduceRunEvent(state: RunState, event: WorkerEvent): RunState | 
         lastStep,
         dpPlans: Object.fromEntries(event.dpPlans.map(({ series, ...rest }) => [series, rest])),
         samples: event.samples.slice(-MAX_SAMPLES),
+        synthetic: event.synthetic,
         results: event.results,
         reports: event.reports,
       };
@@ -205,6 +214,8 @@ export function reduceRunEvent(state: RunState, event: WorkerEvent): RunState | 
       const samples = [...state.samples, ...event.samples];
       return { ...state, samples: samples.length > MAX_SAMPLES ? samples.slice(-MAX_SAMPLES) : samples };
     }
+    case 'syntheticCorpus':
+      return { ...state, synthetic: event.corpus };
     case 'dpPlan': {
       const { type: _t, series, ...rest } = event;
       return { ...state, dpPlans: { ...state.dpPlans, [series]: rest } };

@@ -6,7 +6,7 @@
 import type { Tokenizer } from '../data/tokenizer';
 import type { Document } from '../data/types';
 import { defaultDelta, deltaWarning } from '../dp/accounting/index';
-import { prepareCorpus } from '../pipeline/corpus';
+import { type PreparedCorpus, prepareCorpus } from '../pipeline/corpus';
 import { DEFAULT_PIPELINE, type PipelineConfig } from '../pipeline/run';
 import { type PrivacyPlan, plannedEpsilonCurve, planPrivacy } from '../train/dp-train';
 import type { PlanSummary } from './protocol';
@@ -25,15 +25,21 @@ export interface PlanInput {
   settings: RunSettings;
 }
 
-export function planRun(input: PlanInput): { summary: PlanSummary; plan: PrivacyPlan } {
-  const c: PipelineConfig = { ...DEFAULT_PIPELINE, ...pipelineConfigFor(input.settings) };
+/** The corpus a run with these settings trains on (the split and windows runPipeline makes). */
+export function runCorpus(input: PlanInput): { corpus: PreparedCorpus; config: PipelineConfig } {
+  const config: PipelineConfig = { ...DEFAULT_PIPELINE, ...pipelineConfigFor(input.settings) };
   if (input.documents.length < 3)
     throw new Error(`need at least 3 documents (train, validation, test), found ${input.documents.length}`);
   const corpus = prepareCorpus(input.documents, input.tokenizer, {
     contextLength: input.contextLength,
-    seed: c.seed,
-    ...c.split,
+    seed: config.seed,
+    ...config.split,
   });
+  return { corpus, config };
+}
+
+export function planRun(input: PlanInput): { summary: PlanSummary; plan: PrivacyPlan } {
+  const { corpus, config: c } = runCorpus(input);
   const n = corpus.train.length;
   if (n < 2) throw new Error(`the training split has ${n} usable document(s); DP training needs at least 2`);
   const delta = c.delta ?? defaultDelta(n);

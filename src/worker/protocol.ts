@@ -322,6 +322,21 @@ export interface SamplesEvent {
   samples: SyntheticSampleOut[];
 }
 
+/** The synthetic corpus the students train on, once generation finished (a subset of the samples streamed). */
+export interface SyntheticCorpusSummary {
+  /** Samples kept: each control code's target count, drawn from what the teacher wrote. */
+  samples: SyntheticSampleOut[];
+  /** Prompts generated (over-generation included). */
+  generated: number;
+  duplicates: number;
+  empty: number;
+}
+
+export interface SyntheticCorpusEvent {
+  type: 'syntheticCorpus';
+  corpus: SyntheticCorpusSummary;
+}
+
 /** The expected epsilon curve of one DP training, sent when it starts. */
 export interface DPPlanEvent {
   type: 'dpPlan';
@@ -361,6 +376,8 @@ export interface HistoryEvent {
   runId: string;
   points: MetricPoint[];
   samples: SyntheticSampleOut[];
+  /** The finished synthetic corpus (null before generation finished). */
+  synthetic: SyntheticCorpusSummary | null;
   results: ResultRow[];
   reports: PrivacyReport[];
   dpPlans: Omit<DPPlanEvent, 'type'>[];
@@ -406,6 +423,7 @@ export type WorkerEvent =
   | ProgressEvent
   | MetricsEvent
   | SamplesEvent
+  | SyntheticCorpusEvent
   | DPPlanEvent
   | ResultEvent
   | ReportsEvent

@@ -29,7 +29,8 @@ import type {
   RunStatus,
   WorkerEvent,
 } from './protocol';
-import { loadRunHistory } from './run-history';
+import { runCorpus } from './plan';
+import { loadRunHistory, syntheticCorpusOf } from './run-history';
 import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from './run-manifest';
 import { pipelineConfigFor, type RunSettings } from './run-settings';
 import { estimateRunStorageBytes, RunStorage, runPaths, StoragePipelineStore } from './run-storage';
@@ -124,6 +125,12 @@ export class RunController {
     const { teacher, student } = this.host.models();
     if (!teacher || !student) throw new Error('load a teacher and a student model first');
     const models = { teacher: teacher.ref, student: student.ref };
+    const { corpus } = runCorpus({
+      documents,
+      tokenizer: teacher.model.tokenizer,
+      contextLength: Math.min(teacher.info.config.contextLength, student.info.config.contextLength),
+      settings,
+    });
     const runId = await runIdFor(documents, settings, models);
     const saved = await this.runs.readManifest(runId).catch(() => null);
     await this.checkQuota(settings, documents, teacher, student);
@@ -141,12 +148,19 @@ export class RunController {
       }
     }
     const manifest: RunManifest = saved
-      ? { ...saved, status: 'running', failure: null, backend: this.host.backend() }
+      ? {
+          ...saved,
+          status: 'running',
+          failure: null,
+          backend: this.host.backend(),
+          trainDocuments: saved.trainDocuments ?? corpus.train.length,
+        }
       : newManifest({
           runId,
           settings,
           models,
           documents: documents.length,
+          trainDocuments: corpus.train.length,
           backend: this.host.backend(),
           now: Date.now(),
         });
@@ -269,6 +283,12 @@ export class RunController {
     return this.queueWrite('run manifest', () => this.runs.writeManifest({ ...m, updatedAt: Date.now() }));
   }
 
+  /** The synthetic corpus the students train on, once generation is done (from its record). */
+  private async postSyntheticCorpus(live: LiveRun): Promise<void> {
+    const corpus = syntheticCorpusOf(await live.store.load('shared/generate').catch(() => undefined));
+    if (corpus) this.host.post({ type: 'syntheticCorpus', corpus });
+  }
+
   private async postHistory(manifest: RunManifest): Promise<void> {
     this.host.post(await loadRunHistory(this.runs, manifest));
   }
@@ -329,6 +349,7 @@ export class RunController {
           live.manifest = { ...live.manifest, stage: { method: e.method, stage: e.stage } };
           void this.writeManifest(live.manifest);
         }
+        if (e.stage === 'generate' && e.status !== 'start') void this.postSyntheticCorpus(live);
       },
       progress: (e) => batcher.setProgress({ type: 'progress', ...e, time: Date.now() }),
       dpStep: (method, role, r) => {

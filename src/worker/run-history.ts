@@ -5,7 +5,14 @@
 import type { ResultRow } from '../pipeline/run';
 import type { StepRecord } from '../pipeline/store';
 import type { SyntheticCorpus, SyntheticProgress } from '../pipeline/synthetic';
-import type { DPPlanEvent, HistoryEvent, MetricPoint, PrivacyReport, SyntheticSampleOut } from './protocol';
+import type {
+  DPPlanEvent,
+  HistoryEvent,
+  MetricPoint,
+  PrivacyReport,
+  SyntheticCorpusSummary,
+  SyntheticSampleOut,
+} from './protocol';
 import type { RunManifest } from './run-manifest';
 import { type RunStorage, runPaths } from './run-storage';
 import { dpSeriesOfStepKey } from './series';
@@ -15,6 +22,18 @@ export function generatedSamples(record: StepRecord | undefined): SyntheticSampl
   if (!record) return [];
   if (record.status === 'done') return (record.value as SyntheticCorpus).samples;
   return ((record.value as SyntheticProgress | undefined)?.kept ?? []).flat();
+}
+
+/** The finished synthetic corpus of a generate step record (null while it is partial). */
+export function syntheticCorpusOf(record: StepRecord | undefined): SyntheticCorpusSummary | null {
+  if (record?.status !== 'done') return null;
+  const c = record.value as SyntheticCorpus;
+  return {
+    samples: c.samples.map((s) => ({ labels: s.labels, text: s.text })),
+    generated: c.generated,
+    duplicates: c.duplicates,
+    empty: c.empty,
+  };
 }
 
 /**
@@ -44,6 +63,7 @@ export async function loadRunHistory(runs: RunStorage, manifest: RunManifest): P
     runId,
     points,
     samples: generatedSamples(generate),
+    synthetic: syntheticCorpusOf(generate),
     results: (await runs.readJson<ResultRow[]>(runPaths.json(runId, 'results'))) ?? [],
     reports: (await runs.readJson<PrivacyReport[]>(runPaths.json(runId, 'reports'))) ?? [],
     dpPlans: (await runs.readJson<Omit<DPPlanEvent, 'type'>[]>(runPaths.json(runId, 'plans'))) ?? [],

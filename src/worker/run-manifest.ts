@@ -29,7 +29,13 @@ export interface RunManifest {
   status: ManifestStatus;
   settings: RunSettings;
   models: Record<ModelRole, ModelRef>;
+  /** All documents of the run (train, validation and test). */
   documents: number;
+  /**
+   * Documents DP training uses (the training split, less documents too short for a window): the
+   * N of the guarantee. Absent in manifests written before it was recorded.
+   */
+  trainDocuments?: number;
   stage: { method: string; stage: string } | null;
   /** Highest epsilon spent so far, per DP training (`${method}/${role}`); never decreases. */
   epsilonSpent: Record<string, number>;
@@ -93,6 +99,7 @@ export function newManifest(input: {
   settings: RunSettings;
   models: Record<ModelRole, ModelRef>;
   documents: number;
+  trainDocuments?: number;
   backend: string | null;
   now: number;
 }): RunManifest {
@@ -105,6 +112,7 @@ export function newManifest(input: {
     settings: input.settings,
     models: input.models,
     documents: input.documents,
+    trainDocuments: input.trainDocuments,
     stage: null,
     epsilonSpent: {},
     checkpoint: null,

@@ -8,6 +8,7 @@
  */
 import { unzipSync } from 'fflate';
 import { computeEpsilon } from '../../src/dp/accounting/index';
+import { cleanSampleText } from '../../src/ui/samples';
 import { download, dropFiles, expect, labelledJsonl, screenshot, test, waitForApp } from './helpers';
 
 /** Tiny preset: GPT-2 layout, byte vocabulary. */
@@ -151,7 +152,9 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
     page.locator('[data-testid="epsilon-table"][data-series="distildp/teacher"] [data-testid="epsilon-row"]'),
   ).toHaveCount(23);
   await expect(page.getByTestId('sample').first()).toBeVisible();
+  await page.getByTestId('samples-generated').check();
   const samples = Number((await page.getByTestId('sample-count').textContent())?.split(' ')[0]);
+  await page.getByTestId('samples-corpus').check();
   expect(samples).toBeGreaterThan(0);
   const results = page.getByTestId('result-row');
   await expect(results).toHaveCount(2);
@@ -164,6 +167,15 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
       .textContent(),
   );
   expect(studentEps).toBeLessThanOrEqual(2);
+  // What the numbers mean, that these are the tiny test models, and the table as CSV.
+  await expect(page.getByTestId('tiny-models-note')).toContainText('tiny test models');
+  await expect(page.getByTestId('results-notes')).toContainText('base model');
+  await expect(page.getByTestId('results-notes')).toContainText('Time is the wall-clock time');
+  const table = (await download(page, page.getByTestId('results-csv'))).bytes.toString('utf8');
+  const tableRows = table.trim().split('\r\n');
+  expect(tableRows[0]).toBe('method,model,epsilon,delta,test_ppl,bits_per_byte,ppl_vs_base,wall_s');
+  expect(tableRows).toHaveLength(1 + (await results.count()));
+  expect(tableRows[1]).toMatch(/^distildp,student,1\.9\d+,/);
   await screenshot(page.locator('#charts'), 'charts');
   await screenshot(page.locator('#samples'), 'samples');
   await screenshot(page.locator('#results'), 'results');
@@ -181,13 +193,24 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   // The corpus keeps at most the 12 samples of the tiny profile, down-sampled from those generated.
   expect(lines.length).toBeGreaterThan(0);
   expect(lines.length).toBeLessThanOrEqual(Math.min(12, samples));
+  // The panel shows the corpus the student used by default: exactly the download's samples, with
+  // unreadable bytes (the tiny random model writes many) marked.
+  await expect(page.getByTestId('sample-count')).toHaveAttribute('data-source', 'corpus');
+  await expect(page.getByTestId('sample-count')).toContainText(`${lines.length} sample(s)`);
+  await expect(page.getByTestId('export-synthetic-detail')).toContainText(`${lines.length} samples`);
   const shown = new Set(
     (await page.locator('[data-testid="sample"] .sample-text').allTextContents()).map((t) => t.trim()),
   );
+  const displayed = (text: string) =>
+    cleanSampleText(text)
+      .parts.map((p) => p.text)
+      .join('')
+      .trim();
   for (const line of lines) {
     const s = JSON.parse(line) as { text: string; labels: string[] };
     expect(s.text.length).toBeGreaterThan(0);
-    expect(shown.has(s.text), `exported sample was shown: ${s.text}`).toBe(true);
+    expect(shown.has(displayed(s.text)), `exported sample was shown: ${s.text}`).toBe(true);
+    expect(displayed(s.text).includes('\uFFFD')).toBe(false);
     expect(['garden', 'ships']).toEqual(expect.arrayContaining(s.labels));
   }
 

@@ -103,6 +103,7 @@ describe('reduceRunEvent', () => {
       runId: 'abcdef0123456789',
       points: [pt('t', 1), pt('t', 2)],
       samples: [{ labels: ['a'], text: 'x' }],
+      synthetic: { samples: [{ labels: ['a'], text: 'x' }], generated: 3, duplicates: 1, empty: 1 },
       results: [row('distildp', 'student', 5)],
       reports: [],
       dpPlans: [{ series: 't', target: 2, steps: 2, curve: [{ step: 2, epsilon: 2 }] }],
@@ -112,6 +113,7 @@ describe('reduceRunEvent', () => {
     expect(s.lastStep).toEqual({ t: 2 });
     expect(s.results.map((r) => r.method)).toEqual(['distildp']);
     expect(s.dpPlans.t.steps).toBe(2);
+    expect(s.synthetic?.generated).toBe(3);
     s = apply(
       s,
       { type: 'result', row: row('distildp', 'student', 4) },

@@ -1,7 +1,8 @@
 import { useShallow } from 'zustand/react/shallow';
 import { formatBytes } from '../../worker/format';
 import { BASELINES, type Baseline } from '../../worker/run-settings';
-import { cancelRun, pauseRun, resumeRun, startRun, updateSettings } from '../controller';
+import { pauseRun, resumeRun, startRun, updateSettings } from '../controller';
+import { askCancelRun } from '../run-actions';
 import { isActive, runBlockers, runStatusText } from '../run-readiness';
 import { useAppStore } from '../store';
 import { FailureBanner } from './FailureBanner';
@@ -93,9 +94,9 @@ export function RunPanel() {
           className="secondary danger"
           data-testid="cancel-run"
           disabled={!canCancel}
-          onClick={() => cancelRun(run.runId ?? undefined)}
+          onClick={() => void askCancelRun(run.runId ?? undefined)}
         >
-          Cancel run
+          Cancel run…
         </button>
       </div>
       {blockers.length > 0 && !active ? (

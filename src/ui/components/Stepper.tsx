@@ -1,3 +1,4 @@
+import { stageKeyLabel } from '../labels';
 import type { RunState } from '../run-slice';
 import { StageProgress } from './StageProgress';
 
@@ -67,8 +68,8 @@ export function BaselineStages({ run }: { run: RunState }) {
       <ul>
         {keys.map((k) => (
           <li key={k}>
-            <span className="baseline-name">{k.replace('/', ': ')}</span>
-            <StageProgress label={k} stage={run.stages[k]} />
+            <span className="baseline-name">{stageKeyLabel(k)}</span>
+            <StageProgress label={stageKeyLabel(k)} stage={run.stages[k]} />
           </li>
         ))}
       </ul>
