@@ -9,6 +9,7 @@ import { LogPanel } from './components/LogPanel';
 import { ModelsPanel } from './components/ModelsPanel';
 import { ResultsPanel } from './components/ResultsPanel';
 import { RunPanel } from './components/RunPanel';
+import { RunsPanel } from './components/RunsPanel';
 import { SamplesPanel } from './components/SamplesPanel';
 import { SavedRunsBanner } from './components/SavedRunsBanner';
 
@@ -21,6 +22,7 @@ const SECTIONS = [
   ['samples', 'Samples'],
   ['results', 'Results'],
   ['export', 'Export'],
+  ['runs', 'Runs'],
 ] as const;
 
 export function App() {
@@ -53,6 +55,7 @@ export function App() {
         <SamplesPanel />
         <ResultsPanel />
         <ExportPanel />
+        <RunsPanel />
       </main>
       <footer className="app-footer">
         <LogPanel />

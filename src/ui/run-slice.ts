@@ -44,6 +44,8 @@ export interface StageState {
 export interface RunState {
   runId: string | null;
   status: UiRunStatus;
+  /** The status before a start request (restored when the worker answers runExists). */
+  statusBeforeStart: UiRunStatus | null;
   settings: RunSettings | null;
   manifest: RunManifest | null;
   failure: RunFailure | null;
@@ -67,6 +69,7 @@ export function initialRunState(): RunState {
   return {
     runId: null,
     status: 'idle',
+    statusBeforeStart: null,
     settings: null,
     manifest: null,
     failure: null,
@@ -138,15 +141,26 @@ function withStage(state: RunState, key: string, stage: StageState): Partial<Run
 /** The run slice after one worker event, or null when the event is not the run's. */
 export function reduceRunEvent(state: RunState, event: WorkerEvent): RunState | null {
   switch (event.type) {
-    case 'runStatus':
+    case 'runStatus': {
+      // Deleting another saved run says nothing about the one on screen.
+      if (event.status === 'cancelled' && state.runId !== null && event.runId !== state.runId) return state;
+      // Another run starts: what was shown (charts, samples, results) belongs to the old one.
+      const base =
+        state.runId !== null && event.runId !== state.runId
+          ? clearedRun(state.status, state.settings)
+          : state;
       return {
-        ...state,
+        ...base,
+        statusBeforeStart: null,
         runId: event.runId,
         status: event.status,
         manifest: event.manifest ?? state.manifest,
         settings: event.manifest?.settings ?? state.settings,
         failure: event.status === 'failed' ? (event.failure ?? event.manifest?.failure ?? null) : null,
       };
+    }
+    case 'runExists':
+      return { ...state, status: state.statusBeforeStart ?? 'idle', statusBeforeStart: null };
     case 'history': {
       const lastStep: Record<string, number> = {};
       for (const p of event.points) lastStep[p.series] = Math.max(lastStep[p.series] ?? -1, p.step);

@@ -75,10 +75,15 @@ export interface PlanCommand {
   settings: RunSettings;
 }
 
-/** Start the pipeline on the current data and models (resumes it if the same run was saved before). */
+/**
+ * Start the pipeline on the current data and models. When exactly this run (same documents,
+ * models and settings) is saved already, `ifSaved` says what to do: 'continue' it (the default),
+ * 'ask' (answer runExists and start nothing), or start a 'new' run beside it.
+ */
 export interface StartCommand {
   type: 'start';
   settings: RunSettings;
+  ifSaved?: 'ask' | 'continue' | 'new';
 }
 
 /** Stop at the next step boundary, saving a checkpoint. */
@@ -104,6 +109,12 @@ export interface OpenRunCommand {
   runId: string;
 }
 
+/** Load a saved run's history beside the one shown (overlaid curves, results side by side). */
+export interface CompareRunCommand {
+  type: 'compareRun';
+  runId: string;
+}
+
 export type ExportKind = 'student' | 'teacher' | 'synthetic' | 'report';
 export const EXPORT_KINDS: readonly ExportKind[] = ['student', 'teacher', 'synthetic', 'report'];
 
@@ -123,6 +134,7 @@ export type WorkerCommand =
   | ResumeCommand
   | CancelCommand
   | OpenRunCommand
+  | CompareRunCommand
   | ExportCommand;
 
 // ---- events (worker -> UI) ----
@@ -306,6 +318,13 @@ export interface MetricPoint {
   values: Record<string, number>;
 }
 
+/** Answer to a start with ifSaved 'ask' when the same run is saved: nothing was started. */
+export interface RunExistsEvent {
+  type: 'runExists';
+  runId: string;
+  manifest: RunManifest;
+}
+
 /** Throttled (about 10 per second): every point since the last event. */
 export interface MetricsEvent {
   type: 'metrics';
@@ -384,6 +403,12 @@ export interface HistoryEvent {
   settings: RunSettings;
 }
 
+/** A saved run's history for comparison (compareRun): the run shown is left as it is. */
+export interface CompareHistoryEvent extends Omit<HistoryEvent, 'type'> {
+  type: 'compareHistory';
+  manifest: RunManifest;
+}
+
 export interface ExportedEvent {
   type: 'exported';
   runId: string;
@@ -419,6 +444,7 @@ export type WorkerEvent =
   | ModelErrorEvent
   | PlanEvent
   | RunStatusEvent
+  | RunExistsEvent
   | StageEvent
   | ProgressEvent
   | MetricsEvent
@@ -429,6 +455,7 @@ export type WorkerEvent =
   | ReportsEvent
   | SavedRunsEvent
   | HistoryEvent
+  | CompareHistoryEvent
   | ExportedEvent
   | LogEvent
   | ErrorEvent;

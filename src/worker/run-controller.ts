@@ -17,6 +17,7 @@ import { buildExport, type ExportFile } from './exports';
 import { classifyFailure } from './failure';
 import { formatBytes } from './format';
 import { MetricPointMaker } from './metric-points';
+import { runCorpus } from './plan';
 import type {
   BackendName,
   DPPlanEvent,
@@ -29,7 +30,6 @@ import type {
   RunStatus,
   WorkerEvent,
 } from './protocol';
-import { runCorpus } from './plan';
 import { loadRunHistory, syntheticCorpusOf } from './run-history';
 import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from './run-manifest';
 import { pipelineConfigFor, type RunSettings } from './run-settings';
@@ -115,7 +115,7 @@ export class RunController {
     this.host.log('error', `the GPU device was lost: ${reason}`);
   }
 
-  async start(settings: RunSettings): Promise<void> {
+  async start(settings: RunSettings, ifSaved: 'ask' | 'continue' | 'new' = 'continue'): Promise<void> {
     if (this.live) throw new Error('a run is already in progress: pause or cancel it first');
     if (this.deviceLost)
       throw new Error(`the GPU device was lost (${this.deviceLost}): choose another backend`);
@@ -131,8 +131,17 @@ export class RunController {
       contextLength: Math.min(teacher.info.config.contextLength, student.info.config.contextLength),
       settings,
     });
-    const runId = await runIdFor(documents, settings, models);
-    const saved = await this.runs.readManifest(runId).catch(() => null);
+    let runId = await runIdFor(documents, settings, models);
+    let saved = await this.runs.readManifest(runId).catch(() => null);
+    if (saved && ifSaved === 'ask') {
+      this.host.post({ type: 'runExists', runId, manifest: saved });
+      return;
+    }
+    if (saved && ifSaved === 'new') {
+      // A separate run of the same inputs: its own id, checkpoints and DP noise.
+      runId = await runIdFor(documents, settings, models, `${Date.now()}-${crypto.randomUUID()}`);
+      saved = null;
+    }
     await this.checkQuota(settings, documents, teacher, student);
     requestPersistenceNote(this.host);
     await this.runs.writeDocuments(runId, documents);
@@ -224,6 +233,14 @@ export class RunController {
     const reports = await this.runs.readJson<PrivacyReport[]>(runPaths.json(runId, 'reports'));
     if (reports) this.host.post({ type: 'reports', runId, reports });
     this.host.post({ type: 'runStatus', runId, status: manifestRunStatus(manifest), manifest });
+  }
+
+  /** A saved run's history beside the one shown, for comparison. */
+  async compareRun(runId: string): Promise<void> {
+    const manifest = await this.runs.readManifest(runId);
+    if (!manifest) throw new Error(`no saved run ${runId}`);
+    const history = await loadRunHistory(this.runs, manifest);
+    this.host.post({ ...history, type: 'compareHistory', manifest });
   }
 
   exportFile(runId: string, what: ExportKind): Promise<ExportFile> {
@@ -387,6 +404,9 @@ export class RunController {
         this.host.post({ type: 'result', row });
         const results = live.results;
         void this.queueWrite('results', () => this.runs.writeJson(runPaths.json(runId, 'results'), results));
+        // The manifest keeps a copy, for the list of runs (no extra reads per run).
+        live.manifest = { ...live.manifest, results };
+        void this.writeManifest(live.manifest);
       },
       log: (message) => this.host.log('info', message),
       shouldStop: () => live.stop !== null || this.deviceLost !== undefined,

@@ -8,7 +8,7 @@
  */
 import type { TokenizerKind } from '../data/tokenizer';
 import type { Document } from '../data/types';
-import type { ModelRole, RunFailure } from './protocol';
+import type { ModelRole, ResultRow, RunFailure } from './protocol';
 import type { RunSettings } from './run-settings';
 
 export const MANIFEST_VERSION = 1;
@@ -43,6 +43,8 @@ export interface RunManifest {
   checkpoint: { step: string; at: number } | null;
   backend: string | null;
   failure: RunFailure | null;
+  /** The result rows so far (a copy of results.json, for the list of runs). */
+  results?: ResultRow[];
 }
 
 /** JSON with object keys sorted at every level, so equal values always give equal text. */
@@ -88,9 +90,13 @@ export async function runIdFor(
   documents: readonly Pick<Document, 'id' | 'text' | 'labels'>[],
   settings: RunSettings,
   models: Record<ModelRole, ModelRef>,
+  /** Makes a separate run of the same inputs (a "new run" of what ran before); absent otherwise. */
+  salt?: string,
 ): Promise<string> {
   const docs = documents.map((d) => [d.id, d.text, d.labels]);
-  const text = canonicalJson({ documents: docs, settings, models });
+  const text = canonicalJson(
+    salt === undefined ? { documents: docs, settings, models } : { documents: docs, settings, models, salt },
+  );
   return (await sha256Hex(text)).slice(0, RUN_ID_LENGTH);
 }
 

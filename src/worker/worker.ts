@@ -159,13 +159,16 @@ async function handle(command: WorkerCommand): Promise<void> {
         plan(command);
         return;
       case 'start':
-        await runs.start(command.settings);
+        await runs.start(command.settings, command.ifSaved);
         return;
       case 'resume':
         await runs.resume(command.runId);
         return;
       case 'openRun':
         await runs.openRun(command.runId);
+        return;
+      case 'compareRun':
+        await runs.compareRun(command.runId);
         return;
       case 'export': {
         const file = await runs.exportFile(command.runId, command.what);

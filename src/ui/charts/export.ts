@@ -8,7 +8,8 @@
 export interface LegendEntry {
   label: string;
   color: string;
-  dashed?: boolean;
+  /** SVG stroke-dasharray. */
+  dash?: string;
 }
 
 export interface ChartImageMeta {
@@ -90,7 +91,7 @@ export function chartSvg(
   const legend = rows
     .map(
       ({ entry, x: lx, row: r }) =>
-        `<line x1="${lx}" x2="${lx + 26}" y1="${legendTop + r * 18 + 8}" y2="${legendTop + r * 18 + 8}" stroke="${entry.color}" stroke-width="2.5"${entry.dashed ? ' stroke-dasharray="6 4"' : ''}/>` +
+        `<line x1="${lx}" x2="${lx + 26}" y1="${legendTop + r * 18 + 8}" y2="${legendTop + r * 18 + 8}" stroke="${entry.color}" stroke-width="2.5"${entry.dash ? ` stroke-dasharray="${entry.dash}"` : ''}/>` +
         text(lx + 32, legendTop + r * 18 + 12, entry.label, 12),
     )
     .join('');

@@ -15,15 +15,7 @@ export function ChartLegend({ entries, onToggle }: { entries: ToggleEntry[]; onT
       {entries.map((e) => {
         const swatch = (
           <svg width="26" height="10" aria-hidden="true" className="legend-swatch">
-            <line
-              x1="1"
-              x2="25"
-              y1="5"
-              y2="5"
-              stroke={e.color}
-              strokeWidth="3"
-              strokeDasharray={e.dashed ? '6 4' : undefined}
-            />
+            <line x1="1" x2="25" y1="5" y2="5" stroke={e.color} strokeWidth="3" strokeDasharray={e.dash} />
           </svg>
         );
         return (

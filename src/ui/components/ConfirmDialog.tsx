@@ -38,6 +38,16 @@ export function ConfirmDialog() {
             >
               {request.cancelLabel ?? 'Keep it'}
             </button>
+            {request.alternativeLabel && (
+              <button
+                type="button"
+                className="secondary"
+                data-testid="confirm-alternative"
+                onClick={() => answerConfirm('alternative')}
+              >
+                {request.alternativeLabel}
+              </button>
+            )}
             <button
               type="button"
               className={request.danger ? 'secondary danger' : 'primary'}

@@ -1,6 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { ExportKind } from '../../worker/protocol';
-import { exportRun } from '../controller';
+import { exportRun } from '../run-commands';
 import { useAppStore } from '../store';
 
 const EXPORTS: { what: ExportKind; label: string; detail: string }[] = [

@@ -9,7 +9,7 @@ import { CHART_POINTS } from '../decimate';
 import { useAppStore } from '../store';
 import { ChartToolbar } from './ChartToolbar';
 import { DPMetricsTable } from './DPMetricsTable';
-import { type ChartLine, colorOf, SeriesChart, tint } from './SeriesChart';
+import { type ChartLine, colorOf, DASH, SeriesChart, tint } from './SeriesChart';
 
 const X_LABELS: Record<XAxisMode, string> = {
   progress: 'training progress (% of its steps)',
@@ -22,11 +22,13 @@ export function LiveCharts() {
     points: latest,
     dpPlans,
     target,
+    compare,
   } = useAppStore(
     useShallow((s) => ({
       points: s.run.points,
       dpPlans: s.run.dpPlans,
       target: s.run.settings?.targetEpsilon ?? s.budget.settings.targetEpsilon,
+      compare: s.compare,
     })),
   );
   const { smoothing, xAxis } = useChartView(useShallow((s) => ({ smoothing: s.smoothing, xAxis: s.xAxis })));
@@ -44,6 +46,28 @@ export function LiveCharts() {
       speed: columns.lines('tokensPerSecond', perSeries, smoothing),
     };
   }, [columns, points, perSeries, smoothing]);
+  // A compared run (B): its own columns, drawn dotted under the same colours.
+  const columnsB = useRef(new SeriesColumns()).current;
+  const other = useMemo(() => {
+    if (!compare) return null;
+    columnsB.update(compare.points);
+    return {
+      loss: columnsB.lines('loss', perSeries, smoothing),
+      validation: columnsB.lines('validationPpl', perSeries),
+      epsilon: columnsB.lines('epsilon', perSeries),
+      speed: columnsB.lines('tokensPerSecond', perSeries, smoothing),
+    };
+  }, [columnsB, compare, perSeries, smoothing]);
+  const totalB = (series: string) =>
+    columnsB.totalSteps(series) ?? compare?.dpPlans[series]?.steps ?? columnsB.lastStep(series);
+  const linesB = (m: MetricLines | undefined): ChartLine[] =>
+    (m?.lines ?? []).map((l) => ({
+      key: `B:${l.series}`,
+      label: `${seriesLabel(l.series)} (run B)`,
+      points: l.points.map((p) => ({ x: xOf(xAxis, p.x, totalB(l.series)), y: p.y })),
+      color: colorOf(l.series),
+      dash: DASH.compare,
+    }));
   const total = (series: string) =>
     columns.totalSteps(series) ?? dpPlans[series]?.steps ?? columns.lastStep(series);
   const toX = (series: string, pts: { x: number; y: number }[]) =>
@@ -73,7 +97,7 @@ export function LiveCharts() {
       label: `${seriesLabel(series)}: expected ε (plan)`,
       points: plan.curve.map((c) => ({ x: xOf(xAxis, c.step, plan.steps), y: c.epsilon })),
       color: tint(colorOf(series), 0.5),
-      dashed: true,
+      dash: DASH.expected,
     })),
   ];
   const csv =
@@ -115,7 +139,7 @@ export function LiveCharts() {
           xLabel={xLabel}
           xDomain={xDomain}
           yLabel="loss (nats / token)"
-          lines={toLines(loss)}
+          lines={[...toLines(loss), ...linesB(other?.loss)]}
           rawPoints={loss.raw}
           csv={csv('loss', smoothing)}
         />
@@ -125,7 +149,7 @@ export function LiveCharts() {
           xLabel={xLabel}
           xDomain={xDomain}
           yLabel="perplexity (held-out documents)"
-          lines={toLines(validation)}
+          lines={[...toLines(validation), ...linesB(other?.validation)]}
           rawPoints={validation.raw}
           csv={csv('validationPpl', 0)}
         />
@@ -135,7 +159,7 @@ export function LiveCharts() {
           xLabel={xAxis === 'step' ? 'DP-SGD step' : xLabel}
           xDomain={xDomain}
           yLabel="ε spent (of the target)"
-          lines={epsilonLines}
+          lines={[...epsilonLines, ...linesB(other?.epsilon)]}
           rawPoints={epsilon.raw}
           reference={{ y: target, label: `target ε = ${target}` }}
           yDomain={[0, 'auto']}
@@ -147,7 +171,7 @@ export function LiveCharts() {
           xLabel={xLabel}
           xDomain={xDomain}
           yLabel="tokens / s"
-          lines={toLines(speed)}
+          lines={[...toLines(speed), ...linesB(other?.speed)]}
           rawPoints={speed.raw}
           yDomain={[0, 'auto']}
           csv={csv('tokensPerSecond', smoothing)}

@@ -1,6 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../store';
-import { colorOf, SeriesChart } from './SeriesChart';
+import { colorOf, DASH, SeriesChart } from './SeriesChart';
 
 /** The worker's privacy plan for the current data and settings, before training. */
 export function PlanView() {
@@ -77,7 +77,7 @@ export function PlanView() {
             label: 'expected ε (plan)',
             points,
             color: colorOf('distildp/teacher'),
-            dashed: true,
+            dash: DASH.expected,
           },
         ]}
         reference={{ y: plan.targetEpsilon, label: `target ε = ${plan.targetEpsilon}` }}

@@ -1,8 +1,8 @@
 import { useShallow } from 'zustand/react/shallow';
 import { formatBytes } from '../../worker/format';
 import { BASELINES, type Baseline } from '../../worker/run-settings';
-import { pauseRun, resumeRun, startRun, updateSettings } from '../controller';
-import { askCancelRun } from '../run-actions';
+import { updateSettings } from '../controller';
+import { askCancelRun, pauseRun, resumeRun, startRun } from '../run-commands';
 import { isActive, runBlockers, runStatusText } from '../run-readiness';
 import { useAppStore } from '../store';
 import { FailureBanner } from './FailureBanner';
@@ -67,7 +67,7 @@ export function RunPanel() {
           data-testid="start-run"
           disabled={blockers.length > 0}
           aria-describedby="run-blockers"
-          onClick={startRun}
+          onClick={() => startRun()}
         >
           Run DistilDP
         </button>

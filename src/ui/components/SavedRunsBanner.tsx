@@ -1,26 +1,9 @@
 import { useShallow } from 'zustand/react/shallow';
-import { isResumable, maxEpsilon, type RunManifest } from '../../worker/run-manifest';
-import { openRun, resumeRun } from '../controller';
-import { stageLabel } from '../labels';
-import { askDeleteRun } from '../run-actions';
+import { isResumable, maxEpsilon } from '../../worker/run-manifest';
+import { askDeleteRun, openRun, resumeRun } from '../run-commands';
 import { isActive } from '../run-readiness';
+import { dateFormat, describeRun, documentsText } from '../run-text';
 import { useAppStore } from '../store';
-
-export const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
-
-/** "147 training documents (183 in all)": the N of the guarantee first. */
-export function documentsText(m: Pick<RunManifest, 'documents' | 'trainDocuments'>): string {
-  const all = m.documents.toLocaleString('en-US');
-  if (m.trainDocuments === undefined) return `${all} documents (training, validation and test)`;
-  return `${m.trainDocuments.toLocaleString('en-US')} training documents (${all} with validation and test)`;
-}
-
-export function describeRun(m: RunManifest): string {
-  const stage = m.stage ? stageLabel(m.stage.method, m.stage.stage) : 'the start';
-  const how =
-    m.status === 'failed' ? 'stopped by a failure' : m.status === 'paused' ? 'paused' : 'interrupted';
-  return `Started ${dateFormat.format(m.createdAt)} on ${documentsText(m)}; ${how} during ${stage}; ε spent so far ${maxEpsilon(m).toFixed(3)} of ${m.settings.targetEpsilon}.`;
-}
 
 /**
  * After a reload or a crash: offers to resume an unfinished run saved in this browser, or, when

@@ -21,7 +21,8 @@ export interface ChartLine {
   /** Already decimated (at most ~1000 points). */
   points: XY[];
   color: string;
-  dashed?: boolean;
+  /** SVG stroke-dasharray (DASH.expected for planned curves, DASH.compare for another run). */
+  dash?: string;
   /** Drawn faintly behind (the raw line under a smoothed one); not in the legend. */
   faint?: boolean;
   /** The legend entry that shows and hides this line (default: its own key). */
@@ -48,6 +49,9 @@ const formatTick = (v: number) =>
   Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(v >= 10_000 ? 0 : 1)}k` : String(+v.toPrecision(3));
 
 const REFERENCE_COLOR = '#c0392b';
+
+/** Line styles: planned curves, the target, and the lines of a compared run. */
+export const DASH = { expected: '6 4', reference: '4 4', compare: '2 3' };
 const PLOT_HEIGHT = 240;
 
 /** The plot area of a rendered recharts chart in client pixels (from its grid lines). */
@@ -84,13 +88,13 @@ export function SeriesChart(p: SeriesChartProps) {
   const drawnCount = p.lines.filter((l) => !l.faint).reduce((a, l) => a + l.points.length, 0);
   const legend: ToggleEntry[] = p.lines
     .filter((l) => !l.faint)
-    .map((l) => ({ key: l.key, label: l.label, color: l.color, dashed: l.dashed, hidden: isHidden(l) }));
+    .map((l) => ({ key: l.key, label: l.label, color: l.color, dash: l.dash, hidden: isHidden(l) }));
   if (p.reference)
     legend.push({
       key: 'reference',
       label: p.reference.label,
       color: REFERENCE_COLOR,
-      dashed: true,
+      dash: DASH.reference,
       hidden: false,
       fixed: true,
     });
@@ -215,7 +219,7 @@ export function SeriesChart(p: SeriesChartProps) {
                     stroke={l.color}
                     strokeWidth={l.faint ? 1 : 2}
                     strokeOpacity={l.faint ? 0.28 : 1}
-                    strokeDasharray={l.dashed ? '6 4' : undefined}
+                    strokeDasharray={l.dash}
                     dot={false}
                     activeDot={l.faint ? false : undefined}
                     tooltipType={l.faint ? 'none' : undefined}
@@ -226,7 +230,7 @@ export function SeriesChart(p: SeriesChartProps) {
                   <ReferenceLine
                     y={p.reference.y}
                     stroke={REFERENCE_COLOR}
-                    strokeDasharray="4 4"
+                    strokeDasharray={DASH.reference}
                     ifOverflow="extendDomain"
                   />
                 )}
