@@ -126,6 +126,13 @@ test('a reload mid-training offers resume, continues from the checkpoint with th
   });
   const final = await teacherRows(page);
   expect(maxStep(final)).toBe(STEPS);
+  // The page tells one story about the run that finished: no banner pointing elsewhere, the Data
+  // panel names the run's stored documents, the budget form shows the run's epochs.
+  await expect(page.getByTestId('saved-runs')).toHaveCount(0);
+  await expect(page.getByTestId('data-status')).toContainText(
+    '45 training documents (57 with validation and test) stored in this browser',
+  );
+  await expect(page.getByTestId('epochs-input')).toHaveValue(EPOCHS);
   // Export with the keyboard: the report's DP-SGD phase has every step, epsilon within the target.
   await page.getByTestId('export-student').focus();
   const report = JSON.parse(

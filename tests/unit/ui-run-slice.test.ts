@@ -217,14 +217,12 @@ describe('starting a run next to the one shown', () => {
 
   it('keeps the shown run until the worker says which run starts, and restores it on runExists', () => {
     const store = createAppStore();
-    store
-      .getState()
-      .applyWorkerEvent({
-        type: 'runStatus',
-        runId: 'aaaa0000',
-        status: 'completed',
-        manifest: manifest('aaaa0000'),
-      });
+    store.getState().applyWorkerEvent({
+      type: 'runStatus',
+      runId: 'aaaa0000',
+      status: 'completed',
+      manifest: manifest('aaaa0000'),
+    });
     store.getState().applyWorkerEvent({ type: 'result', row: row('distildp', 'student', 5) });
     store.getState().runStarting(DEFAULT_RUN_SETTINGS);
     expect(store.getState().run.status).toBe('starting');

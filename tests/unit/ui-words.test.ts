@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDelimited } from '../../src/data/csv';
+import { pairResults } from '../../src/ui/compare-slice';
 import { answerConfirm, confirmAction, confirmStore } from '../../src/ui/confirm';
 import { stageKeyLabel, stageLabel, stepKeyLabel } from '../../src/ui/labels';
 import { formatVsBase, resultsCsv, resultTable } from '../../src/ui/results-table';
@@ -111,5 +112,18 @@ describe('confirmAction', () => {
     answerConfirm(true);
     expect(await second).toBe(true);
     expect(confirmStore.getState().request).toBeNull();
+  });
+});
+
+describe('compare: results paired by method and model', () => {
+  it('pairs rows of either run, keeping what only one has', () => {
+    const pairs = pairResults(
+      [row('distildp', 'student', 4)],
+      [row('distildp', 'student', 5), row('dpsgd', 'student', 6)],
+    );
+    expect(pairs.map((p) => [p.key, p.shown?.test_ppl, p.other?.test_ppl])).toEqual([
+      ['distildp/student', 4, 5],
+      ['dpsgd/student', undefined, 6],
+    ]);
   });
 });

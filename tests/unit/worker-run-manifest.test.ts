@@ -59,6 +59,9 @@ describe('run ids', () => {
       await runIdFor(docs, { ...DEFAULT_RUN_SETTINGS, targetEpsilon: 3 }, models),
       await runIdFor(docs, TINY_RUN_SETTINGS, models),
       await runIdFor(docs, DEFAULT_RUN_SETTINGS, { ...models, student: { kind: 'preset', name: 'student' } }),
+      // A "new run" of the same inputs.
+      await runIdFor(docs, DEFAULT_RUN_SETTINGS, models, 'salt-1'),
+      await runIdFor(docs, DEFAULT_RUN_SETTINGS, models, 'salt-2'),
     ];
     expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
     const reordered = Object.fromEntries(
