@@ -5,7 +5,7 @@
  */
 import type { Tokenizer } from '../data/tokenizer';
 import type { Document } from '../data/types';
-import { defaultDelta, deltaWarning } from '../dp/accounting/index';
+import { computeEpsilon, defaultDelta, deltaWarning } from '../dp/accounting/index';
 import { type PreparedCorpus, prepareCorpus } from '../pipeline/corpus';
 import { DEFAULT_PIPELINE, type PipelineConfig } from '../pipeline/run';
 import { type PrivacyPlan, plannedEpsilonCurve, planPrivacy } from '../train/dp-train';
@@ -43,15 +43,19 @@ export function planRun(input: PlanInput): { summary: PlanSummary; plan: Privacy
   const n = corpus.train.length;
   if (n < 2) throw new Error(`the training split has ${n} usable document(s); DP training needs at least 2`);
   const delta = c.delta ?? defaultDelta(n);
-  const histogram =
+  const release =
     corpus.useControlCodes && c.histogram.mode === 'dp'
       ? { sigma: c.histogram.sigma, deltaThreshold: delta * THRESHOLD_DELTA_SHARE }
       : null;
+  const histogramPhase = release ? [{ q: 1, sigma: release.sigma, steps: 1 }] : [];
   const plan = planPrivacy(
     n,
-    { ...c.teacherDP, targetEpsilon: c.epsilon, delta: delta - (histogram?.deltaThreshold ?? 0) },
-    histogram ? [{ q: 1, sigma: histogram.sigma, steps: 1 }] : [],
+    { ...c.teacherDP, targetEpsilon: c.epsilon, delta: delta - (release?.deltaThreshold ?? 0) },
+    histogramPhase,
   );
+  const histogram = release
+    ? { ...release, epsilon: computeEpsilon(histogramPhase, plan.delta, plan.accountant) }
+    : null;
   const summary: PlanSummary = {
     documents: {
       total: input.documents.length,

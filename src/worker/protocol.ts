@@ -244,8 +244,11 @@ export interface PlanSummary {
   /** 1 / N^1.1 for this N. */
   defaultDelta: number;
   deltaWarning: string | null;
-  /** The DP control-code histogram composed before DP-SGD (null without control codes). */
-  histogram: { sigma: number; deltaThreshold: number } | null;
+  /**
+   * The DP control-code histogram composed before DP-SGD (null without control codes); `epsilon`
+   * is what it costs alone at the run's accounting delta (where the expected curve starts).
+   */
+  histogram: { sigma: number; deltaThreshold: number; epsilon: number } | null;
   accountant: string;
   clipNorm: number;
   expectedBatchSize: number;

@@ -125,6 +125,21 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   expect(planned).toBeGreaterThan(1.9);
   await expect(page.getByTestId('chart-plan')).toHaveAttribute('data-points', /^[1-9]\d*$/);
   await expect(page.getByTestId('guarantee')).toContainText('one document');
+  // Guidance: what the histogram costs, and the warnings this tiny setup deserves.
+  await expect(page.getByTestId('plan-histogram')).toContainText(/that release alone costs ε = 0\.\d{3}/);
+  await expect(page.getByTestId('epsilon-guide')).toContainText('ε = 8');
+  const warnings = page.getByTestId('budget-warning');
+  await expect(warnings).toHaveCount(3);
+  expect(await warnings.evaluateAll((w) => w.map((e) => e.getAttribute('data-id')))).toEqual([
+    'few-documents',
+    'delta-weak',
+    'noise-swamps',
+  ]);
+  await page.getByTestId('epsilon-input').fill('12');
+  await expect(page.locator('[data-testid="budget-warning"][data-id="epsilon-weak"]')).toBeVisible();
+  await page.getByTestId('epsilon-input').fill('2');
+  await expect(warnings).toHaveCount(3);
+  await expect(page.getByTestId('plan-epsilon')).toContainText('target 2,');
   await screenshot(page.locator('#models'), 'models');
   await screenshot(page.locator('#budget'), 'budget');
 

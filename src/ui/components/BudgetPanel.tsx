@@ -2,6 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { validateSettings } from '../../worker/run-settings';
 import { updateSettings } from '../controller';
 import { useAppStore } from '../store';
+import { EpsilonGuide } from './EpsilonGuide';
 import { NumberField } from './NumberField';
 import { PlanView } from './PlanView';
 
@@ -76,6 +77,7 @@ export function BudgetPanel() {
           onChange={(v) => updateSettings({ epochs: v ?? Number.NaN })}
         />
       </form>
+      <EpsilonGuide epsilon={settings.targetEpsilon} />
       <PlanView />
     </section>
   );
