@@ -20,7 +20,9 @@ export function runBlockers(s: Pick<AppData, 'backend' | 'data' | 'models' | 'bu
     out.push('Load a teacher and a student model.');
   const incompatible = modelsIncompatibility(s.models);
   if (incompatible) out.push(incompatible);
-  if (Object.keys(validateSettings(s.budget.settings)).length) out.push('Fix the privacy budget settings.');
+  const { advanced, ...budgetErrors } = validateSettings(s.budget.settings);
+  if (Object.keys(budgetErrors).length) out.push('Fix the privacy budget settings.');
+  if (advanced) out.push(`Fix the Advanced settings: ${advanced}`);
   if (s.budget.planStatus === 'error' && s.budget.planError) out.push(s.budget.planError);
   if (isActive(s.run)) out.push('A run is in progress.');
   return out;

@@ -3,6 +3,12 @@
  * the pipeline's config. Pure and TF.js-free (type imports only): the UI validates with it and the
  * worker builds the PipelineConfig with it, so both agree on every default.
  */
+import {
+  applyOverrides,
+  definedOverrides,
+  type PipelineOverrides,
+  validateOverrides,
+} from '../pipeline/overrides';
 import { type RunProfileConfig, STANDARD_PROFILE, TINY_PROFILE } from '../pipeline/profiles';
 import type { MethodName, PipelineConfig } from '../pipeline/run';
 
@@ -36,6 +42,11 @@ export interface RunSettings {
   baselines: Baseline[];
   /** Seed of the split, order and generation (never of DP noise, which is crypto-seeded). */
   seed: number;
+  /**
+   * The Advanced settings (the CLI's knobs: learning rates, distillation, synthetic corpus and
+   * sampling); absent or empty = the profile's values. Only set keys are kept (see withAdvanced).
+   */
+  advanced?: PipelineOverrides;
 }
 
 /** Budget defaults: the standard profile's teacher DP settings (src/pipeline/profiles.ts). */
@@ -63,7 +74,7 @@ export function defaultSettings(profile: RunProfile): RunSettings {
 }
 
 /** Sizes the user does not set, per profile. */
-const PROFILE_CONFIG = {
+export const PROFILE_CONFIG = {
   standard: STANDARD_PROFILE,
   tiny: TINY_PROFILE,
 } satisfies Record<RunProfile, RunProfileConfig>;
@@ -91,6 +102,8 @@ export function validateSettings(s: RunSettings): SettingsErrors {
   const unknown = s.baselines.filter((b) => !(BASELINES as readonly string[]).includes(b));
   if (unknown.length) e.baselines = `Unknown baselines: ${unknown.join(', ')}.`;
   if (!Number.isInteger(s.seed)) e.seed = 'Seed must be a whole number.';
+  const advanced = Object.values(validateOverrides(s.advanced ?? {}));
+  if (advanced.length) e.advanced = advanced.join(' ');
   return e;
 }
 
@@ -100,7 +113,7 @@ export function pipelineConfigFor(s: RunSettings): Partial<PipelineConfig> {
   if (errors.length) throw new Error(`invalid run settings: ${errors.join(' ')}`);
   const p = PROFILE_CONFIG[s.profile];
   const dp = { expectedBatchSize: s.expectedBatchSize, epochs: s.epochs, clipNorm: s.clipNorm };
-  return {
+  const config: Partial<PipelineConfig> = {
     ...p,
     epsilon: s.targetEpsilon,
     delta: s.delta ?? undefined,
@@ -109,4 +122,19 @@ export function pipelineConfigFor(s: RunSettings): Partial<PipelineConfig> {
     teacherDP: { ...p.teacherDP, ...dp },
     studentDP: { ...p.studentDP, ...dp },
   };
+  return applyOverrides(config, s.advanced ?? {});
+}
+
+/**
+ * The settings patch that sets one Advanced knob (a number) or returns it to the profile's value
+ * (null). Empty Advanced settings become undefined, which JSON (and so the run id) leaves out: a
+ * run without them keeps the id it had before they existed.
+ */
+export function advancedPatch(
+  s: RunSettings,
+  key: keyof PipelineOverrides,
+  value: number | null,
+): Pick<RunSettings, 'advanced'> {
+  const advanced = definedOverrides({ ...s.advanced, [key]: value ?? undefined });
+  return { advanced: Object.keys(advanced).length ? advanced : undefined };
 }

@@ -6,7 +6,7 @@
  */
 import { download, dropFiles, expect, labelledJsonl, screenshot, test, waitForApp } from './helpers';
 
-test('charts: legend toggles, progress axis, smoothing, log scale, zoom, PNG/SVG/CSV downloads', async ({
+test('advanced settings reach the run; charts: legend toggles, progress axis, smoothing, log scale, zoom, PNG/SVG/CSV downloads', async ({
   page,
 }) => {
   test.setTimeout(180_000);
@@ -14,10 +14,17 @@ test('charts: legend toggles, progress axis, smoothing, log scale, zoom, PNG/SVG
   await waitForApp(page);
   await dropFiles(page.getByTestId('dropzone'), { 'private.jsonl': labelledJsonl(56) });
   await expect(page.getByTestId('plan-steps')).toHaveText(/^\d+$/);
+  // Advanced settings feed the run: a smaller synthetic corpus (the tiny profile's default is 12).
+  await page.getByTestId('advanced-settings').locator('summary').click();
+  await expect(page.getByTestId('advanced-synthetic-samples')).toHaveAttribute('placeholder', 'default 12');
+  await page.getByTestId('advanced-synthetic-samples').fill('6');
+  await expect(page.getByTestId('advanced-settings').locator('summary')).toContainText('(1 changed)');
   await page.getByTestId('start-run').click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed', {
     timeout: 120_000,
   });
+
+  await expect(page.getByTestId('corpus-note')).toContainText(/and [1-6] were drawn at random/);
 
   const loss = page.getByTestId('chart-loss');
   const lines = loss.locator('.recharts-line-curve');

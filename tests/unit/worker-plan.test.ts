@@ -2,10 +2,11 @@
  * The budget panel's plan must be the run's: planRun (worker/plan.ts) against the privacy report
  * of an actual runPipeline run with the same documents and settings.
  */
-import { computeEpsilon } from '../../src/dp/accounting/index';
+
 import { beforeAll, describe, expect, it } from 'vitest';
 import { byteTokenizer } from '../../src/data/tokenizer-bytes';
 import type { Document } from '../../src/data/types';
+import { computeEpsilon } from '../../src/dp/accounting/index';
 import { loadModel } from '../../src/pipeline/models';
 import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
 import { runPipeline } from '../../src/pipeline/run';

@@ -7,9 +7,18 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { exportParamsToHF } from '../../io/params-io';
 import { initBackend } from '../../model/backend';
+import {
+  applyOverrides,
+  effectiveValues,
+  LIBRARY_DEFAULTS,
+  OVERRIDE_FIELDS,
+  type PipelineOverrides,
+  validateOverrides,
+} from '../../pipeline/overrides';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import {
   ALL_METHODS,
+  DEFAULT_PIPELINE,
   type MethodName,
   type PipelineConfig,
   type ResultRow,
@@ -17,7 +26,6 @@ import {
 } from '../../pipeline/run';
 import { disposeModel } from '../../pipeline/stages';
 import { syntheticToJsonl } from '../../pipeline/synthetic';
-import { DEFAULT_DISTILLATION } from '../../train/distill';
 import { type ParsedArgs, UsageError } from '../args';
 import type { Command } from '../command';
 import { ingestPath } from '../fs-data';
@@ -28,6 +36,7 @@ export const DEMO_CORPUS = 'demo/demo-corpus.jsonl';
 
 /** Settings of `--demo`: the app's standard run sizes, every method. */
 export const DEMO_SETTINGS: Partial<PipelineConfig> = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
+const DEMO_VALUES = effectiveValues(STANDARD_PROFILE);
 
 export function formatResults(rows: ResultRow[]): string {
   const header = ['method', 'model', 'epsilon', 'delta', 'test PPL', 'bits/byte', 'wall time'];
@@ -77,16 +86,15 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): Partial<Pip
     methods: o.methods ? methodsArg(o.methods) : (base.methods ?? ['distildp']),
     teacherDP: override(base.teacherDP, { expectedBatchSize: o.batch, epochs: o['teacher-epochs'] }),
     studentDP: override(base.studentDP, { expectedBatchSize: o.batch, epochs: o['student-epochs'] }),
-    synthetic: override(base.synthetic, { samples: o['synthetic-samples'] }),
-    distill: override(base.distill, { epochs: o['distill-epochs'] }),
-    distillation: override(base.distillation, {
-      lambda: o.lambda,
-      temperature: o.temperature,
-      alpha: o.alpha,
-    }),
     histogram: override(base.histogram, { mode: histogram }),
   };
-  return config;
+  // The knobs the app's Advanced settings have too (one definition: src/pipeline/overrides.ts).
+  const knobs: PipelineOverrides = Object.fromEntries(
+    OVERRIDE_FIELDS.map((f) => [f.key, o[f.cli] === undefined ? undefined : Number(o[f.cli])]),
+  );
+  const problems = Object.values(validateOverrides(knobs));
+  if (problems.length) throw new UsageError(problems.join(' '));
+  return applyOverrides(config, knobs, DEFAULT_PIPELINE);
 }
 
 export const pipelineCommand: Command = {
@@ -126,8 +134,6 @@ export const pipelineCommand: Command = {
     { name: 'batch', type: 'number', description: 'Expected DP batch size in documents' },
     { name: 'teacher-epochs', type: 'number', description: 'DP epochs of teachers' },
     { name: 'student-epochs', type: 'number', description: 'DP epochs of DP-SGD/DPKD students' },
-    { name: 'synthetic-samples', type: 'number', description: 'Synthetic samples for the student' },
-    { name: 'distill-epochs', type: 'number', description: 'Epochs over the synthetic corpus' },
     {
       name: 'histogram',
       type: 'string',
@@ -135,21 +141,11 @@ export const pipelineCommand: Command = {
       default: 'dp',
     },
     // No CLI defaults here: an unset option keeps the --demo profile's value, else the library default.
-    {
-      name: 'lambda',
-      type: 'number',
-      description: `Soft-label weight (default ${DEFAULT_DISTILLATION.lambda}; --demo: ${STANDARD_PROFILE.distillation.lambda})`,
-    },
-    {
-      name: 'temperature',
-      type: 'number',
-      description: `Distillation temperature (default ${DEFAULT_DISTILLATION.temperature})`,
-    },
-    {
-      name: 'alpha',
-      type: 'number',
-      description: `Hidden-state alignment weight (default ${DEFAULT_DISTILLATION.alpha}; --demo: ${STANDARD_PROFILE.distillation.alpha})`,
-    },
+    ...OVERRIDE_FIELDS.map((f) => ({
+      name: f.cli,
+      type: 'number' as const,
+      description: `${f.help} (default ${LIBRARY_DEFAULTS[f.key]}; --demo: ${DEMO_VALUES[f.key]})`,
+    })),
     {
       name: 'seed',
       type: 'number',

@@ -5,6 +5,7 @@ import { updateSettings } from '../controller';
 import { askCancelRun, pauseRun, resumeRun, startRun } from '../run-commands';
 import { isActive, runBlockers, runStatusText } from '../run-readiness';
 import { useAppStore } from '../store';
+import { AdvancedSettings } from './AdvancedSettings';
 import { FailureBanner } from './FailureBanner';
 import { BaselineStages, Stepper } from './Stepper';
 
@@ -60,6 +61,7 @@ export function RunPanel() {
           </label>
         ))}
       </fieldset>
+      <AdvancedSettings locked={active} />
       <div className="run-controls">
         <button
           type="button"
