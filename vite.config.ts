@@ -1,7 +1,8 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import { precacheManifestPlugin } from './src/build/precache-plugin';
-import { contentSecurityPolicy } from './src/csp';
+import { wasmThreadsPlugin } from './src/build/wasm-threads-plugin';
+import { contentSecurityPolicy, crossOriginIsolationHeaders } from './src/csp';
 
 // The same CSP is sent as a response header (it covers the worker script, which does not
 // inherit a <meta> CSP) and as a <meta> tag in index.html (covers static hosting without headers).
@@ -9,13 +10,17 @@ const securityHeaders = {
   'Content-Security-Policy': contentSecurityPolicy,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
+  ...crossOriginIsolationHeaders,
 };
 
 // The dev server (React Fast Refresh) injects an inline module script, which the strict policy
-// blocks; `vite` (dev) alone allows inline scripts. Builds and `vite preview` keep the strict one.
+// blocks; `vite` (dev) alone allows inline scripts. It also allows blob: scripts: dev serves
+// tfjs-backend-wasm pre-bundled, without wasmThreadsPlugin's patch, so its pthread workers
+// importScripts the threaded module from a blob: URL (src/build/wasm-threads-plugin.ts).
+// Builds and `vite preview` keep the strict one.
 const devContentSecurityPolicy = contentSecurityPolicy.replace(
   "script-src 'self'",
-  "script-src 'self' 'unsafe-inline'",
+  "script-src 'self' 'unsafe-inline' blob:",
 );
 if (devContentSecurityPolicy === contentSecurityPolicy)
   throw new Error('src/csp.ts: no script-src to relax for dev');
@@ -66,8 +71,9 @@ function cspMetaPlugin(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [cspMetaPlugin(), react(), precacheManifestPlugin()],
-  worker: { format: 'es' },
+  plugins: [cspMetaPlugin(), react(), wasmThreadsPlugin(), precacheManifestPlugin()],
+  // Worker bundles get only these plugins, not the page's: the training worker needs the threads patch.
+  worker: { format: 'es', plugins: () => [wasmThreadsPlugin()] },
   build: {
     target: 'es2022',
     sourcemap: false,

@@ -16,3 +16,13 @@ export const contentSecurityPolicy = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * Cross-origin isolation: with these the page (and its workers) get SharedArrayBuffer, which the
+ * WASM backend's threads need (src/model/wasm-threads.ts). Every resource is same-origin, so
+ * `require-corp` blocks nothing the app loads.
+ */
+export const crossOriginIsolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const;

@@ -5,7 +5,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
-import { backendChoiceFromSearch } from './ui/backend-choice';
+import { backendChoiceFromSearch, threadsChoiceFromSearch } from './ui/backend-choice';
 import { loadDemoCorpus, setTestAids, startWorker } from './ui/controller';
 import { registerServiceWorker } from './ui/service-worker';
 import { appStore, initAppStore, initialAppData } from './ui/store';
@@ -21,14 +21,20 @@ for (const type of ['dragover', 'drop'] as const) {
 }
 
 const { choice, invalid } = backendChoiceFromSearch(window.location.search);
+const threads = threadsChoiceFromSearch(window.location.search);
 const options = urlOptionsFromSearch(window.location.search);
 initAppStore(initialAppData(choice, options.profile, options.presets));
 if (invalid !== undefined) {
   appStore.getState().addLog('warn', `unknown backend "${invalid}" in the URL; using automatic selection`);
 }
+if (threads.invalid !== undefined) {
+  appStore
+    .getState()
+    .addLog('warn', `unknown thread count "${threads.invalid}" in the URL; using every core`);
+}
 for (const bad of options.invalid) appStore.getState().addLog('warn', `unknown URL option ${bad}; ignored`);
 setTestAids({ fault: options.fault, storage: options.storage });
-startWorker(choice);
+startWorker(choice, threads.threads);
 if (options.demo) void loadDemoCorpus();
 registerServiceWorker((message) => appStore.getState().addLog('warn', message));
 

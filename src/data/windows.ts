@@ -34,7 +34,8 @@ export interface EvaluationWindowOptions {
 }
 
 /**
- * The paper's evaluation: all test documents joined by `separator` (e.g. the tokens of "\n\n"),
+ * Every-token evaluation (this project's earlier figure, kept as a second one by `distildp eval`):
+ * documents encoded one by one and joined by `separator` (e.g. the tokens of "\n\n"),
  * cut into non-overlapping windows of contextLength + 1 tokens. The first token of each window is
  * context only. The last window may be shorter (at least 2 tokens) unless `dropRemainder`.
  */
@@ -57,6 +58,26 @@ export function evaluationWindows(
     if (w.length === size || (!options.dropRemainder && w.length >= 2)) windows.push(w);
   }
   return windows;
+}
+
+/** The separator the paper's evaluation joins test texts with. */
+export const EVALUATION_SEPARATOR = '\n\n';
+
+/**
+ * The paper's evaluation protocol (its run_clm-style `group_texts`): the texts joined with "\n\n"
+ * into ONE string, tokenized once, cut into non-overlapping windows of `blockSize` tokens; the
+ * remainder is dropped (as `group_texts` does), unless the whole text is shorter than one block
+ * (then it is the one window). Each window scores its blockSize - 1 next tokens; PPL = exp(mean
+ * window loss). Tokenizing the joined string matters for GPT-2 BPE: "\n\n" before a word is two
+ * tokens there, one when encoded alone.
+ */
+export function paperEvaluationWindows(texts: string[], tokenizer: Tokenizer, blockSize: number): number[][] {
+  checkContextLength(blockSize);
+  if (texts.length === 0) return [];
+  const ids = tokenizer.encode(texts.join(EVALUATION_SEPARATOR));
+  const full = Math.floor(ids.length / blockSize);
+  if (full === 0) return ids.length >= 2 ? [ids] : [];
+  return Array.from({ length: full }, (_, i) => ids.slice(i * blockSize, (i + 1) * blockSize));
 }
 
 /** Generation prompt for control codes: labels joined by TAB, then a blank line. */

@@ -20,6 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from '../model/config';
 import { forward } from '../model/gpt';
+import type { LoraAdapters } from '../model/lora';
 import type { Params } from '../model/params';
 import { perExampleLoss, type TokenBatch } from '../train/losses';
 import {
@@ -39,6 +40,14 @@ import { TapRunner, type TapSite } from './tap';
 /** How embeddings are treated under DP. */
 export type EmbeddingMode = 'train' | 'frozen';
 
+/**
+ * Which parameters DP-SGD trains (and clips and noises):
+ * - 'all': every parameter (embeddings as `EmbeddingMode` says);
+ * - 'biasLayerNorm': only biases and LayerNorm gains/biases (BitFit-style, ~1% of a GPT-2);
+ * - 'lora': only LoRA adapter factors (src/model/lora.ts), the model itself frozen.
+ */
+export type ParameterSelection = 'all' | 'biasLayerNorm' | 'lora';
+
 export interface ClippingOptions {
   /** Clip norm C (default 1.0, as the reference stack). */
   clipNorm: number;
@@ -46,6 +55,10 @@ export interface ClippingOptions {
   windowsPerExample: number;
   /** 'frozen' excludes wte and wpe (and a tied LM head, which is wte) from training. */
   embeddings: EmbeddingMode;
+  /** Which parameters are trained (default 'all'); 'lora' needs `adapters`. */
+  parameters: ParameterSelection;
+  /** The LoRA adapters the forward pass adds (parameters 'lora'); their factors are what is trained. */
+  adapters?: LoraAdapters;
   /**
    * Bytes of per-example gradients the fast path may hold at once (default 256 MB). Beyond it,
    * layers fall back to keeping (A, G) and forming A^T diag(c) G after the pass.
@@ -73,6 +86,7 @@ export const DEFAULT_CLIPPING: ClippingOptions = {
   clipNorm: 1,
   windowsPerExample: 1,
   embeddings: 'train',
+  parameters: 'all',
   perExampleBudgetBytes: 256 * 2 ** 20,
   reduction: 'auto',
   recordNormBreakdown: false,
@@ -93,8 +107,25 @@ export interface ClippedGradients {
   breakdown?: NormBreakdown;
 }
 
-/** Names of the parameters DP-SGD trains under the given embedding mode. */
-export function trainableNames(params: Params, config: GPTConfig, mode: EmbeddingMode): Set<string> {
+/** Biases and LayerNorm parameters (the 'biasLayerNorm' selection). */
+export function isBiasOrLayerNorm(name: string): boolean {
+  return name.endsWith('.bias') || /(^|\.)ln_(1|2|f)\.weight$/.test(name);
+}
+
+/** Names of the parameters DP-SGD trains under the given selection and embedding mode. */
+export function trainableNames(
+  params: Params,
+  config: GPTConfig,
+  mode: EmbeddingMode,
+  selection: ParameterSelection = 'all',
+  adapters?: LoraAdapters,
+): Set<string> {
+  if (selection === 'lora') {
+    if (!adapters?.params.size) throw new Error("parameters 'lora' needs LoRA adapters");
+    return new Set(adapters.params.keys());
+  }
+  if (selection === 'biasLayerNorm') return new Set([...params.keys()].filter(isBiasOrLayerNorm));
+  if (selection !== 'all') throw new Error(`unknown parameter selection "${selection}"`);
   const names = new Set(params.keys());
   if (mode === 'frozen') {
     names.delete('wte.weight');
@@ -140,7 +171,7 @@ export function clippedGradientsFast(
   const { rows, t, examples } = checkBatch(batch, k);
   const rowsPerExample = k * t;
   const strategy = resolveReductionStrategy(opts.reduction);
-  const trainable = trainableNames(params, config, opts.embeddings);
+  const trainable = trainableNames(params, config, opts.embeddings, opts.parameters, opts.adapters);
   const p = (n: string) => params.get(n)! as tf.Tensor2D;
   const ids = tf.reshape(batch.inputs, [rows * t]) as tf.Tensor1D;
   const positions = tf.tidy(() => tf.tile(tf.range(0, t, 1, 'int32'), [rows])) as tf.Tensor1D;
@@ -183,40 +214,49 @@ export function clippedGradientsFast(
     });
     return false;
   };
-  const tap = new TapRunner(x0, consume);
+  // Only layers with a trained parameter are recorded (LoRA factors are layers `{site}.lora_A/B`).
+  // The LM head is recorded when its weight (untied) or wte (tied: the cross term) is trained.
+  const headRecorded = headTrained || wteTrained;
+  const recorded = (site: string) =>
+    site === 'lm_head' ? headRecorded : trainable.has(`${site}.weight`) || trainable.has(`${site}.bias`);
+  const tap = new TapRunner(x0, consume, recorded);
 
   let losses: tf.Tensor1D | undefined;
   const [embGrad] = tf.grads((_x0: tf.Tensor) => {
-    const { logits } = forward(params, config, batch.inputs, { runner: tap });
+    const { logits } = forward(params, config, batch.inputs, { runner: tap, adapters: opts.adapters });
     losses = tf.keep(exampleLosses(logits, batch, k, opts.rowLoss));
     return tf.sum(losses) as tf.Scalar;
   })([x0]) as tf.Tensor2D[];
 
   const head = tap.sites.get('lm_head');
-  if (!head?.outputGrad) throw new Error('tap: no gradient reached the LM head');
+  if (headRecorded && !head?.outputGrad) throw new Error('tap: no gradient reached the LM head');
   const headName = config.tieEmbeddings ? 'lm_head (tied wte)' : 'lm_head.weight';
   const idsPerExample = tf.reshape(batch.inputs, [examples, -1]) as tf.Tensor2D;
-  const gl = head.outputGrad;
   tf.tidy(() => {
-    if (headTrained) {
+    if (headTrained && head?.outputGrad) {
+      const gl = head.outputGrad;
       if (strategy === 'fusedKernels')
         acc.addLinearWeightKernel(headName, perExample3D(head.input), perExample3D(gl));
       else acc.addLinearWeightLooped(headName, head.input, gl);
     }
   });
-  const embeddingInputs: EmbeddingNormInputs = {
-    b: embGrad,
-    ids: idsPerExample,
-    headInput: head.input,
-    logitsGrad: gl,
-    t,
-    k,
-    wte: wteTrained,
-    wpe: trainable.has('wpe.weight'),
-    tied: config.tieEmbeddings,
-  };
-  if (strategy === 'fusedKernels') addEmbeddingNormsKernels(acc, embeddingInputs);
-  else addEmbeddingNormsLooped(acc, embeddingInputs);
+  const wpeTrained = trainable.has('wpe.weight');
+  if (wteTrained || wpeTrained) {
+    const embeddingInputs: EmbeddingNormInputs = {
+      b: embGrad,
+      ids: idsPerExample,
+      // Read only for the tied cross term, i.e. when wte is trained (then the head is recorded).
+      headInput: head?.input as tf.Tensor2D,
+      logitsGrad: head?.outputGrad as tf.Tensor2D,
+      t,
+      k,
+      wte: wteTrained,
+      wpe: wpeTrained,
+      tied: config.tieEmbeddings,
+    };
+    if (strategy === 'fusedKernels') addEmbeddingNormsKernels(acc, embeddingInputs);
+    else addEmbeddingNormsLooped(acc, embeddingInputs);
+  }
 
   const sqNorms = acc.squaredNorms();
   const factors = clipFactors(sqNorms, opts.clipNorm);
@@ -237,7 +277,7 @@ export function clippedGradientsFast(
       clippedSum.set('wte.weight', tf.keep(g));
     }
     if (!config.tieEmbeddings && headGrad) clippedSum.set('lm_head.weight', tf.keep(headGrad));
-    if (trainable.has('wpe.weight')) {
+    if (wpeTrained) {
       const g = tf.scatterND(tf.reshape(positions, [-1, 1]), bScaled, [config.contextLength, config.nEmbd]);
       clippedSum.set('wpe.weight', tf.keep(g));
     }

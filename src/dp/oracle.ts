@@ -28,7 +28,9 @@ export function clippedGradientsNaive(
   const opts = { ...DEFAULT_CLIPPING, ...options };
   const k = opts.windowsPerExample;
   const { t, examples } = checkBatch(batch, k);
-  const trainable = trainableNames(params, config, opts.embeddings);
+  const trainable = trainableNames(params, config, opts.embeddings, opts.parameters, opts.adapters);
+  // LoRA factors are variables outside the model's parameters: differentiate them with the rest.
+  const variables: Params = opts.adapters ? new Map([...params, ...opts.adapters.params]) : params;
   const sums = new Map<string, tf.Tensor>();
   const norms: tf.Scalar[] = [];
   const losses: tf.Scalar[] = [];
@@ -40,10 +42,16 @@ export function clippedGradientsNaive(
       mask: slice(batch.mask),
     };
     const { loss, grads } = gradientsOf(
-      params,
+      variables,
       () =>
         tf.sum(
-          exampleLosses(forward(params, config, one.inputs).logits, one, k, opts.rowLoss, i * k),
+          exampleLosses(
+            forward(params, config, one.inputs, { adapters: opts.adapters }).logits,
+            one,
+            k,
+            opts.rowLoss,
+            i * k,
+          ),
         ) as tf.Scalar,
       trainable,
     );

@@ -1,5 +1,5 @@
 /**
- * Poisson sampling of documents (the privacy unit) for DP-SGD, and packing of the sample into fixed-shape
+ * Poisson sampling of documents (the privacy unit) for DP-SGD, and packing of the sample into
  * micro-batches. Accountants (RDP, PRV, PLD) assume Poisson sampling: each document joins a logical step
  * independently with probability q, so the batch size is Binomial(N, q) and the update is divided by the
  * *expected* batch size q N (METHOD.md). All randomness comes from a NoiseSource (Philox seeded by
@@ -10,7 +10,10 @@ import type { NoiseSource } from './random';
 export interface PoissonSamplerConfig {
   /** q in (0, 1]: the probability that a document joins a logical step. */
   samplingRate: number;
-  /** K: the most windows one sampled document contributes (default 1), chosen without replacement. */
+  /**
+   * K: the most windows one sampled document contributes, chosen without replacement; a document
+   * with at most K windows contributes all of them (default 1).
+   */
   windowsPerDocument?: number;
 }
 
@@ -85,44 +88,56 @@ export function expectedBatchSize(numDocuments: number, samplingRate: number): n
   return numDocuments * samplingRate;
 }
 
-/** A row of a micro-batch: a sampled document, or padding (no document, no windows). */
+/** A sampled document in a micro-batch and the windows it contributes. */
 export interface MicroBatchRow {
-  /** The document index, or -1 for a padding row. */
   documentIndex: number;
-  /** The document's windows (length <= K; may be < K when the document has fewer windows); [] for padding. */
+  /** The document's windows; every row of one micro-batch has the same number of them. */
   windowIndices: number[];
-  isPadding: boolean;
 }
 
 export interface MicroBatch {
-  /** Exactly `documentsPerMicroBatch` rows: the real ones first, then padding. */
+  /** Documents (the privacy units) of this micro-batch, each contributing `windowsPerExample` windows. */
   rows: MicroBatchRow[];
-  /** The number of real (non-padding) rows. */
-  realCount: number;
+  /** Windows per document in this micro-batch (K of the clipping code: rows [iK, (i+1)K) are document i). */
+  windowsPerExample: number;
 }
 
 /**
- * Packs a step's sample into micro-batches of exactly M document rows each, so kernels always see one
- * shape; only the last micro-batch has padding rows (flagged, and their gradients must be masked to 0).
- * An empty sample gives no micro-batches: the DP step then adds noise to a zero gradient sum.
+ * Packs a step's sample into micro-batches of about `windowRowsPerMicroBatch` window rows each.
+ * Documents contribute different numbers of windows (all of theirs, up to the cap K), so they are
+ * grouped by that number: a micro-batch holds documents with the same count k, floor(R / k) of
+ * them (at least one), and no padding rows at all (a short document in a K-row layout would waste
+ * K - k rows of compute). Grouping changes only how the sum of clipped gradients is computed, not
+ * its value. An empty sample gives no micro-batches: the DP step then adds noise to a zero sum.
  */
 export function packMicroBatches(
   sample: readonly SampledDocument[],
-  documentsPerMicroBatch: number,
+  windowRowsPerMicroBatch: number,
 ): MicroBatch[] {
-  const m = documentsPerMicroBatch;
-  if (!Number.isInteger(m) || m < 1)
-    throw new Error(`documentsPerMicroBatch must be an integer >= 1, got ${m}`);
+  const r = windowRowsPerMicroBatch;
+  if (!Number.isInteger(r) || r < 1)
+    throw new Error(`windowRowsPerMicroBatch must be an integer >= 1, got ${r}`);
+  const byCount = new Map<number, SampledDocument[]>();
+  for (const d of sample) {
+    const k = d.windowIndices.length;
+    if (k < 1) throw new Error(`sampled document ${d.documentIndex} has no window`);
+    const group = byCount.get(k);
+    if (group) group.push(d);
+    else byCount.set(k, [d]);
+  }
   const batches: MicroBatch[] = [];
-  for (let start = 0; start < sample.length; start += m) {
-    const real = sample.slice(start, start + m);
-    const rows: MicroBatchRow[] = real.map((d) => ({
-      documentIndex: d.documentIndex,
-      windowIndices: [...d.windowIndices],
-      isPadding: false,
-    }));
-    while (rows.length < m) rows.push({ documentIndex: -1, windowIndices: [], isPadding: true });
-    batches.push({ rows, realCount: real.length });
+  for (const k of [...byCount.keys()].sort((a, b) => a - b)) {
+    const docs = byCount.get(k)!;
+    const perBatch = Math.max(1, Math.floor(r / k));
+    for (let start = 0; start < docs.length; start += perBatch) {
+      batches.push({
+        windowsPerExample: k,
+        rows: docs.slice(start, start + perBatch).map((d) => ({
+          documentIndex: d.documentIndex,
+          windowIndices: [...d.windowIndices],
+        })),
+      });
+    }
   }
   return batches;
 }

@@ -48,10 +48,13 @@ export class TapRunner implements LayerRunner {
   /**
    * @param embeddingOutput the (N, d) tensor the backward pass differentiates with respect to.
    * @param onGradient consumer of each site's gradient; by default every site keeps its (A, G).
+   * @param records which sites have trained parameters: the others (frozen layers under LoRA or
+   *   bias/LayerNorm-only training) run without recording anything. The LM head is always recorded.
    */
   constructor(
     private readonly embeddingOutput: tf.Tensor2D,
     private readonly onGradient: GradientConsumer = () => true,
+    private readonly records: (site: string) => boolean = () => true,
   ) {}
 
   private record(site: string, kind: SiteKind, input: tf.Tensor2D, output: tf.Tensor2D): tf.Tensor2D {
@@ -77,13 +80,15 @@ export class TapRunner implements LayerRunner {
     return t;
   }
 
-  linear(site: string, x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-    return this.record(site, 'linear', x, linearInputGradOnly(x, w, this.transposeOf(w), b));
+  linear(site: string, x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+    const y = linearInputGradOnly(x, w, this.transposeOf(w), b);
+    return this.records(site) ? this.record(site, 'linear', x, y) : y;
   }
 
   layerNorm(site: string, x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D {
     const xhat = normalize(x, eps) as tf.Tensor2D;
-    return this.record(site, 'layerNorm', xhat, tf.add(tf.mul(xhat, gamma), beta));
+    const y = tf.add(tf.mul(xhat, gamma), beta) as tf.Tensor2D;
+    return this.records(site) ? this.record(site, 'layerNorm', xhat, y) : y;
   }
 
   embed(): tf.Tensor2D {

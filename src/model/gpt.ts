@@ -11,13 +11,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from './config';
+import { adapterOf, type LoraAdapters } from './lora';
 import { causalAttention, embeddingLookup, gelu, layerNorm, linear } from './ops';
 import { getParam, type Params } from './params';
 
 /** How each parameterised layer is computed; see the module comment. */
 export interface LayerRunner {
-  /** `x @ W + b`, x (N, in). `site` names the layer, e.g. `h.0.attn.c_attn`. */
-  linear(site: string, x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D;
+  /** `x @ W (+ b)`, x (N, in). `site` names the layer, e.g. `h.0.attn.c_attn`. */
+  linear(site: string, x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D;
   /** LayerNorm over the last axis of x (N, d). */
   layerNorm(site: string, x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D;
   /** wte[ids] + wpe[positions] for ids, positions (N,) int32. */
@@ -49,6 +50,11 @@ export interface ForwardOptions {
   past?: LayerKV[];
   /** Return this call's keys/values concatenated onto `past` (generation). */
   returnPresent?: boolean;
+  /**
+   * LoRA adapters (src/model/lora.ts): an adapted layer computes x W + b + s (x A) B, its two
+   * factors run as bias-free linear layers `{site}.lora_A` and `{site}.lora_B` of the runner.
+   */
+  adapters?: LoraAdapters;
 }
 
 export interface ForwardResult {
@@ -94,6 +100,15 @@ export function forward(
   const eps = config.layerNormEps;
   const p = (name: string) => getParam(params, name);
 
+  const adapters = opts.adapters;
+  const linearLayer = (site: string, x: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D => {
+    const y = runner.linear(site, x, w, bias);
+    const ad = adapterOf(adapters, site);
+    if (!ad || !adapters) return y;
+    const u = runner.linear(`${site}.lora_A`, x, ad.a);
+    return tf.add(y, runner.linear(`${site}.lora_B`, tf.mul(u, adapters.scale), ad.b));
+  };
+
   const flatIds = tf.reshape(ids, [b * t]) as tf.Tensor1D;
   const positions = tf.tile(tf.range(pastLength, pastLength + t, 1, 'int32'), [b]) as tf.Tensor1D;
   let x = runner.embed(flatIds, positions, p('wte.weight') as tf.Tensor2D, p('wpe.weight') as tf.Tensor2D);
@@ -109,7 +124,7 @@ export function forward(
       p(`${pre}ln_1.bias`) as tf.Tensor1D,
       eps,
     );
-    const qkv = runner.linear(
+    const qkv = linearLayer(
       `${pre}attn.c_attn`,
       h1,
       p(`${pre}attn.c_attn.weight`) as tf.Tensor2D,
@@ -125,7 +140,7 @@ export function forward(
     }
     if (opts.returnPresent) present.push({ k, v });
     const att = mergeHeads(causalAttention(splitHeads(q2, b, t, nHead), k, v, pastLength));
-    const attOut = runner.linear(
+    const attOut = linearLayer(
       `${pre}attn.c_proj`,
       att,
       p(`${pre}attn.c_proj.weight`) as tf.Tensor2D,
@@ -140,13 +155,13 @@ export function forward(
       p(`${pre}ln_2.bias`) as tf.Tensor1D,
       eps,
     );
-    const fc = runner.linear(
+    const fc = linearLayer(
       `${pre}mlp.c_fc`,
       h2,
       p(`${pre}mlp.c_fc.weight`) as tf.Tensor2D,
       p(`${pre}mlp.c_fc.bias`) as tf.Tensor1D,
     );
-    const mlpOut = runner.linear(
+    const mlpOut = linearLayer(
       `${pre}mlp.c_proj`,
       gelu(fc),
       p(`${pre}mlp.c_proj.weight`) as tf.Tensor2D,

@@ -2,13 +2,14 @@
  * From ingested documents to what training and evaluation consume: a seeded train / validation /
  * test split of documents (the privacy unit), each training document's windows (kept per document
  * for DP sampling), and the evaluation windows of the held-out splits (the paper's protocol: texts
- * joined with "\n\n", cut into non-overlapping windows; no control codes).
+ * joined with "\n\n" into one string, tokenized once, cut into non-overlapping windows of T tokens;
+ * no control codes).
  */
 
 import { splitDocuments } from '../data/split';
 import type { Tokenizer } from '../data/tokenizer';
 import type { Document } from '../data/types';
-import { documentWindows, evaluationWindows, trainingTokens } from '../data/windows';
+import { documentWindows, paperEvaluationWindows, trainingTokens } from '../data/windows';
 
 export interface CorpusOptions {
   contextLength: number;
@@ -53,15 +54,13 @@ export function prepareCorpus(docs: Document[], tokenizer: Tokenizer, o: CorpusO
   const trainDocumentWindows = train.map((d) =>
     documentWindows(trainingTokens(d, tokenizer, useControlCodes), o.contextLength),
   );
-  const separator = tokenizer.encode('\n\n');
+  // The paper's protocol: texts joined by "\n\n", tokenized once, windows of T tokens (T - 1 scored).
   const evalWindows = (ds: Document[]) =>
-    ds.length
-      ? evaluationWindows(
-          ds.map((d) => tokenizer.encode(d.text)),
-          o.contextLength,
-          separator,
-        )
-      : [];
+    paperEvaluationWindows(
+      ds.map((d) => d.text),
+      tokenizer,
+      o.contextLength,
+    );
   const codes = new Map<string, string[]>();
   for (const d of train) codes.set(JSON.stringify(d.labels), d.labels);
   return {

@@ -74,6 +74,11 @@ export interface DPHistogramOptions {
   deltaThreshold: number;
 }
 
+/** The accounting phases of a histogram release: one full-batch Gaussian mechanism for 'dp'. */
+export function histogramPhases(mode: HistogramMode, sigma: number): Phase[] {
+  return mode === 'dp' ? [{ q: 1, sigma, steps: 1 }] : [];
+}
+
 export function releaseCodeHistogram(
   docs: Document[],
   mode: HistogramMode,
@@ -103,7 +108,7 @@ export function releaseCodeHistogram(
   return {
     mode,
     codes,
-    phases: [{ q: 1, sigma: options.sigma, steps: 1 }],
+    phases: histogramPhases('dp', options.sigma),
     deltaThreshold: options.deltaThreshold,
     threshold,
     sigma: options.sigma,

@@ -7,7 +7,7 @@
  * None of these changes the privacy guarantee: epsilon and delta are fixed by the budget, and the
  * accountant calibrates the noise to them whatever the learning rate or the corpus size.
  */
-import type { PipelineConfig } from './run';
+import type { PipelineOptions } from './config';
 
 export interface PipelineOverrides {
   /** Peak learning rate of the DP-SGD teachers (DistilDP, DPKD). */
@@ -147,55 +147,25 @@ export function definedOverrides(o: PipelineOverrides): PipelineOverrides {
 }
 
 /**
- * The config with the overrides laid over it; fields not overridden keep the base's values. A
- * section the base lacks starts from `fallback`'s (the pipeline replaces a whole section given in a
- * config, so overriding one field of an absent section must bring the section's defaults along).
+ * The overrides as a config layer for resolvePipelineConfig (config.ts): unset knobs are undefined,
+ * which the deep merge skips, so the layers below (profile, library defaults) stay in force.
  */
-export function applyOverrides(
-  base: Partial<PipelineConfig>,
-  o: PipelineOverrides,
-  fallback: Partial<PipelineConfig> = {},
-): Partial<PipelineConfig> {
-  const set = definedOverrides(o);
-  if (Object.keys(set).length === 0) return base;
-  /** A section with the defined fields of `patch` over it (base, else fallback); untouched if none. */
-  const layer = <T extends object>(base: T | undefined, fallbackSection: T | undefined, patch: object) => {
-    const defined = definedOverrides(patch as PipelineOverrides);
-    return Object.keys(defined).length ? ({ ...(base ?? fallbackSection ?? {}), ...defined } as T) : base;
+export function overridesLayer(o: PipelineOverrides): PipelineOptions {
+  return {
+    teacherDP: { schedule: { peak: o.teacherLearningRate } },
+    studentDP: { schedule: { peak: o.studentLearningRate } },
+    distill: { learningRate: o.distillLearningRate, epochs: o.distillEpochs },
+    distillation: { lambda: o.lambda, temperature: o.temperature, alpha: o.alpha },
+    synthetic: {
+      samples: o.syntheticSamples,
+      generation: { topK: o.topK, topP: o.topP, temperature: o.samplingTemperature },
+    },
   };
-  const schedule = (key: 'teacherDP' | 'studentDP', peak: number | undefined) => {
-    const cfg = base[key] ?? fallback[key];
-    return peak === undefined ? base[key] : { ...cfg, schedule: { ...cfg?.schedule, peak } };
-  };
-  const generation = layer(base.synthetic?.generation, fallback.synthetic?.generation, {
-    topK: set.topK,
-    topP: set.topP,
-    temperature: set.samplingTemperature,
-  });
-  const synthetic = layer(base.synthetic, fallback.synthetic, { samples: set.syntheticSamples, generation });
-  const out: Partial<PipelineConfig> = {
-    ...base,
-    teacherDP: schedule('teacherDP', set.teacherLearningRate),
-    studentDP: schedule('studentDP', set.studentLearningRate),
-    distill: layer(base.distill, fallback.distill, {
-      learningRate: set.distillLearningRate,
-      epochs: set.distillEpochs,
-    }),
-    distillation: layer(base.distillation, fallback.distillation, {
-      lambda: set.lambda,
-      temperature: set.temperature,
-      alpha: set.alpha,
-    }),
-    synthetic,
-  };
-  // Sections neither the base nor an override has stay absent (the pipeline's defaults apply).
-  for (const key of Object.keys(out) as (keyof PipelineConfig)[]) if (out[key] === undefined) delete out[key];
-  return out;
 }
 
 /**
- * Library defaults of the fields a profile may leave unset (DEFAULT_PIPELINE, DEFAULT_SYNTHETIC,
- * DEFAULT_DISTILLATION; tests/unit/pipeline-overrides.test.ts checks them against those).
+ * The library defaults of these knobs (DEFAULT_PIPELINE in config.ts, which the UI thread cannot
+ * import: it pulls TF.js); tests/unit/pipeline-overrides.test.ts checks them against it.
  */
 export const LIBRARY_DEFAULTS: Required<PipelineOverrides> = {
   teacherLearningRate: 1e-3,
@@ -211,8 +181,8 @@ export const LIBRARY_DEFAULTS: Required<PipelineOverrides> = {
   samplingTemperature: 1,
 };
 
-/** The value each knob has in a config (a profile), library defaults where it is silent. */
-export function effectiveValues(c: Partial<PipelineConfig>): Required<PipelineOverrides> {
+/** The value each knob has in a config or a profile, library defaults where it is silent. */
+export function effectiveValues(c: PipelineOptions): Required<PipelineOverrides> {
   const d = LIBRARY_DEFAULTS;
   return {
     teacherLearningRate: c.teacherDP?.schedule?.peak ?? d.teacherLearningRate,

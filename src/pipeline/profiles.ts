@@ -14,9 +14,9 @@
  *   worse than the base student's 4.95); T = 2 (4.916) and hidden-state alignment (alpha 0.1:
  *   4.871) did not help; 2000 samples or 4 epochs gained < 0.01 for twice the time.
  */
-import type { PipelineConfig } from './run';
+import type { PipelineOptions } from './config';
 
-export type RunProfileConfig = Omit<Partial<PipelineConfig>, 'epsilon' | 'delta' | 'methods' | 'seed'>;
+export type RunProfileConfig = Omit<PipelineOptions, 'epsilon' | 'delta' | 'methods' | 'seed'>;
 
 /** Real runs (the shipped teacher and student; the demo corpus), minutes on 2 CPU cores. */
 export const STANDARD_PROFILE = {

@@ -25,8 +25,9 @@ export interface SyntheticConfig {
 export const DEFAULT_SYNTHETIC: SyntheticConfig = {
   samples: 1000,
   overGenerate: 2,
-  // The paper's sampling; the no-repeat n-gram size depends on the tokenizer (noRepeatNgramFor).
-  generation: { maxLength: 128, topK: 50, topP: 0.9, temperature: 1, batchSize: 32 },
+  // Nothing set: generate()'s defaults (DEFAULT_GENERATION) are the paper's sampling, except the
+  // no-repeat n-gram size, which depends on the tokenizer (noRepeatNgramFor).
+  generation: {},
   seed: 1,
 };
 

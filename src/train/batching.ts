@@ -1,10 +1,11 @@
 /**
- * Token windows -> fixed-shape TokenBatch tensors. A window holds up to T + 1 tokens: inputs are
- * window[0..L-2], targets window[1..L-1]; the rest of the row is padding (mask 0). Keeping every
- * batch at the same (rows, T) shape lets backends reuse compiled kernels.
+ * Token windows -> TokenBatch tensors. A window holds up to T + 1 tokens: inputs are
+ * window[0..L-2], targets window[1..L-1]; the rest of the row is padding (mask 0). Ordinary
+ * training and evaluation keep every batch at the same (rows, T) shape (backends reuse compiled
+ * kernels); DP micro-batches are trimmed to their longest window (documentRowsToBatch).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MicroBatchRow } from '../dp/sampler';
+import type { MicroBatch } from '../dp/sampler';
 import type { TokenBatch } from './losses';
 
 /** A batch of `rows` windows (missing rows are empty padding rows). */
@@ -35,26 +36,39 @@ export function windowsToBatch(
   };
 }
 
+/** Batch lengths are multiples of this, so that trimmed batches come in few shapes. */
+export const TRIM_MULTIPLE = 32;
+
 /**
- * A DP micro-batch: each of its rows (documents) becomes K consecutive batch rows holding that
- * document's sampled windows, then empty rows up to K (short documents, padding documents).
+ * The columns a batch of these windows needs: the longest window's inputs (length - 1), rounded
+ * up to a multiple of TRIM_MULTIPLE and at most contextLength. Short documents (a fortune, a
+ * review) then cost a fraction of a full-context row; positions stay 0.. within each window.
+ */
+export function trimmedLength(windows: readonly (number[] | null)[], contextLength: number): number {
+  let longest = 1;
+  for (const w of windows) if (w && w.length - 1 > longest) longest = w.length - 1;
+  return Math.min(contextLength, Math.ceil(longest / TRIM_MULTIPLE) * TRIM_MULTIPLE);
+}
+
+/**
+ * A DP micro-batch: each document becomes K = `mb.windowsPerExample` consecutive batch rows
+ * holding its sampled windows, in a batch trimmed to the longest window (trimmedLength).
  */
 export function documentRowsToBatch(
-  rows: MicroBatchRow[],
+  mb: MicroBatch,
   documentWindows: number[][][],
-  windowsPerDocument: number,
   contextLength: number,
   padId: number,
 ): TokenBatch {
-  const k = windowsPerDocument;
-  const windows: (number[] | null)[] = [];
-  for (const row of rows) {
-    for (let j = 0; j < k; j++) {
-      const w = row.isPadding ? undefined : row.windowIndices[j];
-      windows.push(w === undefined ? null : documentWindows[row.documentIndex][w]);
-    }
+  const windows: number[][] = [];
+  for (const row of mb.rows) {
+    if (row.windowIndices.length !== mb.windowsPerExample)
+      throw new Error(
+        `document ${row.documentIndex} has ${row.windowIndices.length} windows in a micro-batch of ${mb.windowsPerExample}`,
+      );
+    for (const w of row.windowIndices) windows.push(documentWindows[row.documentIndex][w]);
   }
-  return windowsToBatch(windows, rows.length * k, contextLength, padId);
+  return windowsToBatch(windows, windows.length, trimmedLength(windows, contextLength), padId);
 }
 
 export function disposeBatch(b: TokenBatch): void {

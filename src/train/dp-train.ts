@@ -1,8 +1,10 @@
 /**
  * DP-SGD fine-tuning with documents as the privacy unit:
  * - Poisson sampling: each document joins a logical step independently with probability q; a
- *   sampled document contributes up to K of its windows, summed before its one clip (norm <= C);
- * - fixed-shape micro-batches (padding rows masked) accumulate clipped sums (src/dp/clipping.ts);
+ *   sampled document contributes all its windows up to a cap K, summed before its one clip
+ *   (norm <= C);
+ * - micro-batches of documents with equal window counts, trimmed to their longest window,
+ *   accumulate clipped sums (src/dp/clipping.ts);
  * - Gaussian noise N(0, sigma^2 C^2) is added once per logical step, from a crypto-seeded Philox
  *   stream (src/dp/random.ts); the sum is divided by the expected batch size q N; AdamW updates;
  * - the accountant (PRV by default) reports the epsilon spent as the run goes.
@@ -11,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   type AccountantName,
+  calibrateSigma,
   computeEpsilon,
   defaultDelta,
   deltaWarning,
@@ -21,7 +24,7 @@ import {
   type ClippingOptions,
   clippedGradientsFast,
   type EmbeddingMode,
-  trainableNames,
+  type ParameterSelection,
 } from '../dp/clipping';
 import {
   insecureFixedSeedNoiseSource,
@@ -32,8 +35,10 @@ import {
 import { packMicroBatches, samplePoissonStep } from '../dp/sampler';
 import { webgpuActive } from '../kernels/webgpu-backend';
 import type { GPTConfig } from '../model/config';
+import { DEFAULT_LORA, type LoraConfig } from '../model/lora';
 import type { Params } from '../model/params';
 import { disposeBatch, documentRowsToBatch } from './batching';
+import { type LoraTrainingState, trainedParameters } from './dp-parameters';
 import { AdamW, type AdamWState } from './optimizer';
 import type { LearningRateSchedule } from './schedule';
 
@@ -48,9 +53,16 @@ export interface DPTrainingConfig {
   expectedBatchSize: number;
   /** Passes over the data in expectation: steps = ceil(epochs / q). Default 3. */
   epochs: number;
-  /** Documents per physical micro-batch (a fixed tensor shape). Default 16. */
+  /**
+   * Window rows per physical micro-batch (documents with k windows go floor(R / k) to a
+   * micro-batch, at least one). Default 16.
+   */
   microBatchSize: number;
-  /** K: windows a sampled document contributes (chosen at random). Default 1. */
+  /**
+   * K, the compute cap: the most windows a sampled document contributes. A document with at most
+   * K windows contributes its whole text; a longer one K windows chosen at random. The privacy
+   * unit stays the document either way (one clip per document). Default 1.
+   */
   windowsPerDocument: number;
   embeddings: EmbeddingMode;
   accountant: AccountantName;
@@ -63,6 +75,12 @@ export interface DPTrainingConfig {
   insecureFixedSeedForTestsOnly?: number;
   /** Per-row loss (default next-token CE); see ClippingOptions.rowLoss (used by the DPKD baseline). */
   rowLoss?: ClippingOptions['rowLoss'];
+  /** What is trained: every parameter, biases + LayerNorms, or LoRA adapters. Default 'all'. */
+  parameters: ParameterSelection;
+  /** LoRA rank, scale and target layers (parameters 'lora'). */
+  lora: LoraConfig;
+  /** Seed of the LoRA factor A's initialisation (public, data-independent). Default 0. */
+  loraSeed: number;
 }
 
 export const DEFAULT_DP_TRAINING: DPTrainingConfig = {
@@ -76,6 +94,9 @@ export const DEFAULT_DP_TRAINING: DPTrainingConfig = {
   accountant: 'prv',
   schedule: { peak: 1e-3, warmupSteps: 0, decay: 'constant' },
   weightDecay: 0.01,
+  parameters: 'all',
+  lora: DEFAULT_LORA,
+  loraSeed: 0,
 };
 
 /** Everything needed to reproduce the run's epsilon with `distildp epsilon --phases ... --delta ...`. */
@@ -87,6 +108,9 @@ export interface PrivacyPlan {
   delta: number;
   clipNorm: number;
   windowsPerDocument: number;
+  /** What was trained (public choices, stated in the report). */
+  parameters: ParameterSelection;
+  lora?: LoraConfig;
   accountant: AccountantName;
   /** Earlier releases on the same data composed with this run (e.g. a DP label histogram). */
   priorPhases: Phase[];
@@ -101,35 +125,6 @@ export interface PrivacyPlan {
 export function allPhases(plan: PrivacyPlan, stepsDone = plan.steps): Phase[] {
   const own = stepsDone > 0 ? [{ q: plan.q, sigma: plan.sigma, steps: stepsDone }] : [];
   return [...plan.priorPhases, ...own];
-}
-
-/** Smallest sigma (to 0.1%) whose total epsilon with the prior phases stays within the target. */
-function calibrate(
-  target: number,
-  delta: number,
-  q: number,
-  steps: number,
-  prior: Phase[],
-  accountant: AccountantName,
-): number {
-  const eps = (sigma: number) => computeEpsilon([...prior, { q, sigma, steps }], delta, accountant);
-  let lo = 0.05;
-  let hi = 1;
-  while (eps(hi) > target) {
-    lo = hi;
-    hi *= 2;
-    if (hi > 1000)
-      throw new Error(
-        `no noise multiplier below 1000 reaches epsilon ${target} (delta ${delta}, q ${q}, ${steps} steps)`,
-      );
-  }
-  if (eps(lo) <= target) return lo;
-  while (hi / lo > 1.001) {
-    const mid = Math.sqrt(lo * hi);
-    if (eps(mid) > target) lo = mid;
-    else hi = mid;
-  }
-  return hi;
 }
 
 export function planPrivacy(
@@ -155,7 +150,10 @@ export function planPrivacy(
       `expected batch ${c.expectedBatchSize} exceeds the ${numDocuments} documents: using q = 1 (full batch)`,
     );
   }
-  const sigma = c.noiseMultiplier ?? calibrate(c.targetEpsilon, delta, q, steps, priorPhases, c.accountant);
+  const sigma =
+    c.noiseMultiplier ??
+    calibrateSigma({ epsilon: c.targetEpsilon, delta, q, steps, accountant: c.accountant, priorPhases })
+      .sigma;
   const plan: PrivacyPlan = {
     numDocuments,
     q,
@@ -164,6 +162,8 @@ export function planPrivacy(
     delta,
     clipNorm: c.clipNorm,
     windowsPerDocument: c.windowsPerDocument,
+    parameters: c.parameters,
+    lora: c.parameters === 'lora' ? c.lora : undefined,
     accountant: c.accountant,
     priorPhases,
     epsilon: 0,
@@ -215,6 +215,8 @@ export interface DPTrainingState {
   optimizer: AdamWState;
   /** (step, epsilon) points so far: epsilon never goes down and never resets on resume. */
   epsilonHistory: { step: number; epsilon: number }[];
+  /** LoRA factors and frozen weights of a partial LoRA run. */
+  lora?: LoraTrainingState;
 }
 
 export interface DPTrainingHooks {
@@ -325,15 +327,22 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
       : secureNoiseSource();
   if (source.secure !== plan.secureRandomness)
     throw new Error('noise source security does not match the privacy plan');
-  const names = [...trainableNames(params, config, c.embeddings)];
-  const trainable: Params = new Map(names.map((n) => [n, params.get(n)!]));
+  const trained = trainedParameters(
+    params,
+    config,
+    { selection: c.parameters, embeddings: c.embeddings, lora: c.lora, loraSeed: c.loraSeed },
+    input.resume?.lora,
+  );
+  const trainable = trained.trainable;
+  const names = [...trainable.keys()];
   const optimizer = new AdamW(trainable, { schedule: c.schedule, weightDecay: c.weightDecay });
   const history = input.resume ? [...input.resume.epsilonHistory] : [];
   if (input.resume) await optimizer.importState(input.resume.optimizer);
   const clipping: Partial<ClippingOptions> = {
     clipNorm: plan.clipNorm,
-    windowsPerExample: plan.windowsPerDocument,
     embeddings: c.embeddings,
+    parameters: c.parameters,
+    adapters: trained.adapters,
     rowLoss: c.rowLoss,
   };
   const windowCounts = documentWindows.map((w) => w.length);
@@ -354,14 +363,11 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
     let clipped = 0;
     let tokens = 0;
     for (const mb of packMicroBatches(sample, c.microBatchSize)) {
-      const batch = documentRowsToBatch(
-        mb.rows,
-        documentWindows,
-        plan.windowsPerDocument,
-        config.contextLength,
-        input.padId,
-      );
-      const r = clippedGradientsFast(params, config, batch, clipping);
+      const batch = documentRowsToBatch(mb, documentWindows, config.contextLength, input.padId);
+      const r = clippedGradientsFast(trained.forwardParams, config, batch, {
+        ...clipping,
+        windowsPerExample: mb.windowsPerExample,
+      });
       const tokenCount = tf.sum(batch.mask);
       const [losses, factors, count] = await Promise.all([
         r.losses.data(),
@@ -370,7 +376,7 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
       ]);
       tokenCount.dispose();
       tokens += count[0];
-      for (let i = 0; i < mb.realCount; i++) {
+      for (let i = 0; i < mb.rows.length; i++) {
         lossSum += losses[i];
         if (factors[i] < 1) clipped++;
       }
@@ -395,8 +401,9 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
     }
     const noisyUpdate = noisyUpdateMode(source);
     const noise = { std: plan.sigma * plan.clipNorm, expectedBatchSize: expectedBatch, source };
-    const learningRate = applyNoisyStep(optimizer, sums, names, params, noise, noisyUpdate);
+    const learningRate = applyNoisyStep(optimizer, sums, names, trainable, noise, noisyUpdate);
     tf.dispose([...sums.values()]);
+    trained.afterUpdate();
     const done = step + 1;
     if (done % epsilonEvery === 0 || done === plan.steps || done === 1) {
       epsilon = computeEpsilon(allPhases(plan, done), plan.delta, plan.accountant);
@@ -407,6 +414,7 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
         step: done,
         optimizer: await optimizer.exportState(),
         epsilonHistory: [...history],
+        lora: await trained.exportState(),
       });
     }
     await input.hooks?.onStep?.({
@@ -422,8 +430,14 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
       noisyUpdate,
     });
   }
-  const state: DPTrainingState = { step, optimizer: await optimizer.exportState(), epsilonHistory: history };
+  const state: DPTrainingState = {
+    step,
+    optimizer: await optimizer.exportState(),
+    epsilonHistory: history,
+    lora: step < plan.steps ? await trained.exportState() : undefined,
+  };
   optimizer.dispose();
+  trained.dispose();
   const spent = step > 0 ? computeEpsilon(allPhases(plan, step), plan.delta, plan.accountant) : 0;
   return { state, epsilon: spent, completed: step >= plan.steps };
 }

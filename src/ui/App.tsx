@@ -1,5 +1,5 @@
 import { BackendBadge } from './components/BackendBadge';
-import { BackendSelect } from './components/BackendSelect';
+import { BackendSelect, ThreadsSelect } from './components/BackendSelect';
 import { BudgetPanel } from './components/BudgetPanel';
 import { ConfirmDialog } from './components/ConfirmDialog';
 import { DataPanel } from './components/DataPanel';
@@ -36,6 +36,7 @@ export function App() {
         <div className="backend-controls">
           <BackendBadge />
           <BackendSelect />
+          <ThreadsSelect />
         </div>
       </header>
       <nav className="section-nav" aria-label="Sections">

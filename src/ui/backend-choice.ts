@@ -1,7 +1,9 @@
 /**
- * The backend override lives in the URL (`?backend=wasm`) so a forced backend survives a reload
- * and e2e tests can pin one (SwiftShader WebGPU is too slow for the full pipeline).
+ * The backend override lives in the URL (`?backend=wasm`, and `?threads=N` for WASM threads) so a
+ * forced choice survives a reload and e2e tests can pin one (SwiftShader WebGPU is too slow for the
+ * full pipeline).
  */
+import { parseThreadCount } from '../model/wasm-threads';
 import { BACKEND_CHOICES, type BackendChoice } from '../worker/protocol';
 
 export const BACKEND_URL_PARAM = 'backend';
@@ -28,5 +30,32 @@ export function urlWithBackendChoice(href: string, choice: BackendChoice): strin
   const url = new URL(href);
   if (choice === 'auto') url.searchParams.delete(BACKEND_URL_PARAM);
   else url.searchParams.set(BACKEND_URL_PARAM, choice);
+  return url.toString();
+}
+
+/** WASM threads: `?threads=N` (a count) or absent / `auto` (every logical core). */
+export const THREADS_URL_PARAM = 'threads';
+export type ThreadsChoice = 'auto' | number;
+
+export interface ParsedThreadsChoice {
+  threads: ThreadsChoice;
+  /** Set when the URL held something that is not a thread count; the UI logs it and uses 'auto'. */
+  invalid?: string;
+}
+
+export function threadsChoiceFromSearch(search: string): ParsedThreadsChoice {
+  const raw = new URLSearchParams(search).get(THREADS_URL_PARAM);
+  try {
+    return { threads: parseThreadCount(raw) ?? 'auto' };
+  } catch {
+    return { threads: 'auto', invalid: raw ?? '' };
+  }
+}
+
+/** The same URL with `threads` set (removed for 'auto'), other parameters kept. */
+export function urlWithThreadsChoice(href: string, threads: ThreadsChoice): string {
+  const url = new URL(href);
+  if (threads === 'auto') url.searchParams.delete(THREADS_URL_PARAM);
+  else url.searchParams.set(THREADS_URL_PARAM, String(threads));
   return url.toString();
 }

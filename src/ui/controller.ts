@@ -5,7 +5,7 @@
  */
 import type { BackendChoice, InjectedFault, ModelRole, ModelSource, WorkerEvent } from '../worker/protocol';
 import { microBatchSize, type RunSettings, validateSettings } from '../worker/run-settings';
-import { urlWithBackendChoice } from './backend-choice';
+import { type ThreadsChoice, urlWithBackendChoice, urlWithThreadsChoice } from './backend-choice';
 import { downloadBytes } from './downloads';
 import { mergeSelections, readSelectedFiles, type SelectedFile } from './file-sources';
 import { onRunExists, pauseRun, resumeRun } from './run-commands';
@@ -46,16 +46,22 @@ function onWorkerEvent(event: WorkerEvent): void {
  * TF.js keeps tensors and kernels of the old one, and a lost WebGPU device cannot be revived.
  * The new worker gets the current files and models again so the panels stay valid.
  */
-export function startWorker(choice: BackendChoice): void {
+export function startWorker(choice: BackendChoice, threads?: ThreadsChoice): void {
   const store = appStore.getState();
-  store.backendStarting(choice);
+  store.backendStarting(choice, threads);
+  const wasmThreads = appStore.getState().backend.threads;
   setCurrentWorker(
     createWorkerClient({
       onEvent: onWorkerEvent,
       onFailure: (message) => appStore.getState().workerFailed(message),
     }),
   );
-  send({ type: 'init', backend: choice === 'auto' ? undefined : choice, ...testAids });
+  send({
+    type: 'init',
+    backend: choice === 'auto' ? undefined : choice,
+    ...(wasmThreads === 'auto' ? {} : { wasmThreads }),
+    ...testAids,
+  });
   if (store.data.sources.length > 0) void ingestSources();
   void loadModels(['teacher', 'student']);
 }
@@ -65,6 +71,18 @@ export function chooseBackend(choice: BackendChoice): void {
   if (typeof window !== 'undefined') {
     window.history.replaceState(null, '', urlWithBackendChoice(window.location.href, choice));
   }
+  restartWorker(choice, appStore.getState().backend.threads);
+}
+
+/** WASM thread count from the select: remembered in the URL, then a fresh worker (threads are fixed at start). */
+export function chooseThreads(threads: ThreadsChoice): void {
+  if (typeof window !== 'undefined') {
+    window.history.replaceState(null, '', urlWithThreadsChoice(window.location.href, threads));
+  }
+  restartWorker(appStore.getState().backend.choice, threads);
+}
+
+function restartWorker(choice: BackendChoice, threads: ThreadsChoice): void {
   const run = appStore.getState().run;
   if (run.runId && (run.status === 'running' || run.status === 'pausing')) {
     // Stop at a step boundary (a checkpoint is written), then continue on the new backend.
@@ -73,12 +91,12 @@ export function chooseBackend(choice: BackendChoice): void {
     const unsubscribe = appStore.subscribe((s) => {
       if (s.run.status === 'paused' || s.run.status === 'failed') {
         unsubscribe();
-        startWorker(choice);
+        startWorker(choice, threads);
       }
     });
     return;
   }
-  startWorker(choice);
+  startWorker(choice, threads);
 }
 
 /** After a failure: restart on another backend and resume the run from its last checkpoint. */

@@ -18,6 +18,7 @@ import type {
 } from '../worker/protocol';
 import type { RunManifest } from '../worker/run-manifest';
 import { defaultSettings, type RunProfile, type RunSettings } from '../worker/run-settings';
+import type { ThreadsChoice } from './backend-choice';
 import type { CompareState } from './compare-slice';
 import type { SelectedFile } from './file-sources';
 import { clearedRun, initialRunState, type RunState, type UiRunStatus } from './run-slice';
@@ -36,6 +37,8 @@ import { appendLog, reduceWorkerEvent } from './store-events';
 
 export interface BackendState {
   choice: BackendChoice;
+  /** WASM threads asked for (`?threads=`); 'auto' is every logical core. */
+  threads: ThreadsChoice;
   status: 'starting' | 'ready' | 'error';
   info: BackendInfo | null;
   error: string | null;
@@ -91,7 +94,7 @@ export interface AppData {
 }
 
 export interface AppActions {
-  backendStarting(choice: BackendChoice): void;
+  backendStarting(choice: BackendChoice, threads?: ThreadsChoice): void;
   setSources(sources: SelectedFile[]): void;
   setIngestOption<K extends keyof UiIngestOptions>(key: K, value: UiIngestOptions[K]): void;
   /** Starts a new ingest (files being read) and returns its request id. */
@@ -132,7 +135,7 @@ export function initialAppData(
 ): AppData {
   return {
     profile,
-    backend: { choice, status: 'starting', info: null, error: null },
+    backend: { choice, threads: 'auto', status: 'starting', info: null, error: null },
     data: {
       sources: [],
       options: { ...DEFAULT_UI_INGEST_OPTIONS },
@@ -154,8 +157,17 @@ export function initialAppData(
 export function createAppStore(initial: AppData = initialAppData()): StoreApi<AppState> {
   return createStore<AppState>()((set, get) => ({
     ...initial,
-    backendStarting: (choice) =>
-      set((s) => ({ backend: { ...s.backend, choice, status: 'starting', info: null, error: null } })),
+    backendStarting: (choice, threads) =>
+      set((s) => ({
+        backend: {
+          ...s.backend,
+          choice,
+          threads: threads ?? s.backend.threads,
+          status: 'starting',
+          info: null,
+          error: null,
+        },
+      })),
     setSources: (sources) =>
       set((s) =>
         sources.length === 0

@@ -11,9 +11,10 @@ import { version as appVersion } from '../../package.json';
 import { loadTokenizer } from '../data/tokenizer';
 import { exportHFGPT2 } from '../io/hf-gpt2';
 import { zipFiles } from '../io/zip';
-import type { PrivacyReport } from '../pipeline/run';
-import type { StepRecord } from '../pipeline/store';
-import { type SyntheticCorpus, syntheticToJsonl } from '../pipeline/synthetic';
+import type { Checkpoint } from '../pipeline/checkpoint';
+import type { PrivacyReport } from '../pipeline/results';
+import { checkpointOf, EXPORTED_MODEL_STAGES, STAGES } from '../pipeline/stage-registry';
+import { syntheticToJsonl } from '../pipeline/synthetic';
 import type { ExportKind } from './protocol';
 import { type RunStorage, runPaths } from './run-storage';
 import { tokenizerKindOf } from './session-models';
@@ -23,12 +24,6 @@ export interface ExportFile {
   mime: string;
   bytes: Uint8Array;
 }
-
-/** Step keys whose finished record holds each exported model. */
-export const MODEL_STEPS: Record<'student' | 'teacher', string> = {
-  student: 'distildp/distill',
-  teacher: 'shared/teacher-dp',
-};
 
 const GUARANTEE =
   '(epsilon, delta)-differential privacy with respect to adding or removing one document (the privacy unit) ' +
@@ -55,7 +50,7 @@ export function privacyReportDocument(runId: string, reports: PrivacyReport[], c
   };
 }
 
-async function modelZip(record: StepRecord | undefined, what: string, runId: string): Promise<ExportFile> {
+async function modelZip(record: Checkpoint | undefined, what: string, runId: string): Promise<ExportFile> {
   const stored = record?.status === 'done' ? record.models?.model : undefined;
   if (!stored) throw new Error(`the ${what} of run ${runId} is not finished (no saved model)`);
   const tokenizer = await loadTokenizer(tokenizerKindOf(stored.config));
@@ -75,11 +70,11 @@ export async function buildExport(storage: RunStorage, runId: string, what: Expo
   switch (what) {
     case 'student':
     case 'teacher':
-      return modelZip(await storage.readStep(runId, MODEL_STEPS[what]), what, runId);
+      return modelZip(await storage.readStage(runId, EXPORTED_MODEL_STAGES[what].key), what, runId);
     case 'synthetic': {
-      const record = await storage.readStep(runId, 'shared/generate');
-      if (record?.status !== 'done') throw new Error(`run ${runId} has no finished synthetic corpus`);
-      const corpus = record.value as SyntheticCorpus;
+      const generated = checkpointOf(STAGES.generate, await storage.readStage(runId, STAGES.generate.key));
+      if (generated?.status !== 'done') throw new Error(`run ${runId} has no finished synthetic corpus`);
+      const corpus = generated.value;
       return {
         fileName: `distildp-synthetic-${runId.slice(0, 8)}.jsonl`,
         mime: 'application/x-ndjson',

@@ -3,7 +3,7 @@
  * time between consecutive steps of the same training), clipped fraction, learning rate.
  * Non-finite values (the loss of a DP step that sampled no document) are left out.
  */
-import type { MethodName, StageName } from '../pipeline/run';
+import type { MethodName, StageName } from '../pipeline/results';
 import type { DPStepReport } from '../train/dp-train';
 import type { TrainStepReport } from '../train/train-loop';
 import type { MetricPoint, ModelRole } from './protocol';

@@ -12,7 +12,7 @@ import type { TokenizerKind } from '../data/tokenizer';
 import type { FileInput, FileReport, IngestOptions } from '../data/types';
 import type { BackendInfo, BackendName } from '../model/backend';
 import type { GPTConfig } from '../model/config';
-import type { MethodName, PrivacyReport, ResultRow, StageName, StageOwner } from '../pipeline/run';
+import type { MethodName, PrivacyReport, ResultRow, StageName, StageOwner } from '../pipeline/results';
 import type { RunManifest } from './run-manifest';
 import type { RunSettings } from './run-settings';
 
@@ -36,6 +36,8 @@ export type ModelSource =
 export interface InitCommand {
   type: 'init';
   backend?: BackendName;
+  /** WASM threads (`?threads=N`); absent means every logical core where the page allows threads. */
+  wasmThreads?: number;
   /** Test aid (`?fault=diverge@N`): the first DP training fails as diverged right after step N. */
   fault?: InjectedFault;
   /** Test aid (`?storage=indexeddb`): keep runs in IndexedDB even where OPFS exists. */

@@ -2,14 +2,18 @@
  * Runs the DistilDP pipeline in the worker exactly as the CLI does (runPipeline), with its
  * checkpoints in the browser's private storage: start, pause (stop at a step boundary, saving),
  * resume (the same worker, or a fresh one after a reload, a crash or a backend change: documents,
- * base models and step records come back from storage), cancel (stop and delete), and exports.
+ * base models and checkpoints come back from storage), cancel (stop and delete), and exports.
  * Failures stop the run with a message; the last checkpoint stays intact.
  */
 import type { Document } from '../data/types';
+import { DEFAULT_GENERATION } from '../model/generate';
+import { type Checkpoint, parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
+import type { PipelineEvents } from '../pipeline/events';
 import type { LoadedModel } from '../pipeline/models';
-import { type PipelineEvents, type PipelineResult, type ResultRow, runPipeline } from '../pipeline/run';
+import type { ResultRow } from '../pipeline/results';
+import { type PipelineResult, runPipeline } from '../pipeline/run';
+import { checkpointOf, dpStageOfKey, STAGES } from '../pipeline/stage-registry';
 import { disposeModel } from '../pipeline/stages';
-import { parseStepRecord, type StepRecord, serializeStepRecord } from '../pipeline/store';
 import { plannedEpsilonCurve } from '../train/dp-train';
 import { type ByteStore, openByteStore } from './byte-store';
 import { EventBatcher } from './event-batcher';
@@ -30,11 +34,12 @@ import type {
   RunStatus,
   WorkerEvent,
 } from './protocol';
+import { pipelineConfigFor } from './run-config';
 import { loadRunHistory, syntheticCorpusOf } from './run-history';
 import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from './run-manifest';
-import { pipelineConfigFor, type RunSettings } from './run-settings';
-import { estimateRunStorageBytes, RunStorage, runPaths, StoragePipelineStore } from './run-storage';
-import { dpSeriesOfStepKey, seriesName } from './series';
+import type { RunSettings } from './run-settings';
+import { estimateRunStorageBytes, RunCheckpoints, RunStorage, runPaths } from './run-storage';
+import { seriesName } from './series';
 import { baseModelRecord, restoreBaseModel, type SessionModel } from './session-models';
 
 export interface RunHost {
@@ -47,7 +52,7 @@ export interface RunHost {
 
 interface LiveRun {
   manifest: RunManifest;
-  store: StoragePipelineStore;
+  checkpoints: RunCheckpoints;
   stop: 'pause' | 'cancel' | null;
   /** Chart points not yet written to storage (written with the next checkpoint). */
   pendingMetrics: MetricPoint[];
@@ -111,7 +116,7 @@ export class RunController {
   /** Called when the WebGPU device is lost: the live run stops and writes nothing more. */
   deviceWasLost(reason: string): void {
     this.deviceLost = reason;
-    this.live?.store.freeze(`the GPU device was lost (${reason})`);
+    this.live?.checkpoints.freeze(`the GPU device was lost (${reason})`);
     this.host.log('error', `the GPU device was lost: ${reason}`);
   }
 
@@ -152,7 +157,7 @@ export class RunController {
       if (m.ref.kind === 'stored') {
         await this.runs.bytes.write(
           runPaths.model(runId, role),
-          serializeStepRecord(await baseModelRecord(m.model)),
+          serializeCheckpoint(await baseModelRecord(m.model)),
         );
       }
     }
@@ -197,7 +202,7 @@ export class RunController {
     try {
       for (const role of ['teacher', 'student'] as const) {
         const bytes = await this.runs.bytes.read(runPaths.model(runId, role));
-        restored.push(await restoreBaseModel(manifest.models[role], bytes ? parseStepRecord(bytes) : null));
+        restored.push(await restoreBaseModel(manifest.models[role], bytes ? parseCheckpoint(bytes) : null));
       }
     } catch (e) {
       for (const m of restored) disposeModel(m);
@@ -256,14 +261,14 @@ export class RunController {
     student: SessionModel,
   ): Promise<void> {
     const config = pipelineConfigFor(settings);
-    const samples = Math.ceil((config.synthetic?.samples ?? 1000) * (config.synthetic?.overGenerate ?? 2));
-    const maxTokens = config.synthetic?.generation?.maxLength ?? 128;
+    const samples = Math.ceil(config.synthetic.samples * config.synthetic.overGenerate);
+    const maxTokens = config.synthetic.generation.maxLength ?? DEFAULT_GENERATION.maxLength;
     const need = estimateRunStorageBytes({
       teacherParameters: teacher.info.parameters,
       studentParameters: student.info.parameters,
       teacherWidth: teacher.info.config.nEmbd,
       studentWidth: student.info.config.nEmbd,
-      methods: config.methods ?? ['distildp'],
+      methods: config.methods,
       documentBytes: documents.reduce((a, d) => a + utf8.encode(d.text).length, 0),
       syntheticSamples: samples,
       syntheticSampleBytes: maxTokens * (teacher.info.tokenizer === 'bytes' ? 1 : 4),
@@ -302,7 +307,7 @@ export class RunController {
 
   /** The synthetic corpus the students train on, once generation is done (from its record). */
   private async postSyntheticCorpus(live: LiveRun): Promise<void> {
-    const corpus = syntheticCorpusOf(await live.store.load('shared/generate').catch(() => undefined));
+    const corpus = syntheticCorpusOf(await live.checkpoints.load(STAGES.generate.key).catch(() => undefined));
     if (corpus) this.host.post({ type: 'syntheticCorpus', corpus });
   }
 
@@ -314,7 +319,7 @@ export class RunController {
     const runId = manifest.runId;
     const live: LiveRun = {
       manifest,
-      store: new StoragePipelineStore(this.runs, runId, (key, record) =>
+      checkpoints: new RunCheckpoints(this.runs, runId, (key, record) =>
         this.onCheckpoint(live, key, record),
       ),
       stop: null,
@@ -329,10 +334,10 @@ export class RunController {
     void this.execute(live, inputs);
   }
 
-  private async onCheckpoint(live: LiveRun, key: string, record: StepRecord): Promise<void> {
-    const series = dpSeriesOfStepKey(key);
-    const history = (record.value as { epsilonHistory?: { epsilon: number }[] })?.epsilonHistory;
-    const last = history?.at(-1)?.epsilon;
+  private async onCheckpoint(live: LiveRun, key: string, checkpoint: Checkpoint): Promise<void> {
+    const stage = dpStageOfKey(key);
+    const series = stage ? seriesName(stage.owner, stage.role) : null;
+    const last = stage ? checkpointOf(stage, checkpoint)?.value.epsilonHistory.at(-1)?.epsilon : undefined;
     live.manifest = {
       ...live.manifest,
       checkpoint: { step: key, at: Date.now() },
@@ -422,7 +427,7 @@ export class RunController {
         ...inputs,
         config: pipelineConfigFor(live.manifest.settings),
         events: this.events(live, batcher),
-        store: live.store,
+        checkpoints: live.checkpoints,
       });
       batcher.flush();
       if (result.stopped && this.deviceLost !== undefined) throw new Error(`device lost: ${this.deviceLost}`);
@@ -446,7 +451,7 @@ export class RunController {
       }
     } catch (err) {
       batcher.flush();
-      live.store.freeze('the run failed');
+      live.checkpoints.freeze('the run failed');
       const failure = classifyFailure(err, this.host.backend(), this.deviceLost);
       this.host.log('error', failure.message);
       live.manifest = { ...live.manifest, status: 'failed', failure };

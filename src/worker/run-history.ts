@@ -2,9 +2,9 @@
  * What a saved run had produced, read back from storage for the UI (after a reload, on resume, or
  * to reopen a finished run): chart points, synthetic samples, results, reports, expected curves.
  */
-import type { ResultRow } from '../pipeline/run';
-import type { StepRecord } from '../pipeline/store';
-import type { SyntheticCorpus, SyntheticProgress } from '../pipeline/synthetic';
+import type { Checkpoint } from '../pipeline/checkpoint';
+import type { ResultRow } from '../pipeline/results';
+import { checkpointOf, dpStageOfKey, STAGES } from '../pipeline/stage-registry';
 import type {
   DPPlanEvent,
   HistoryEvent,
@@ -15,48 +15,54 @@ import type {
 } from './protocol';
 import type { RunManifest } from './run-manifest';
 import { type RunStorage, runPaths } from './run-storage';
-import { dpSeriesOfStepKey } from './series';
+import { seriesName } from './series';
 
-/** Synthetic samples of a finished or partial generate step. */
-export function generatedSamples(record: StepRecord | undefined): SyntheticSampleOut[] {
-  if (!record) return [];
-  if (record.status === 'done') return (record.value as SyntheticCorpus).samples;
-  return ((record.value as SyntheticProgress | undefined)?.kept ?? []).flat();
+/** The chart series of the DP training a checkpoint key belongs to, or null for other stages. */
+export function dpSeriesOfKey(stageKey: string): string | null {
+  const stage = dpStageOfKey(stageKey);
+  return stage ? seriesName(stage.owner, stage.role) : null;
 }
 
-/** The finished synthetic corpus of a generate step record (null while it is partial). */
-export function syntheticCorpusOf(record: StepRecord | undefined): SyntheticCorpusSummary | null {
-  if (record?.status !== 'done') return null;
-  const c = record.value as SyntheticCorpus;
+/** Synthetic samples of a finished or partial generate stage. */
+export function generatedSamples(checkpoint: Checkpoint | undefined): SyntheticSampleOut[] {
+  const c = checkpointOf(STAGES.generate, checkpoint);
+  if (!c) return [];
+  if (c.status === 'done') return c.value.samples;
+  return (c.value?.kept ?? []).flat();
+}
+
+/** The finished synthetic corpus of a generate checkpoint (null while it is partial). */
+export function syntheticCorpusOf(checkpoint: Checkpoint | undefined): SyntheticCorpusSummary | null {
+  const c = checkpointOf(STAGES.generate, checkpoint);
+  if (c?.status !== 'done') return null;
   return {
-    samples: c.samples.map((s) => ({ labels: s.labels, text: s.text })),
-    generated: c.generated,
-    duplicates: c.duplicates,
-    empty: c.empty,
+    samples: c.value.samples.map((s) => ({ labels: s.labels, text: s.text })),
+    generated: c.value.generated,
+    duplicates: c.value.duplicates,
+    empty: c.value.empty,
   };
 }
 
 /**
  * The run's history. Chart points come from the metric chunks written with each checkpoint; a DP
- * training without any (e.g. its chunk was never written) gets its epsilon history from its step
- * record, the authoritative one.
+ * training without any (e.g. its chunk was never written) gets its epsilon history from its
+ * checkpoint, the authoritative one.
  */
 export async function loadRunHistory(runs: RunStorage, manifest: RunManifest): Promise<HistoryEvent> {
   const runId = manifest.runId;
   const points = await runs.readMetrics<MetricPoint>(runId);
-  const steps = await runs.listSteps(runId);
-  for (const key of steps) {
-    const series = dpSeriesOfStepKey(key);
-    if (!series || points.some((p) => p.series === series)) continue;
-    const record = await runs.readStep(runId, key);
-    const history = (record?.value as { epsilonHistory?: { step: number; epsilon: number }[] })
-      ?.epsilonHistory;
-    const stage = key.endsWith('teacher-dp') ? 'teacher-dp' : 'student-dp';
-    for (const h of history ?? [])
-      points.push({ series, stage, step: h.step, values: { epsilon: h.epsilon } });
+  const keys = await runs.listStages(runId);
+  for (const key of keys) {
+    const stage = dpStageOfKey(key);
+    if (!stage) continue;
+    const series = seriesName(stage.owner, stage.role);
+    if (points.some((p) => p.series === series)) continue;
+    const checkpoint = checkpointOf(stage, await runs.readStage(runId, key));
+    for (const h of checkpoint?.value.epsilonHistory ?? [])
+      points.push({ series, stage: stage.stage, step: h.step, values: { epsilon: h.epsilon } });
   }
-  const generate = steps.includes('shared/generate')
-    ? await runs.readStep(runId, 'shared/generate')
+  const generate = keys.includes(STAGES.generate.key)
+    ? await runs.readStage(runId, STAGES.generate.key)
     : undefined;
   return {
     type: 'history',

@@ -1,16 +1,13 @@
 /**
- * What the user sets for a run (the privacy budget panel and the baselines), and how it becomes
- * the pipeline's config. Pure and TF.js-free (type imports only): the UI validates with it and the
- * worker builds the PipelineConfig with it, so both agree on every default.
+ * What the user sets for a run (the privacy budget panel and the baselines), its defaults per
+ * profile and its validation. Pure and TF.js-free (type imports only): the UI validates with it
+ * and the worker turns it into the pipeline's config (run-config.ts), so both agree on every
+ * default.
  */
-import {
-  applyOverrides,
-  definedOverrides,
-  type PipelineOverrides,
-  validateOverrides,
-} from '../pipeline/overrides';
+
+import { definedOverrides, type PipelineOverrides, validateOverrides } from '../pipeline/overrides';
 import { type RunProfileConfig, STANDARD_PROFILE, TINY_PROFILE } from '../pipeline/profiles';
-import type { MethodName, PipelineConfig } from '../pipeline/run';
+import type { MethodName } from '../pipeline/results';
 
 /**
  * 'standard': sizes for real runs (as `distildp pipeline --demo`); 'tiny': seconds-long runs for the
@@ -44,7 +41,7 @@ export interface RunSettings {
   seed: number;
   /**
    * The Advanced settings (the CLI's knobs: learning rates, distillation, synthetic corpus and
-   * sampling); absent or empty = the profile's values. Only set keys are kept (see withAdvanced).
+   * sampling); absent = the profile's values. Only set keys are kept (see advancedPatch).
    */
   advanced?: PipelineOverrides;
 }
@@ -105,24 +102,6 @@ export function validateSettings(s: RunSettings): SettingsErrors {
   const advanced = Object.values(validateOverrides(s.advanced ?? {}));
   if (advanced.length) e.advanced = advanced.join(' ');
   return e;
-}
-
-/** The pipeline config of a run: DistilDP first, then the chosen baselines. */
-export function pipelineConfigFor(s: RunSettings): Partial<PipelineConfig> {
-  const errors = Object.values(validateSettings(s));
-  if (errors.length) throw new Error(`invalid run settings: ${errors.join(' ')}`);
-  const p = PROFILE_CONFIG[s.profile];
-  const dp = { expectedBatchSize: s.expectedBatchSize, epochs: s.epochs, clipNorm: s.clipNorm };
-  const config: Partial<PipelineConfig> = {
-    ...p,
-    epsilon: s.targetEpsilon,
-    delta: s.delta ?? undefined,
-    seed: s.seed,
-    methods: ['distildp', ...BASELINES.filter((b) => s.baselines.includes(b))],
-    teacherDP: { ...p.teacherDP, ...dp },
-    studentDP: { ...p.studentDP, ...dp },
-  };
-  return applyOverrides(config, s.advanced ?? {});
 }
 
 /**

@@ -1,31 +1,36 @@
 /**
- * A run's files in the origin-private byte store (byte-store.ts), and the PipelineStore the
- * pipeline checkpoints into. Layout under `runs/<runId>/`:
+ * A run's files in the origin-private byte store (byte-store.ts), and the pipeline's checkpoints
+ * kept there (RunCheckpoints). Layout under `runs/<runId>/`:
  *   manifest.json        what the run is and how far it got (run-manifest.ts)
  *   documents.json       the ingested documents (private: restored on resume, never sent anywhere)
  *   models/<role>.safetensors   base models that are not presets (imported folders)
- *   steps/<key>.safetensors     the pipeline's done/partial step records (serializeStepRecord)
+ *   steps/<key>.safetensors     the stages' done/partial checkpoints (serializeCheckpoint)
  *   metrics/<seq>.json   chart points, appended in chunks at each checkpoint
  *   results.json, reports.json, plans.json   result rows, privacy reports, expected epsilon curves
  */
 import type { Document } from '../data/types';
-import { type PipelineStore, parseStepRecord, type StepRecord, serializeStepRecord } from '../pipeline/store';
+import {
+  type Checkpoint,
+  type Checkpoints,
+  parseCheckpoint,
+  serializeCheckpoint,
+} from '../pipeline/checkpoint';
 import type { ByteStore } from './byte-store';
 import { parseManifest, type RunManifest } from './run-manifest';
 
 export const RUNS_FOLDER = 'runs';
 
 /**
- * File name of a step record: the step key (e.g. `shared/teacher-dp`) percent-encoded, with `.`
- * encoded as well so no key can become `.`/`..` or collide with the extension.
+ * File name of a stage's checkpoint: the stage key (e.g. `shared/teacher-dp`) percent-encoded,
+ * with `.` encoded as well so no key can become `.`/`..` or collide with the extension.
  */
-export function stepFileName(stepKey: string): string {
-  if (stepKey === '') throw new Error('step key is empty');
-  return `${encodeURIComponent(stepKey).replaceAll('.', '%2E')}.safetensors`;
+export function checkpointFileName(stageKey: string): string {
+  if (stageKey === '') throw new Error('stage key is empty');
+  return `${encodeURIComponent(stageKey).replaceAll('.', '%2E')}.safetensors`;
 }
 
-/** The step key of a file written by stepFileName, or null for any other file. */
-export function stepKeyOfFileName(name: string): string | null {
+/** The stage key of a file written by checkpointFileName, or null for any other file. */
+export function stageKeyOfFileName(name: string): string | null {
   if (!name.endsWith('.safetensors')) return null;
   const encoded = name.slice(0, -'.safetensors'.length);
   if (encoded === '' || encoded.includes('.')) return null;
@@ -51,8 +56,10 @@ export const runPaths = {
   manifest: (runId: string) => `${runFolder(runId)}/manifest.json`,
   documents: (runId: string) => `${runFolder(runId)}/documents.json`,
   model: (runId: string, role: string) => `${runFolder(runId)}/models/${role}.safetensors`,
-  step: (runId: string, stepKey: string) => `${runFolder(runId)}/steps/${stepFileName(stepKey)}`,
-  stepsFolder: (runId: string) => `${runFolder(runId)}/steps`,
+  // The folder is still called `steps/` (the old word for a stage), so saved runs keep loading.
+  checkpoint: (runId: string, stageKey: string) =>
+    `${runFolder(runId)}/steps/${checkpointFileName(stageKey)}`,
+  checkpointsFolder: (runId: string) => `${runFolder(runId)}/steps`,
   metricsFolder: (runId: string) => `${runFolder(runId)}/metrics`,
   metricsChunk: (runId: string, seq: number) => `${runFolder(runId)}/metrics/${metricsChunkName(seq)}`,
   json: (runId: string, name: 'results' | 'reports' | 'plans') => `${runFolder(runId)}/${name}.json`,
@@ -109,14 +116,15 @@ export class RunStorage {
     return docs;
   }
 
-  async readStep(runId: string, stepKey: string): Promise<StepRecord | undefined> {
-    const b = await this.bytes.read(runPaths.step(runId, stepKey));
-    return b ? parseStepRecord(b) : undefined;
+  async readStage(runId: string, stageKey: string): Promise<Checkpoint | undefined> {
+    const b = await this.bytes.read(runPaths.checkpoint(runId, stageKey));
+    return b ? parseCheckpoint(b) : undefined;
   }
 
-  async listSteps(runId: string): Promise<string[]> {
-    const names = await this.bytes.list(runPaths.stepsFolder(runId));
-    return names.map(stepKeyOfFileName).filter((k): k is string => k !== null);
+  /** Keys of the stages that have a checkpoint. */
+  async listStages(runId: string): Promise<string[]> {
+    const names = await this.bytes.list(runPaths.checkpointsFolder(runId));
+    return names.map(stageKeyOfFileName).filter((k): k is string => k !== null);
   }
 
   async appendMetrics<T>(runId: string, points: T[]): Promise<void> {
@@ -138,14 +146,14 @@ export class RunStorage {
   }
 }
 
-/** Throws when a record holds a NaN/Inf weight: such a checkpoint must never replace a good one. */
-export function assertFiniteRecord(stepKey: string, record: StepRecord): void {
-  for (const [model, m] of Object.entries(record.models ?? {})) {
+/** Throws when a checkpoint holds a NaN/Inf weight: it must never replace a good one. */
+export function assertFiniteCheckpoint(stageKey: string, checkpoint: Checkpoint): void {
+  for (const [model, m] of Object.entries(checkpoint.models ?? {})) {
     for (const [name, data] of m.arrays) {
       for (let i = 0; i < data.length; i++) {
         if (!Number.isFinite(data[i]))
           throw new Error(
-            `${stepKey}: parameter ${name} of ${model} holds a non-finite value (${data[i]}): training diverged; the checkpoint was not written`,
+            `${stageKey}: parameter ${name} of ${model} holds a non-finite value (${data[i]}): training diverged; the checkpoint was not written`,
           );
       }
     }
@@ -156,13 +164,13 @@ export function assertFiniteRecord(stepKey: string, record: StepRecord): void {
  * The pipeline's checkpoints in a run's folder. `freeze` stops all writes (after a lost GPU device
  * nothing read back from it can be trusted), so the last good checkpoint stays intact.
  */
-export class StoragePipelineStore implements PipelineStore {
+export class RunCheckpoints implements Checkpoints {
   private frozenReason: string | null = null;
 
   constructor(
     private readonly runs: RunStorage,
     private readonly runId: string,
-    private readonly onSaved?: (stepKey: string, record: StepRecord) => Promise<void>,
+    private readonly onSaved?: (stageKey: string, checkpoint: Checkpoint) => Promise<void>,
   ) {}
 
   get frozen(): string | null {
@@ -173,15 +181,15 @@ export class StoragePipelineStore implements PipelineStore {
     this.frozenReason ??= reason;
   }
 
-  load(stepKey: string): Promise<StepRecord | undefined> {
-    return this.runs.readStep(this.runId, stepKey);
+  load(stageKey: string): Promise<Checkpoint | undefined> {
+    return this.runs.readStage(this.runId, stageKey);
   }
 
-  async save(stepKey: string, record: StepRecord): Promise<void> {
-    if (this.frozenReason) throw new Error(`checkpoint of ${stepKey} not written: ${this.frozenReason}`);
-    assertFiniteRecord(stepKey, record);
-    await this.runs.bytes.write(runPaths.step(this.runId, stepKey), serializeStepRecord(record));
-    await this.onSaved?.(stepKey, record);
+  async save(stageKey: string, checkpoint: Checkpoint): Promise<void> {
+    if (this.frozenReason) throw new Error(`checkpoint of ${stageKey} not written: ${this.frozenReason}`);
+    assertFiniteCheckpoint(stageKey, checkpoint);
+    await this.runs.bytes.write(runPaths.checkpoint(this.runId, stageKey), serializeCheckpoint(checkpoint));
+    await this.onSaved?.(stageKey, checkpoint);
   }
 }
 
@@ -203,9 +211,9 @@ export interface StorageNeedInput {
 }
 
 /**
- * Bytes of the step records a run keeps at once, in float32: a partial training record holds the
- * weights and AdamW's two moments (3P); finished steps keep the weights (P). Every training step
- * key is counted at its partial size (its larger state), plus one more copy of the largest record
+ * Bytes of the checkpoints a run keeps at once, in float32: a partial training checkpoint holds
+ * the weights and AdamW's two moments (3P); finished stages keep the weights (P). Every training
+ * stage is counted at its partial size (its larger state), plus one more copy of the largest one
  * (a replaced file exists twice until the write completes), the documents and synthetic text as
  * JSON (x1.25 for escaping and field names), and 1 MiB for manifests, metrics and results.
  */
@@ -215,7 +223,7 @@ export function estimateRunStorageBytes(i: StorageNeedInput): number {
   const records: number[] = [];
   const has = (m: string) => i.methods.includes(m);
   if (has('distildp') || has('synthetic')) {
-    records.push(partial(i.teacherParameters)); // shared/teacher-dp
+    records.push(partial(i.teacherParameters)); // DistilDP's DP teacher
     const distill = partial(i.studentParameters) + (i.studentWidth * i.teacherWidth + i.teacherWidth) * F;
     if (has('distildp')) records.push(distill);
     if (has('synthetic')) records.push(distill);

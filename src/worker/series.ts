@@ -1,28 +1,12 @@
 /**
- * Names of the chart series and how the pipeline's step keys map onto them. A series is one
- * training of one model: `${method}/${role}` (the shared DP teacher of DistilDP and synthetic-only
- * is `distildp/teacher`). Pure: the UI and the worker both use it.
+ * Names of the chart series. A series is one training of one model: `${method}/${role}` (the
+ * shared DP teacher of DistilDP and synthetic-only is `distildp/teacher`). Pure: the UI and the
+ * worker both use it.
  */
 import type { ModelRole } from './protocol';
 
 export function seriesName(method: string, role: ModelRole): string {
   return `${method}/${role}`;
-}
-
-/** The DP training series a pipeline step key checkpoints, or null for other steps. */
-export function dpSeriesOfStepKey(stepKey: string): string | null {
-  switch (stepKey) {
-    case 'shared/teacher-dp':
-      return 'distildp/teacher';
-    case 'dpsgd/student-dp':
-      return 'dpsgd/student';
-    case 'dpkd/teacher-dp':
-      return 'dpkd/teacher';
-    case 'dpkd/student-dp':
-      return 'dpkd/student';
-    default:
-      return null;
-  }
 }
 
 /** Human labels for the legends. */

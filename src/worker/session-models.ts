@@ -9,8 +9,8 @@ import { configFromHF } from '../io/hf-config';
 import { countParameters, type GPTConfig } from '../model/config';
 import { paramsFromArrays, paramsToArrays } from '../model/params';
 import { MODEL_PRESETS } from '../model/presets';
+import type { Checkpoint } from '../pipeline/checkpoint';
 import { type LoadedModel, loadModel } from '../pipeline/models';
-import type { StepRecord } from '../pipeline/store';
 import { modelMemory, refusalReason } from './model-fit';
 import type { BackendName, DeviceLimits, ModelInfo, ModelRole, ModelSource } from './protocol';
 import { filesSha256, type ModelRef } from './run-manifest';
@@ -122,8 +122,8 @@ export async function loadSessionModel(
   return { model, ref, info };
 }
 
-/** A stored base model as a step record (config + weights), for runs that use an imported folder. */
-export async function baseModelRecord(m: LoadedModel): Promise<StepRecord> {
+/** A stored base model as a checkpoint (config + weights), for runs that use an imported folder. */
+export async function baseModelRecord(m: LoadedModel): Promise<Checkpoint> {
   return {
     status: 'done',
     value: { name: m.name, origin: m.origin },
@@ -132,7 +132,7 @@ export async function baseModelRecord(m: LoadedModel): Promise<StepRecord> {
 }
 
 /** Rebuilds a run's base model: presets reload by name, stored ones from their record. */
-export async function restoreBaseModel(ref: ModelRef, record: StepRecord | null): Promise<LoadedModel> {
+export async function restoreBaseModel(ref: ModelRef, record: Checkpoint | null): Promise<LoadedModel> {
   if (ref.kind === 'preset') return loadModel({ kind: 'preset', name: ref.name }, readAppAsset);
   const stored = record?.models?.model;
   if (!stored) throw new Error(`the stored base model "${ref.name}" is missing from this run's storage`);

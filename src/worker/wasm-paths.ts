@@ -2,8 +2,9 @@
  * URLs of the tfjs-backend-wasm binaries inside the bundle. Vite's `?url` import copies each file
  * into the build with a hashed name, so the wasm backend loads them from our own origin (the CSP
  * allows nothing else) instead of its default CDN-style lookup next to the script.
- * setWasmPaths insists on all three names; the threaded one is never fetched because the backend
- * module turns WASM multithreading off (it hung in a bundled page, see ENVIRONMENT.md).
+ * The threaded-SIMD binary runs where the page is cross-origin isolated and more than one thread
+ * is wanted (src/model/wasm-threads.ts); src/build/wasm-threads-plugin.ts makes its pthread workers
+ * load inside the bundle.
  */
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';

@@ -12,6 +12,7 @@ import { splitSizes } from '../data/split';
 import { tokenizerFor } from '../data/tokenizer';
 import type { IngestResult } from '../data/types';
 import { type BackendName, initBackend } from '../model/backend';
+import { DEFAULT_PIPELINE } from '../pipeline/config';
 import { summarizeIngest } from './ingest-summary';
 import { planRun } from './plan';
 import type {
@@ -32,9 +33,6 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 /** Token counts shown at ingest use the byte tokenizer: cheap, and exact for any text. */
 const INGEST_TOKENIZER = 'bytes';
-/** Split fractions of the pipeline's defaults (src/pipeline/run.ts). */
-const VALIDATION_FRACTION = 0.1;
-const TEST_FRACTION = 0.1;
 
 /** What the worker holds between commands. */
 const session: {
@@ -64,13 +62,19 @@ const runs = new RunController({
 });
 
 async function init(command: InitCommand): Promise<void> {
-  const info = await initBackend({ override: command.backend, wasmPaths: tfjsWasmPaths });
+  const info = await initBackend({
+    override: command.backend,
+    wasmPaths: tfjsWasmPaths,
+    wasmThreads: command.wasmThreads,
+  });
   session.backend = info.backend;
   runs.injectedFault = command.fault;
   if (command.fault)
     log('warn', `test fault injected: DP training diverges after step ${command.fault.divergeAtDPStep}`);
   for (const skipped of info.skipped) log('warn', `skipped ${skipped.backend}: ${skipped.reason}`);
-  log('info', `TF.js ${info.tfjsVersion} on ${info.backend}`);
+  const threads = info.wasmThreads;
+  log('info', `TF.js ${info.tfjsVersion} on ${info.backend}${threads ? `, ${threads.count} thread(s)` : ''}`);
+  if (threads?.limitation) log('warn', `WASM threads: ${threads.limitation}`);
   if (info.backend === 'webgpu') {
     const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
     void device?.lost.then((lost) => {
@@ -93,7 +97,9 @@ function ingest(command: IngestCommand): void {
   session.documents = result.documents;
   const summary = summarizeIngest(result, INGEST_TOKENIZER);
   const n = result.documents.length;
-  if (n >= 3) summary.split = splitSizes(n, VALIDATION_FRACTION, TEST_FRACTION);
+  // The run's split is the pipeline's default one (run settings do not change it).
+  const { validationFraction, testFraction } = DEFAULT_PIPELINE.split;
+  if (n >= 3) summary.split = splitSizes(n, validationFraction, testFraction);
   const { totals } = summary;
   log(
     'info',

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, type FileChooser, type Page, type Request, test } from '@playwright/test';
-import { contentSecurityPolicy } from '../../src/csp';
+import { contentSecurityPolicy, crossOriginIsolationHeaders } from '../../src/csp';
 
 const ORIGIN = `http://127.0.0.1:${process.env.E2E_PORT ?? 4173}`;
 const SCREENSHOT = 'docs/screenshots/app-shell.png';
@@ -103,6 +103,13 @@ test('loads, reports the WebGPU adapter, carries the CSP, and keeps TF.js out of
   const expected = directives(contentSecurityPolicy);
   expected.delete('frame-ancestors');
   expect(directives(meta ?? '')).toEqual(expected);
+
+  // Cross-origin isolation on the page and the worker script: SharedArrayBuffer for WASM threads.
+  for (const response of [documentResponse, workerResponse]) {
+    for (const [name, value] of Object.entries(crossOriginIsolationHeaders))
+      expect(response?.headers()[name.toLowerCase()]).toBe(value);
+  }
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
 
   // The main thread's scripts hold no TF.js; the worker's script does (so the check can fail).
   const html = await (await page.request.get('/')).text();

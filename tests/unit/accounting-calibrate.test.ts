@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { CommandIO } from '../../src/cli/command';
+import { main } from '../../src/cli/main';
 import {
+  type AccountantName,
   AccountingInputError,
   calibrateSigma,
   computeEpsilon,
@@ -8,8 +11,10 @@ import {
   deltaWarning,
   epsilonCurve,
   maxSteps,
+  type Phase,
   SIGMA_MAX,
 } from '../../src/dp/accounting/index';
+import { planPrivacy } from '../../src/train/dp-train';
 
 /** shared/reference/accounting.json: noise multipliers calibrated by Opacus and Google dp_accounting. */
 const ref = JSON.parse(
@@ -176,4 +181,110 @@ describe('input errors', () => {
       expect(run).toThrow(message);
     });
   }
+});
+
+/**
+ * The pipeline's calibration before it used calibrateSigma (train/dp-train.ts until the calibrators
+ * were merged): geometric bisection of sigma to a 0.1% bracket, prior phases composed first. Kept
+ * here as the reference the one calibrator must agree with.
+ */
+function oldPipelineBisection(
+  target: number,
+  delta: number,
+  q: number,
+  steps: number,
+  prior: Phase[],
+  accountant: AccountantName,
+): number {
+  const eps = (sigma: number) => computeEpsilon([...prior, { q, sigma, steps }], delta, accountant);
+  let lo = 0.05;
+  let hi = 1;
+  while (eps(hi) > target) {
+    lo = hi;
+    hi *= 2;
+    if (hi > 1000) throw new Error('out of reach');
+  }
+  if (eps(lo) <= target) return lo;
+  while (hi / lo > 1.001) {
+    const mid = Math.sqrt(lo * hi);
+    if (eps(mid) > target) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+describe('one calibrator for the pipeline (planPrivacy) and `distildp sigma`', () => {
+  const histogram: Phase[] = [{ q: 1, sigma: 10, steps: 1 }];
+  // [target epsilon, q, steps, delta, prior phases]: the round-trip cases above, the inverse
+  // reference case, and pipeline shapes (the tiny e2e run; the standard demo run: q 0.4, 5 steps).
+  const cases: [number, number, number, number, Phase[]][] = [
+    [0.5, 0.01, 1000, 1e-5, []],
+    [2, 0.004, 5000, 1e-6, []],
+    [8, 0.02, 200, 1e-5, []],
+    [1, 1, 1, 1e-5, []],
+    ...ref.inverse_cases.map(
+      (c) =>
+        [c.target_eps, c.sample_rate_q, c.steps, c.delta, []] as [number, number, number, number, Phase[]],
+    ),
+    [2, 0.125, 8, 32 ** -1.1 * 0.99, [{ q: 1, sigma: 2, steps: 1 }]],
+    [2, 0.4, 5, 640 ** -1.1 * 0.99, histogram],
+    [3, 1 / 6, 6, 48 ** -1.1, [{ q: 1 / 6, sigma: 0.87, steps: 6 }]],
+  ];
+
+  it('agrees with the old pipeline bisection: within its 0.1% bracket, never above it by more than 1e-4', () => {
+    for (const [epsilon, q, steps, delta, priorPhases] of cases) {
+      const now = calibrateSigma({ epsilon, delta, q, steps, priorPhases });
+      const old = oldPipelineBisection(epsilon, delta, q, steps, priorPhases, 'prv');
+      const ratio = now.sigma / old;
+      expect(ratio, `${epsilon} ${q} ${steps}`).toBeGreaterThanOrEqual(1 / 1.001);
+      expect(ratio, `${epsilon} ${q} ${steps}`).toBeLessThanOrEqual(1 + 1e-4);
+      expect(now.epsilon).toBeLessThanOrEqual(epsilon);
+      expect(computeEpsilon([...priorPhases, { q, sigma: now.sigma, steps }], delta)).toBe(now.epsilon);
+    }
+  });
+
+  it('planPrivacy and `distildp sigma --prior-phases` give the same sigma for a pipeline plan', async () => {
+    const plan = planPrivacy(640, { targetEpsilon: 2, expectedBatchSize: 256, epochs: 2 }, histogram);
+    expect([plan.q, plan.steps]).toEqual([0.4, 5]);
+    expect(plan.sigma).toBe(
+      calibrateSigma({ epsilon: 2, delta: plan.delta, q: plan.q, steps: plan.steps, priorPhases: histogram })
+        .sigma,
+    );
+    const printed: string[] = [];
+    const io: CommandIO = { out: (t) => printed.push(t), err: () => undefined };
+    const code = await main(
+      [
+        'sigma',
+        '--epsilon',
+        '2',
+        '--q',
+        String(plan.q),
+        '--steps',
+        String(plan.steps),
+        '--delta',
+        String(plan.delta),
+        '--prior-phases',
+        JSON.stringify(histogram),
+        '--json',
+      ],
+      io,
+    );
+    expect(code).toBe(0);
+    const cli = JSON.parse(printed.join('')) as { sigma: number; epsilon: number; prior_phases: Phase[] };
+    expect(cli.sigma).toBe(plan.sigma);
+    expect(cli.epsilon).toBe(plan.epsilon);
+    expect(cli.prior_phases).toEqual(histogram);
+  });
+
+  it('refuses a target that the prior phases alone already exceed', () => {
+    expect(() =>
+      calibrateSigma({
+        epsilon: 0.1,
+        delta: 1e-5,
+        q: 0.01,
+        steps: 10,
+        priorPhases: [{ q: 1, sigma: 1, steps: 1 }],
+      }),
+    ).toThrow(/out of reach: even sigma = 1000 .*after 1 prior phase/);
+  });
 });

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
 import { pipelineCommand, pipelineConfigFromOptions } from '../../src/cli/commands/pipeline';
+import { DEFAULT_PIPELINE, resolvePipelineConfig } from '../../src/pipeline/config';
 import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
+import { ALL_METHODS } from '../../src/pipeline/results';
+import { DEFAULT_DISTILLATION } from '../../src/train/distill';
 
 const configOf = (argv: string[]) =>
   pipelineConfigFromOptions(parseArgs(argv, pipelineCommand.options).options);
@@ -9,10 +12,11 @@ const configOf = (argv: string[]) =>
 describe('distildp pipeline options -> config', () => {
   it('--demo runs the standard profile: options left unset do not override it', () => {
     const c = configOf(['--demo']);
+    expect(c).toEqual(resolvePipelineConfig(STANDARD_PROFILE, { methods: [...ALL_METHODS] }));
     expect(c.distillation).toEqual(STANDARD_PROFILE.distillation);
     expect(c.synthetic).toEqual(STANDARD_PROFILE.synthetic);
-    expect(c.distill).toEqual(STANDARD_PROFILE.distill);
-    expect(c.teacherDP).toEqual(STANDARD_PROFILE.teacherDP);
+    expect(c.distill).toMatchObject(STANDARD_PROFILE.distill);
+    expect(c.teacherDP).toMatchObject(STANDARD_PROFILE.teacherDP);
     expect(c.histogram).toEqual(STANDARD_PROFILE.histogram);
     expect(c.epsilon).toBe(2);
   });
@@ -30,12 +34,15 @@ describe('distildp pipeline options -> config', () => {
       'uniform',
     ]);
     expect(c.distillation).toEqual({ ...STANDARD_PROFILE.distillation, lambda: 0.4, alpha: 0.1 });
-    expect(c.teacherDP).toEqual({ ...STANDARD_PROFILE.teacherDP, expectedBatchSize: 64 });
+    expect(c.teacherDP).toMatchObject({ ...STANDARD_PROFILE.teacherDP, expectedBatchSize: 64 });
+    expect(c.studentDP).toMatchObject({ ...STANDARD_PROFILE.studentDP, expectedBatchSize: 64 });
     expect(c.histogram).toEqual({ ...STANDARD_PROFILE.histogram, mode: 'uniform' });
   });
 
-  it('without --demo, unset distillation options fall through to the library defaults', () => {
-    expect(configOf(['--private', 'x.jsonl']).distillation).toBeUndefined();
+  it('without --demo, unset options fall through to the library defaults', () => {
+    const c = configOf(['--private', 'x.jsonl']);
+    expect(c).toEqual(DEFAULT_PIPELINE);
+    expect(c.distillation).toEqual(DEFAULT_DISTILLATION);
   });
 
   it('rejects an unknown histogram mode', () => {

@@ -183,28 +183,33 @@ describe('window choice within a sampled document', () => {
 describe('micro-batch packing', () => {
   const sample: SampledDocument[] = Array.from({ length: 23 }, (_, i) => ({
     documentIndex: 3 * i,
-    windowIndices: [i % 4],
+    windowIndices: Array.from({ length: 1 + (i % 3) }, (_, w) => w),
   }));
 
-  it('packs into batches of exactly M rows, padding only the last and flagging its padding rows', () => {
+  it('groups documents by window count, floor(R / k) per micro-batch, no padding, every document once', () => {
     const batches = packMicroBatches(sample, 10);
-    expect(batches.map((b) => b.realCount)).toEqual([10, 10, 3]);
-    for (const b of batches) expect(b.rows.length).toBe(10);
-    const rows = batches.flatMap((b) => b.rows);
-    expect(rows.filter((r) => !r.isPadding).map((r) => r.documentIndex)).toEqual(
-      sample.map((d) => d.documentIndex),
-    );
-    const last = batches[2].rows;
-    expect(last.slice(0, 3).every((r) => !r.isPadding)).toBe(true);
-    for (const r of last.slice(3))
-      expect(r).toEqual({ documentIndex: -1, windowIndices: [], isPadding: true });
-    expect(batches.slice(0, 2).every((b) => b.rows.every((r) => !r.isPadding))).toBe(true);
+    // 8 documents with 1 window, 8 with 2, 7 with 3: R = 10 -> 10 / 5 / 3 documents per micro-batch.
+    expect(batches.map((b) => [b.windowsPerExample, b.rows.length])).toEqual([
+      [1, 8],
+      [2, 5],
+      [2, 3],
+      [3, 3],
+      [3, 3],
+      [3, 1],
+    ]);
+    for (const b of batches) {
+      for (const r of b.rows) expect(r.windowIndices.length).toBe(b.windowsPerExample);
+      expect(b.rows.length * b.windowsPerExample).toBeLessThanOrEqual(10);
+    }
+    const packed = batches.flatMap((b) => b.rows.map((r) => r.documentIndex)).sort((a, b) => a - b);
+    expect(packed).toEqual(sample.map((d) => d.documentIndex));
   });
 
-  it('needs no padding when M divides the sample, and gives no batch for an empty sample', () => {
-    expect(packMicroBatches(sample.slice(0, 20), 5).map((b) => b.realCount)).toEqual([5, 5, 5, 5]);
+  it('gives a document with more windows than R a micro-batch of its own, and no batch for an empty sample', () => {
+    const long: SampledDocument = { documentIndex: 5, windowIndices: [0, 1, 2, 3, 4, 5] };
+    expect(packMicroBatches([long, long], 4).map((b) => b.rows.length)).toEqual([1, 1]);
     expect(packMicroBatches([], 8)).toEqual([]);
-    expect(() => packMicroBatches(sample, 0)).toThrow(/documentsPerMicroBatch/);
+    expect(() => packMicroBatches(sample, 0)).toThrow(/windowRowsPerMicroBatch/);
   });
 
   it('copies window lists (packing cannot alias the sample)', () => {

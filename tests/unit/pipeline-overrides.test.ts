@@ -1,52 +1,52 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
 import { pipelineCommand, pipelineConfigFromOptions } from '../../src/cli/commands/pipeline';
+import { DEFAULT_GENERATION } from '../../src/model/generate';
+import { DEFAULT_PIPELINE, resolvePipelineConfig } from '../../src/pipeline/config';
 import {
-  applyOverrides,
   effectiveValues,
   LIBRARY_DEFAULTS,
   OVERRIDE_FIELDS,
+  overridesLayer,
   validateOverrides,
 } from '../../src/pipeline/overrides';
 import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
-import { DEFAULT_PIPELINE } from '../../src/pipeline/run';
 import { DEFAULT_SYNTHETIC } from '../../src/pipeline/synthetic';
 import { DEFAULT_DISTILLATION } from '../../src/train/distill';
-import {
-  advancedPatch,
-  DEFAULT_RUN_SETTINGS,
-  pipelineConfigFor,
-  validateSettings,
-} from '../../src/worker/run-settings';
+import { pipelineConfigFor } from '../../src/worker/run-config';
+import { advancedPatch, DEFAULT_RUN_SETTINGS, validateSettings } from '../../src/worker/run-settings';
 
 describe('pipeline overrides (the CLI options and the app Advanced settings)', () => {
   it('library defaults are the pipeline defaults', () => {
-    expect(effectiveValues(DEFAULT_PIPELINE)).toEqual({
-      ...LIBRARY_DEFAULTS,
-      // DEFAULT_PIPELINE leaves generation to DEFAULT_SYNTHETIC
-      topK: DEFAULT_SYNTHETIC.generation.topK,
-      topP: DEFAULT_SYNTHETIC.generation.topP,
-      samplingTemperature: DEFAULT_SYNTHETIC.generation.temperature,
-    });
+    expect(effectiveValues(DEFAULT_PIPELINE)).toEqual(LIBRARY_DEFAULTS);
     expect(LIBRARY_DEFAULTS.lambda).toBe(DEFAULT_DISTILLATION.lambda);
-    expect(LIBRARY_DEFAULTS.alpha).toBe(DEFAULT_DISTILLATION.alpha);
-    expect(LIBRARY_DEFAULTS.temperature).toBe(DEFAULT_DISTILLATION.temperature);
+    // Generation defaults live in the generator itself.
+    expect(LIBRARY_DEFAULTS.topK).toBe(DEFAULT_GENERATION.topK);
+    expect(LIBRARY_DEFAULTS.topP).toBe(DEFAULT_GENERATION.topP);
+    expect(LIBRARY_DEFAULTS.samplingTemperature).toBe(DEFAULT_GENERATION.temperature);
     expect(LIBRARY_DEFAULTS.syntheticSamples).toBe(DEFAULT_SYNTHETIC.samples);
   });
 
-  it('sets exactly the fields given and keeps the rest of each section', () => {
-    const c = applyOverrides(STANDARD_PROFILE, { lambda: 0.5, teacherLearningRate: 2e-3, topK: 40 });
-    expect(c.distillation).toEqual({ ...STANDARD_PROFILE.distillation, lambda: 0.5 });
-    expect(c.teacherDP).toEqual({ ...STANDARD_PROFILE.teacherDP, schedule: { peak: 2e-3 } });
-    expect(c.studentDP).toEqual(STANDARD_PROFILE.studentDP);
-    expect(c.synthetic).toEqual({ ...STANDARD_PROFILE.synthetic, generation: { topK: 40, topP: 1 } });
-    expect(applyOverrides(STANDARD_PROFILE, {})).toBe(STANDARD_PROFILE);
-    // A section the base lacks starts from the fallback's, not from nothing.
-    expect(applyOverrides({}, { distillLearningRate: 5e-4 }, DEFAULT_PIPELINE).distill).toEqual({
-      ...DEFAULT_PIPELINE.distill,
-      learningRate: 5e-4,
+  it('as a config layer: sets exactly the fields given, the layers below keep the rest', () => {
+    const base = resolvePipelineConfig(STANDARD_PROFILE);
+    const c = resolvePipelineConfig(
+      STANDARD_PROFILE,
+      overridesLayer({ lambda: 0.5, teacherLearningRate: 2e-3, topK: 40 }),
+    );
+    expect(c.distillation).toEqual({ ...base.distillation, lambda: 0.5 });
+    expect(c.teacherDP).toEqual({ ...base.teacherDP, schedule: { ...base.teacherDP.schedule, peak: 2e-3 } });
+    expect(c.studentDP).toEqual(base.studentDP);
+    expect(c.synthetic).toEqual({
+      ...base.synthetic,
+      generation: { ...base.synthetic.generation, topK: 40 },
     });
-    expect(applyOverrides({}, { distillLearningRate: 5e-4 }, DEFAULT_PIPELINE).distillation).toBeUndefined();
+    expect(resolvePipelineConfig(STANDARD_PROFILE, overridesLayer({}))).toEqual(base);
+    expect(effectiveValues(c)).toEqual({
+      ...effectiveValues(base),
+      lambda: 0.5,
+      teacherLearningRate: 2e-3,
+      topK: 40,
+    });
   });
 
   it('checks ranges with the field named', () => {

@@ -2,10 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Document } from '../../src/data/types';
 import { computeEpsilon } from '../../src/dp/accounting/index';
+import { MemoryCheckpoints, parseCheckpoint, serializeCheckpoint } from '../../src/pipeline/checkpoint';
+import type { PipelineOptions } from '../../src/pipeline/config';
 import { loadModel } from '../../src/pipeline/models';
-import { ALL_METHODS, type PipelineConfig, runPipeline } from '../../src/pipeline/run';
+import { ALL_METHODS } from '../../src/pipeline/results';
+import { runPipeline } from '../../src/pipeline/run';
+import { checkpointOf, STAGES } from '../../src/pipeline/stage-registry';
 import { disposeModel } from '../../src/pipeline/stages';
-import { MemoryPipelineStore, parseStepRecord, serializeStepRecord } from '../../src/pipeline/store';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);
@@ -21,7 +24,7 @@ function documents(n: number): Document[] {
   });
 }
 
-const small: Partial<PipelineConfig> = {
+const small: PipelineOptions = {
   teacherDP: { expectedBatchSize: 8, epochs: 1, microBatchSize: 4, schedule: { peak: 3e-3 } },
   studentDP: { expectedBatchSize: 8, epochs: 1, microBatchSize: 4, schedule: { peak: 3e-3 } },
   synthetic: { samples: 12, overGenerate: 1.5, generation: { maxLength: 48, batchSize: 16 } },
@@ -110,7 +113,7 @@ describe('pipeline runner', () => {
 
   it('stops on request, saves its progress, and resumes without repeating a step or lowering epsilon', async () => {
     const { teacher, student } = await models();
-    const store = new MemoryPipelineStore();
+    const checkpoints = new MemoryCheckpoints();
     const steps: number[] = [];
     const eps: number[] = [];
     let stopNow = false;
@@ -123,29 +126,43 @@ describe('pipeline runner', () => {
       shouldStop: () => stopNow,
     };
     const config = { ...small, methods: ['distildp' as const] };
-    const first = await runPipeline({ documents: documents(60), teacher, student, config, events, store });
+    const first = await runPipeline({
+      documents: documents(60),
+      teacher,
+      student,
+      config,
+      events,
+      checkpoints,
+    });
     expect(first.stopped).toBe(true);
-    const saved = await store.load('shared/teacher-dp');
+    const saved = await checkpoints.load(STAGES.distildpTeacher.key);
     expect(saved?.status).toBe('partial');
     // The record survives serialisation (what the browser writes to storage).
-    const roundTrip = parseStepRecord(serializeStepRecord(saved!));
+    const roundTrip = parseCheckpoint(serializeCheckpoint(saved!));
     expect(roundTrip.optimizer?.moments.size).toBe(saved!.optimizer!.moments.size);
     expect([...roundTrip.models!.model.arrays.get('wte.weight')!]).toEqual([
       ...saved!.models!.model.arrays.get('wte.weight')!,
     ]);
-    store.records.set('shared/teacher-dp', roundTrip);
+    checkpoints.records.set(STAGES.distildpTeacher.key, roundTrip);
     stopNow = false;
-    const second = await runPipeline({ documents: documents(60), teacher, student, config, events, store });
+    const second = await runPipeline({
+      documents: documents(60),
+      teacher,
+      student,
+      config,
+      events,
+      checkpoints,
+    });
     expect(second.stopped).toBe(false);
     const total = (second.reports[0].phases.at(-1) as { steps: number }).steps;
     expect(steps).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     for (let i = 1; i < eps.length; i++) expect(eps[i]).toBeGreaterThanOrEqual(eps[i - 1]);
-    const done = await store.load('shared/teacher-dp');
-    const history = (done!.value as { epsilonHistory: { step: number; epsilon: number }[] }).epsilonHistory;
+    const done = checkpointOf(STAGES.distildpTeacher, await checkpoints.load(STAGES.distildpTeacher.key));
+    const history = done!.value.epsilonHistory;
     expect(history[0].step).toBe(1);
     expect(history.at(-1)!.step).toBe(total);
-    // A third run finds every step done and only re-reads results.
-    const third = await runPipeline({ documents: documents(60), teacher, student, config, store });
+    // A third run finds every stage done and only re-reads results.
+    const third = await runPipeline({ documents: documents(60), teacher, student, config, checkpoints });
     expect(third.results.map((r) => r.test_ppl)).toEqual(second.results.map((r) => r.test_ppl));
     for (const r of [second, third]) {
       disposeModel(r.distildp!.student);

@@ -30,7 +30,13 @@ describe('reduceWorkerEvent', () => {
     const state = initialAppData('wasm');
     state.backend = { ...state.backend, status: 'error', error: 'old' };
     const next = reduceWorkerEvent(state, { type: 'ready', backendInfo: wasmInfo });
-    expect(next.backend).toEqual({ choice: 'wasm', status: 'ready', info: wasmInfo, error: null });
+    expect(next.backend).toEqual({
+      choice: 'wasm',
+      threads: 'auto',
+      status: 'ready',
+      info: wasmInfo,
+      error: null,
+    });
     expect(next.data).toBeUndefined();
   });
 
@@ -171,7 +177,17 @@ describe('store actions', () => {
     const store = createAppStore();
     store.getState().applyWorkerEvent({ type: 'ready', backendInfo: wasmInfo });
     store.getState().backendStarting('cpu');
-    expect(store.getState().backend).toEqual({ choice: 'cpu', status: 'starting', info: null, error: null });
+    expect(store.getState().backend).toEqual({
+      choice: 'cpu',
+      threads: 'auto',
+      status: 'starting',
+      info: null,
+      error: null,
+    });
+    // A thread count is kept until another is chosen.
+    store.getState().backendStarting('wasm', 2);
+    store.getState().backendStarting('wasm');
+    expect(store.getState().backend.threads).toBe(2);
     store.getState().setIngestOption('folderLabels', true);
     expect(store.getState().data.options).toEqual({ splitOnBlankLines: false, folderLabels: true });
   });

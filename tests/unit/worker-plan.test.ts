@@ -12,12 +12,8 @@ import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
 import { runPipeline } from '../../src/pipeline/run';
 import { disposeModel } from '../../src/pipeline/stages';
 import { planRun } from '../../src/worker/plan';
-import {
-  DEFAULT_RUN_SETTINGS,
-  pipelineConfigFor,
-  TINY_RUN_SETTINGS,
-  validateSettings,
-} from '../../src/worker/run-settings';
+import { pipelineConfigFor } from '../../src/worker/run-config';
+import { DEFAULT_RUN_SETTINGS, TINY_RUN_SETTINGS, validateSettings } from '../../src/worker/run-settings';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);
@@ -75,7 +71,7 @@ describe('run settings', () => {
       microBatchSize: 16,
     });
     expect(c.studentDP).toMatchObject({ expectedBatchSize: 77, epochs: 5, clipNorm: 0.5 });
-    expect(c.teacherDP?.schedule).toEqual(STANDARD_PROFILE.teacherDP?.schedule);
+    expect(c.teacherDP.schedule).toMatchObject(STANDARD_PROFILE.teacherDP.schedule);
     expect(DEFAULT_RUN_SETTINGS.expectedBatchSize).toBe(STANDARD_PROFILE.teacherDP?.expectedBatchSize);
     expect(pipelineConfigFor(DEFAULT_RUN_SETTINGS).delta).toBeUndefined();
     expect(pipelineConfigFor(TINY_RUN_SETTINGS).synthetic?.samples).toBe(12);

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { makeConfig } from '../../src/model/config';
 import { paramShapes } from '../../src/model/params';
-import type { StepRecord } from '../../src/pipeline/store';
+import type { Checkpoint } from '../../src/pipeline/checkpoint';
 import { MemoryByteStore } from '../../src/worker/byte-store';
 import { newManifest } from '../../src/worker/run-manifest';
 import { DEFAULT_RUN_SETTINGS } from '../../src/worker/run-settings';
 import {
+  checkpointFileName,
   estimateRunStorageBytes,
   metricsChunkName,
+  RunCheckpoints,
   RunStorage,
   runFolder,
   runPaths,
-  StoragePipelineStore,
-  stepFileName,
-  stepKeyOfFileName,
+  stageKeyOfFileName,
 } from '../../src/worker/run-storage';
 
 const RUN = 'abcdef0123456789';
@@ -26,7 +26,7 @@ const manifest = (runId: string, updatedAt: number) => ({
   updatedAt,
 });
 
-function tinyRecord(value: number): StepRecord {
+function tinyRecord(value: number): Checkpoint {
   const config = makeConfig({ vocabSize: 5, contextLength: 4, nLayer: 1, nHead: 1, nEmbd: 2 });
   const arrays = new Map(
     [...paramShapes(config)].map(([name, shape]) => [
@@ -44,16 +44,16 @@ function tinyRecord(value: number): StepRecord {
 describe('storage naming', () => {
   it('step keys round-trip through file names, which never contain "/" or a bare "."', () => {
     for (const key of ['shared/teacher-dp', 'distildp/evaluate-student', '..', 'a.b/c%d', 'ü/ß']) {
-      const name = stepFileName(key);
+      const name = checkpointFileName(key);
       expect(name.endsWith('.safetensors')).toBe(true);
       expect(name.slice(0, -'.safetensors'.length)).not.toMatch(/[/.]/);
-      expect(stepKeyOfFileName(name)).toBe(key);
+      expect(stageKeyOfFileName(name)).toBe(key);
     }
-    expect(stepFileName('shared/teacher-dp')).toBe('shared%2Fteacher-dp.safetensors');
-    expect(stepKeyOfFileName('notes.txt')).toBeNull();
-    expect(stepKeyOfFileName('a.b.safetensors')).toBeNull();
-    expect(stepKeyOfFileName('%E0.safetensors')).toBeNull();
-    expect(() => stepFileName('')).toThrow('step key is empty');
+    expect(checkpointFileName('shared/teacher-dp')).toBe('shared%2Fteacher-dp.safetensors');
+    expect(stageKeyOfFileName('notes.txt')).toBeNull();
+    expect(stageKeyOfFileName('a.b.safetensors')).toBeNull();
+    expect(stageKeyOfFileName('%E0.safetensors')).toBeNull();
+    expect(() => checkpointFileName('')).toThrow('stage key is empty');
   });
 
   it('metrics chunks sort in write order; run folders accept hex ids only', () => {
@@ -62,7 +62,9 @@ describe('storage naming', () => {
     expect(metricsChunkName(7)).toBe('000007.json');
     expect(runFolder(RUN)).toBe(`runs/${RUN}`);
     expect(() => runFolder('../etc')).toThrow('invalid run id');
-    expect(runPaths.step(RUN, 'shared/generate')).toBe(`runs/${RUN}/steps/shared%2Fgenerate.safetensors`);
+    expect(runPaths.checkpoint(RUN, 'shared/generate')).toBe(
+      `runs/${RUN}/steps/shared%2Fgenerate.safetensors`,
+    );
   });
 });
 
@@ -95,13 +97,13 @@ describe('RunStorage', () => {
   it('the pipeline store round-trips records, reports saves, and writes nothing once frozen or non-finite', async () => {
     const runs = new RunStorage(new MemoryByteStore());
     const saved: string[] = [];
-    const store = new StoragePipelineStore(runs, RUN, async (key) => void saved.push(key));
+    const store = new RunCheckpoints(runs, RUN, async (key) => void saved.push(key));
     await store.save('shared/teacher-dp', tinyRecord(0.5));
     const back = await store.load('shared/teacher-dp');
     expect(back?.status).toBe('partial');
     expect(back?.value).toEqual({ step: 3, epsilonHistory: [{ step: 3, epsilon: 0.25 }] });
     expect([...back!.models!.model.arrays.get('wte.weight')!]).toEqual(new Array(10).fill(0.5));
-    expect(await runs.listSteps(RUN)).toEqual(['shared/teacher-dp']);
+    expect(await runs.listStages(RUN)).toEqual(['shared/teacher-dp']);
     expect(saved).toEqual(['shared/teacher-dp']);
 
     await expect(store.save('shared/teacher-dp', tinyRecord(Number.NaN))).rejects.toThrow(

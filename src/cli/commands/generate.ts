@@ -1,6 +1,7 @@
 /** `distildp generate`: sample text from a model (e.g. a DP teacher) with control-code prompts. */
 import { writeFileSync } from 'node:fs';
 import { initBackend } from '../../model/backend';
+import { DEFAULT_GENERATION } from '../../model/generate';
 import { disposeModel } from '../../pipeline/stages';
 import { generateSyntheticCorpus, syntheticToJsonl } from '../../pipeline/synthetic';
 import { UsageError } from '../args';
@@ -34,11 +35,16 @@ export const generateCommand: Command = {
       name: 'max-length',
       type: 'number',
       description: 'Tokens per sample including the prompt',
-      default: 128,
+      default: DEFAULT_GENERATION.maxLength,
     },
-    { name: 'top-k', type: 'number', description: 'Top-k (0: off)', default: 50 },
-    { name: 'top-p', type: 'number', description: 'Top-p (1: off)', default: 0.9 },
-    { name: 'temperature', type: 'number', description: 'Temperature (0: greedy)', default: 1 },
+    { name: 'top-k', type: 'number', description: 'Top-k (0: off)', default: DEFAULT_GENERATION.topK },
+    { name: 'top-p', type: 'number', description: 'Top-p (1: off)', default: DEFAULT_GENERATION.topP },
+    {
+      name: 'temperature',
+      type: 'number',
+      description: 'Temperature (0: greedy)',
+      default: DEFAULT_GENERATION.temperature,
+    },
     {
       name: 'no-repeat-ngram',
       type: 'number',

@@ -8,22 +8,21 @@ import * as tf from '@tensorflow/tfjs';
 import { exportParamsToHF } from '../../io/params-io';
 import { initBackend } from '../../model/backend';
 import {
-  applyOverrides,
+  DEFAULT_PIPELINE,
+  type PipelineConfig,
+  type PipelineOptions,
+  resolvePipelineConfig,
+} from '../../pipeline/config';
+import {
   effectiveValues,
-  LIBRARY_DEFAULTS,
   OVERRIDE_FIELDS,
+  overridesLayer,
   type PipelineOverrides,
   validateOverrides,
 } from '../../pipeline/overrides';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
-import {
-  ALL_METHODS,
-  DEFAULT_PIPELINE,
-  type MethodName,
-  type PipelineConfig,
-  type ResultRow,
-  runPipeline,
-} from '../../pipeline/run';
+import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
+import { runPipeline } from '../../pipeline/run';
 import { disposeModel } from '../../pipeline/stages';
 import { syntheticToJsonl } from '../../pipeline/synthetic';
 import { type ParsedArgs, UsageError } from '../args';
@@ -35,8 +34,9 @@ import { progressPrinter } from '../progress';
 export const DEMO_CORPUS = 'demo/demo-corpus.jsonl';
 
 /** Settings of `--demo`: the app's standard run sizes, every method. */
-export const DEMO_SETTINGS: Partial<PipelineConfig> = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
-const DEMO_VALUES = effectiveValues(STANDARD_PROFILE);
+export const DEMO_SETTINGS: PipelineOptions = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
+const LIBRARY_VALUES = effectiveValues(DEFAULT_PIPELINE);
+const DEMO_VALUES = effectiveValues(resolvePipelineConfig(DEMO_SETTINGS));
 
 export function formatResults(rows: ResultRow[]): string {
   const header = ['method', 'model', 'epsilon', 'delta', 'test PPL', 'bits/byte', 'wall time'];
@@ -65,36 +65,34 @@ function methodsArg(v: unknown): MethodName[] {
   return list as MethodName[];
 }
 
+/** A number option, or undefined when the user did not give it. */
+function numberOr(v: unknown): number | undefined {
+  return v === undefined ? undefined : Number(v);
+}
+
 /**
- * The pipeline config of parsed options: the --demo profile (or the library defaults), with only
- * the options the user actually gave laid over it.
+ * The pipeline config of parsed options: the library defaults, the --demo profile, then only the
+ * options the user actually gave (an unset option leaves the layer below it in force).
  */
-export function pipelineConfigFromOptions(o: ParsedArgs['options']): Partial<PipelineConfig> {
-  const base: Partial<PipelineConfig> = o.demo ? DEMO_SETTINGS : {};
-  const override = <T extends object>(cfg: T | undefined, patch: Record<string, unknown>): T =>
-    ({
-      ...(cfg ?? {}),
-      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
-    }) as T;
-  const histogram = String(o.histogram);
-  if (histogram !== 'dp' && histogram !== 'uniform') throw new UsageError('--histogram is dp or uniform');
-  const config: Partial<PipelineConfig> = {
-    ...base,
-    epsilon: Number(o.epsilon),
-    delta: o.delta === undefined ? undefined : Number(o.delta),
-    seed: Number(o.seed),
-    methods: o.methods ? methodsArg(o.methods) : (base.methods ?? ['distildp']),
-    teacherDP: override(base.teacherDP, { expectedBatchSize: o.batch, epochs: o['teacher-epochs'] }),
-    studentDP: override(base.studentDP, { expectedBatchSize: o.batch, epochs: o['student-epochs'] }),
-    histogram: override(base.histogram, { mode: histogram }),
+export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineConfig {
+  const histogram = o.histogram === undefined ? undefined : String(o.histogram);
+  if (histogram !== undefined && histogram !== 'dp' && histogram !== 'uniform')
+    throw new UsageError('--histogram is dp or uniform');
+  const options: PipelineOptions = {
+    epsilon: numberOr(o.epsilon),
+    delta: numberOr(o.delta),
+    seed: numberOr(o.seed),
+    methods: o.methods ? methodsArg(o.methods) : undefined,
+    teacherDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['teacher-epochs']) },
+    studentDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['student-epochs']) },
+    histogram: { mode: histogram },
   };
-  // The knobs the app's Advanced settings have too (one definition: src/pipeline/overrides.ts).
   const knobs: PipelineOverrides = Object.fromEntries(
-    OVERRIDE_FIELDS.map((f) => [f.key, o[f.cli] === undefined ? undefined : Number(o[f.cli])]),
+    OVERRIDE_FIELDS.map((f) => [f.key, numberOr(o[f.cli])]),
   );
   const problems = Object.values(validateOverrides(knobs));
   if (problems.length) throw new UsageError(problems.join(' '));
-  return applyOverrides(config, knobs, DEFAULT_PIPELINE);
+  return resolvePipelineConfig(o.demo ? DEMO_SETTINGS : undefined, options, overridesLayer(knobs));
 }
 
 export const pipelineCommand: Command = {
@@ -124,7 +122,11 @@ export const pipelineCommand: Command = {
       description: 'Student: preset name, model file or HF GPT-2 folder',
       default: 'student',
     },
-    { name: 'epsilon', type: 'number', description: 'Total epsilon of every private method', default: 2 },
+    {
+      name: 'epsilon',
+      type: 'number',
+      description: `Total epsilon of every private method (default ${DEFAULT_PIPELINE.epsilon})`,
+    },
     { name: 'delta', type: 'number', description: 'Total delta (default 1/N^1.1, N = training documents)' },
     {
       name: 'methods',
@@ -137,20 +139,19 @@ export const pipelineCommand: Command = {
     {
       name: 'histogram',
       type: 'string',
-      description: 'Control-code counts: dp (noised, accounted) or uniform (labels public)',
-      default: 'dp',
+      description: `Control-code counts: dp (noised, accounted) or uniform (labels public) (default ${DEFAULT_PIPELINE.histogram.mode})`,
     },
-    // No CLI defaults here: an unset option keeps the --demo profile's value, else the library default.
+    // No CLI defaults: an unset option keeps the --demo profile's value, else the library default.
+    // The same knobs as the app's Advanced settings (one definition: src/pipeline/overrides.ts).
     ...OVERRIDE_FIELDS.map((f) => ({
       name: f.cli,
       type: 'number' as const,
-      description: `${f.help} (default ${LIBRARY_DEFAULTS[f.key]}; --demo: ${DEMO_VALUES[f.key]})`,
+      description: `${f.help} (default ${LIBRARY_VALUES[f.key]}; --demo: ${DEMO_VALUES[f.key]})`,
     })),
     {
       name: 'seed',
       type: 'number',
-      description: 'Seed of splits, order and generation (never of DP noise)',
-      default: 1,
+      description: `Seed of splits, order and generation, never of DP noise (default ${DEFAULT_PIPELINE.seed})`,
     },
     {
       name: 'out',

@@ -13,7 +13,8 @@ import { serializeModelFile } from '../../io/model-file';
 import { initBackend } from '../../model/backend';
 import { disposeParams, initParams, paramsFromArrays, paramsToArrays } from '../../model/params';
 import { MODEL_PRESETS } from '../../model/presets';
-import { parseStepRecord, serializeStepRecord } from '../../pipeline/store';
+import { parseCheckpoint, serializeCheckpoint } from '../../pipeline/checkpoint';
+import { checkpointOf, PRETRAIN_CHECKPOINT } from '../../pipeline/stage-registry';
 import { evaluatePerplexity } from '../../train/evaluate';
 import { type TrainState, trainLoop } from '../../train/train-loop';
 import { UsageError } from '../args';
@@ -91,16 +92,16 @@ export const pretrainCommand: Command = {
     let params = initParams(config, Number(o.seed));
     const ckptPath = o.checkpoint ? String(o.checkpoint) : undefined;
     if (ckptPath && existsSync(ckptPath)) {
-      const ck = parseStepRecord(new Uint8Array(readFileSync(ckptPath)));
+      const ck = checkpointOf(PRETRAIN_CHECKPOINT, parseCheckpoint(new Uint8Array(readFileSync(ckptPath))))!;
       disposeParams(params);
       params = paramsFromArrays(config, ck.models!.model.arrays);
-      resume = { step: (ck.value as { step: number }).step, optimizer: ck.optimizer! };
+      resume = { step: ck.value.step, optimizer: ck.optimizer! };
       io.err(`resuming from ${ckptPath} at step ${resume.step}`);
     }
     const save = async (state: TrainState) => {
       if (!ckptPath) return;
       mkdirSync(dirname(ckptPath), { recursive: true });
-      const bytes = serializeStepRecord({
+      const bytes = serializeCheckpoint({
         status: 'partial',
         value: { step: state.step },
         models: { model: { config, arrays: await paramsToArrays(params) } },

@@ -75,21 +75,22 @@ export function parseDelta(args: ParsedArgs, io: CommandIO): number {
   return delta;
 }
 
-/** --phases '[{"q":..,"sigma":..,"steps":..},...]' as validated phases. */
-export function parsePhases(text: string): Phase[] {
+/** --phases '[{"q":..,"sigma":..,"steps":..},...]' (or another option's) as validated phases. */
+export function parsePhases(text: string, option = 'phases'): Phase[] {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--phases is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new UsageError(`--${option} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (!Array.isArray(value)) throw new UsageError('--phases must be a JSON array of {"q", "sigma", "steps"}');
+  if (!Array.isArray(value))
+    throw new UsageError(`--${option} must be a JSON array of {"q", "sigma", "steps"}`);
   const phases = value.map((p, i) => {
     if (p === null || typeof p !== 'object' || Array.isArray(p))
-      throw new UsageError(`--phases entry ${i} must be an object {"q", "sigma", "steps"}`);
+      throw new UsageError(`--${option} entry ${i} must be an object {"q", "sigma", "steps"}`);
     const unknown = Object.keys(p).filter((k) => !['q', 'sigma', 'steps'].includes(k));
     if (unknown.length > 0)
-      throw new UsageError(`--phases entry ${i} has unknown keys: ${unknown.join(', ')}`);
+      throw new UsageError(`--${option} entry ${i} has unknown keys: ${unknown.join(', ')}`);
     return p as Phase;
   });
   asUsage(() => validatePhases(phases));

@@ -10,6 +10,7 @@ import {
   jsonOption,
   parseAccountant,
   parseDelta,
+  parsePhases,
   requireNumbers,
 } from './privacy-args';
 
@@ -20,6 +21,12 @@ export const sigmaCommand: Command = {
     { name: 'epsilon', type: 'number', description: 'Target epsilon (> 0)' },
     { name: 'q', type: 'number', description: 'Sampling rate (expected batch size / documents), in (0, 1]' },
     { name: 'steps', type: 'number', description: 'Number of DP-SGD steps' },
+    {
+      name: 'prior-phases',
+      type: 'string',
+      description:
+        'Earlier releases on the same data composed before these steps, as JSON [{"q":..,"sigma":..,"steps":..}] (e.g. a report\'s histogram phase)',
+    },
     ...deltaOptions,
     accountantOption,
     jsonOption,
@@ -32,15 +39,30 @@ export const sigmaCommand: Command = {
       validateSampleRate(q);
       validateSteps(steps);
     });
+    const prior = args.options['prior-phases'];
+    const priorPhases = prior === undefined ? [] : parsePhases(String(prior), 'prior-phases');
     const delta = parseDelta(args, io);
-    const { sigma, epsilon } = calibrateSigma({ epsilon: target, delta, q, steps, accountant });
+    // Out of reach is not a usage error: it exits 1 with the accountant's message.
+    const { sigma, epsilon } = calibrateSigma({ epsilon: target, delta, q, steps, accountant, priorPhases });
     if (args.options.json) {
-      io.out(JSON.stringify({ sigma, epsilon, target_epsilon: target, accountant, q, steps, delta }));
+      io.out(
+        JSON.stringify({
+          sigma,
+          epsilon,
+          target_epsilon: target,
+          accountant,
+          q,
+          steps,
+          delta,
+          ...(priorPhases.length ? { prior_phases: priorPhases } : {}),
+        }),
+      );
       return 0;
     }
     io.out(
       `sigma = ${fmtUp(sigma)} gives epsilon = ${fmtUp(epsilon)} <= ${fmt(target)} at delta = ${fmt(delta)} ` +
-        `(${accountant} accountant; q = ${fmt(q)}, steps = ${steps})`,
+        `(${accountant} accountant; q = ${fmt(q)}, steps = ${steps}` +
+        `${priorPhases.length ? `, after ${priorPhases.length} prior phase(s)` : ''})`,
     );
     return 0;
   },

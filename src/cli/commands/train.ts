@@ -5,15 +5,17 @@
 import { writeFileSync } from 'node:fs';
 import { serializeModelFile } from '../../io/model-file';
 import { initBackend } from '../../model/backend';
+import { DEFAULT_LORA, LORA_TARGETS } from '../../model/lora';
 import { paramsToArrays } from '../../model/params';
 import { prepareCorpus } from '../../pipeline/corpus';
 import { disposeModel, dpFineTune, evaluateModel } from '../../pipeline/stages';
-import { planPrivacy } from '../../train/dp-train';
+import { DEFAULT_DP_TRAINING, planPrivacy } from '../../train/dp-train';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { ingestPath } from '../fs-data';
 import { loadModelArg } from '../models';
 import { progressPrinter } from '../progress';
+import { parameterSelectionArgs } from './parameter-args';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -31,30 +33,74 @@ export const trainCommand: Command = {
       description: 'Model to fine-tune: preset name, model file or HF GPT-2 folder',
       default: 'student',
     },
-    { name: 'epsilon', type: 'number', description: 'Target epsilon', default: 2 },
+    {
+      name: 'epsilon',
+      type: 'number',
+      description: 'Target epsilon',
+      default: DEFAULT_DP_TRAINING.targetEpsilon,
+    },
     { name: 'delta', type: 'number', description: 'Delta (default 1/N^1.1, N = training documents)' },
     {
       name: 'epochs',
       type: 'number',
       description: 'Expected passes over the documents (steps = epochs / q)',
-      default: 3,
+      default: DEFAULT_DP_TRAINING.epochs,
     },
     {
       name: 'batch',
       type: 'number',
       description: 'Expected batch size in documents (q = batch / N)',
-      default: 64,
+      default: DEFAULT_DP_TRAINING.expectedBatchSize,
     },
-    { name: 'micro-batch', type: 'number', description: 'Documents per physical micro-batch', default: 16 },
+    {
+      name: 'micro-batch',
+      type: 'number',
+      description: 'Documents per physical micro-batch',
+      default: DEFAULT_DP_TRAINING.microBatchSize,
+    },
     {
       name: 'windows-per-doc',
       type: 'number',
       description: 'Windows a sampled document contributes (K)',
-      default: 1,
+      default: DEFAULT_DP_TRAINING.windowsPerDocument,
     },
-    { name: 'clip', type: 'number', description: 'Per-document clip norm C', default: 1 },
-    { name: 'lr', type: 'number', description: 'Learning rate (constant)', default: 1e-3 },
-    { name: 'accountant', type: 'string', description: 'prv or rdp', default: 'prv' },
+    {
+      name: 'clip',
+      type: 'number',
+      description: 'Per-document clip norm C',
+      default: DEFAULT_DP_TRAINING.clipNorm,
+    },
+    {
+      name: 'lr',
+      type: 'number',
+      description: 'Learning rate (constant)',
+      default: DEFAULT_DP_TRAINING.schedule.peak,
+    },
+    {
+      name: 'accountant',
+      type: 'string',
+      description: 'prv or rdp',
+      default: DEFAULT_DP_TRAINING.accountant,
+    },
+    {
+      name: 'parameters',
+      type: 'string',
+      description: 'What DP-SGD trains: all, bias-layernorm (biases + LayerNorms) or lora (adapters)',
+      default: 'all',
+    },
+    { name: 'lora-rank', type: 'number', description: 'LoRA rank r', default: DEFAULT_LORA.rank },
+    {
+      name: 'lora-alpha',
+      type: 'number',
+      description: 'LoRA scale numerator (update x alpha / r)',
+      default: DEFAULT_LORA.alpha,
+    },
+    {
+      name: 'lora-targets',
+      type: 'string',
+      description: `Comma list of adapted layers (${LORA_TARGETS.join(',')})`,
+      default: DEFAULT_LORA.targets.join(','),
+    },
     {
       name: 'seed',
       type: 'number',
@@ -86,6 +132,7 @@ export const trainCommand: Command = {
       clipNorm: Number(o.clip),
       accountant: accountant as 'prv' | 'rdp',
       schedule: { peak: Number(o.lr) },
+      ...parameterSelectionArgs(o),
     };
     const plan = planPrivacy(corpus.train.length, training);
     for (const w of plan.warnings) io.err(`warning: ${w}`);
@@ -93,6 +140,7 @@ export const trainCommand: Command = {
       `${model.name} on ${backend.backend}: N=${plan.numDocuments} documents, q=${plan.q.toPrecision(4)}, sigma=${plan.sigma.toPrecision(4)}, ${plan.steps} steps, delta=${plan.delta.toExponential(3)}`,
     );
     const show = progressPrinter(io.err, 'step', plan.steps);
+    const started = performance.now();
     const result = await dpFineTune({
       model,
       documentWindows: corpus.trainDocumentWindows,
@@ -104,6 +152,7 @@ export const trainCommand: Command = {
           `loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)} epsilon ${r.epsilon.toFixed(3)}`,
         ),
     });
+    const trainSeconds = (performance.now() - started) / 1000;
     const validation = corpus.validationWindows.length
       ? await evaluateModel(model, corpus.validationWindows)
       : null;
@@ -133,6 +182,10 @@ export const trainCommand: Command = {
       sampling: plan.sampling,
       unit: plan.unit,
       epsilon: result.epsilon,
+      parameters: plan.parameters,
+      lora: plan.lora,
+      windows_per_document: plan.windowsPerDocument,
+      train_seconds: trainSeconds,
       validation_ppl: validation?.perplexity ?? null,
       validation_bits_per_byte: validation?.bitsPerByte ?? null,
       reproduce: `distildp epsilon --q ${plan.q} --sigma ${plan.sigma} --steps ${plan.steps} --delta ${plan.delta} --accountant ${plan.accountant} --json`,

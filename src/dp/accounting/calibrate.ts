@@ -4,9 +4,11 @@ import { OPACUS_PARITY_BELOW, PrvEvaluator } from './prv';
 import {
   type AccountantName,
   AccountingInputError,
+  type Phase,
   validateAccountant,
   validateDelta,
   validateEpsilon,
+  validatePhases,
   validateSampleRate,
   validateSigma,
   validateSteps,
@@ -22,9 +24,11 @@ const SIGMA_TOLERANCE = 1e-4;
 
 /**
  * The smallest noise multiplier (to relative 1e-4) whose epsilon after `steps` steps at sampling
- * rate q is at most the target, and the epsilon it actually reaches (always <= target). Bracketing,
- * then regula falsi (Illinois) on log sigma vs log epsilon, keeping the side that meets the target.
- * If even SIGMA_MIN meets it, SIGMA_MIN is returned; a target that SIGMA_MAX cannot meet throws.
+ * rate q, composed after any `priorPhases` (earlier releases on the same data, e.g. a DP label
+ * histogram), is at most the target, and the epsilon it actually reaches (always <= target).
+ * Bracketing, then regula falsi (Illinois) on log sigma vs log epsilon, keeping the side that
+ * meets the target. If even SIGMA_MIN meets it, SIGMA_MIN is returned; a target that SIGMA_MAX
+ * cannot meet throws. The pipeline's DP trainings (planPrivacy) and `distildp sigma` both use it.
  */
 export function calibrateSigma(o: {
   epsilon: number;
@@ -32,15 +36,19 @@ export function calibrateSigma(o: {
   q: number;
   steps: number;
   accountant?: AccountantName;
+  priorPhases?: readonly Phase[];
 }): { sigma: number; epsilon: number } {
   const accountant = o.accountant ?? 'prv';
+  const prior = o.priorPhases ?? [];
   validateEpsilon(o.epsilon, 'target epsilon');
   validateDelta(o.delta);
   validateSampleRate(o.q);
   validateSteps(o.steps);
   validateAccountant(accountant);
+  if (prior.length) validatePhases(prior);
   const target = o.epsilon;
-  const eps = (sigma: number) => computeEpsilon([{ q: o.q, sigma, steps: o.steps }], o.delta, accountant);
+  const eps = (sigma: number) =>
+    computeEpsilon([...prior, { q: o.q, sigma, steps: o.steps }], o.delta, accountant);
 
   // Bracket: lo misses the target (eps > target), hi meets it (eps <= target).
   let hi = 1;
@@ -52,7 +60,7 @@ export function calibrateSigma(o: {
       if (hi >= SIGMA_MAX) {
         throw new AccountingInputError(
           `target epsilon ${target} is out of reach: even sigma = ${SIGMA_MAX} gives epsilon ${epsHi.toPrecision(4)} ` +
-            `(q = ${o.q}, steps = ${o.steps}, delta = ${o.delta}); raise epsilon, or lower q or steps`,
+            `(q = ${o.q}, steps = ${o.steps}, delta = ${o.delta}${prior.length ? `, after ${prior.length} prior phase(s)` : ''}); raise epsilon, or lower q or steps`,
         );
       }
       lo = hi;

@@ -13,6 +13,13 @@ export function adapterText(adapter: NonNullable<BackendInfo['adapter']>): strin
   return adapter.isFallbackAdapter ? `${name} (fallback adapter)` : name;
 }
 
+/** "2 threads", or "1 thread" with why not more; null for backends without threads. */
+export function threadsText(info: BackendInfo): string | null {
+  const t = info.wasmThreads;
+  if (!t) return null;
+  return `${t.count} thread${t.count === 1 ? '' : 's'}${t.limitation ? ` (${t.limitation})` : ''}`;
+}
+
 /** Why WebGPU is not in use, when it is not. */
 export function webgpuNote(info: BackendInfo): string | null {
   if (info.backend === 'webgpu') return null;
@@ -42,11 +49,22 @@ export function BackendBadge() {
     );
   } else {
     const note = webgpuNote(info);
+    const threads = threadsText(info);
     body = (
       <>
         <span className={`badge badge-${info.backend}`} data-testid="backend-name">
           {BACKEND_LABELS[info.backend]}
         </span>
+        {threads && (
+          <span
+            className="backend-detail"
+            data-testid="backend-threads"
+            data-threads={info.wasmThreads?.count}
+            title={`${info.wasmThreads?.cores} logical cores`}
+          >
+            {threads}
+          </span>
+        )}
         {info.adapter && (
           <span className="backend-detail" data-testid="backend-adapter">
             {adapterText(info.adapter)}

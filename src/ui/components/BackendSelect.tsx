@@ -1,6 +1,7 @@
+import { MAX_WASM_THREADS } from '../../model/wasm-threads';
 import { BACKEND_CHOICES, type BackendChoice } from '../../worker/protocol';
 import { isBackendChoice } from '../backend-choice';
-import { chooseBackend } from '../controller';
+import { chooseBackend, chooseThreads } from '../controller';
 import { useAppStore } from '../store';
 
 const CHOICE_LABELS: Record<BackendChoice, string> = {
@@ -25,6 +26,37 @@ export function BackendSelect() {
         {BACKEND_CHOICES.map((c) => (
           <option key={c} value={c}>
             {CHOICE_LABELS[c]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** Thread counts offered: 1 up to the logical cores (at least 2, at most tfjs-backend-wasm's 8). */
+export function threadOptions(cores: number): number[] {
+  const top = Math.min(MAX_WASM_THREADS, Math.max(2, cores));
+  return Array.from({ length: top }, (_, i) => i + 1);
+}
+
+/** WASM thread count; shown while the backend is (or is being started as) WASM. Restarts the worker. */
+export function ThreadsSelect() {
+  const threads = useAppStore((s) => s.backend.threads);
+  const wasm = useAppStore((s) => s.backend.info?.backend === 'wasm' || s.backend.choice === 'wasm');
+  if (!wasm) return null;
+  const cores = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
+  return (
+    <label className="backend-select" title="Threads the WASM backend runs matrix products on">
+      <span>Threads</span>
+      <select
+        data-testid="threads-select"
+        value={String(threads)}
+        onChange={(e) => chooseThreads(e.target.value === 'auto' ? 'auto' : Number(e.target.value))}
+      >
+        <option value="auto">Automatic ({Math.min(cores, MAX_WASM_THREADS)})</option>
+        {threadOptions(cores).map((n) => (
+          <option key={n} value={String(n)}>
+            {n}
           </option>
         ))}
       </select>

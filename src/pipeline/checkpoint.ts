@@ -1,10 +1,12 @@
 /**
- * Where a pipeline run keeps its progress so that nothing is lost on a reload or a crash: every
- * step (e.g. `distildp/teacher-dp`) saves a record when it finishes, and long steps also save
- * partial records periodically (weights, optimizer moments, steps done, epsilon history,
- * synthetic text so far). A resumed run loads them and continues exactly where it was.
- * The browser worker keeps records in OPFS/IndexedDB (as bytes from `serializeStepRecord`), the
- * CLI in memory or on disk.
+ * Checkpoints: how a pipeline run keeps its progress so that nothing is lost on a reload or a
+ * crash. Every stage of a run (e.g. `shared/teacher-dp`, see stage-registry.ts) saves a checkpoint
+ * when it finishes, and long stages also save partial ones periodically (weights, optimizer
+ * moments, DP steps done, epsilon history, synthetic text so far). A resumed run loads them and
+ * continues exactly where it was. The browser worker keeps them in the origin's private storage
+ * (worker/run-storage.ts, as bytes from `serializeCheckpoint`); the CLI keeps them in memory
+ * (MemoryCheckpoints). The same file format also holds the app's stored base models and
+ * `distildp pretrain --checkpoint` files.
  */
 
 import { parseSafetensors, serializeSafetensors, type TensorToWrite } from '../io/safetensors';
@@ -17,44 +19,54 @@ export interface ModelArrays {
   arrays: Map<string, Float32Array>;
 }
 
-export interface StepRecord<T = unknown> {
-  status: 'done' | 'partial';
-  /** JSON-serialisable: a finished step's output, or a partial step's resume state. */
-  value: T;
-  /** Models (or other named parameter sets) the step produced or holds so far. */
+/** What a checkpoint holds besides its value: arrays, stored as tensors. */
+export interface CheckpointArrays {
+  /** Models (or other named parameter sets) the stage produced or holds so far. */
   models?: Record<string, ModelArrays>;
-  /** Optimizer moments of a partial training step. */
+  /** Optimizer moments of a partial training. */
   optimizer?: AdamWState;
   /** Extra arrays (e.g. a distillation projection), name -> shape + data. */
   extras?: Record<string, { shape: number[]; data: Float32Array }>;
 }
 
-export interface PipelineStore {
-  load(step: string): Promise<StepRecord | undefined>;
-  save(step: string, record: StepRecord): Promise<void>;
+/**
+ * A stage's saved state: `done` with the stage's output as its value, or `partial` with what a
+ * resumed stage needs to continue. Values are JSON-serialisable.
+ */
+export type Checkpoint<Done = unknown, Progress = Done> =
+  | ({ status: 'done'; value: Done } & CheckpointArrays)
+  | ({ status: 'partial'; value: Progress } & CheckpointArrays);
+
+/** Where a run keeps its checkpoints, one per stage key. */
+export interface Checkpoints {
+  load(stageKey: string): Promise<Checkpoint | undefined>;
+  save(stageKey: string, checkpoint: Checkpoint): Promise<void>;
 }
 
-/** Keeps records in memory (the CLI's default; tests). */
-export class MemoryPipelineStore implements PipelineStore {
-  readonly records = new Map<string, StepRecord>();
-  async load(step: string): Promise<StepRecord | undefined> {
-    return this.records.get(step);
+/** Keeps checkpoints in memory (the CLI's pipeline; tests). */
+export class MemoryCheckpoints implements Checkpoints {
+  readonly records = new Map<string, Checkpoint>();
+  async load(stageKey: string): Promise<Checkpoint | undefined> {
+    return this.records.get(stageKey);
   }
-  async save(step: string, record: StepRecord): Promise<void> {
-    this.records.set(step, record);
+  async save(stageKey: string, checkpoint: Checkpoint): Promise<void> {
+    this.records.set(stageKey, checkpoint);
   }
 }
 
-interface RecordMeta {
-  status: StepRecord['status'];
+interface CheckpointMeta {
+  status: Checkpoint['status'];
   value: unknown;
   models: Record<string, GPTConfig>;
   optimizerStep: number | null;
   extras: string[];
 }
 
-/** A step record as one safetensors file (arrays as tensors, everything else as JSON metadata). */
-export function serializeStepRecord(r: StepRecord): Uint8Array {
+/**
+ * A checkpoint as one safetensors file (arrays as tensors, everything else as JSON metadata under
+ * `distildp.step`: the key name predates the word "checkpoint" and stays, so saved runs still load).
+ */
+export function serializeCheckpoint(r: Checkpoint): Uint8Array {
   const tensors = new Map<string, TensorToWrite>();
   const models: Record<string, GPTConfig> = {};
   for (const [name, m] of Object.entries(r.models ?? {})) {
@@ -62,7 +74,7 @@ export function serializeStepRecord(r: StepRecord): Uint8Array {
     const shapes = paramShapes(m.config);
     for (const [p, data] of m.arrays) {
       const shape = shapes.get(p);
-      if (!shape) throw new Error(`step record: ${p} is not a parameter of model ${name}`);
+      if (!shape) throw new Error(`checkpoint: ${p} is not a parameter of model ${name}`);
       tensors.set(`model/${name}/${p}`, { shape, data });
     }
   }
@@ -71,7 +83,7 @@ export function serializeStepRecord(r: StepRecord): Uint8Array {
     tensors.set(`adam.v/${p}`, { shape: [v.length], data: v });
   }
   for (const [name, t] of Object.entries(r.extras ?? {})) tensors.set(`extra/${name}`, t);
-  const meta: RecordMeta = {
+  const meta: CheckpointMeta = {
     status: r.status,
     value: r.value,
     models,
@@ -81,11 +93,11 @@ export function serializeStepRecord(r: StepRecord): Uint8Array {
   return serializeSafetensors(tensors, { 'distildp.step': JSON.stringify(meta) });
 }
 
-export function parseStepRecord(bytes: Uint8Array): StepRecord {
+export function parseCheckpoint(bytes: Uint8Array): Checkpoint {
   const { tensors, metadata } = parseSafetensors(bytes);
   const raw = metadata['distildp.step'];
-  if (!raw) throw new Error('not a distildp step record');
-  const meta = JSON.parse(raw) as RecordMeta;
+  if (!raw) throw new Error('not a distildp checkpoint');
+  const meta = JSON.parse(raw) as CheckpointMeta;
   const models: Record<string, ModelArrays> = {};
   for (const [name, config] of Object.entries(meta.models)) models[name] = { config, arrays: new Map() };
   const moments = new Map<string, { m: Float32Array; v: Float32Array }>();
@@ -95,7 +107,7 @@ export function parseStepRecord(bytes: Uint8Array): StepRecord {
       const rest = key.slice('model/'.length);
       const slash = rest.indexOf('/');
       const model = models[rest.slice(0, slash)];
-      if (!model) throw new Error(`step record: tensor ${key} of an undeclared model`);
+      if (!model) throw new Error(`checkpoint: tensor ${key} of an undeclared model`);
       model.arrays.set(rest.slice(slash + 1), t.data);
     } else if (key.startsWith('adam.m/') || key.startsWith('adam.v/')) {
       const p = key.slice(7);
@@ -104,7 +116,7 @@ export function parseStepRecord(bytes: Uint8Array): StepRecord {
       else e.v = t.data;
       moments.set(p, e);
     } else if (key.startsWith('extra/')) extras[key.slice(6)] = { shape: t.shape, data: t.data };
-    else throw new Error(`step record: unexpected tensor ${key}`);
+    else throw new Error(`checkpoint: unexpected tensor ${key}`);
   }
   return {
     status: meta.status,

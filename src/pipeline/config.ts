@@ -1,0 +1,109 @@
+/**
+ * The pipeline's configuration: what each stage of every method runs with. One resolved config
+ * comes from three layers, deep-merged by resolvePipelineConfig():
+ *   1. the library defaults, stated once, in the modules that use them (DEFAULT_DP_TRAINING,
+ *      DEFAULT_SYNTHETIC, DEFAULT_FINE_TUNE, DEFAULT_DISTILLATION) and gathered in DEFAULT_PIPELINE;
+ *   2. a run profile (profiles.ts: the app's standard and tiny runs, `distildp pipeline --demo`);
+ *   3. the user's options (the app's run settings, the CLI's flags).
+ * The CLI, the worker and the tests all resolve through it, so a default never has to be restated.
+ */
+import { DEFAULT_DISTILLATION, type DistillationConfig } from '../train/distill';
+import { DEFAULT_DP_TRAINING, type DPTrainingConfig } from '../train/dp-train';
+import type { CorpusOptions } from './corpus';
+import type { HistogramMode } from './histogram';
+import type { MethodName } from './results';
+import { DEFAULT_FINE_TUNE, type FineTuneConfig } from './stages';
+import { DEFAULT_SYNTHETIC, type SyntheticConfig } from './synthetic';
+
+/** A DP training inside the pipeline: the run's epsilon, delta and seed apply, not the section's. */
+export type PipelineDPConfig = Omit<DPTrainingConfig, 'targetEpsilon' | 'delta'>;
+
+export interface PipelineConfig {
+  /** Total epsilon of every private method (default 2). */
+  epsilon: number;
+  /** Total delta (default 1 / N^1.1, N = training documents). */
+  delta?: number;
+  methods: MethodName[];
+  /** Seed of the split, window order, generation and distillation (never of DP noise). */
+  seed: number;
+  /** Documents held out for validation and test (default 10% each), and the control-code setting. */
+  split: Required<Pick<CorpusOptions, 'validationFraction' | 'testFraction'>> &
+    Pick<CorpusOptions, 'useControlCodes'>;
+  /** DP-SGD of teachers (distildp, dpkd). */
+  teacherDP: PipelineDPConfig;
+  /** DP-SGD of students (dpsgd, dpkd). */
+  studentDP: PipelineDPConfig;
+  histogram: { mode: HistogramMode; sigma: number };
+  synthetic: Omit<SyntheticConfig, 'seed'>;
+  /** Training of the students on the synthetic corpus (distildp, synthetic). */
+  distill: Omit<FineTuneConfig, 'seed'>;
+  distillation: DistillationConfig;
+  /** Fine-tuning of the non-private upper bounds. */
+  nonPrivate: Omit<FineTuneConfig, 'seed'>;
+  /** Save a partial checkpoint every this many training steps (default 10 DP steps / 50 ordinary steps). */
+  checkpointEvery: { dp: number; train: number };
+  /**
+   * Validation perplexity during training, for the live charts: about `points` evaluations per
+   * training (and one at its end), each on at most `maxWindows` validation windows. Local only:
+   * it is computed on private data and never exported. points = 0 turns it off.
+   */
+  validation: { points: number; maxWindows: number };
+}
+
+/** Any part of a config: objects merge field by field, arrays and functions are replaced. */
+export type DeepPartial<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly unknown[]
+    ? T
+    : T extends object
+      ? { [K in keyof T]?: DeepPartial<T[K]> }
+      : T;
+
+/** What a profile or a user gives: any subset of the config. */
+export type PipelineOptions = DeepPartial<PipelineConfig>;
+
+const { targetEpsilon: _runEpsilon, ...dpTraining } = DEFAULT_DP_TRAINING;
+const { seed: _syntheticSeed, ...synthetic } = DEFAULT_SYNTHETIC;
+const { seed: _fineTuneSeed, ...fineTune } = DEFAULT_FINE_TUNE;
+
+export const DEFAULT_PIPELINE: PipelineConfig = {
+  epsilon: 2,
+  methods: ['distildp'],
+  seed: 1,
+  split: { validationFraction: 0.1, testFraction: 0.1 },
+  teacherDP: dpTraining,
+  studentDP: dpTraining,
+  histogram: { mode: 'dp', sigma: 10 },
+  synthetic,
+  // Two passes over the synthetic corpus: it is small and the teacher's soft labels are cheap.
+  distill: { ...fineTune, epochs: 2 },
+  distillation: DEFAULT_DISTILLATION,
+  nonPrivate: fineTune,
+  checkpointEvery: { dp: 10, train: 50 },
+  validation: { points: 10, maxWindows: 32 },
+};
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return (
+    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype
+  );
+}
+
+/** `over` laid on `base`: plain objects merge recursively; undefined leaves `base`'s value. */
+export function deepMerge<T>(base: T, over: DeepPartial<T> | undefined): T {
+  if (over === undefined) return base;
+  if (!isPlainObject(base) || !isPlainObject(over)) return over as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    out[key] = key in base ? deepMerge(base[key as keyof T], value as DeepPartial<T[keyof T]>) : value;
+  }
+  return out as T;
+}
+
+/** The full config of a run: library defaults, then each layer in order (later layers win). */
+export function resolvePipelineConfig(...layers: (PipelineOptions | undefined)[]): PipelineConfig {
+  let config = DEFAULT_PIPELINE;
+  for (const layer of layers) config = deepMerge<PipelineConfig>(config, layer);
+  return config;
+}

@@ -1,0 +1,129 @@
+/**
+ * DistilDP and the synthetic-only baseline, which share their first three stages:
+ * 1. the DP control-code histogram (when documents carry labels): one accounted phase;
+ * 2. the DP teacher: DP-SGD at the run's epsilon, composed with the histogram phase;
+ * 3. the synthetic corpus the DP teacher writes (post-processing, no privacy cost);
+ * then, per method, the student trained on the synthetic text: DistilDP with hard + soft labels
+ * and hidden-state alignment, synthetic-only with hard labels alone (lambda = alpha = 0).
+ */
+import { secureNoiseSource } from '../../dp/random';
+import { releaseCodeHistogram } from '../histogram';
+import type { LoadedModel } from '../models';
+import { privacyReport } from '../results';
+import { STAGES } from '../stage-registry';
+import { evaluationStage, type RunContext, runStage, Stopped } from '../stage-runner';
+import { distillStudent, syntheticWindows } from '../stages';
+import { generateSyntheticCorpus, type SyntheticCorpus } from '../synthetic';
+import { dpTrainingStage, trainingStage } from '../training-stages';
+
+export interface DistilDPOutput {
+  synthetic: SyntheticCorpus;
+  /** The DistilDP student and its DP teacher, when DistilDP itself ran (not only synthetic-only). */
+  models?: { student: LoadedModel; teacher: LoadedModel };
+}
+
+export async function runDistilDP(
+  ctx: RunContext,
+  base: { teacher: LoadedModel; student: LoadedModel },
+): Promise<DistilDPOutput> {
+  const c = ctx.config;
+  const ev = ctx.events;
+  const planned = ctx.plan.histogram;
+  const hist = planned
+    ? (
+        await runStage(ctx, STAGES.histogram, async () => ({
+          status: 'done',
+          value: releaseCodeHistogram(ctx.corpus.train, planned.mode, secureNoiseSource(), {
+            sigma: c.histogram.sigma,
+            deltaThreshold: planned.deltaThreshold,
+          }),
+        }))
+      ).value
+    : null;
+  if (
+    hist &&
+    planned &&
+    (hist.deltaThreshold !== planned.deltaThreshold ||
+      JSON.stringify(hist.phases) !== JSON.stringify(planned.phases))
+  ) {
+    // The teacher's noise is calibrated for the planned histogram phase: a release saved under other
+    // settings would leave it unaccounted.
+    throw new Error(
+      `${STAGES.histogram.key}: the histogram settings changed since this run was saved; start a new run`,
+    );
+  }
+  const thresholdDelta = hist?.deltaThreshold ?? 0;
+  if (hist && hist.codes.length === 0)
+    ev.log?.('no control code passed the DP threshold: generating unconditionally');
+  const plan = ctx.plan.distildpTeacher();
+  for (const w of plan.warnings) ev.log?.(w);
+  ev.log?.(`DP teacher: sigma ${plan.sigma.toFixed(3)}, q ${plan.q.toFixed(4)}, ${plan.steps} steps`);
+  const teacher = await dpTrainingStage(ctx, STAGES.distildpTeacher, {
+    base: { ...base.teacher, name: 'DistilDP teacher' },
+    plan,
+    training: c.teacherDP,
+  });
+  const codes = hist?.codes.length ? hist.codes : null;
+  const generated = await runStage(ctx, STAGES.generate, async (partial) => {
+    let lastProgress = partial?.value;
+    const out = await generateSyntheticCorpus(
+      teacher.model,
+      codes,
+      { ...c.synthetic, seed: c.seed },
+      {
+        onSample: (s) => ev.sample?.(s.labels, s.text),
+        onProgress: (done, total) => ev.progress?.({ method: 'shared', stage: 'generate', done, total }),
+        shouldStop: ev.shouldStop,
+        checkpoint: async (p) => {
+          lastProgress = p;
+          await ctx.checkpoints.save(STAGES.generate.key, { status: 'partial', value: p });
+        },
+      },
+      partial?.value,
+    );
+    if (!out.completed) {
+      // Stopped before its first chunk: nothing to save.
+      if (!lastProgress) throw new Stopped('stopped');
+      return { status: 'partial', value: lastProgress };
+    }
+    const { completed: _done, ...corpus } = out;
+    return { status: 'done', value: corpus };
+  });
+  const synthetic = generated.value;
+  ev.log?.(
+    `synthetic corpus: ${synthetic.samples.length} samples (${synthetic.generated} generated, ${synthetic.duplicates} duplicates, ${synthetic.empty} empty)`,
+  );
+  const report = privacyReport('distildp', plan, thresholdDelta, hist ?? undefined);
+  const privacy = { epsilon: report.epsilon, delta: report.delta };
+  const sharedSeconds = teacher.seconds + generated.seconds;
+  const windows = syntheticWindows(base.student, synthetic.samples);
+  if (windows.length === 0) throw new Error('the teacher generated no usable synthetic text');
+  let models: DistilDPOutput['models'];
+  for (const method of ['distildp', 'synthetic'] as const) {
+    if (!c.methods.includes(method)) continue;
+    ctx.reports.push({ ...report, method });
+    const distillation = method === 'distildp' ? c.distillation : { ...c.distillation, lambda: 0, alpha: 0 };
+    const student = await trainingStage(
+      ctx,
+      STAGES.distill[method],
+      'student',
+      { ...base.student, name: method === 'distildp' ? 'DistilDP student' : 'synthetic-only student' },
+      ({ model, resume, save, hooks }) =>
+        distillStudent({
+          teacher: teacher.model,
+          student: model,
+          windows,
+          training: { ...c.distill, seed: c.seed },
+          distillation,
+          ...hooks,
+          resume,
+          checkpoint: { every: c.checkpointEvery.train, save },
+        }),
+    );
+    await evaluationStage(ctx, method, 'student', student.model, privacy, sharedSeconds + student.seconds);
+    if (method === 'distildp') models = { student: student.model, teacher: teacher.model };
+  }
+  const teacherOwner = c.methods.includes('distildp') ? 'distildp' : 'synthetic';
+  await evaluationStage(ctx, teacherOwner, 'teacher', teacher.model, privacy, teacher.seconds);
+  return { synthetic, models };
+}

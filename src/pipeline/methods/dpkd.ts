@@ -1,0 +1,39 @@
+/**
+ * The DPKD baseline: the teacher fine-tuned with DP-SGD at epsilon / 2, then the student with
+ * DP-SGD and the KD loss against that teacher on the private data, its noise calibrated so that
+ * the tight composition of both phases is the run's epsilon.
+ */
+import type { LoadedModel } from '../models';
+import { privacyReport } from '../results';
+import { STAGES } from '../stage-registry';
+import { evaluationStage, type RunContext } from '../stage-runner';
+import { dpTrainingStage } from '../training-stages';
+
+export async function runDPKD(
+  ctx: RunContext,
+  base: { teacher: LoadedModel; student: LoadedModel },
+): Promise<void> {
+  const c = ctx.config;
+  const { teacher: teacherPlan, student: studentPlan } = ctx.plan.dpkd();
+  const teacher = await dpTrainingStage(ctx, STAGES.dpkdTeacher, {
+    base: { ...base.teacher, name: 'DPKD teacher' },
+    plan: teacherPlan,
+    training: c.teacherDP,
+  });
+  const student = await dpTrainingStage(ctx, STAGES.dpkdStudent, {
+    base: { ...base.student, name: 'DPKD student' },
+    plan: studentPlan,
+    training: c.studentDP,
+    kdTeacher: teacher.model,
+  });
+  const report = privacyReport('dpkd', studentPlan, 0);
+  ctx.reports.push(report);
+  await evaluationStage(
+    ctx,
+    'dpkd',
+    'student',
+    student.model,
+    { epsilon: report.epsilon, delta: report.delta },
+    teacher.seconds + student.seconds,
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * What a pipeline run produces for people: one result row per trained model and one privacy report
+ * per DP method. Types and pure functions only: the worker contract (src/contract) names them, so
+ * the UI reads them without loading the pipeline.
+ */
+import { computeEpsilon, type Phase } from '../dp/accounting/index';
+import type { PrivacyPlan } from '../train/dp-train';
+import type { HistogramMode, HistogramRelease } from './histogram';
+
+export const ALL_METHODS = ['distildp', 'dpsgd', 'dpkd', 'synthetic', 'nonprivate'] as const;
+export type MethodName = (typeof ALL_METHODS)[number];
+
+/** The kind of work a pipeline stage does (shown in progress events; see stage-registry.ts). */
+export type StageName =
+  | 'histogram'
+  | 'teacher-dp'
+  | 'generate'
+  | 'distill'
+  | 'student-dp'
+  | 'fine-tune'
+  | 'evaluate';
+/** Whose stage it is: a method, or 'shared' for DistilDP's and synthetic-only's common stages. */
+export type StageOwner = MethodName | 'shared';
+
+export interface ResultRow {
+  method: MethodName;
+  model: 'student' | 'teacher';
+  /** null for non-private rows (epsilon = infinity). */
+  epsilon: number | null;
+  delta: number | null;
+  test_ppl: number;
+  window_mean_ppl: number;
+  bits_per_byte: number;
+  /** Seconds of every stage this row needed (shared stages included). */
+  wall_s: number;
+}
+
+/** Everything to reproduce a DP row's epsilon: `distildp epsilon --phases <phases> --delta <accounting_delta>`. */
+export interface PrivacyReport {
+  method: MethodName;
+  epsilon: number;
+  delta: number;
+  accounting_delta: number;
+  threshold_delta: number;
+  accountant: string;
+  phases: Phase[];
+  sampling: 'poisson';
+  unit: 'document';
+  clip_norm: number;
+  windows_per_document: number;
+  num_documents: number;
+  secure_randomness: boolean;
+  histogram?: { mode: HistogramMode; sigma?: number; threshold?: number; codes_released: number };
+  reproduce: string;
+}
+
+/** The privacy report of a DP method from the plan of its last DP training (prior phases included). */
+export function privacyReport(
+  method: MethodName,
+  plan: PrivacyPlan,
+  thresholdDelta: number,
+  histogram?: HistogramRelease,
+): PrivacyReport {
+  const phases = [...plan.priorPhases, { q: plan.q, sigma: plan.sigma, steps: plan.steps }];
+  return {
+    method,
+    epsilon: computeEpsilon(phases, plan.delta, plan.accountant),
+    delta: plan.delta + thresholdDelta,
+    accounting_delta: plan.delta,
+    threshold_delta: thresholdDelta,
+    accountant: plan.accountant,
+    phases,
+    sampling: 'poisson',
+    unit: 'document',
+    clip_norm: plan.clipNorm,
+    windows_per_document: plan.windowsPerDocument,
+    num_documents: plan.numDocuments,
+    secure_randomness: plan.secureRandomness,
+    histogram: histogram
+      ? {
+          mode: histogram.mode,
+          sigma: histogram.sigma,
+          threshold: histogram.threshold,
+          codes_released: histogram.codes.length,
+        }
+      : undefined,
+    reproduce: `distildp epsilon --phases '${JSON.stringify(phases)}' --delta ${plan.delta} --accountant ${plan.accountant} --json`,
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * The resumable training stages: a DP training (DP-SGD, optionally with the DPKD loss) and an
+ * ordinary training (distillation, non-private fine-tuning). Each checkpoints the model, the
+ * optimizer moments and its progress, and rebuilds them from a partial checkpoint on resume.
+ */
+
+import { paramsToArrays } from '../model/params';
+import type { DPTrainingConfig, DPTrainingState, PrivacyPlan } from '../train/dp-train';
+import type { TrainState, TrainStepReport } from '../train/train-loop';
+import type { Checkpoint } from './checkpoint';
+import type { LoadedModel } from './models';
+import type { DPStageSpec, DPTrainingValue, MethodStageSpec, TrainingValue } from './stage-registry';
+import { type RunContext, runStage, snapshot, trackedModel, validator } from './stage-runner';
+import { dpFineTune, type ProjectionArrays } from './stages';
+
+/** The model a training stage produced: trained now, or rebuilt from its finished checkpoint. */
+export interface TrainedModel {
+  model: LoadedModel;
+  /** Seconds the stage took (over every session that worked on it). */
+  seconds: number;
+}
+
+export interface DPTrainingInput {
+  base: LoadedModel;
+  plan: PrivacyPlan;
+  training: Partial<DPTrainingConfig>;
+  /** DPKD: distil from this (already DP) teacher with the per-row KD loss. */
+  kdTeacher?: LoadedModel;
+}
+
+/** A DP training (resumable); a partial checkpoint made under another privacy plan is refused. */
+export async function dpTrainingStage(
+  ctx: RunContext,
+  spec: DPStageSpec,
+  input: DPTrainingInput,
+): Promise<TrainedModel> {
+  const { base, plan } = input;
+  const { owner: method, role, stage } = spec;
+  const c = ctx.config;
+  ctx.events.plan?.(method, role, plan);
+  let model: LoadedModel | undefined;
+  const validate = validator(ctx, method, role, stage, () => model);
+  const { checkpoint, seconds } = await runStage(ctx, spec, async (partial) => {
+    const was = partial?.value.plan;
+    if (was && (was.q !== plan.q || was.sigma !== plan.sigma || was.steps !== plan.steps)) {
+      throw new Error(
+        `${spec.key}: the privacy settings changed since this run was saved (q, sigma, steps); start a new run`,
+      );
+    }
+    const m = trackedModel(ctx, base, partial?.models?.model?.arrays ?? (await paramsToArrays(base.params)));
+    model = m;
+    const resume: DPTrainingState | undefined = partial
+      ? {
+          step: partial.value.step,
+          optimizer: partial.optimizer!,
+          epsilonHistory: partial.value.epsilonHistory,
+        }
+      : undefined;
+    const toCheckpoint = async (state: DPTrainingState): Promise<Checkpoint<DPTrainingValue>> => {
+      const done = state.step >= plan.steps;
+      return {
+        status: done ? 'done' : 'partial',
+        value: {
+          step: state.step,
+          epsilonHistory: state.epsilonHistory,
+          plan: { q: plan.q, sigma: plan.sigma, steps: plan.steps },
+        },
+        models: { model: await snapshot(m) },
+        optimizer: done ? undefined : state.optimizer,
+      };
+    };
+    const result = await dpFineTune({
+      model: m,
+      documentWindows: ctx.corpus.trainDocumentWindows,
+      plan,
+      training: input.training,
+      kdTeacher: input.kdTeacher
+        ? {
+            model: input.kdTeacher,
+            config: { lambda: c.distillation.lambda, temperature: c.distillation.temperature },
+          }
+        : undefined,
+      onStep: async (r) => {
+        ctx.events.progress?.({ method, stage, done: r.step, total: r.totalSteps });
+        await ctx.events.dpStep?.(method, role, r);
+        await validate(r.step, r.totalSteps);
+      },
+      shouldStop: ctx.events.shouldStop,
+      resume,
+      checkpoint: {
+        every: c.checkpointEvery.dp,
+        save: async (state) => ctx.checkpoints.save(spec.key, await toCheckpoint(state)),
+      },
+    });
+    return toCheckpoint(result.state);
+  });
+  model ??= trackedModel(ctx, base, checkpoint.models!.model.arrays);
+  return { model, seconds };
+}
+
+/** What an ordinary training gets: the model to train, where to resume, how to checkpoint. */
+export interface TrainingRun {
+  model: LoadedModel;
+  resume: { state: TrainState; projection?: ProjectionArrays } | undefined;
+  save: (state: TrainState, projection?: ProjectionArrays) => Promise<void>;
+  /** Progress, chart and validation hooks, and the stop check, for the training loop. */
+  hooks: {
+    onStep: (r: TrainStepReport) => Promise<void>;
+    shouldStop: (() => boolean) | undefined;
+  };
+}
+
+/** An ordinary training (resumable): distillation or non-private fine-tuning of `base`. */
+export async function trainingStage(
+  ctx: RunContext,
+  spec: MethodStageSpec<TrainingValue>,
+  role: 'teacher' | 'student',
+  base: LoadedModel,
+  train: (
+    run: TrainingRun,
+  ) => Promise<{ state: TrainState; completed: boolean; projection?: ProjectionArrays }>,
+): Promise<TrainedModel> {
+  const method = spec.owner;
+  let model: LoadedModel | undefined;
+  const { checkpoint, seconds } = await runStage(ctx, spec, async (partial) => {
+    const m = trackedModel(ctx, base, partial?.models?.model?.arrays ?? (await paramsToArrays(base.params)));
+    model = m;
+    const toCheckpoint = async (
+      state: TrainState,
+      done: boolean,
+      projection?: ProjectionArrays,
+    ): Promise<Checkpoint<TrainingValue>> => ({
+      status: done ? 'done' : 'partial',
+      value: { step: state.step },
+      models: { model: await snapshot(m) },
+      optimizer: done ? undefined : state.optimizer,
+      extras:
+        projection && !done
+          ? {
+              'projection.weight': { shape: [projection.weight.length], data: projection.weight },
+              'projection.bias': { shape: [projection.bias.length], data: projection.bias },
+            }
+          : undefined,
+    });
+    const resume = partial
+      ? {
+          state: { step: partial.value.step, optimizer: partial.optimizer! },
+          projection: partial.extras?.['projection.weight']
+            ? {
+                weight: partial.extras['projection.weight'].data,
+                bias: partial.extras['projection.bias'].data,
+              }
+            : undefined,
+        }
+      : undefined;
+    const validate = validator(ctx, method, role, spec.stage, () => m);
+    const result = await train({
+      model: m,
+      resume,
+      save: async (s, p) => ctx.checkpoints.save(spec.key, await toCheckpoint(s, false, p)),
+      hooks: {
+        onStep: async (r) => {
+          ctx.events.progress?.({ method, stage: spec.stage, done: r.step, total: r.totalSteps });
+          await ctx.events.trainStep?.(method, role, r);
+          await validate(r.step, r.totalSteps);
+        },
+        shouldStop: ctx.events.shouldStop,
+      },
+    });
+    return toCheckpoint(result.state, result.completed, result.projection);
+  });
+  model ??= trackedModel(ctx, base, checkpoint.models!.model.arrays);
+  return { model, seconds };
+}
