@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { planWasmThreads, type WasmThreadPlan, withReportedCores } from '../platform/wasm-threads';
 import { installWasmKernelFixes } from './wasm-fixes';
-import { planWasmThreads, type WasmThreadPlan, withReportedCores } from './wasm-threads';
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
 export const BACKEND_ORDER_BROWSER: BackendName[] = ['webgpu', 'wasm', 'cpu'];

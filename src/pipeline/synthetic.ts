@@ -58,6 +58,17 @@ export interface SyntheticCorpus {
   duplicates: number;
 }
 
+/**
+ * Embedding rows no token id of the tokenizer names (nanoGPT's vocabulary padded to 50,304, a pad
+ * token added at 50,257): never sampled, since the tokenizer could not decode them.
+ */
+export function idsBeyondTokenizer(tokenizer: Tokenizer, vocabSize: number): number[] {
+  return Array.from(
+    { length: Math.max(0, vocabSize - tokenizer.vocabSize) },
+    (_, i) => tokenizer.vocabSize + i,
+  );
+}
+
 /** The token prompt of a control code: end-of-text as a start marker, then `labels TAB.. \n\n`. */
 export function promptTokens(tokenizer: Tokenizer, labels: string[] | null): number[] {
   return labels ? [tokenizer.eotId, ...tokenizer.encode(controlCodePrompt(labels))] : [tokenizer.eotId];
@@ -132,6 +143,10 @@ export async function generateSyntheticCorpus(
       {
         noRepeatNgramSize: noRepeatNgramFor(teacher.tokenizer),
         ...c.generation,
+        bannedIds: [
+          ...(c.generation?.bannedIds ?? []),
+          ...idsBeyondTokenizer(teacher.tokenizer, teacher.config.vocabSize),
+        ],
         seed: c.seed * 1_000_003 + chunk,
         eotId: teacher.tokenizer.eotId,
         padId: teacher.tokenizer.padId,

@@ -12,6 +12,7 @@ import { RunPanel } from './components/RunPanel';
 import { RunsPanel } from './components/RunsPanel';
 import { SamplesPanel } from './components/SamplesPanel';
 import { SavedRunsBanner } from './components/SavedRunsBanner';
+import { UpdateBanner } from './components/UpdateBanner';
 
 const SECTIONS = [
   ['data', 'Data'],
@@ -47,6 +48,7 @@ export function App() {
         ))}
       </nav>
       <main className="app-main">
+        <UpdateBanner />
         <SavedRunsBanner />
         <DataPanel />
         <ModelsPanel />

@@ -3,7 +3,7 @@
  * forced choice survives a reload and e2e tests can pin one (SwiftShader WebGPU is too slow for the
  * full pipeline).
  */
-import { parseThreadCount } from '../model/wasm-threads';
+import { parseThreadCount } from '../platform/wasm-threads';
 import { BACKEND_CHOICES, type BackendChoice } from '../worker/protocol';
 
 export const BACKEND_URL_PARAM = 'backend';

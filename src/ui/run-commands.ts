@@ -67,10 +67,17 @@ export function openRun(runId: string): void {
 }
 
 export function exportRun(what: ExportKind): void {
-  const runId = appStore.getState().run.runId;
-  if (!runId) return;
+  const { run, exportChoices } = appStore.getState();
+  if (!run.runId) return;
   appStore.getState().setExportStatus(what, 'building');
-  send({ type: 'export', runId, what });
+  const description = exportChoices.dataDescription.trim();
+  send({
+    type: 'export',
+    runId: run.runId,
+    what,
+    dtype: exportChoices.dtype,
+    ...(description ? { dataDescription: description } : {}),
+  });
 }
 
 export async function askCancelRun(runId: string | undefined): Promise<void> {

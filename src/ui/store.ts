@@ -14,6 +14,7 @@ import type {
   LogLevel,
   ModelRole,
   StorageInfo,
+  WeightDtype,
   WorkerEvent,
 } from '../worker/protocol';
 import type { RunManifest } from '../worker/run-manifest';
@@ -79,6 +80,12 @@ export interface LogEntry {
   source: 'worker' | 'ui';
 }
 
+/** The user's choices for downloads (precision of the weights, their description of the data). */
+export interface ExportChoices {
+  dtype: WeightDtype;
+  dataDescription: string;
+}
+
 export interface AppData {
   profile: RunProfile;
   backend: BackendState;
@@ -90,6 +97,7 @@ export interface AppData {
   /** Another saved run shown beside the current one (null: none). */
   compare: CompareState | null;
   exports: Record<ExportKind, ExportStatus>;
+  exportChoices: ExportChoices;
   logs: LogEntry[];
 }
 
@@ -118,6 +126,7 @@ export interface AppActions {
   setPersisted(persisted: boolean): void;
   clearCompare(): void;
   setExportStatus(what: ExportKind, status: ExportStatus): void;
+  setExportChoices(patch: Partial<ExportChoices>): void;
   addLog(level: LogLevel, message: string, source?: LogEntry['source']): void;
   applyWorkerEvent(event: WorkerEvent): void;
   /** The worker script failed to load or crashed; nothing it was doing will finish. */
@@ -149,7 +158,8 @@ export function initialAppData(
     run: initialRunState(),
     saved: { runs: [], storage: null, persisted: null },
     compare: null,
-    exports: { student: 'idle', teacher: 'idle', synthetic: 'idle', report: 'idle' },
+    exports: { student: 'idle', teacher: 'idle', synthetic: 'idle', report: 'idle', all: 'idle' },
+    exportChoices: { dtype: 'F32', dataDescription: '' },
     logs: [],
   };
 }
@@ -242,6 +252,7 @@ export function createAppStore(initial: AppData = initialAppData()): StoreApi<Ap
     setPersisted: (persisted) => set((s) => ({ saved: { ...s.saved, persisted } })),
     clearCompare: () => set({ compare: null }),
     setExportStatus: (what, status) => set((s) => ({ exports: { ...s.exports, [what]: status } })),
+    setExportChoices: (patch) => set((s) => ({ exportChoices: { ...s.exportChoices, ...patch } })),
     addLog: (level, message, source = 'ui') =>
       set((s) => ({ logs: appendLog(s.logs, { level, message, time: Date.now(), source }) })),
     applyWorkerEvent: (event) => set((s) => reduceWorkerEvent(s, event)),

@@ -12,11 +12,22 @@ import type { TokenizerKind } from '../data/tokenizer';
 import type { FileInput, FileReport, IngestOptions } from '../data/types';
 import type { BackendInfo, BackendName } from '../model/backend';
 import type { GPTConfig } from '../model/config';
+import type { ExportKind, WeightDtype } from '../pipeline/export-bundle';
 import type { MethodName, PrivacyReport, ResultRow, StageName, StageOwner } from '../pipeline/results';
 import type { RunManifest } from './run-manifest';
 import type { RunSettings } from './run-settings';
 
-export type { BackendInfo, BackendName, MethodName, PrivacyReport, ResultRow, StageName, StageOwner };
+export type {
+  BackendInfo,
+  BackendName,
+  ExportKind,
+  MethodName,
+  PrivacyReport,
+  ResultRow,
+  StageName,
+  StageOwner,
+  WeightDtype,
+};
 
 /** What the user asked for: a named backend, or the automatic order webgpu -> wasm -> cpu. */
 export type BackendChoice = 'auto' | BackendName;
@@ -117,13 +128,20 @@ export interface CompareRunCommand {
   runId: string;
 }
 
-export type ExportKind = 'student' | 'teacher' | 'synthetic' | 'report';
-export const EXPORT_KINDS: readonly ExportKind[] = ['student', 'teacher', 'synthetic', 'report'];
+export const EXPORT_KINDS: readonly ExportKind[] = ['student', 'teacher', 'synthetic', 'report', 'all'];
 
-export interface ExportCommand {
+/** What the user chose for a download: weight precision and the data description for model cards. */
+export interface ExportRequest {
+  what: ExportKind;
+  /** model.safetensors precision (default F32; F16 halves the download). */
+  dtype?: WeightDtype;
+  /** The user's own words about the data, published in the model cards (never derived from the data). */
+  dataDescription?: string;
+}
+
+export interface ExportCommand extends ExportRequest {
   type: 'export';
   runId: string;
-  what: ExportKind;
 }
 
 export type WorkerCommand =

@@ -25,7 +25,7 @@ import { runCorpus } from './plan';
 import type {
   BackendName,
   DPPlanEvent,
-  ExportKind,
+  ExportRequest,
   InjectedFault,
   LogLevel,
   MetricPoint,
@@ -248,8 +248,8 @@ export class RunController {
     this.host.post({ ...history, type: 'compareHistory', manifest });
   }
 
-  exportFile(runId: string, what: ExportKind): Promise<ExportFile> {
-    return buildExport(this.runs, runId, what);
+  exportFile(runId: string, request: ExportRequest): Promise<ExportFile> {
+    return buildExport(this.runs, runId, request);
   }
 
   // ---- internals ----

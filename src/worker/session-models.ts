@@ -38,12 +38,12 @@ export async function readAppAsset(path: string): Promise<Uint8Array | null> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-export function tokenizerKindOf(config: GPTConfig): TokenizerKind {
-  if (config.vocabSize === 258) return 'bytes';
-  if (config.vocabSize === 50257) return 'gpt2';
-  throw new Error(
-    `no tokenizer for a vocabulary of ${config.vocabSize}: supported are the byte-level tokenizer (258) and GPT-2 BPE (50257)`,
-  );
+/** The tokenizer of a run's base model (teacher and student share it). */
+export function tokenizerOfRef(ref: ModelRef): TokenizerKind {
+  if (ref.kind === 'stored') return ref.tokenizer;
+  const preset = MODEL_PRESETS[ref.name];
+  if (!preset) throw new Error(`unknown model preset "${ref.name}"`);
+  return preset.tokenizer;
 }
 
 /** What the browser says about this device's memory and, on WebGPU, the adapter's buffer limits. */

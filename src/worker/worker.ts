@@ -177,7 +177,7 @@ async function handle(command: WorkerCommand): Promise<void> {
         await runs.compareRun(command.runId);
         return;
       case 'export': {
-        const file = await runs.exportFile(command.runId, command.what);
+        const file = await runs.exportFile(command.runId, command);
         const bytes =
           file.bytes.byteOffset === 0 && file.bytes.byteLength === file.bytes.buffer.byteLength
             ? (file.bytes.buffer as ArrayBuffer)

@@ -51,17 +51,26 @@ function safetensorsHeader(bytes: Uint8Array) {
   return { header, dataBytes: bytes.length - 8 - length };
 }
 
+/** The files of a model folder as `save_pretrained` + our model card and privacy report write them. */
+const MODEL_FILES = [
+  'README.md',
+  'config.json',
+  'generation_config.json',
+  'merges.txt',
+  'model.safetensors',
+  'privacy-report.json',
+  'special_tokens_map.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'vocab.json',
+];
+
 function checkModelZip(bytes: Uint8Array) {
   const files = unzipSync(bytes);
-  expect(Object.keys(files).sort()).toEqual(
-    expect.arrayContaining([
-      'config.json',
-      'generation_config.json',
-      'model.safetensors',
-      'vocab.json',
-      'merges.txt',
-    ]),
-  );
+  expect(Object.keys(files).sort()).toEqual(MODEL_FILES);
+  // Truncation in Python must cut at the position table, and padding must have an id.
+  const tokenizerConfig = JSON.parse(new TextDecoder().decode(files['tokenizer_config.json']));
+  expect(tokenizerConfig.model_max_length).toBe(TINY.context);
   const config = JSON.parse(new TextDecoder().decode(files['config.json']));
   expect(config).toMatchObject({
     model_type: 'gpt2',
@@ -71,6 +80,7 @@ function checkModelZip(bytes: Uint8Array) {
     n_embd: TINY.width,
     n_layer: TINY.layers,
     n_head: TINY.heads,
+    pad_token_id: 257,
   });
   const { header, dataBytes } = safetensorsHeader(files['model.safetensors']);
   expect(header.__metadata__).toEqual({ format: 'pt' });
@@ -194,7 +204,6 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await screenshot(page.locator('#charts'), 'charts');
   await screenshot(page.locator('#samples'), 'samples');
   await screenshot(page.locator('#results'), 'results');
-  await screenshot(page.locator('#export'), 'export');
 
   // Downloads.
   const student = await download(page, page.getByTestId('export-student'));
@@ -262,4 +271,34 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   // The same weights as before the reload (zips differ only in entry times).
   const weights = (zip: Buffer) => Buffer.from(unzipSync(new Uint8Array(zip))['model.safetensors']);
   expect(weights(again.bytes).equals(weights(student.bytes))).toBe(true);
+
+  // Everything at once, with the user's description in the model cards and float16 weights.
+  const description = 'Notes about our garden and the harbour, written by club members.';
+  await page.getByTestId('export-description').fill(description);
+  await page.getByTestId('export-fp16').check();
+  await screenshot(page.locator('#export'), 'export');
+  const all = await download(page, page.getByTestId('export-all'));
+  expect(all.name).toMatch(/^distildp-run-[0-9a-f]{8}\.zip$/);
+  const tree = unzipSync(new Uint8Array(all.bytes));
+  expect(Object.keys(tree).sort()).toEqual(
+    [
+      'README.md',
+      'privacy-report.json',
+      'synthetic.jsonl',
+      ...MODEL_FILES.map((f) => `student/${f}`),
+      ...MODEL_FILES.map((f) => `teacher/${f}`),
+    ].sort(),
+  );
+  const read = (name: string) => new TextDecoder().decode(tree[name]);
+  expect(JSON.parse(read('student/config.json')).torch_dtype).toBe('float16');
+  expect(safetensorsHeader(tree['student/model.safetensors']).header['transformer.wte.weight']).toMatchObject(
+    {
+      dtype: 'F16',
+    },
+  );
+  expect(read('student/README.md')).toContain(`> ${description}`);
+  expect(read('student/README.md')).toContain(`ε = ${report.epsilon.toPrecision(4)}`);
+  expect(JSON.parse(read('privacy-report.json')).epsilon).toBe(report.epsilon);
+  expect(read('README.md')).toContain('no further privacy cost');
+  expect(read('synthetic.jsonl')).toBe(synthetic.bytes.toString('utf8'));
 });

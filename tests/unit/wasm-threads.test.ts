@@ -9,7 +9,7 @@ import {
   NOT_ISOLATED,
   parseThreadCount,
   planWasmThreads,
-} from '../../src/model/wasm-threads';
+} from '../../src/platform/wasm-threads';
 import { threadsChoiceFromSearch, urlWithThreadsChoice } from '../../src/ui/backend-choice';
 import { threadOptions } from '../../src/ui/components/BackendSelect';
 

@@ -2,10 +2,10 @@
  * `distildp pipeline`: DistilDP and its baselines on a private corpus, one table. `--demo` runs it on
  * the public-domain demo corpus shipped in public/demo with settings sized for 2 CPU cores.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { exportParamsToHF } from '../../io/params-io';
 import { initBackend } from '../../model/backend';
 import {
   DEFAULT_PIPELINE,
@@ -13,6 +13,7 @@ import {
   type PipelineOptions,
   resolvePipelineConfig,
 } from '../../pipeline/config';
+import { runExportTree } from '../../pipeline/export-bundle';
 import {
   effectiveValues,
   OVERRIDE_FIELDS,
@@ -23,13 +24,14 @@ import {
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
 import { runPipeline } from '../../pipeline/run';
+import { outputsOfResult } from '../../pipeline/run-outputs';
 import { disposeModel } from '../../pipeline/stages';
-import { syntheticToJsonl } from '../../pipeline/synthetic';
 import { type ParsedArgs, UsageError } from '../args';
 import type { Command } from '../command';
 import { ingestPath } from '../fs-data';
 import { loadModelArg, PUBLIC_DIR } from '../models';
 import { progressPrinter } from '../progress';
+import { writeFiles } from '../write-files';
 
 export const DEMO_CORPUS = 'demo/demo-corpus.jsonl';
 
@@ -156,7 +158,14 @@ export const pipelineCommand: Command = {
     {
       name: 'out',
       type: 'string',
-      description: 'Folder for artifacts: student (HF GPT-2), synthetic.jsonl, privacy reports, results',
+      description:
+        'Folder for the release: student/ and teacher/ (HF GPT-2), synthetic.jsonl, privacy-report.json, README.md (how to continue on a cluster); results.json',
+    },
+    { name: 'fp16', type: 'boolean', description: 'With --out: store weights as float16' },
+    {
+      name: 'description',
+      type: 'string',
+      description: 'With --out: your description of the training data, published in the model cards',
     },
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
   ],
@@ -203,16 +212,16 @@ export const pipelineCommand: Command = {
       const dir = String(o.out);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'results.json'), JSON.stringify(result.results, null, 2));
-      writeFileSync(join(dir, 'privacy-reports.json'), JSON.stringify(result.reports, null, 2));
-      if (result.synthetic)
-        writeFileSync(join(dir, 'synthetic.jsonl'), syntheticToJsonl(result.synthetic.samples));
-      if (result.distildp) {
-        const s = result.distildp.student;
-        const files = await exportParamsToHF(s.config, s.params, s.tokenizer.huggingFaceFiles());
-        mkdirSync(join(dir, 'student'), { recursive: true });
-        for (const [name, bytes] of files) writeFileSync(join(dir, 'student', name), bytes);
-      }
-      io.err(`artifacts written to ${dir}`);
+      // The same files as the app's "export all", named by a random run id (never by the data).
+      const tree = await runExportTree(await outputsOfResult(result, teacher.tokenizer.kind), {
+        runId: randomBytes(8).toString('hex'),
+        created: new Date(),
+        dtype: o.fp16 ? 'F16' : 'F32',
+        dataDescription: o.description === undefined ? undefined : String(o.description),
+      });
+      writeFiles(dir, tree);
+      const entries = new Set([...tree.keys()].map((n) => n.replace(/\/.*/, '/')));
+      io.err(`artifacts written to ${dir}: ${[...entries].join(', ')}, results.json`);
     }
     if (result.distildp) {
       disposeModel(result.distildp.student);

@@ -1,4 +1,4 @@
-import { MAX_WASM_THREADS } from '../../model/wasm-threads';
+import { MAX_WASM_THREADS } from '../../platform/wasm-threads';
 import { BACKEND_CHOICES, type BackendChoice } from '../../worker/protocol';
 import { isBackendChoice } from '../backend-choice';
 import { chooseBackend, chooseThreads } from '../controller';
