@@ -77,6 +77,8 @@ export interface StreamOptions {
    * of prompt `index` is chosen. A copy. For tests and debugging.
    */
   onLogits?: (index: number, step: number, logits: Float32Array) => void;
+  /** After every step of a batch: how many tokens it produced (one per row still generating). */
+  onTokens?: (count: number) => void;
 }
 
 /** Per-prompt seed: murmur3's finaliser over (seed, index), so neighbouring prompts decorrelate. */
@@ -230,6 +232,7 @@ async function* generateBatch(
       }
       const logits = (await last.data()) as Float32Array;
       last.dispose();
+      opts.onTokens?.(active.length);
       const stillActive: number[] = [];
       const keptRows: number[] = [];
       for (let j = 0; j < active.length; j++) {
@@ -297,7 +300,7 @@ export async function generate(
   gen: Partial<GenerationConfig>,
   onProgress?: (done: number, total: number) => void,
   shouldStop?: () => boolean,
-  hooks: Pick<StreamOptions, 'onLogits'> & {
+  hooks: Pick<StreamOptions, 'onLogits' | 'onTokens'> & {
     onSample?: (tokens: number[], index: number, finish: GeneratedSequence['finish']) => void;
   } = {},
 ): Promise<number[][]> {
@@ -306,6 +309,7 @@ export async function generate(
   for await (const s of generateStream(params, config, prompts, gen, {
     shouldStop,
     onLogits: hooks.onLogits,
+    onTokens: hooks.onTokens,
   })) {
     results[s.index] = s.tokens;
     hooks.onSample?.(s.tokens, s.index, s.finish);

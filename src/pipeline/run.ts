@@ -16,7 +16,6 @@
  */
 
 import type { Document } from '../data/types';
-import type { EvaluationResult } from '../train/evaluate';
 import { type Checkpoints, MemoryCheckpoints } from './checkpoint';
 import { type PipelineOptions, resolvePipelineConfig } from './config';
 import { type PreparedCorpus, prepareCorpus } from './corpus';
@@ -28,14 +27,16 @@ import { runNonPrivate } from './methods/nonprivate';
 import { checkCompatible, type LoadedModel } from './models';
 import { planPipelinePrivacy } from './plan';
 import { ALL_METHODS, type PrivacyReport, type ResultRow } from './results';
-import { type RunContext, Stopped } from './stage-runner';
-import { disposeModel, evaluateModel } from './stages';
+import type { BaseEvaluation } from './stage-registry';
+import { baseEvaluationStage, type RunContext, Stopped } from './stage-runner';
+import { disposeModel } from './stages';
 import type { SyntheticCorpus } from './synthetic';
 
 export interface PipelineResult {
   results: ResultRow[];
   reports: PrivacyReport[];
-  base: { teacher: EvaluationResult; student: EvaluationResult };
+  /** The base models' test numbers (absent only when the run was stopped before they were known). */
+  base?: BaseEvaluation;
   corpus: { train: number; validation: number; test: number; test_windows: number; control_codes: number };
   synthetic?: SyntheticCorpus;
   /** The DistilDP student and DP teacher (the caller disposes them), when distildp finished. */
@@ -85,13 +86,7 @@ export async function runPipeline(input: {
     reports: [],
     live: [],
   };
-  const baseEvaluation = {
-    teacher: await evaluateModel(base.teacher, corpus.testWindows),
-    student: await evaluateModel(base.student, corpus.testWindows),
-  };
-  events.log?.(
-    `base models: teacher PPL ${baseEvaluation.teacher.perplexity.toFixed(2)}, student PPL ${baseEvaluation.student.perplexity.toFixed(2)}`,
-  );
+  let baseEvaluation: BaseEvaluation | undefined;
   const finish = (stopped: boolean, distildp?: PipelineResult['distildp'], synthetic?: SyntheticCorpus) => ({
     results: ctx.results,
     reports: ctx.reports,
@@ -104,6 +99,10 @@ export async function runPipeline(input: {
   let synthetic: SyntheticCorpus | undefined;
   let distildp: PipelineResult['distildp'];
   try {
+    baseEvaluation = await baseEvaluationStage(ctx, base);
+    events.log?.(
+      `base models: teacher PPL ${baseEvaluation.teacher.perplexity.toFixed(2)}, student PPL ${baseEvaluation.student.perplexity.toFixed(2)}`,
+    );
     if (c.methods.includes('distildp') || c.methods.includes('synthetic')) {
       ({ synthetic, models: distildp } = await runDistilDP(ctx, base));
     }

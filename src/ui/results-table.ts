@@ -3,16 +3,11 @@
  * first in each model's group, every trained row's perplexity relative to its base, and the same
  * table as CSV. Pure: the panel renders it and tests check it.
  */
-import type { ResultRow } from '../worker/protocol';
+import type { BaseResult, ResultRow } from '../worker/protocol';
 import { toCsv } from './charts/csv';
 import { METHOD_LABELS } from './labels';
 
-/** A base model's test numbers (the run evaluates both before training). */
-export interface BaseResult {
-  model: 'teacher' | 'student';
-  test_ppl: number;
-  bits_per_byte: number;
-}
+export type { BaseResult };
 
 export interface TableRow {
   key: string;

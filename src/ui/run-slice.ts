@@ -176,6 +176,7 @@ export function reduceRunEvent(state: RunState, event: WorkerEvent): RunState | 
         samples: event.samples.slice(-MAX_SAMPLES),
         synthetic: event.synthetic,
         results: event.results,
+        base: event.base,
         reports: event.reports,
       };
     }
@@ -236,6 +237,8 @@ export function reduceRunEvent(state: RunState, event: WorkerEvent): RunState | 
     }
     case 'result':
       return { ...state, results: upsertResult(state.results, event.row) };
+    case 'baseResults':
+      return { ...state, base: event.results };
     case 'reports':
       return { ...state, reports: event.reports };
     default:

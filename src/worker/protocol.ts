@@ -388,6 +388,18 @@ export interface DPPlanEvent {
   curve: { step: number; epsilon: number }[];
 }
 
+/** A base model's test-set numbers (evaluated before any training: what each method is read against). */
+export interface BaseResult {
+  model: 'teacher' | 'student';
+  test_ppl: number;
+  bits_per_byte: number;
+}
+
+export interface BaseResultsEvent {
+  type: 'baseResults';
+  results: BaseResult[];
+}
+
 export interface ResultEvent {
   type: 'result';
   row: ResultRow;
@@ -421,6 +433,8 @@ export interface HistoryEvent {
   /** The finished synthetic corpus (null before generation finished). */
   synthetic: SyntheticCorpusSummary | null;
   results: ResultRow[];
+  /** The base models' test numbers (empty for runs saved before they were recorded). */
+  base: BaseResult[];
   reports: PrivacyReport[];
   dpPlans: Omit<DPPlanEvent, 'type'>[];
   settings: RunSettings;
@@ -475,6 +489,7 @@ export type WorkerEvent =
   | SyntheticCorpusEvent
   | DPPlanEvent
   | ResultEvent
+  | BaseResultsEvent
   | ReportsEvent
   | SavedRunsEvent
   | HistoryEvent

@@ -24,6 +24,7 @@ import { MetricPointMaker } from './metric-points';
 import { runCorpus } from './plan';
 import type {
   BackendName,
+  BaseResult,
   DPPlanEvent,
   ExportRequest,
   InjectedFault,
@@ -99,8 +100,14 @@ export class RunController {
 
   /** Tells the UI which runs are saved, and how much storage there is. */
   async announceSavedRuns(): Promise<void> {
-    const { manifests, problems } = await this.runs.listManifests();
-    for (const p of problems) this.host.log('warn', p);
+    const listed = await this.runs.listManifests();
+    for (const p of listed.problems) this.host.log('warn', p);
+    // A run cancelled while the tab closed (or crashed) before its files were deleted: delete them now.
+    for (const m of listed.manifests.filter(
+      (x) => x.status === 'cancelled' && x.runId !== this.live?.manifest.runId,
+    ))
+      await this.runs.removeRun(m.runId).catch(() => undefined);
+    const manifests = listed.manifests.filter((m) => m.status !== 'cancelled');
     const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
     this.host.post({
       type: 'savedRuns',
@@ -220,8 +227,13 @@ export class RunController {
   /** Stops the live run and deletes it; or deletes a saved run. */
   async cancel(runId?: string): Promise<void> {
     if (this.live && (runId === undefined || runId === this.live.manifest.runId)) {
-      this.live.stop = 'cancel';
-      this.status(this.live.manifest, 'cancelling');
+      const live = this.live;
+      live.stop = 'cancel';
+      // No checkpoint is written from now on, and the manifest says 'cancelled' at once: a reload
+      // before the pipeline notices the stop never offers the run again (the listing deletes it).
+      live.checkpoints.freeze('the run was cancelled');
+      void this.writeManifest(live.manifest);
+      this.status(live.manifest, 'cancelling');
       return;
     }
     if (!runId) throw new Error('no run is in progress');
@@ -302,7 +314,18 @@ export class RunController {
   }
 
   private writeManifest(m: RunManifest): Promise<void> {
-    return this.queueWrite('run manifest', () => this.runs.writeManifest({ ...m, updatedAt: Date.now() }));
+    // A cancelled live run stays cancelled whatever part of the run writes its manifest.
+    const cancelled = this.live?.manifest.runId === m.runId && this.live.stop === 'cancel';
+    const manifest: RunManifest = { ...m, status: cancelled ? 'cancelled' : m.status, updatedAt: Date.now() };
+    return this.queueWrite('run manifest', () => this.runs.writeManifest(manifest));
+  }
+
+  /** The end of a cancelled run: its files are deleted once the writes already queued are done. */
+  private async finishCancel(runId: string): Promise<void> {
+    await this.writes;
+    await this.runs.removeRun(runId);
+    this.host.log('info', `run ${runId} cancelled; its checkpoints and stored documents were deleted`);
+    this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
   }
 
   /** The synthetic corpus the students train on, once generation is done (from its record). */
@@ -400,6 +423,17 @@ export class RunController {
         );
       },
       sample: (labels, text) => batcher.sample({ labels, text }),
+      baseEvaluation: (e) => {
+        const results: BaseResult[] = (['teacher', 'student'] as const).map((model) => ({
+          model,
+          test_ppl: e[model].perplexity,
+          bits_per_byte: e[model].bitsPerByte,
+        }));
+        this.host.post({ type: 'baseResults', results });
+        void this.queueWrite('base results', () =>
+          this.runs.writeJson(runPaths.json(runId, 'base'), results),
+        );
+      },
       result: (row) => {
         batcher.flush();
         live.results = [
@@ -431,10 +465,9 @@ export class RunController {
       });
       batcher.flush();
       if (result.stopped && this.deviceLost !== undefined) throw new Error(`device lost: ${this.deviceLost}`);
-      if (result.stopped && live.stop === 'cancel') {
-        await this.runs.removeRun(runId);
-        this.host.log('info', `run ${runId} cancelled; its checkpoints and stored documents were deleted`);
-        this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
+      if (live.stop === 'cancel') {
+        // Cancelled, even if the pipeline had just finished: Cancel deletes the run.
+        await this.finishCancel(runId);
       } else if (result.stopped) {
         await this.runs.appendMetrics(runId, live.pendingMetrics);
         live.pendingMetrics = [];
@@ -451,6 +484,12 @@ export class RunController {
       }
     } catch (err) {
       batcher.flush();
+      if (live.stop === 'cancel') {
+        // Stopping may surface as an error (a frozen checkpoint store refusing a write): the user
+        // asked for the run to go, so it goes.
+        await this.finishCancel(runId).catch((e) => this.host.log('warn', `cancel: ${(e as Error).message}`));
+        return;
+      }
       live.checkpoints.freeze('the run failed');
       const failure = classifyFailure(err, this.host.backend(), this.deviceLost);
       this.host.log('error', failure.message);

@@ -6,6 +6,7 @@ import type { Checkpoint } from '../pipeline/checkpoint';
 import type { ResultRow } from '../pipeline/results';
 import { checkpointOf, dpStageOfKey, STAGES } from '../pipeline/stage-registry';
 import type {
+  BaseResult,
   DPPlanEvent,
   HistoryEvent,
   MetricPoint,
@@ -71,6 +72,7 @@ export async function loadRunHistory(runs: RunStorage, manifest: RunManifest): P
     samples: generatedSamples(generate),
     synthetic: syntheticCorpusOf(generate),
     results: (await runs.readJson<ResultRow[]>(runPaths.json(runId, 'results'))) ?? [],
+    base: (await runs.readJson<BaseResult[]>(runPaths.json(runId, 'base'))) ?? [],
     reports: (await runs.readJson<PrivacyReport[]>(runPaths.json(runId, 'reports'))) ?? [],
     dpPlans: (await runs.readJson<Omit<DPPlanEvent, 'type'>[]>(runPaths.json(runId, 'plans'))) ?? [],
     settings: manifest.settings,

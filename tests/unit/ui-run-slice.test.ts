@@ -105,6 +105,7 @@ describe('reduceRunEvent', () => {
       samples: [{ labels: ['a'], text: 'x' }],
       synthetic: { samples: [{ labels: ['a'], text: 'x' }], generated: 3, duplicates: 1, empty: 1 },
       results: [row('distildp', 'student', 5)],
+      base: [{ model: 'student', test_ppl: 6, bits_per_byte: 1.5 }],
       reports: [],
       dpPlans: [{ series: 't', target: 2, steps: 2, curve: [{ step: 2, epsilon: 2 }] }],
       settings: DEFAULT_RUN_SETTINGS,
@@ -114,6 +115,8 @@ describe('reduceRunEvent', () => {
     expect(s.results.map((r) => r.method)).toEqual(['distildp']);
     expect(s.dpPlans.t.steps).toBe(2);
     expect(s.synthetic?.generated).toBe(3);
+    expect(s.base.map((b) => b.test_ppl)).toEqual([6]);
+    expect(apply(s, { type: 'baseResults', results: [] }).base).toEqual([]);
     s = apply(
       s,
       { type: 'result', row: row('distildp', 'student', 4) },
@@ -259,6 +262,7 @@ describe('starting a run next to the one shown', () => {
       samples: [],
       synthetic: null,
       results: [],
+      base: [],
       reports: [],
       dpPlans: [],
       settings,

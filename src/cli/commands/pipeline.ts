@@ -236,7 +236,10 @@ export const pipelineCommand: Command = {
       teacher: teacher.name,
       student: student.name,
       corpus: result.corpus,
-      base_test_ppl: { teacher: result.base.teacher.perplexity, student: result.base.student.perplexity },
+      base_test_ppl: {
+        teacher: result.base?.teacher.perplexity ?? Number.NaN,
+        student: result.base?.student.perplexity ?? Number.NaN,
+      },
       results: result.results,
       privacy: result.reports,
       synthetic: result.synthetic
