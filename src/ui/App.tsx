@@ -10,6 +10,7 @@ import { ModelsPanel } from './components/ModelsPanel';
 import { ResultsPanel } from './components/ResultsPanel';
 import { RunPanel } from './components/RunPanel';
 import { RunsPanel } from './components/RunsPanel';
+import { RunWatch } from './components/RunWatch';
 import { SamplesPanel } from './components/SamplesPanel';
 import { SavedRunsBanner } from './components/SavedRunsBanner';
 import { UpdateBanner } from './components/UpdateBanner';
@@ -64,6 +65,7 @@ export function App() {
         <LogPanel />
       </footer>
       <ConfirmDialog />
+      <RunWatch />
     </div>
   );
 }

@@ -16,7 +16,8 @@ export const METHOD_LABELS: Record<string, string> = {
 
 /** Stage labels by `${method}/${stage}` (what the stage event carries). */
 const STAGE_LABELS: Record<string, string> = {
-  'shared/evaluate-base': 'Base models (evaluation before training)',
+  'shared/evaluate': 'Base models (evaluated before training)',
+  'shared/evaluate-base': 'Base models (evaluated before training)',
   'shared/histogram': 'Control-code histogram (DP)',
   'distildp/teacher-dp': 'DP teacher (DP-SGD)',
   'shared/teacher-dp': 'DP teacher (DP-SGD)',

@@ -9,6 +9,7 @@ import type {
   MetricPoint,
   PrivacyReport,
   ResultRow,
+  RunEstimate,
   RunFailure,
   RunStatus,
   StageName,
@@ -39,6 +40,9 @@ export interface StageState {
   /** First and newest progress seen since the stage (re)started: the ETA comes from them. */
   first?: ProgressMark;
   last?: ProgressMark;
+  /** Worker times (ms) of the stage's start and end in this session (how long it really took). */
+  startedAt?: number;
+  endedAt?: number;
 }
 
 export interface RunState {
@@ -62,6 +66,8 @@ export interface RunState {
   results: ResultRow[];
   /** The base models' test numbers (evaluated before training). */
   base: BaseResult[];
+  /** The run's time estimate per stage (sent when it starts or resumes). */
+  estimate: RunEstimate | null;
   reports: PrivacyReport[];
 }
 
@@ -82,6 +88,7 @@ export function initialRunState(): RunState {
     synthetic: null,
     results: [],
     base: [],
+    estimate: null,
     reports: [],
   };
 }
@@ -191,14 +198,24 @@ export function reduceRunEvent(state: RunState, event: WorkerEvent): RunState | 
         done: 0,
         total: 0,
       };
+      // A start is the first progress mark (0 done): the ETA has a rate after the first progress.
       const next: StageState =
         event.status === 'start'
-          ? { ...base, status, detail: event.detail, first: undefined, last: undefined }
+          ? {
+              ...base,
+              status,
+              detail: event.detail,
+              first: undefined,
+              last: undefined,
+              startedAt: event.time,
+              endedAt: undefined,
+            }
           : {
               ...base,
               status,
               detail: event.detail ?? base.detail,
               done: status === 'done' ? base.total : base.done,
+              endedAt: status === 'done' ? event.time : base.endedAt,
             };
       return { ...state, ...withStage(state, key, next) };
     }
@@ -239,6 +256,10 @@ export function reduceRunEvent(state: RunState, event: WorkerEvent): RunState | 
       return { ...state, results: upsertResult(state.results, event.row) };
     case 'baseResults':
       return { ...state, base: event.results };
+    case 'runEstimate':
+      return event.runId === state.runId || state.runId === null
+        ? { ...state, estimate: event.estimate }
+        : state;
     case 'reports':
       return { ...state, reports: event.reports };
     default:

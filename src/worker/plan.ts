@@ -8,7 +8,7 @@ import type { Document } from '../data/types';
 import { computeEpsilon, defaultDelta, deltaWarning } from '../dp/accounting/index';
 import type { PipelineConfig } from '../pipeline/config';
 import { type PreparedCorpus, prepareCorpus } from '../pipeline/corpus';
-import { planPipelinePrivacy } from '../pipeline/plan';
+import { type PipelinePrivacyPlan, planPipelinePrivacy } from '../pipeline/plan';
 import { type PrivacyPlan, plannedEpsilonCurve } from '../train/dp-train';
 import type { PlanSummary } from './protocol';
 import { pipelineConfigFor } from './run-config';
@@ -37,7 +37,16 @@ export function runCorpus(input: PlanInput): { corpus: PreparedCorpus; config: P
   return { corpus, config };
 }
 
-export function planRun(input: PlanInput): { summary: PlanSummary; plan: PrivacyPlan } {
+export interface PlannedRun {
+  summary: PlanSummary;
+  plan: PrivacyPlan;
+  /** What the estimate of the run time needs (the corpus, resolved config and privacy plans). */
+  corpus: PreparedCorpus;
+  config: PipelineConfig;
+  planned: PipelinePrivacyPlan;
+}
+
+export function planRun(input: PlanInput): PlannedRun {
   const { corpus, config: c } = runCorpus(input);
   const n = corpus.train.length;
   if (n < 2) throw new Error(`the training split has ${n} usable document(s); DP training needs at least 2`);
@@ -80,5 +89,5 @@ export function planRun(input: PlanInput): { summary: PlanSummary; plan: Privacy
     curve: plannedEpsilonCurve(plan, PLAN_CURVE_POINTS),
     warnings: plan.warnings,
   };
-  return { summary, plan };
+  return { summary, plan, corpus, config: c, planned };
 }

@@ -12,11 +12,13 @@ import type { TokenizerKind } from '../data/tokenizer';
 import type { FileInput, FileReport, IngestOptions } from '../data/types';
 import type { BackendInfo, BackendName } from '../model/backend';
 import type { GPTConfig } from '../model/config';
+import type { RunEstimate } from '../pipeline/estimate';
 import type { ExportKind, WeightDtype } from '../pipeline/export-bundle';
 import type { MethodName, PrivacyReport, ResultRow, StageName, StageOwner } from '../pipeline/results';
 import type { RunManifest } from './run-manifest';
 import type { RunSettings } from './run-settings';
 
+export type { RunEstimate, StageEstimate } from '../pipeline/estimate';
 export type {
   BackendInfo,
   BackendName,
@@ -278,6 +280,8 @@ export interface PlanSummary {
   /** Expected epsilon spent vs DP-SGD step (prior phases included). */
   curve: { step: number; epsilon: number }[];
   warnings: string[];
+  /** How long the run will take on this device (measured speed x the run's work), per stage. */
+  estimate?: RunEstimate;
 }
 
 export interface PlanEvent {
@@ -339,6 +343,13 @@ export interface MetricPoint {
   total?: number;
   /** loss (nats/token), epsilon, tokensPerSecond, clippedFraction, learningRate. */
   values: Record<string, number>;
+}
+
+/** The run-time estimate of the live run, sent when it starts or resumes (for the whole-run ETA). */
+export interface RunEstimateEvent {
+  type: 'runEstimate';
+  runId: string;
+  estimate: RunEstimate;
 }
 
 /** Answer to a start with ifSaved 'ask' when the same run is saved: nothing was started. */
@@ -482,6 +493,7 @@ export type WorkerEvent =
   | PlanEvent
   | RunStatusEvent
   | RunExistsEvent
+  | RunEstimateEvent
   | StageEvent
   | ProgressEvent
   | MetricsEvent

@@ -21,7 +21,7 @@ import { buildExport, type ExportFile } from './exports';
 import { classifyFailure } from './failure';
 import { formatBytes } from './format';
 import { MetricPointMaker } from './metric-points';
-import { runCorpus } from './plan';
+import { planRun, runCorpus } from './plan';
 import type {
   BackendName,
   BaseResult,
@@ -40,6 +40,7 @@ import { loadRunHistory, syntheticCorpusOf } from './run-history';
 import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from './run-manifest';
 import type { RunSettings } from './run-settings';
 import { estimateRunStorageBytes, RunCheckpoints, RunStorage, runPaths } from './run-storage';
+import { estimatePlannedRun } from './run-time';
 import { seriesName } from './series';
 import { baseModelRecord, restoreBaseModel, type SessionModel } from './session-models';
 
@@ -328,6 +329,22 @@ export class RunController {
     this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
   }
 
+  /** The run's time estimate (for the whole-run ETA), before it starts; none if it cannot be made. */
+  private async postEstimate(live: LiveRun, inputs: RunInputs): Promise<void> {
+    try {
+      const planned = planRun({
+        documents: inputs.documents,
+        tokenizer: inputs.teacher.tokenizer,
+        contextLength: Math.min(inputs.teacher.config.contextLength, inputs.student.config.contextLength),
+        settings: live.manifest.settings,
+      });
+      const estimate = await estimatePlannedRun(planned, { ...inputs, tokenizer: inputs.teacher.tokenizer });
+      this.host.post({ type: 'runEstimate', runId: live.manifest.runId, estimate });
+    } catch (e) {
+      this.host.log('warn', `no run-time estimate: ${(e as Error).message}`);
+    }
+  }
+
   /** The synthetic corpus the students train on, once generation is done (from its record). */
   private async postSyntheticCorpus(live: LiveRun): Promise<void> {
     const corpus = syntheticCorpusOf(await live.checkpoints.load(STAGES.generate.key).catch(() => undefined));
@@ -457,6 +474,7 @@ export class RunController {
     const batcher = new EventBatcher((e) => this.host.post(e));
     let result: PipelineResult | undefined;
     try {
+      await this.postEstimate(live, inputs);
       result = await runPipeline({
         ...inputs,
         config: pipelineConfigFor(live.manifest.settings),

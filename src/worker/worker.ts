@@ -26,6 +26,7 @@ import type {
   WorkerEvent,
 } from './protocol';
 import { RunController } from './run-controller';
+import { estimatePlannedRun } from './run-time';
 import { deviceLimits, loadSessionModel, ModelRefusedError, type SessionModel } from './session-models';
 import { tfjsWasmPaths } from './wasm-paths';
 
@@ -136,17 +137,26 @@ async function loadModels(command: LoadModelsCommand): Promise<void> {
   }
 }
 
-function plan(command: PlanCommand): void {
+async function plan(command: PlanCommand): Promise<void> {
   const teacher = session.models.teacher?.model;
   const student = session.models.student?.model;
   if (!teacher || !student) throw new Error('load a teacher and a student model first');
-  const { summary } = planRun({
+  const planned = planRun({
     documents: session.documents,
     tokenizer: teacher.tokenizer,
     contextLength: Math.min(teacher.config.contextLength, student.config.contextLength),
     settings: command.settings,
   });
-  post({ type: 'plan', requestId: command.requestId, plan: summary });
+  post({ type: 'plan', requestId: command.requestId, plan: planned.summary });
+  // Then the run time (the first plan of a model pair measures the device's speed: a second or
+  // two); the same plan again, with its estimate. A failed estimate leaves the plan without one.
+  if (runs.running) return;
+  try {
+    const estimate = await estimatePlannedRun(planned, { teacher, student, tokenizer: teacher.tokenizer });
+    post({ type: 'plan', requestId: command.requestId, plan: { ...planned.summary, estimate } });
+  } catch (e) {
+    log('warn', `no run-time estimate: ${errorMessage(e)}`);
+  }
 }
 
 async function handle(command: WorkerCommand): Promise<void> {
@@ -162,7 +172,7 @@ async function handle(command: WorkerCommand): Promise<void> {
         await loadModels(command);
         return;
       case 'plan':
-        plan(command);
+        await plan(command);
         return;
       case 'start':
         await runs.start(command.settings, command.ifSaved);

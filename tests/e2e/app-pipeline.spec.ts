@@ -153,8 +153,15 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await screenshot(page.locator('#models'), 'models');
   await screenshot(page.locator('#budget'), 'budget');
 
+  // The whole run's estimated time, before it starts (measured speed x the run's work).
+  await expect(page.getByTestId('plan-estimate')).toHaveAttribute('data-seconds', /^\d+$/);
+  await expect(page.getByTestId('plan-estimate')).toContainText('Estimated run time on this device: about');
+
   await page.getByTestId('start-run').click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
+  // While it runs: the whole run's time left, and the progress in the tab title.
+  await expect(page.getByTestId('run-eta')).toContainText(/Whole run: about \d+ s left/);
+  await expect(page).toHaveTitle(/^\d+% · .+ · DistilDP$/);
   // Charts receive points while it trains.
   await expect(page.getByTestId('chart-loss')).toHaveAttribute('data-points', /^([5-9]|\d{2,})$/, {
     timeout: 120_000,
@@ -169,7 +176,9 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed', {
     timeout: 400_000,
   });
-  await expect(page.getByTestId('step')).toHaveCount(4);
+  // Base models, DP teacher, synthetic text, student, evaluation.
+  await expect(page.getByTestId('step')).toHaveCount(5);
+  await expect(page).toHaveTitle('✓ Finished · DistilDP');
   for (const step of await page.getByTestId('step').all())
     await expect(step).toHaveAttribute('data-status', 'done');
   // The DP teacher's 23 steps are all on the epsilon chart; the student's steps are on the loss chart.
@@ -182,7 +191,13 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await page.getByTestId('samples-corpus').check();
   expect(samples).toBeGreaterThan(0);
   const results = page.getByTestId('result-row');
-  await expect(results).toHaveCount(2);
+  // The base models (evaluated before training) head each model's rows; trained rows say how far
+  // they moved from them.
+  await expect(results).toHaveCount(4);
+  await expect(page.locator('[data-testid="result-row"][data-method="base"]')).toHaveCount(2);
+  await expect(
+    page.locator('[data-method="distildp"][data-model="student"] [data-testid="result-vs-base"]'),
+  ).toHaveText(/^[+−±]\d+\.\d %$/);
   await expect(
     page.locator('[data-testid="result-row"][data-method="distildp"][data-model="student"]'),
   ).toBeVisible();
@@ -200,7 +215,8 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   const tableRows = table.trim().split('\r\n');
   expect(tableRows[0]).toBe('method,model,epsilon,delta,test_ppl,bits_per_byte,ppl_vs_base,wall_s');
   expect(tableRows).toHaveLength(1 + (await results.count()));
-  expect(tableRows[1]).toMatch(/^distildp,student,1\.9\d+,/);
+  expect(tableRows[1]).toMatch(/^base,student,,,/);
+  expect(tableRows[2]).toMatch(/^distildp,student,1\.9\d+,/);
   await screenshot(page.locator('#charts'), 'charts');
   await screenshot(page.locator('#samples'), 'samples');
   await screenshot(page.locator('#results'), 'results');
@@ -263,7 +279,7 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await page.reload();
   await waitForApp(page);
   await page.getByTestId('open-saved').click();
-  await expect(page.getByTestId('result-row')).toHaveCount(2);
+  await expect(page.getByTestId('result-row')).toHaveCount(4);
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed');
   await expect(page.getByTestId('chart-epsilon')).toHaveAttribute('data-points', '23');
   const again = await download(page, page.getByTestId('export-student'));

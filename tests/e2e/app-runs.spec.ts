@@ -8,13 +8,42 @@ import { dropFiles, expect, labelledJsonl, screenshot, test, waitForApp } from '
 
 test('run again, list, compare and delete runs', async ({ page }) => {
   test.setTimeout(240_000);
+  // The browser's Notification, recorded (a headless browser shows none).
+  await page.addInitScript(() => {
+    const shown: { title: string; body?: string }[] = [];
+    class RecordedNotification {
+      static permission: NotificationPermission = 'default';
+      static async requestPermission(): Promise<NotificationPermission> {
+        RecordedNotification.permission = 'granted';
+        return 'granted';
+      }
+      constructor(title: string, options?: NotificationOptions) {
+        shown.push({ title, body: options?.body });
+      }
+    }
+    Object.assign(window, { __notices: shown });
+    Object.defineProperty(window, 'Notification', { value: RecordedNotification, configurable: true });
+  });
   await page.goto('/?backend=wasm&models=tiny');
   await waitForApp(page);
+  // Notifications are asked for, politely, only when the user ticks the box.
+  const notices = () =>
+    page.evaluate(() => (window as unknown as { __notices: { title: string }[] }).__notices);
+  await page.getByTestId('notify-toggle').check();
+  await expect(page.getByTestId('notify-toggle')).toBeChecked();
   await dropFiles(page.getByTestId('dropzone'), { 'private.jsonl': labelledJsonl(40) });
   await expect(page.getByTestId('plan-steps')).toHaveText(/^\d+$/);
   const status = page.getByTestId('run-status');
   await page.getByTestId('start-run').click();
   await expect(status).toHaveAttribute('data-status', 'completed', { timeout: 120_000 });
+  await expect
+    .poll(notices)
+    .toEqual([
+      {
+        title: 'DistilDP: the run finished',
+        body: expect.stringMatching(/^ε spent (1\.99\d|2\.000)\. Results and downloads are ready\.$/),
+      },
+    ]);
   const firstPpl = await page
     .locator('[data-method="distildp"][data-model="student"] [data-testid="result-ppl"]')
     .textContent();

@@ -1,6 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { budgetWarnings, noisePerStep } from '../budget-guidance';
 import { useAppStore } from '../store';
+import { PlanEstimate } from './PlanEstimate';
 import { colorOf, DASH, SeriesChart } from './SeriesChart';
 
 /** The worker's privacy plan for the current data and settings, before training. */
@@ -60,6 +61,7 @@ export function PlanView() {
             : 'none (the documents carry no labels): generation is unconditional and nothing is released before DP-SGD'}
         </dd>
       </dl>
+      <PlanEstimate estimate={plan.estimate} />
       {budgetWarnings(settings, plan).map((g) => (
         <p key={g.id} className="alert alert-warn" data-testid="budget-warning" data-id={g.id}>
           {g.text}

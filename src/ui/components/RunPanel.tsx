@@ -7,6 +7,7 @@ import { isActive, runBlockers, runStatusText } from '../run-readiness';
 import { useAppStore } from '../store';
 import { AdvancedSettings } from './AdvancedSettings';
 import { FailureBanner } from './FailureBanner';
+import { NotifyToggle, RunEtaLine } from './RunEta';
 import { BaselineStages, Stepper } from './Stepper';
 
 const STORAGE_NAMES = { opfs: 'origin private file system', indexeddb: 'IndexedDB', memory: 'memory only' };
@@ -119,6 +120,8 @@ export function RunPanel() {
       >
         {runStatusText(run, target)}
       </p>
+      <RunEtaLine />
+      <NotifyToggle />
       <FailureBanner />
       <Stepper run={run} />
       <BaselineStages run={run} />

@@ -1,0 +1,49 @@
+/**
+ * The run-time estimate in the worker: this device's speed on the loaded models (measured once per
+ * model pair, a second or two) applied to a planned run's work (src/pipeline/estimate.ts).
+ */
+import type { Tokenizer } from '../data/tokenizer';
+import type { RunEstimate, SpeedProfile } from '../pipeline/estimate';
+import { estimateForCorpus } from '../pipeline/estimate-run';
+import type { LoadedModel } from '../pipeline/models';
+import { probeSpeed } from '../pipeline/speed-probe';
+import type { PlannedRun } from './plan';
+
+const speeds = new WeakMap<LoadedModel, WeakMap<LoadedModel, Promise<SpeedProfile>>>();
+
+/** The measured speed of this pair of models on the current backend (cached while they are loaded). */
+export function deviceSpeed(
+  teacher: LoadedModel,
+  student: LoadedModel,
+  generateBatch: number,
+): Promise<SpeedProfile> {
+  let byStudent = speeds.get(teacher);
+  if (!byStudent) {
+    byStudent = new WeakMap();
+    speeds.set(teacher, byStudent);
+  }
+  let speed = byStudent.get(student);
+  if (!speed) {
+    speed = probeSpeed(teacher, student, generateBatch);
+    byStudent.set(student, speed);
+    // A failed probe is not cached (the next plan tries again).
+    speed.catch(() => byStudent.delete(student));
+  }
+  return speed;
+}
+
+export async function estimatePlannedRun(
+  run: Pick<PlannedRun, 'corpus' | 'config' | 'planned'>,
+  models: { teacher: LoadedModel; student: LoadedModel; tokenizer: Tokenizer },
+): Promise<RunEstimate> {
+  const batch = run.config.synthetic.generation.batchSize ?? 32;
+  const speed = await deviceSpeed(models.teacher, models.student, batch);
+  return estimateForCorpus({
+    config: run.config,
+    corpus: run.corpus,
+    planned: run.planned,
+    tokenizer: models.tokenizer,
+    contextLength: Math.min(models.teacher.config.contextLength, models.student.config.contextLength),
+    speed,
+  });
+}
