@@ -79,6 +79,8 @@ export interface StreamOptions {
   onLogits?: (index: number, step: number, logits: Float32Array) => void;
   /** After every step of a batch: how many tokens it produced (one per row still generating). */
   onTokens?: (count: number) => void;
+  /** Each generated token of prompt `index` as it is chosen (end-of-text excluded): streaming. */
+  onToken?: (index: number, token: number) => void;
 }
 
 /** Per-prompt seed: murmur3's finaliser over (seed, index), so neighbouring prompts decorrelate. */
@@ -241,6 +243,7 @@ async function* generateBatch(
         opts.onLogits?.(batch[r], step, row.slice());
         const token = nextToken(row, sequences[r], sampling, uniforms[r]);
         const prompt = prompts[batch[r]];
+        if (token !== g.eotId) opts.onToken?.(batch[r], token);
         if (token === g.eotId) {
           yield { index: batch[r], tokens: sequences[r].slice(prompt.length), finish: 'eot' };
           continue;
@@ -300,7 +303,7 @@ export async function generate(
   gen: Partial<GenerationConfig>,
   onProgress?: (done: number, total: number) => void,
   shouldStop?: () => boolean,
-  hooks: Pick<StreamOptions, 'onLogits' | 'onTokens'> & {
+  hooks: Pick<StreamOptions, 'onLogits' | 'onTokens' | 'onToken'> & {
     onSample?: (tokens: number[], index: number, finish: GeneratedSequence['finish']) => void;
   } = {},
 ): Promise<number[][]> {
@@ -310,6 +313,7 @@ export async function generate(
     shouldStop,
     onLogits: hooks.onLogits,
     onTokens: hooks.onTokens,
+    onToken: hooks.onToken,
   })) {
     results[s.index] = s.tokens;
     hooks.onSample?.(s.tokens, s.index, s.finish);

@@ -13,6 +13,7 @@ import { RunsPanel } from './components/RunsPanel';
 import { RunWatch } from './components/RunWatch';
 import { SamplesPanel } from './components/SamplesPanel';
 import { SavedRunsBanner } from './components/SavedRunsBanner';
+import { TryModelPanel } from './components/TryModelPanel';
 import { UpdateBanner } from './components/UpdateBanner';
 
 const SECTIONS = [
@@ -23,6 +24,7 @@ const SECTIONS = [
   ['charts', 'Charts'],
   ['samples', 'Samples'],
   ['results', 'Results'],
+  ['try', 'Try your model'],
   ['export', 'Export'],
   ['runs', 'Runs'],
 ] as const;
@@ -58,6 +60,7 @@ export function App() {
         <LiveCharts />
         <SamplesPanel />
         <ResultsPanel />
+        <TryModelPanel />
         <ExportPanel />
         <RunsPanel />
       </main>

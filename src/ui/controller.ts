@@ -11,6 +11,7 @@ import { mergeSelections, readSelectedFiles, type SelectedFile } from './file-so
 import { onRunExists, pauseRun, resumeRun } from './run-commands';
 import type { ModelChoice } from './setup-slices';
 import { appStore, type UiIngestOptions } from './store';
+import { reduceTryEvent, tryStore } from './try-model';
 import { keepScreenOn } from './wake-lock';
 import { createWorkerClient, send, setCurrentWorker, workerRunning } from './worker-client';
 
@@ -39,6 +40,10 @@ function onWorkerEvent(event: WorkerEvent): void {
   }
   if (event.type === 'ingested' || event.type === 'model' || event.type === 'history') schedulePlan();
   if (event.type === 'runExists') void onRunExists(event);
+  if (event.type === 'generatedText' || event.type === 'error') {
+    const patch = reduceTryEvent(tryStore.getState(), event);
+    if (patch) tryStore.setState(patch);
+  }
 }
 
 /**

@@ -130,6 +130,29 @@ export interface CompareRunCommand {
   runId: string;
 }
 
+/** Which model "Try your model" generates with: the run's DistilDP student or DP teacher, or a base model. */
+export type TrySource = { kind: 'run'; runId: string; role: ModelRole } | { kind: 'base'; role: ModelRole };
+
+/** Generate text from a prompt (streamed back as generatedText events). */
+export interface GenerateTextCommand {
+  type: 'generateText';
+  requestId: number;
+  source: TrySource;
+  prompt: string;
+  maxNewTokens: number;
+  temperature: number;
+  /** 0 = off. */
+  topK: number;
+  /** 1 = off. */
+  topP: number;
+  seed: number;
+}
+
+/** Stop the generation in progress (acts at once, at the next token). */
+export interface StopGenerateCommand {
+  type: 'stopGenerate';
+}
+
 export const EXPORT_KINDS: readonly ExportKind[] = ['student', 'teacher', 'synthetic', 'report', 'all'];
 
 /** What the user chose for a download: weight precision and the data description for model cards. */
@@ -157,6 +180,8 @@ export type WorkerCommand =
   | CancelCommand
   | OpenRunCommand
   | CompareRunCommand
+  | GenerateTextCommand
+  | StopGenerateCommand
   | ExportCommand;
 
 // ---- events (worker -> UI) ----
@@ -451,6 +476,18 @@ export interface HistoryEvent {
   settings: RunSettings;
 }
 
+/** Text generated so far for a generateText request (the whole text each time; `done` at the end). */
+export interface GeneratedTextEvent {
+  type: 'generatedText';
+  requestId: number;
+  text: string;
+  tokens: number;
+  done: boolean;
+  finish?: 'eot' | 'length' | 'stopped';
+  /** The prompt was longer than the model's context allows: only its end was used. */
+  promptTruncated: boolean;
+}
+
 /** A saved run's history for comparison (compareRun): the run shown is left as it is. */
 export interface CompareHistoryEvent extends Omit<HistoryEvent, 'type'> {
   type: 'compareHistory';
@@ -506,6 +543,7 @@ export type WorkerEvent =
   | SavedRunsEvent
   | HistoryEvent
   | CompareHistoryEvent
+  | GeneratedTextEvent
   | ExportedEvent
   | LogEvent
   | ErrorEvent;

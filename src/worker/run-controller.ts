@@ -94,6 +94,11 @@ export class RunController {
     this.storage = new RunStorage(store);
   }
 
+  /** The runs' storage (for reads outside the run: the model trial). */
+  savedRuns(): RunStorage {
+    return this.runs;
+  }
+
   private get runs(): RunStorage {
     if (!this.storage) throw new Error('storage is not open yet');
     return this.storage;

@@ -28,6 +28,7 @@ import type {
 import { RunController } from './run-controller';
 import { estimatePlannedRun } from './run-time';
 import { deviceLimits, loadSessionModel, ModelRefusedError, type SessionModel } from './session-models';
+import { ModelTrial } from './try-model';
 import { tfjsWasmPaths } from './wasm-paths';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -53,6 +54,12 @@ function log(level: LogLevel, message: string): void {
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+const trial = new ModelTrial({
+  post,
+  storage: () => runs.savedRuns(),
+  sessionModel: (role) => session.models[role],
+});
 
 const runs = new RunController({
   post,
@@ -186,6 +193,14 @@ async function handle(command: WorkerCommand): Promise<void> {
       case 'compareRun':
         await runs.compareRun(command.runId);
         return;
+      case 'generateText':
+        if (runs.running)
+          throw new Error('a run is in progress: try the model when it has finished or is paused');
+        await trial.generate(command);
+        return;
+      case 'stopGenerate':
+        trial.stop();
+        return;
       case 'export': {
         const file = await runs.exportFile(command.runId, command);
         const bytes =
@@ -209,6 +224,7 @@ async function handle(command: WorkerCommand): Promise<void> {
         runs.pause();
         return;
       case 'cancel':
+        trial.release();
         await runs.cancel(command.runId);
         return;
       default: {
@@ -229,8 +245,8 @@ async function handle(command: WorkerCommand): Promise<void> {
 let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (event: MessageEvent<WorkerCommand>) => {
   const command = event.data;
-  // Stopping a run must not wait behind a plan or a model load.
-  if (command.type === 'pause' || command.type === 'cancel') {
+  // Stopping a run (or a generation) must not wait behind a plan or a model load.
+  if (command.type === 'pause' || command.type === 'cancel' || command.type === 'stopGenerate') {
     void handle(command);
     return;
   }

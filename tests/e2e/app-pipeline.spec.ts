@@ -221,6 +221,24 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await screenshot(page.locator('#samples'), 'samples');
   await screenshot(page.locator('#results'), 'results');
 
+  // Try your model: the run's DP-trained student continues a prompt, token by token, in the worker.
+  await page.getByTestId('try-model').selectOption('run-student');
+  await page.getByTestId('try-prompt').fill('The ships');
+  await page.getByTestId('try-length').fill('20');
+  await page.getByTestId('try-temperature').fill('0');
+  await page.getByTestId('try-generate').click();
+  const output = page.getByTestId('try-output');
+  await expect(output).toHaveAttribute('data-status', 'idle', { timeout: 30_000 });
+  await expect(output).toHaveAttribute('data-tokens', /^([1-9]|1\d|20)$/);
+  await expect(output).toContainText('The ships');
+  await expect(page.getByTestId('try-status')).toContainText(/token\(s\)/);
+  // Greedy decoding is deterministic: the same text again.
+  const first = await output.locator('.sample-text').textContent();
+  await page.getByTestId('try-generate').click();
+  await expect(output).toHaveAttribute('data-status', 'idle');
+  await expect(output.locator('.sample-text')).toHaveText(first!);
+  await screenshot(page.locator('#try'), 'try-model');
+
   // Downloads.
   const student = await download(page, page.getByTestId('export-student'));
   expect(student.name).toMatch(/^distildp-student-[0-9a-f]{8}\.zip$/);

@@ -36,14 +36,12 @@ test('run again, list, compare and delete runs', async ({ page }) => {
   const status = page.getByTestId('run-status');
   await page.getByTestId('start-run').click();
   await expect(status).toHaveAttribute('data-status', 'completed', { timeout: 120_000 });
-  await expect
-    .poll(notices)
-    .toEqual([
-      {
-        title: 'DistilDP: the run finished',
-        body: expect.stringMatching(/^ε spent (1\.99\d|2\.000)\. Results and downloads are ready\.$/),
-      },
-    ]);
+  await expect.poll(notices).toEqual([
+    {
+      title: 'DistilDP: the run finished',
+      body: expect.stringMatching(/^ε spent (1\.99\d|2\.000)\. Results and downloads are ready\.$/),
+    },
+  ]);
   const firstPpl = await page
     .locator('[data-method="distildp"][data-model="student"] [data-testid="result-ppl"]')
     .textContent();

@@ -124,3 +124,33 @@ describe('tab title and end-of-run notice', () => {
     expect(endNotice('completed', 2, 'tiny', 1)).not.toBeNull();
   });
 });
+
+describe('try your model (UI state)', () => {
+  it('follows its own request only and ends on done; an error of generateText is shown', async () => {
+    const { reduceTryEvent, tryStore, trySettingsErrors, DEFAULT_TRY_SETTINGS } = await import(
+      '../../src/ui/try-model'
+    );
+    const s = { ...tryStore.getState(), requestId: 3, status: 'generating' as const };
+    const event = {
+      type: 'generatedText' as const,
+      requestId: 3,
+      text: 'ab',
+      tokens: 2,
+      done: false,
+      promptTruncated: false,
+    };
+    expect(reduceTryEvent(s, { ...event, requestId: 2 })).toBeNull();
+    expect(reduceTryEvent(s, event)).toMatchObject({ text: 'ab', status: 'generating' });
+    expect(reduceTryEvent(s, { ...event, done: true, finish: 'eot' })).toMatchObject({
+      status: 'idle',
+      finish: 'eot',
+    });
+    expect(reduceTryEvent(s, { type: 'error', command: 'generateText', message: 'no' })).toEqual({
+      status: 'error',
+      error: 'no',
+    });
+    expect(reduceTryEvent(s, { type: 'error', command: 'plan', message: 'no' })).toBeNull();
+    expect(trySettingsErrors(DEFAULT_TRY_SETTINGS, 64)).toEqual([]);
+    expect(trySettingsErrors({ ...DEFAULT_TRY_SETTINGS, maxNewTokens: 64, topP: 0 }, 64)).toHaveLength(2);
+  });
+});
