@@ -6,43 +6,37 @@
  * Failures stop the run with a message; the last checkpoint stays intact.
  */
 import type { Document } from '../data/types';
-import { DEFAULT_GENERATION } from '../model/generate';
 import { type Checkpoint, parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
 import type { PipelineEvents } from '../pipeline/events';
 import type { LoadedModel } from '../pipeline/models';
-import type { ResultRow } from '../pipeline/results';
 import { type PipelineResult, runPipeline } from '../pipeline/run';
 import { checkpointOf, dpStageOfKey, STAGES } from '../pipeline/stage-registry';
 import { disposeModel } from '../pipeline/stages';
-import { plannedEpsilonCurve } from '../train/dp-train';
 import { type ByteStore, openByteStore } from './byte-store';
 import { EventBatcher } from './event-batcher';
 import { buildExport, type ExportFile } from './exports';
 import { classifyFailure } from './failure';
-import { formatBytes } from './format';
-import { MetricPointMaker } from './metric-points';
-import { planRun, runCorpus } from './plan';
+import { runCorpus } from './plan';
 import type {
   BackendName,
-  BaseResult,
-  DPPlanEvent,
   ExportRequest,
   InjectedFault,
   LogLevel,
-  MetricPoint,
   ModelRole,
   PrivacyReport,
   RunStatus,
   WorkerEvent,
 } from './protocol';
 import { pipelineConfigFor } from './run-config';
+import { type LiveRun, pipelineEvents } from './run-events';
 import { loadRunHistory, syntheticCorpusOf } from './run-history';
 import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from './run-manifest';
 import type { RunSettings } from './run-settings';
-import { estimateRunStorageBytes, RunCheckpoints, RunStorage, runPaths } from './run-storage';
-import { estimatePlannedRun } from './run-time';
+import { RunCheckpoints, RunStorage, runPaths } from './run-storage';
+import { estimateRunOf } from './run-time';
 import { seriesName } from './series';
 import { baseModelRecord, restoreBaseModel, type SessionModel } from './session-models';
+import { checkRunQuota } from './storage-quota';
 
 export interface RunHost {
   post(event: WorkerEvent, transfer?: Transferable[]): void;
@@ -52,25 +46,11 @@ export interface RunHost {
   models(): Partial<Record<ModelRole, SessionModel>>;
 }
 
-interface LiveRun {
-  manifest: RunManifest;
-  checkpoints: RunCheckpoints;
-  stop: 'pause' | 'cancel' | null;
-  /** Chart points not yet written to storage (written with the next checkpoint). */
-  pendingMetrics: MetricPoint[];
-  results: ResultRow[];
-  plans: Omit<DPPlanEvent, 'type'>[];
-  /** Base models restored for this run (disposed when it ends); session models are not. */
-  restored: LoadedModel[];
-}
-
 interface RunInputs {
   documents: Document[];
   teacher: LoadedModel;
   student: LoadedModel;
 }
-
-const utf8 = new TextEncoder();
 
 export class RunController {
   private live: LiveRun | null = null;
@@ -160,7 +140,7 @@ export class RunController {
       runId = await runIdFor(documents, settings, models, `${Date.now()}-${crypto.randomUUID()}`);
       saved = null;
     }
-    await this.checkQuota(settings, documents, teacher, student);
+    await checkRunQuota((level, m) => this.host.log(level, m), settings, documents, teacher, student);
     requestPersistenceNote(this.host);
     await this.runs.writeDocuments(runId, documents);
     for (const [role, m] of [
@@ -272,42 +252,6 @@ export class RunController {
 
   // ---- internals ----
 
-  private async checkQuota(
-    settings: RunSettings,
-    documents: Document[],
-    teacher: SessionModel,
-    student: SessionModel,
-  ): Promise<void> {
-    const config = pipelineConfigFor(settings);
-    const samples = Math.ceil(config.synthetic.samples * config.synthetic.overGenerate);
-    const maxTokens = config.synthetic.generation.maxLength ?? DEFAULT_GENERATION.maxLength;
-    const need = estimateRunStorageBytes({
-      teacherParameters: teacher.info.parameters,
-      studentParameters: student.info.parameters,
-      teacherWidth: teacher.info.config.nEmbd,
-      studentWidth: student.info.config.nEmbd,
-      methods: config.methods,
-      documentBytes: documents.reduce((a, d) => a + utf8.encode(d.text).length, 0),
-      syntheticSamples: samples,
-      syntheticSampleBytes: maxTokens * (teacher.info.tokenizer === 'bytes' ? 1 : 4),
-      storedBaseParameters:
-        (teacher.ref.kind === 'stored' ? teacher.info.parameters : 0) +
-        (student.ref.kind === 'stored' ? student.info.parameters : 0),
-    });
-    const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
-    if (estimate?.quota === undefined) {
-      this.host.log('warn', `cannot check the storage quota; this run needs about ${formatBytes(need)}`);
-      return;
-    }
-    const free = estimate.quota - (estimate.usage ?? 0);
-    if (need > free) {
-      throw new Error(
-        `not enough browser storage for this run's checkpoints: it needs about ${formatBytes(need)}, ${formatBytes(free)} is free (quota ${formatBytes(estimate.quota)}). Delete old runs or other sites' data, or use smaller models.`,
-      );
-    }
-    this.host.log('info', `storage: this run needs about ${formatBytes(need)} of ${formatBytes(free)} free`);
-  }
-
   private status(manifest: RunManifest, status: RunStatus, failure?: RunStatusFailure): void {
     this.host.post({ type: 'runStatus', runId: manifest.runId, status, manifest, failure });
   }
@@ -337,13 +281,7 @@ export class RunController {
   /** The run's time estimate (for the whole-run ETA), before it starts; none if it cannot be made. */
   private async postEstimate(live: LiveRun, inputs: RunInputs): Promise<void> {
     try {
-      const planned = planRun({
-        documents: inputs.documents,
-        tokenizer: inputs.teacher.tokenizer,
-        contextLength: Math.min(inputs.teacher.config.contextLength, inputs.student.config.contextLength),
-        settings: live.manifest.settings,
-      });
-      const estimate = await estimatePlannedRun(planned, { ...inputs, tokenizer: inputs.teacher.tokenizer });
+      const estimate = await estimateRunOf(inputs, live.manifest.settings);
       this.host.post({ type: 'runEstimate', runId: live.manifest.runId, estimate });
     } catch (e) {
       this.host.log('warn', `no run-time estimate: ${(e as Error).message}`);
@@ -402,76 +340,24 @@ export class RunController {
   }
 
   private events(live: LiveRun, batcher: EventBatcher): PipelineEvents {
-    const runId = live.manifest.runId;
-    const maker = new MetricPointMaker();
-    const point = (p: MetricPoint) => {
-      batcher.metric(p);
-      live.pendingMetrics.push(p);
-    };
-    return {
-      stage: (e) => {
-        batcher.flush();
-        this.host.post({ type: 'stage', ...e, time: Date.now() });
-        if (e.status === 'start') {
-          live.manifest = { ...live.manifest, stage: { method: e.method, stage: e.stage } };
-          void this.writeManifest(live.manifest);
-        }
-        if (e.stage === 'generate' && e.status !== 'start') void this.postSyntheticCorpus(live);
-      },
-      progress: (e) => batcher.setProgress({ type: 'progress', ...e, time: Date.now() }),
-      dpStep: (method, role, r) => {
-        if (this.injectedFault?.divergeAtDPStep === r.step) {
+    return pipelineEvents(
+      {
+        live,
+        runs: this.runs,
+        post: (e) => this.host.post(e),
+        log: (m) => this.host.log('info', m),
+        writeManifest: (m) => this.writeManifest(m),
+        queueWrite: (what, write) => this.queueWrite(what, write),
+        generated: () => void this.postSyntheticCorpus(live),
+        injectedFaultAt: (step) => {
+          if (this.injectedFault?.divergeAtDPStep !== step) return false;
           this.injectedFault = undefined;
-          throw new Error(
-            `training diverged: loss is NaN at DP step ${r.step} (fault injected by ?fault=diverge@${r.step})`,
-          );
-        }
-        point(maker.dp(method, role, r));
+          return true;
+        },
+        stopped: () => live.stop !== null || this.deviceLost !== undefined,
       },
-      trainStep: (method, role, r) => point(maker.train(method, role, r)),
-      validation: (method, role, e) => point(maker.validation(method, role, e)),
-      plan: (method, role, plan) => {
-        const event: Omit<DPPlanEvent, 'type'> = {
-          series: seriesName(method, role),
-          target: plan.epsilon,
-          steps: plan.steps,
-          curve: plannedEpsilonCurve(plan, 60),
-        };
-        live.plans = [...live.plans.filter((p) => p.series !== event.series), event];
-        this.host.post({ type: 'dpPlan', ...event });
-        const plans = live.plans;
-        void this.queueWrite('expected epsilon curves', () =>
-          this.runs.writeJson(runPaths.json(runId, 'plans'), plans),
-        );
-      },
-      sample: (labels, text) => batcher.sample({ labels, text }),
-      baseEvaluation: (e) => {
-        const results: BaseResult[] = (['teacher', 'student'] as const).map((model) => ({
-          model,
-          test_ppl: e[model].perplexity,
-          bits_per_byte: e[model].bitsPerByte,
-        }));
-        this.host.post({ type: 'baseResults', results });
-        void this.queueWrite('base results', () =>
-          this.runs.writeJson(runPaths.json(runId, 'base'), results),
-        );
-      },
-      result: (row) => {
-        batcher.flush();
-        live.results = [
-          ...live.results.filter((r) => !(r.method === row.method && r.model === row.model)),
-          row,
-        ];
-        this.host.post({ type: 'result', row });
-        const results = live.results;
-        void this.queueWrite('results', () => this.runs.writeJson(runPaths.json(runId, 'results'), results));
-        // The manifest keeps a copy, for the list of runs (no extra reads per run).
-        live.manifest = { ...live.manifest, results };
-        void this.writeManifest(live.manifest);
-      },
-      log: (message) => this.host.log('info', message),
-      shouldStop: () => live.stop !== null || this.deviceLost !== undefined,
-    };
+      batcher,
+    );
   }
 
   private async execute(live: LiveRun, inputs: RunInputs): Promise<void> {

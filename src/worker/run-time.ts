@@ -3,11 +3,13 @@
  * model pair, a second or two) applied to a planned run's work (src/pipeline/estimate.ts).
  */
 import type { Tokenizer } from '../data/tokenizer';
+import type { Document } from '../data/types';
 import type { RunEstimate, SpeedProfile } from '../pipeline/estimate';
 import { estimateForCorpus } from '../pipeline/estimate-run';
 import type { LoadedModel } from '../pipeline/models';
 import { probeSpeed } from '../pipeline/speed-probe';
-import type { PlannedRun } from './plan';
+import { type PlannedRun, planRun } from './plan';
+import type { RunSettings } from './run-settings';
 
 const speeds = new WeakMap<LoadedModel, WeakMap<LoadedModel, Promise<SpeedProfile>>>();
 
@@ -46,4 +48,18 @@ export async function estimatePlannedRun(
     contextLength: Math.min(models.teacher.config.contextLength, models.student.config.contextLength),
     speed,
   });
+}
+
+/** The estimate of a run about to start on these documents and models with these settings. */
+export function estimateRunOf(
+  inputs: { documents: Document[]; teacher: LoadedModel; student: LoadedModel },
+  settings: RunSettings,
+): Promise<RunEstimate> {
+  const planned = planRun({
+    documents: inputs.documents,
+    tokenizer: inputs.teacher.tokenizer,
+    contextLength: Math.min(inputs.teacher.config.contextLength, inputs.student.config.contextLength),
+    settings,
+  });
+  return estimatePlannedRun(planned, { ...inputs, tokenizer: inputs.teacher.tokenizer });
 }
