@@ -85,6 +85,11 @@ export async function loadModel(spec: ModelSpec, readAsset: AssetReader): Promis
   };
 }
 
+/** Frees a model's weights (its tokenizer holds no tensors). */
+export function disposeModel(m: LoadedModel): void {
+  for (const v of m.params.values()) v.dispose();
+}
+
 /** Teacher and student must share a vocabulary (distillation compares their distributions). */
 export function checkCompatible(teacher: LoadedModel, student: LoadedModel): void {
   if (

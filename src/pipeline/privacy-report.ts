@@ -6,11 +6,10 @@
  */
 import { version as tfjsVersions } from '@tensorflow/tfjs';
 import { version as appVersion } from '../../package.json';
-import type { PrivacyReport } from './results';
+import { NEIGHBOURING_RELATION, type PrivacyReport } from './results';
 
-/** Who the guarantee protects, and against which change of the data (the neighbouring relation). */
-export const NEIGHBOURING_RELATION =
-  'add or remove one document of the training split (the number of training documents is treated as public)';
+/** Who the guarantee protects, and against which change of the data (stated once, in results.ts). */
+export { NEIGHBOURING_RELATION };
 
 export const GUARANTEE =
   `(epsilon, delta)-differential privacy with respect to adding or removing one document (the privacy unit) ` +
@@ -41,7 +40,7 @@ export function privacyReportDocument(runId: string, reports: PrivacyReport[], c
     sigma: dpsgd.sigma,
     q: dpsgd.q,
     steps: dpsgd.steps,
-    neighbouring_relation: NEIGHBOURING_RELATION,
+    neighbouring_relation: main.neighbouring_relation ?? NEIGHBOURING_RELATION,
     guarantee: GUARANTEE,
     versions: { distildp: appVersion, tfjs: tfjsVersions.tfjs },
     baselines: reports.filter((r) => r !== main),

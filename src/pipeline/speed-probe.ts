@@ -6,8 +6,8 @@
  */
 import { generate } from '../model/generate';
 import type { SpeedProfile } from './estimate';
+import { evaluateModel } from './model-tasks';
 import type { LoadedModel } from './models';
-import { evaluateModel } from './stages';
 
 const PROBE_WINDOWS = 16;
 const PROBE_STEPS = 4;

@@ -3,8 +3,8 @@
  * guarantee or drown training in noise. Pure functions of the settings and the worker's plan;
  * the thresholds are rules of thumb (stated in each message), not guarantees.
  */
-import type { PlanSummary } from '../worker/protocol';
-import type { RunSettings } from '../worker/run-settings';
+import type { PlanSummary } from '../contract/protocol';
+import type { RunSettings } from '../contract/run-settings';
 
 /** Above this, the guarantee says little (e^10 ≈ 22,000). */
 export const EPSILON_WEAK = 10;

@@ -2,8 +2,8 @@
  * A second saved run shown beside the current one: its curves overlaid on the charts (dotted) and
  * its results side by side. Loaded with the worker's compareRun; pure reducer like the other slices.
  */
-import type { DPPlanEvent, MetricPoint, ResultRow, WorkerEvent } from '../worker/protocol';
-import type { RunManifest } from '../worker/run-manifest';
+import type { DPPlanEvent, MetricPoint, ResultRow, WorkerEvent } from '../contract/protocol';
+import type { RunManifest } from '../contract/run-manifest';
 
 export interface CompareState {
   runId: string;

@@ -3,8 +3,8 @@
  * the chosen files and sending them, loading models, asking for the privacy plan, driving the run,
  * and saving exports. Components call these; the store only holds state.
  */
-import type { BackendChoice, InjectedFault, ModelRole, ModelSource, WorkerEvent } from '../worker/protocol';
-import { microBatchSize, type RunSettings, validateSettings } from '../worker/run-settings';
+import type { BackendChoice, InjectedFault, ModelRole, ModelSource, WorkerEvent } from '../contract/protocol';
+import { microBatchSize, type RunSettings, validateSettings } from '../contract/run-settings';
 import { type ThreadsChoice, urlWithBackendChoice, urlWithThreadsChoice } from './backend-choice';
 import { downloadBytes } from './downloads';
 import { mergeSelections, readSelectedFiles, type SelectedFile } from './file-sources';
@@ -145,8 +145,27 @@ export function clearFiles(): void {
 }
 
 export function setIngestOption<K extends keyof UiIngestOptions>(key: K, value: UiIngestOptions[K]): void {
-  appStore.getState().setIngestOption(key, value);
+  setDataChoices({ [key]: value });
+}
+
+/**
+ * The user's data choices (text field, label fields, folder labels): the files are read again with
+ * them. Without any source of labels left, control codes are switched off (there is nothing to
+ * prompt with).
+ */
+export function setDataChoices(patch: Partial<UiIngestOptions>): void {
+  const store = appStore.getState();
+  for (const [key, value] of Object.entries(patch))
+    store.setIngestOption(key as keyof UiIngestOptions, value as never);
+  const options = appStore.getState().data.options;
+  if (options.labelFields.length === 0 && !options.folderLabels && store.budget.settings.useControlCodes)
+    updateSettings({ useControlCodes: false });
   void ingestSources();
+}
+
+/** Whether labels become DistilDP control codes (the user's choice, never read from the data). */
+export function setUseControlCodes(on: boolean): void {
+  updateSettings({ useControlCodes: on });
 }
 
 /** Adds the public-domain demo corpus (fetched from this app's own origin). */
@@ -155,6 +174,11 @@ export async function loadDemoCorpus(): Promise<void> {
     const res = await fetch(DEMO_CORPUS_URL);
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const file = new File([await res.blob()], 'demo-corpus.jsonl', { type: 'application/x-ndjson' });
+    // The demo corpus is public: its text and genre fields are known, and its genres are control codes.
+    const store = appStore.getState();
+    store.setIngestOption('textField', 'text');
+    store.setIngestOption('labelFields', ['label']);
+    setUseControlCodes(true);
     addFiles([{ path: 'demo-corpus.jsonl', file }]);
   } catch (err) {
     appStore.getState().addLog('error', `could not load the demo corpus: ${(err as Error).message}`);

@@ -3,7 +3,7 @@
  * first in each model's group, every trained row's perplexity relative to its base, and the same
  * table as CSV. Pure: the panel renders it and tests check it.
  */
-import type { BaseResult, ResultRow } from '../worker/protocol';
+import type { BaseResult, ResultRow } from '../contract/protocol';
 import { toCsv } from './charts/csv';
 import { METHOD_LABELS } from './labels';
 

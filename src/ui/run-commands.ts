@@ -3,8 +3,8 @@
  * saved before), pause, resume, cancel and delete (each destructive one behind a confirmation),
  * open a saved run, and export. Components call these; the store only holds state.
  */
-import type { ExportKind, RunExistsEvent } from '../worker/protocol';
-import { maxEpsilon } from '../worker/run-manifest';
+import type { ExportKind, RunExistsEvent } from '../contract/protocol';
+import { maxEpsilon } from '../contract/run-manifest';
 import { ask, confirmAction } from './confirm';
 import { dateFormat } from './run-text';
 import { appStore } from './store';
@@ -24,7 +24,12 @@ export function startRun(ifSaved: 'ask' | 'continue' | 'new' = 'ask'): void {
     .then((granted) => appStore.getState().setPersisted(granted))
     .catch(() => appStore.getState().setPersisted(false));
   s.runStarting(s.budget.settings);
-  send({ type: 'start', settings: s.budget.settings, ifSaved });
+  send({
+    type: 'start',
+    settings: s.budget.settings,
+    ifSaved,
+    confirmSpend: s.budget.spendConfirmedFor !== null,
+  });
 }
 
 /** The worker found this exact run saved: say so, and let the user choose. */

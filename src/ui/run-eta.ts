@@ -4,7 +4,7 @@
  * still to come are scaled by how far the finished (or running) stages were from their estimates,
  * so a device that is twice as slow as probed shows twice the time after the first stage.
  */
-import type { RunEstimate, StageEstimate } from '../worker/protocol';
+import type { RunEstimate, StageEstimate } from '../contract/protocol';
 import { etaSeconds } from './eta';
 import type { StageState } from './run-slice';
 

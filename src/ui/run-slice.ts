@@ -17,9 +17,9 @@ import type {
   SyntheticCorpusSummary,
   SyntheticSampleOut,
   WorkerEvent,
-} from '../worker/protocol';
-import type { RunManifest } from '../worker/run-manifest';
-import type { RunSettings } from '../worker/run-settings';
+} from '../contract/protocol';
+import type { RunManifest } from '../contract/run-manifest';
+import type { RunSettings } from '../contract/run-settings';
 import type { ProgressMark } from './eta';
 import type { BaseResult } from './results-table';
 

@@ -2,7 +2,7 @@
  * Sentences about saved runs (the resume banner, the runs list, the Data panel): dates, how many
  * documents a run trains on, where an unfinished run stopped.
  */
-import { maxEpsilon, type RunManifest } from '../worker/run-manifest';
+import { maxEpsilon, type RunManifest } from '../contract/run-manifest';
 import { stageLabel } from './labels';
 
 export const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short' });

@@ -5,7 +5,7 @@
  */
 import { useStore } from 'zustand';
 import { createStore } from 'zustand/vanilla';
-import type { RunProfile } from '../worker/run-settings';
+import type { RunProfile } from '../contract/run-settings';
 import type { UiRunStatus } from './run-slice';
 
 export const APP_TITLE = 'DistilDP';

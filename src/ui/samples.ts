@@ -5,7 +5,7 @@
  * it is). "All codes" interleaves the newest samples of every code, since generation runs code by
  * code and the newest N would otherwise all be one code.
  */
-import type { SyntheticSampleOut } from '../worker/protocol';
+import type { SyntheticSampleOut } from '../contract/protocol';
 
 /** What replaces a character that is not readable text. */
 export const REPLACEMENT_MARK = '▯';

@@ -2,7 +2,7 @@
  * How worker events change the app state: a pure (state, event) -> changed slices, composed of the
  * slice reducers (run, compare, models, budget) and the small cases of the other slices.
  */
-import type { WorkerEvent } from '../worker/protocol';
+import type { WorkerEvent } from '../contract/protocol';
 import { reduceCompareEvent } from './compare-slice';
 import { reduceRunEvent } from './run-slice';
 import { reduceBudgetEvent, reduceModelsEvent } from './setup-slices';

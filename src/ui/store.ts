@@ -16,9 +16,9 @@ import type {
   StorageInfo,
   WeightDtype,
   WorkerEvent,
-} from '../worker/protocol';
-import type { RunManifest } from '../worker/run-manifest';
-import { defaultSettings, type RunProfile, type RunSettings } from '../worker/run-settings';
+} from '../contract/protocol';
+import type { RunManifest } from '../contract/run-manifest';
+import { defaultSettings, type RunProfile, type RunSettings } from '../contract/run-settings';
 import type { ThreadsChoice } from './backend-choice';
 import type { CompareState } from './compare-slice';
 import type { SelectedFile } from './file-sources';
@@ -49,6 +49,10 @@ export interface BackendState {
 export interface UiIngestOptions {
   splitOnBlankLines: boolean;
   folderLabels: boolean;
+  /** Field of record files holding the text (the user's choice; default `text`). */
+  textField: string;
+  /** Fields used as labels (the user's choice; default none). */
+  labelFields: string[];
 }
 
 export type DataStatus = 'empty' | 'reading' | 'ingesting' | 'ready' | 'error';
@@ -116,6 +120,8 @@ export interface AppActions {
   setSettings(patch: Partial<RunSettings>): void;
   /** A plan request begins; returns its request id. */
   beginPlan(): number;
+  /** The user agreed to spend this total epsilon on documents earlier runs used (null: withdrawn). */
+  confirmSpend(totalEpsilon: number | null): void;
   /** Start or resume requested: charts and results are cleared for the run's own history. */
   runRequested(status: UiRunStatus, settings: RunSettings | null, runId?: string): void;
   /**
@@ -135,7 +141,12 @@ export interface AppActions {
 
 export type AppState = AppData & AppActions;
 
-export const DEFAULT_UI_INGEST_OPTIONS: UiIngestOptions = { splitOnBlankLines: false, folderLabels: false };
+export const DEFAULT_UI_INGEST_OPTIONS: UiIngestOptions = {
+  splitOnBlankLines: false,
+  folderLabels: false,
+  textField: 'text',
+  labelFields: [],
+};
 
 export function initialAppData(
   choice: BackendChoice = 'auto',
@@ -238,6 +249,8 @@ export function createAppStore(initial: AppData = initialAppData()): StoreApi<Ap
       set((s) => ({ budget: { ...s.budget, requestId, planStatus: 'computing', planError: null } }));
       return requestId;
     },
+    confirmSpend: (totalEpsilon) =>
+      set((s) => ({ budget: { ...s.budget, spendConfirmedFor: totalEpsilon } })),
     runRequested: (status, settings, runId) =>
       set(() => ({ run: clearedRun(status, settings, runId ?? null) })),
     runStarting: (settings) =>

@@ -4,7 +4,7 @@
  */
 import { useStore } from 'zustand';
 import { createStore } from 'zustand/vanilla';
-import type { GeneratedTextEvent, TrySource } from '../worker/protocol';
+import type { GeneratedTextEvent, TrySource } from '../contract/protocol';
 import { send } from './worker-client';
 
 export interface TrySettings {

@@ -3,16 +3,17 @@
  * (pipeline/plan.ts) on the same split and config, so the sigma, steps and epsilon curve shown are
  * the ones the run will use.
  */
+
+import type { PlanSummary } from '../contract/protocol';
+import type { RunSettings } from '../contract/run-settings';
 import type { Tokenizer } from '../data/tokenizer';
-import type { Document } from '../data/types';
+import type { Document, IngestOptions } from '../data/types';
 import { computeEpsilon, defaultDelta, deltaWarning } from '../dp/accounting/index';
 import type { PipelineConfig } from '../pipeline/config';
 import { type PreparedCorpus, prepareCorpus } from '../pipeline/corpus';
 import { type PipelinePrivacyPlan, planPipelinePrivacy } from '../pipeline/plan';
-import { type PrivacyPlan, plannedEpsilonCurve } from '../train/dp-train';
-import type { PlanSummary } from './protocol';
+import { type PrivacyPlan, plannedEpsilonCurve } from '../train/dp-plan';
 import { pipelineConfigFor } from './run-config';
-import type { RunSettings } from './run-settings';
 
 /** Points of the expected epsilon curve. */
 export const PLAN_CURVE_POINTS = 60;
@@ -22,17 +23,20 @@ export interface PlanInput {
   tokenizer: Tokenizer;
   contextLength: number;
   settings: RunSettings;
+  /** The options the documents were read with (the data choices of the run). */
+  ingestOptions?: Partial<IngestOptions>;
 }
 
 /** The corpus a run with these settings trains on (the split and windows runPipeline makes). */
 export function runCorpus(input: PlanInput): { corpus: PreparedCorpus; config: PipelineConfig } {
-  const config = pipelineConfigFor(input.settings);
+  const config = pipelineConfigFor(input.settings, input.ingestOptions);
   if (input.documents.length < 3)
     throw new Error(`need at least 3 documents (train, validation, test), found ${input.documents.length}`);
   const corpus = prepareCorpus(input.documents, input.tokenizer, {
     contextLength: input.contextLength,
     seed: config.seed,
     ...config.split,
+    useControlCodes: config.data.useControlCodes,
   });
   return { corpus, config };
 }

@@ -1,22 +1,10 @@
 /**
- * Runs the DistilDP pipeline in the worker exactly as the CLI does (runPipeline), with its
- * checkpoints in the browser's private storage: start, pause (stop at a step boundary, saving),
- * resume (the same worker, or a fresh one after a reload, a crash or a backend change: documents,
- * base models and checkpoints come back from storage), cancel (stop and delete), and exports.
- * Failures stop the run with a message; the last checkpoint stays intact.
+ * The worker's run commands: start (or continue the same run from its checkpoints), pause, resume
+ * (the same worker, or a fresh one after a reload, a crash or a backend change: documents, base
+ * models and checkpoints come back from storage), cancel (stop and delete), open a saved run, and
+ * exports. The run itself executes as a LiveRun (live-run.ts), through runPipeline exactly as the
+ * CLI's. Failures stop the run with a message; the last checkpoint stays intact.
  */
-import type { Document } from '../data/types';
-import { type Checkpoint, parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
-import type { PipelineEvents } from '../pipeline/events';
-import type { LoadedModel } from '../pipeline/models';
-import { type PipelineResult, runPipeline } from '../pipeline/run';
-import { checkpointOf, dpStageOfKey, STAGES } from '../pipeline/stage-registry';
-import { disposeModel } from '../pipeline/stages';
-import { type ByteStore, openByteStore } from './byte-store';
-import { EventBatcher } from './event-batcher';
-import { buildExport, type ExportFile } from './exports';
-import { classifyFailure } from './failure';
-import { runCorpus } from './plan';
 import type {
   BackendName,
   ExportRequest,
@@ -26,30 +14,33 @@ import type {
   PrivacyReport,
   RunStatus,
   WorkerEvent,
-} from './protocol';
-import { pipelineConfigFor } from './run-config';
-import { type LiveRun, pipelineEvents } from './run-events';
-import { loadRunHistory, syntheticCorpusOf } from './run-history';
-import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from './run-manifest';
-import type { RunSettings } from './run-settings';
-import { RunCheckpoints, RunStorage, runPaths } from './run-storage';
-import { estimateRunOf } from './run-time';
-import { seriesName } from './series';
+} from '../contract/protocol';
+import { contentKeyFor, isResumable, newManifest, type RunManifest } from '../contract/run-manifest';
+import type { RunSettings } from '../contract/run-settings';
+import type { Document, IngestOptions } from '../data/types';
+import { parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
+import { describeComposition, type LedgerComposition } from '../pipeline/ledger';
+import { disposeModel, type LoadedModel } from '../pipeline/models';
+import { newRunId } from '../pipeline/run-id';
+import { checkLedger, markInLedger, recordInLedger } from './browser-ledger';
+import { type ByteStorage, openByteStorage } from './byte-storage';
+import { buildExport, type ExportFile } from './exports';
+import { LiveRun, type RunInputs } from './live-run';
+import { runCorpus } from './plan';
+import { dataChoicesOf, pipelineConfigFor } from './run-config';
+import { loadRunHistory } from './run-history';
+import { RunStorage, runPaths } from './run-storage';
 import { baseModelRecord, restoreBaseModel, type SessionModel } from './session-models';
-import { checkRunQuota } from './storage-quota';
+import { checkStorageQuota, warnIfStorageNotPersistent } from './storage-quota';
 
 export interface RunHost {
   post(event: WorkerEvent, transfer?: Transferable[]): void;
   log(level: LogLevel, message: string): void;
   backend(): BackendName | null;
   documents(): Document[];
+  /** The options the documents were read with (text field, label fields, folder labels). */
+  ingestOptions(): Partial<IngestOptions>;
   models(): Partial<Record<ModelRole, SessionModel>>;
-}
-
-interface RunInputs {
-  documents: Document[];
-  teacher: LoadedModel;
-  student: LoadedModel;
 }
 
 export class RunController {
@@ -58,7 +49,6 @@ export class RunController {
   /** Test aid: fail as diverged right after this DP step (see InitCommand.fault). */
   injectedFault: InjectedFault | undefined;
   private storage: RunStorage | null = null;
-  private writes: Promise<void> = Promise.resolve();
 
   constructor(private readonly host: RunHost) {}
 
@@ -67,16 +57,11 @@ export class RunController {
   }
 
   async openStorage(skipOpfs = false): Promise<void> {
-    const { store, problems } = await openByteStore(skipOpfs);
+    const { storage, problems } = await openByteStorage(skipOpfs);
     for (const p of problems) this.host.log('warn', p);
-    if (store.kind === 'memory')
+    if (storage.kind === 'memory')
       this.host.log('warn', 'no browser storage available: checkpoints will not survive a reload');
-    this.storage = new RunStorage(store);
-  }
-
-  /** The runs' storage (for reads outside the run: the model trial). */
-  savedRuns(): RunStorage {
-    return this.runs;
+    this.storage = new RunStorage(storage);
   }
 
   private get runs(): RunStorage {
@@ -88,18 +73,22 @@ export class RunController {
   async announceSavedRuns(): Promise<void> {
     const listed = await this.runs.listManifests();
     for (const p of listed.problems) this.host.log('warn', p);
-    // A run cancelled while the tab closed (or crashed) before its files were deleted: delete them now.
-    for (const m of listed.manifests.filter(
-      (x) => x.status === 'cancelled' && x.runId !== this.live?.manifest.runId,
-    ))
+    // A run cancelled while the tab closed (or crashed) before its files were deleted: delete them
+    // now (the privacy ledger already counts it as cancelled or planned).
+    const leftovers = listed.manifests.filter(
+      (m) => m.status === 'cancelled' && m.runId !== this.live?.runId,
+    );
+    for (const m of leftovers) {
       await this.runs.removeRun(m.runId).catch(() => undefined);
+      await markInLedger(this.runs, m.runId, 'cancelled').catch(() => undefined);
+    }
     const manifests = listed.manifests.filter((m) => m.status !== 'cancelled');
     const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
     this.host.post({
       type: 'savedRuns',
       runs: manifests,
       storage: {
-        kind: (this.runs.bytes as ByteStore).kind,
+        kind: (this.runs.bytes as ByteStorage).kind,
         quotaBytes: estimate?.quota,
         usageBytes: estimate?.usage,
       },
@@ -113,7 +102,23 @@ export class RunController {
     this.host.log('error', `the GPU device was lost: ${reason}`);
   }
 
-  async start(settings: RunSettings, ifSaved: 'ask' | 'continue' | 'new' = 'continue'): Promise<void> {
+  /** What earlier runs in this browser spent on these documents, composed with this run's plan. */
+  async ledgerSummary(
+    documents: Document[],
+    settings: RunSettings,
+    ingest: Partial<IngestOptions>,
+  ): Promise<LedgerComposition> {
+    return (await checkLedger(this.runs, documents, pipelineConfigFor(settings, ingest))).composition;
+  }
+
+  /**
+   * Starts a run. When earlier runs in this browser used these documents (the privacy ledger), it
+   * starts only with `confirmSpend`: the user saw the composed spend in the budget panel.
+   */
+  async start(
+    settings: RunSettings,
+    options: { confirmSpend?: boolean; ifSaved?: 'ask' | 'continue' | 'new' } = {},
+  ): Promise<void> {
     if (this.live) throw new Error('a run is already in progress: pause or cancel it first');
     if (this.deviceLost)
       throw new Error(`the GPU device was lost (${this.deviceLost}): choose another backend`);
@@ -123,25 +128,29 @@ export class RunController {
     const { teacher, student } = this.host.models();
     if (!teacher || !student) throw new Error('load a teacher and a student model first');
     const models = { teacher: teacher.ref, student: student.ref };
-    const { corpus } = runCorpus({
-      documents,
-      tokenizer: teacher.model.tokenizer,
-      contextLength: Math.min(teacher.info.config.contextLength, student.info.config.contextLength),
-      settings,
-    });
-    let runId = await runIdFor(documents, settings, models);
-    let saved = await this.runs.readManifest(runId).catch(() => null);
-    if (saved && ifSaved === 'ask') {
-      this.host.post({ type: 'runExists', runId, manifest: saved });
+    // The same run started again (same documents, settings and models) continues an interrupted
+    // run from its checkpoints; otherwise it is a new run with a new random id.
+    const data = dataChoicesOf(this.host.ingestOptions(), settings.useControlCodes ?? false);
+    const contentKey = await contentKeyFor(documents, settings, models, data);
+    const { manifests } = await this.runs.listManifests();
+    const same = manifests.filter((m) => m.contentKey === contentKey && m.status !== 'cancelled');
+    const unfinished = same.find(isResumable) ?? null;
+    // Pressing Run with nothing changed: say which run this is before anything starts or is spent.
+    const existing = unfinished ?? same.find((m) => m.status === 'completed');
+    if (options.ifSaved === 'ask' && existing) {
+      this.host.post({ type: 'runExists', runId: existing.runId, manifest: existing });
       return;
     }
-    if (saved && ifSaved === 'new') {
-      // A separate run of the same inputs: its own id, checkpoints and DP noise.
-      runId = await runIdFor(documents, settings, models, `${Date.now()}-${crypto.randomUUID()}`);
-      saved = null;
-    }
-    await checkRunQuota((level, m) => this.host.log(level, m), settings, documents, teacher, student);
-    requestPersistenceNote(this.host);
+    const saved = options.ifSaved === 'new' ? null : unfinished;
+    const runId = saved?.runId ?? newRunId();
+    const ledger = await checkLedger(this.runs, documents, pipelineConfigFor(settings, data), runId);
+    if (ledger.composition.priorRuns > 0 && !options.confirmSpend)
+      throw new Error(
+        `${describeComposition(ledger.composition)}. Confirm in the privacy budget panel to spend more on these documents.`,
+      );
+    const log = (level: LogLevel, message: string) => this.host.log(level, message);
+    await checkStorageQuota(log, settings, data, documents, teacher, student);
+    warnIfStorageNotPersistent(log);
     await this.runs.writeDocuments(runId, documents);
     for (const [role, m] of [
       ['teacher', teacher],
@@ -154,23 +163,34 @@ export class RunController {
         );
       }
     }
+    const trainDocuments = runCorpus({
+      documents,
+      tokenizer: teacher.model.tokenizer,
+      contextLength: Math.min(teacher.info.config.contextLength, student.info.config.contextLength),
+      settings,
+      ingestOptions: this.host.ingestOptions(),
+    }).corpus.train.length;
     const manifest: RunManifest = saved
-      ? {
-          ...saved,
-          status: 'running',
-          failure: null,
-          backend: this.host.backend(),
-          trainDocuments: saved.trainDocuments ?? corpus.train.length,
-        }
+      ? { ...saved, status: 'running', failure: null, backend: this.host.backend(), trainDocuments }
       : newManifest({
           runId,
+          contentKey,
           settings,
+          data,
           models,
           documents: documents.length,
-          trainDocuments: corpus.train.length,
+          trainDocuments,
           backend: this.host.backend(),
           now: Date.now(),
         });
+    // Recorded before anything is spent; a resumed run keeps its entry (it is not spent twice).
+    await recordInLedger(this.runs, {
+      id: runId,
+      documents: ledger.documents,
+      releases: ledger.releases,
+      status: 'planned',
+    });
+    this.host.log('info', `privacy ledger: ${describeComposition(ledger.composition)}`);
     if (saved) this.host.log('info', `found saved run ${runId}: continuing from its checkpoints`);
     if (saved) await this.postHistory(saved);
     this.launch(manifest, { documents, teacher: teacher.model, student: student.model }, []);
@@ -178,9 +198,7 @@ export class RunController {
 
   pause(): void {
     if (!this.live) throw new Error('no run is in progress');
-    if (this.live.stop) return;
-    this.live.stop = 'pause';
-    this.status(this.live.manifest, 'pausing');
+    this.live.requestStop('pause');
   }
 
   async resume(runId: string): Promise<void> {
@@ -212,18 +230,13 @@ export class RunController {
 
   /** Stops the live run and deletes it; or deletes a saved run. */
   async cancel(runId?: string): Promise<void> {
-    if (this.live && (runId === undefined || runId === this.live.manifest.runId)) {
-      const live = this.live;
-      live.stop = 'cancel';
-      // No checkpoint is written from now on, and the manifest says 'cancelled' at once: a reload
-      // before the pipeline notices the stop never offers the run again (the listing deletes it).
-      live.checkpoints.freeze('the run was cancelled');
-      void this.writeManifest(live.manifest);
-      this.status(live.manifest, 'cancelling');
+    if (this.live && (runId === undefined || runId === this.live.runId)) {
+      this.live.requestStop('cancel');
       return;
     }
     if (!runId) throw new Error('no run is in progress');
     await this.runs.removeRun(runId);
+    await markInLedger(this.runs, runId, 'cancelled'); // it still counts: its outputs may have been seen
     this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
     await this.announceSavedRuns();
   }
@@ -246,193 +259,47 @@ export class RunController {
     this.host.post({ ...history, type: 'compareHistory', manifest });
   }
 
+  /** The runs' storage (for reads outside a run: the model trial). */
+  savedRuns(): RunStorage {
+    return this.runs;
+  }
+
   exportFile(runId: string, request: ExportRequest): Promise<ExportFile> {
     return buildExport(this.runs, runId, request);
   }
 
   // ---- internals ----
 
-  private status(manifest: RunManifest, status: RunStatus, failure?: RunStatusFailure): void {
-    this.host.post({ type: 'runStatus', runId: manifest.runId, status, manifest, failure });
-  }
-
-  /** Small JSON writes (manifest, results, plans) one at a time, in order: none lands before an earlier one. */
-  private queueWrite(what: string, write: () => Promise<void>): Promise<void> {
-    const next = this.writes.then(write);
-    this.writes = next.catch((e) => this.host.log('warn', `${what} not written: ${(e as Error).message}`));
-    return next;
-  }
-
-  private writeManifest(m: RunManifest): Promise<void> {
-    // A cancelled live run stays cancelled whatever part of the run writes its manifest.
-    const cancelled = this.live?.manifest.runId === m.runId && this.live.stop === 'cancel';
-    const manifest: RunManifest = { ...m, status: cancelled ? 'cancelled' : m.status, updatedAt: Date.now() };
-    return this.queueWrite('run manifest', () => this.runs.writeManifest(manifest));
-  }
-
-  /** The end of a cancelled run: its files are deleted once the writes already queued are done. */
-  private async finishCancel(runId: string): Promise<void> {
-    await this.writes;
-    await this.runs.removeRun(runId);
-    this.host.log('info', `run ${runId} cancelled; its checkpoints and stored documents were deleted`);
-    this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
-  }
-
-  /** The run's time estimate (for the whole-run ETA), before it starts; none if it cannot be made. */
-  private async postEstimate(live: LiveRun, inputs: RunInputs): Promise<void> {
-    try {
-      const estimate = await estimateRunOf(inputs, live.manifest.settings);
-      this.host.post({ type: 'runEstimate', runId: live.manifest.runId, estimate });
-    } catch (e) {
-      this.host.log('warn', `no run-time estimate: ${(e as Error).message}`);
-    }
-  }
-
-  /** The synthetic corpus the students train on, once generation is done (from its record). */
-  private async postSyntheticCorpus(live: LiveRun): Promise<void> {
-    const corpus = syntheticCorpusOf(await live.checkpoints.load(STAGES.generate.key).catch(() => undefined));
-    if (corpus) this.host.post({ type: 'syntheticCorpus', corpus });
-  }
-
   private async postHistory(manifest: RunManifest): Promise<void> {
     this.host.post(await loadRunHistory(this.runs, manifest));
   }
 
   private launch(manifest: RunManifest, inputs: RunInputs, restored: LoadedModel[]): void {
-    const runId = manifest.runId;
-    const live: LiveRun = {
-      manifest,
-      checkpoints: new RunCheckpoints(this.runs, runId, (key, record) =>
-        this.onCheckpoint(live, key, record),
-      ),
-      stop: null,
-      pendingMetrics: [],
-      results: [],
-      plans: [],
-      restored,
-    };
-    this.live = live;
-    void this.writeManifest(manifest);
-    this.status(manifest, 'running');
-    void this.execute(live, inputs);
-  }
-
-  private async onCheckpoint(live: LiveRun, key: string, checkpoint: Checkpoint): Promise<void> {
-    const stage = dpStageOfKey(key);
-    const series = stage ? seriesName(stage.owner, stage.role) : null;
-    const last = stage ? checkpointOf(stage, checkpoint)?.value.epsilonHistory.at(-1)?.epsilon : undefined;
-    live.manifest = {
-      ...live.manifest,
-      checkpoint: { step: key, at: Date.now() },
-      epsilonSpent:
-        series && last !== undefined
-          ? mergeEpsilon(live.manifest.epsilonSpent, { [series]: last })
-          : live.manifest.epsilonSpent,
-    };
-    const points = live.pendingMetrics;
-    live.pendingMetrics = [];
-    await this.runs.appendMetrics(live.manifest.runId, points);
-    await this.writeManifest(live.manifest);
-    this.status(
-      live.manifest,
-      live.stop === 'pause' ? 'pausing' : live.stop === 'cancel' ? 'cancelling' : 'running',
-    );
-  }
-
-  private events(live: LiveRun, batcher: EventBatcher): PipelineEvents {
-    return pipelineEvents(
+    const live = new LiveRun(
       {
-        live,
-        runs: this.runs,
-        post: (e) => this.host.post(e),
-        log: (m) => this.host.log('info', m),
-        writeManifest: (m) => this.writeManifest(m),
-        queueWrite: (what, write) => this.queueWrite(what, write),
-        generated: () => void this.postSyntheticCorpus(live),
-        injectedFaultAt: (step) => {
+        post: (event, transfer) => this.host.post(event, transfer),
+        log: (level, message) => this.host.log(level, message),
+        backend: () => this.host.backend(),
+        deviceLost: () => this.deviceLost,
+        takeInjectedFault: (step) => {
           if (this.injectedFault?.divergeAtDPStep !== step) return false;
           this.injectedFault = undefined;
           return true;
         },
-        stopped: () => live.stop !== null || this.deviceLost !== undefined,
       },
-      batcher,
+      this.runs,
+      manifest,
+      restored,
     );
-  }
-
-  private async execute(live: LiveRun, inputs: RunInputs): Promise<void> {
-    const runId = live.manifest.runId;
-    const batcher = new EventBatcher((e) => this.host.post(e));
-    let result: PipelineResult | undefined;
-    try {
-      await this.postEstimate(live, inputs);
-      result = await runPipeline({
-        ...inputs,
-        config: pipelineConfigFor(live.manifest.settings),
-        events: this.events(live, batcher),
-        checkpoints: live.checkpoints,
-      });
-      batcher.flush();
-      if (result.stopped && this.deviceLost !== undefined) throw new Error(`device lost: ${this.deviceLost}`);
-      if (live.stop === 'cancel') {
-        // Cancelled, even if the pipeline had just finished: Cancel deletes the run.
-        await this.finishCancel(runId);
-      } else if (result.stopped) {
-        await this.runs.appendMetrics(runId, live.pendingMetrics);
-        live.pendingMetrics = [];
-        live.manifest = { ...live.manifest, status: 'paused' };
-        await this.writeManifest(live.manifest);
-        this.status(live.manifest, 'paused');
-      } else {
-        await this.runs.appendMetrics(runId, live.pendingMetrics);
-        await this.runs.writeJson(runPaths.json(runId, 'reports'), result.reports);
-        this.host.post({ type: 'reports', runId, reports: result.reports });
-        live.manifest = { ...live.manifest, status: 'completed', stage: null };
-        await this.writeManifest(live.manifest);
-        this.status(live.manifest, 'completed');
-      }
-    } catch (err) {
-      batcher.flush();
-      if (live.stop === 'cancel') {
-        // Stopping may surface as an error (a frozen checkpoint store refusing a write): the user
-        // asked for the run to go, so it goes.
-        await this.finishCancel(runId).catch((e) => this.host.log('warn', `cancel: ${(e as Error).message}`));
-        return;
-      }
-      live.checkpoints.freeze('the run failed');
-      const failure = classifyFailure(err, this.host.backend(), this.deviceLost);
-      this.host.log('error', failure.message);
-      live.manifest = { ...live.manifest, status: 'failed', failure };
-      await this.writeManifest(live.manifest).catch(() => undefined);
-      this.status(live.manifest, 'failed', failure);
-    } finally {
-      if (result?.distildp) {
-        disposeModel(result.distildp.student);
-        disposeModel(result.distildp.teacher);
-      }
-      for (const m of live.restored) disposeModel(m);
+    this.live = live;
+    void live.execute(inputs).finally(async () => {
       this.live = null;
       await this.announceSavedRuns().catch(() => undefined);
-    }
+    });
   }
 }
-
-type RunStatusFailure = NonNullable<Extract<WorkerEvent, { type: 'runStatus' }>['failure']>;
 
 function manifestRunStatus(m: RunManifest): RunStatus {
   // A 'running' manifest with no live run was interrupted: it can be resumed like a paused one.
   return m.status === 'running' ? 'paused' : m.status;
-}
-
-/** Persistence (navigator.storage.persist) exists only on the page: the UI requests it at start. */
-function requestPersistenceNote(host: RunHost): void {
-  if (typeof navigator.storage?.persisted === 'function') {
-    void navigator.storage.persisted().then((p) => {
-      if (!p)
-        host.log(
-          'warn',
-          'browser storage is not persistent: the browser may evict checkpoints under storage pressure',
-        );
-    });
-  }
 }

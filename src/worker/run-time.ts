@@ -2,14 +2,15 @@
  * The run-time estimate in the worker: this device's speed on the loaded models (measured once per
  * model pair, a second or two) applied to a planned run's work (src/pipeline/estimate.ts).
  */
+
+import type { RunSettings } from '../contract/run-settings';
 import type { Tokenizer } from '../data/tokenizer';
-import type { Document } from '../data/types';
+import type { Document, IngestOptions } from '../data/types';
 import type { RunEstimate, SpeedProfile } from '../pipeline/estimate';
 import { estimateForCorpus } from '../pipeline/estimate-run';
 import type { LoadedModel } from '../pipeline/models';
 import { probeSpeed } from '../pipeline/speed-probe';
 import { type PlannedRun, planRun } from './plan';
-import type { RunSettings } from './run-settings';
 
 const speeds = new WeakMap<LoadedModel, WeakMap<LoadedModel, Promise<SpeedProfile>>>();
 
@@ -54,12 +55,15 @@ export async function estimatePlannedRun(
 export function estimateRunOf(
   inputs: { documents: Document[]; teacher: LoadedModel; student: LoadedModel },
   settings: RunSettings,
+  /** How the documents were read (the run's data choices). */
+  ingestOptions?: Partial<IngestOptions>,
 ): Promise<RunEstimate> {
   const planned = planRun({
     documents: inputs.documents,
     tokenizer: inputs.teacher.tokenizer,
     contextLength: Math.min(inputs.teacher.config.contextLength, inputs.student.config.contextLength),
     settings,
+    ingestOptions,
   });
   return estimatePlannedRun(planned, { ...inputs, tokenizer: inputs.teacher.tokenizer });
 }

@@ -1,27 +1,31 @@
 /**
- * Before a run starts: does this browser's storage quota hold its checkpoints? The need is
- * estimated from the models and the settings (estimateRunStorageBytes); too little free space
- * refuses the run with what to do about it.
+ * Before a run starts: does the browser's storage quota hold its checkpoints (estimated from the
+ * models, the methods and the texts), and is the storage persistent?
  */
+import { formatBytes } from '../contract/format';
+import type { LogLevel } from '../contract/protocol';
+import type { RunSettings } from '../contract/run-settings';
 import type { Document } from '../data/types';
-import { DEFAULT_GENERATION } from '../model/generate';
-import { formatBytes } from './format';
-import type { LogLevel } from './protocol';
+import { DEFAULT_GENERATION } from '../model/generation-config';
+import type { DataChoices } from '../pipeline/config';
 import { pipelineConfigFor } from './run-config';
-import type { RunSettings } from './run-settings';
 import { estimateRunStorageBytes } from './run-storage';
 import type { SessionModel } from './session-models';
 
 const utf8 = new TextEncoder();
 
-export async function checkRunQuota(
-  log: (level: LogLevel, message: string) => void,
+type Log = (level: LogLevel, message: string) => void;
+
+/** Throws when the run's checkpoints would not fit in the free quota; logs the estimate otherwise. */
+export async function checkStorageQuota(
+  log: Log,
   settings: RunSettings,
+  data: DataChoices,
   documents: Document[],
   teacher: SessionModel,
   student: SessionModel,
 ): Promise<void> {
-  const config = pipelineConfigFor(settings);
+  const config = pipelineConfigFor(settings, data);
   const samples = Math.ceil(config.synthetic.samples * config.synthetic.overGenerate);
   const maxTokens = config.synthetic.generation.maxLength ?? DEFAULT_GENERATION.maxLength;
   const need = estimateRunStorageBytes({
@@ -49,4 +53,17 @@ export async function checkRunQuota(
     );
   }
   log('info', `storage: this run needs about ${formatBytes(need)} of ${formatBytes(free)} free`);
+}
+
+/** Persistence (navigator.storage.persist) exists only on the page: the UI requests it at start. */
+export function warnIfStorageNotPersistent(log: Log): void {
+  if (typeof navigator.storage?.persisted === 'function') {
+    void navigator.storage.persisted().then((p) => {
+      if (!p)
+        log(
+          'warn',
+          'browser storage is not persistent: the browser may evict checkpoints under storage pressure',
+        );
+    });
+  }
 }

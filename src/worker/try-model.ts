@@ -3,6 +3,8 @@
  * from its checkpoint, as the exports are) or by a base model, streamed token by token. Showing
  * this text costs no privacy: the trained models are DP, and what they write is post-processing.
  */
+
+import type { GenerateTextCommand, WorkerEvent } from '../contract/protocol';
 import type { Tokenizer } from '../data/tokenizer';
 import { loadTokenizer } from '../data/tokenizer';
 import type { GPTConfig } from '../model/config';
@@ -10,7 +12,6 @@ import { generateStream } from '../model/generate';
 import { type Params, paramsFromArrays } from '../model/params';
 import { EXPORTED_MODEL_STAGES } from '../pipeline/stage-registry';
 import { noRepeatNgramFor } from '../pipeline/synthetic';
-import type { GenerateTextCommand, WorkerEvent } from './protocol';
 import { RunCheckpoints, type RunStorage } from './run-storage';
 import { type SessionModel, tokenizerOfRef } from './session-models';
 

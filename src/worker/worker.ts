@@ -7,14 +7,6 @@
  * another command is being handled, because a run must stop promptly.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ingestFiles } from '../data/ingest';
-import { splitSizes } from '../data/split';
-import { tokenizerFor } from '../data/tokenizer';
-import type { IngestResult } from '../data/types';
-import { type BackendName, initBackend } from '../model/backend';
-import { DEFAULT_PIPELINE } from '../pipeline/config';
-import { summarizeIngest } from './ingest-summary';
-import { planRun } from './plan';
 import type {
   IngestCommand,
   InitCommand,
@@ -24,12 +16,21 @@ import type {
   PlanCommand,
   WorkerCommand,
   WorkerEvent,
-} from './protocol';
+} from '../contract/protocol';
+import { DEFAULT_RUN_SETTINGS } from '../contract/run-settings';
+import { ingestFiles } from '../data/ingest';
+import { splitDocuments } from '../data/split';
+import { tokenizerFor } from '../data/tokenizer';
+import type { IngestResult } from '../data/types';
+import { type BackendName, initBackend } from '../model/backend';
+import { tfjsWasmPaths } from '../model/wasm-paths';
+import { DEFAULT_PIPELINE } from '../pipeline/config';
+import { summarizeIngest } from './ingest-summary';
+import { planRun } from './plan';
 import { RunController } from './run-controller';
 import { estimatePlannedRun } from './run-time';
 import { deviceLimits, loadSessionModel, ModelRefusedError, type SessionModel } from './session-models';
 import { ModelTrial } from './try-model';
-import { tfjsWasmPaths } from './wasm-paths';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -39,9 +40,11 @@ const INGEST_TOKENIZER = 'bytes';
 /** What the worker holds between commands. */
 const session: {
   documents: IngestResult['documents'];
+  /** The options the documents were read with: part of the run's data choices. */
+  ingestOptions: IngestCommand['options'];
   backend: BackendName | null;
   models: Partial<Record<ModelRole, SessionModel>>;
-} = { documents: [], backend: null, models: {} };
+} = { documents: [], ingestOptions: {}, backend: null, models: {} };
 
 function post(event: WorkerEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
@@ -66,6 +69,7 @@ const runs = new RunController({
   log,
   backend: () => session.backend,
   documents: () => session.documents,
+  ingestOptions: () => session.ingestOptions,
   models: () => session.models,
 });
 
@@ -103,11 +107,23 @@ async function init(command: InitCommand): Promise<void> {
 function ingest(command: IngestCommand): void {
   const result = ingestFiles(command.files, command.options, tokenizerFor(INGEST_TOKENIZER));
   session.documents = result.documents;
+  session.ingestOptions = { ...command.options };
   const summary = summarizeIngest(result, INGEST_TOKENIZER);
   const n = result.documents.length;
   // The run's split is the pipeline's default one (run settings do not change it).
   const { validationFraction, testFraction } = DEFAULT_PIPELINE.split;
-  if (n >= 3) summary.split = splitSizes(n, validationFraction, testFraction);
+  if (n >= 3) {
+    const split = splitDocuments(result.documents, {
+      seed: DEFAULT_RUN_SETTINGS.seed,
+      validationFraction,
+      testFraction,
+    });
+    summary.split = {
+      train: split.train.length,
+      validation: split.validation.length,
+      test: split.test.length,
+    };
+  }
   const { totals } = summary;
   log(
     'info',
@@ -153,14 +169,17 @@ async function plan(command: PlanCommand): Promise<void> {
     tokenizer: teacher.tokenizer,
     contextLength: Math.min(teacher.config.contextLength, student.config.contextLength),
     settings: command.settings,
+    ingestOptions: session.ingestOptions,
   });
-  post({ type: 'plan', requestId: command.requestId, plan: planned.summary });
+  const summary = planned.summary;
+  summary.ledger = await runs.ledgerSummary(session.documents, command.settings, session.ingestOptions);
+  post({ type: 'plan', requestId: command.requestId, plan: summary });
   // Then the run time (the first plan of a model pair measures the device's speed: a second or
   // two); the same plan again, with its estimate. A failed estimate leaves the plan without one.
   if (runs.running) return;
   try {
     const estimate = await estimatePlannedRun(planned, { teacher, student, tokenizer: teacher.tokenizer });
-    post({ type: 'plan', requestId: command.requestId, plan: { ...planned.summary, estimate } });
+    post({ type: 'plan', requestId: command.requestId, plan: { ...summary, estimate } });
   } catch (e) {
     log('warn', `no run-time estimate: ${errorMessage(e)}`);
   }
@@ -182,7 +201,7 @@ async function handle(command: WorkerCommand): Promise<void> {
         await plan(command);
         return;
       case 'start':
-        await runs.start(command.settings, command.ifSaved);
+        await runs.start(command.settings, { confirmSpend: command.confirmSpend, ifSaved: command.ifSaved });
         return;
       case 'resume':
         await runs.resume(command.runId);
@@ -245,7 +264,7 @@ async function handle(command: WorkerCommand): Promise<void> {
 let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (event: MessageEvent<WorkerCommand>) => {
   const command = event.data;
-  // Stopping a run (or a generation) must not wait behind a plan or a model load.
+  // Stopping a run must not wait behind a plan or a model load.
   if (command.type === 'pause' || command.type === 'cancel' || command.type === 'stopGenerate') {
     void handle(command);
     return;

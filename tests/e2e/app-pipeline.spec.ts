@@ -119,17 +119,29 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await expect(row('private.jsonl')).toHaveAttribute('data-status', 'ok');
   await expect(row('scan.pdf')).toHaveAttribute('data-status', 'rejected');
   await expect(row('scan.pdf').getByTestId('file-notes')).toContainText('unsupported file type');
+  // Labels are the user's choice, never read from the data: none until the proposal is confirmed.
+  await expect(page.getByTestId('total-labels')).toHaveText('');
+  await expect(page.getByTestId('field-proposal')).toContainText("labels 'label'");
+  await page.getByTestId('use-proposal').click();
   await expect(page.getByTestId('total-labels')).toHaveText('garden, ships');
-  // 57 documents: round(5.7) = 6 validation, 6 test, 45 train.
-  await expect(page.getByTestId('split-train')).toHaveText('45');
-  await expect(page.getByTestId('split-validation')).toHaveText('6');
-  await expect(page.getByTestId('split-test')).toHaveText('6');
+  await page.getByTestId('use-control-codes').check();
+  // 57 documents, each assigned by a keyed hash of its content: 3 validation, 4 test, 50 train.
+  await expect(page.getByTestId('split-train')).toHaveText('50');
+  await expect(page.getByTestId('split-validation')).toHaveText('3');
+  await expect(page.getByTestId('split-test')).toHaveText('4');
   await screenshot(page.locator('#data'), 'data');
 
-  // The plan, before training: q = 4 / 45 and steps = ceil(2 / q) = 23 (tiny profile: batch 4, 2 epochs).
-  await expect(page.getByTestId('plan-steps')).toHaveText('23');
-  await expect(page.getByTestId('plan-delta')).toContainText('rule 1/N^1.1, N = 45');
-  await expect(page.getByTestId('plan-delta')).toContainText((45 ** -1.1).toExponential(2));
+  // The plan, before training: q = 4 / 50 and steps = ceil(2 / q) = 25 (tiny profile: batch 4, 2 epochs).
+  await expect(page.getByTestId('plan-steps')).toHaveText('25');
+  await expect(page.getByTestId('plan-delta')).toContainText('rule 1/N^1.1, N = 50');
+  await expect(page.getByTestId('plan-delta')).toContainText((50 ** -1.1).toExponential(2));
+  // The neighbouring relation and what the guarantee covers are stated; no earlier run spent anything.
+  await expect(page.getByTestId('neighbouring-relation')).toContainText('adding or removing one document');
+  await expect(page.getByTestId('neighbouring-relation')).toContainText('treated as public');
+  await expect(page.getByTestId('guarantee-scope')).toContainText('covers the training split');
+  await expect(page.getByTestId('ledger')).toContainText(
+    'no earlier run in this browser used these documents',
+  );
   const planned = Number((await page.getByTestId('plan-epsilon').textContent())?.split(' ')[0]);
   expect(planned).toBeLessThanOrEqual(2);
   expect(planned).toBeGreaterThan(1.9);

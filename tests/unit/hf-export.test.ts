@@ -16,7 +16,7 @@ import { forward } from '../../src/model/gpt';
 import { disposeParams, paramShapes, paramsFromArrays } from '../../src/model/params';
 import { modelFolder } from '../../src/pipeline/export-bundle';
 import { privacyReportDocument } from '../../src/pipeline/privacy-report';
-import type { PrivacyReport } from '../../src/pipeline/results';
+import { GUARANTEE_SCOPE, NEIGHBOURING_RELATION, type PrivacyReport } from '../../src/pipeline/results';
 import { useWasm } from './helpers/backend';
 import { loadHFFolder } from './helpers/hf-loader';
 import { seededNormal } from './helpers/random';
@@ -49,10 +49,19 @@ export const REPORT: PrivacyReport = {
   ],
   sampling: 'poisson',
   unit: 'document',
+  neighbouring_relation: NEIGHBOURING_RELATION,
+  scope: GUARANTEE_SCOPE,
   clip_norm: 1,
   windows_per_document: 1,
   num_documents: 500,
   secure_randomness: true,
+  public_choices: {
+    text_field: 'text',
+    label_fields: ['label'],
+    folder_labels: false,
+    use_labels_as_control_codes: true,
+    histogram_mode: 'dp',
+  },
   reproduce: 'distildp epsilon --phases 1:10:1,0.05:1.1:300 --delta 1.4e-5',
 };
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
 import { pipelineCommand, pipelineConfigFromOptions } from '../../src/cli/commands/pipeline';
-import { DEFAULT_GENERATION } from '../../src/model/generate';
+import { advancedPatch, DEFAULT_RUN_SETTINGS, validateSettings } from '../../src/contract/run-settings';
+import { DEFAULT_GENERATION } from '../../src/model/generation-config';
 import { DEFAULT_PIPELINE, resolvePipelineConfig } from '../../src/pipeline/config';
 import {
   effectiveValues,
@@ -14,7 +15,6 @@ import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
 import { DEFAULT_SYNTHETIC } from '../../src/pipeline/synthetic';
 import { DEFAULT_DISTILLATION } from '../../src/train/distill';
 import { pipelineConfigFor } from '../../src/worker/run-config';
-import { advancedPatch, DEFAULT_RUN_SETTINGS, validateSettings } from '../../src/worker/run-settings';
 
 describe('pipeline overrides (the CLI options and the app Advanced settings)', () => {
   it('library defaults are the pipeline defaults', () => {

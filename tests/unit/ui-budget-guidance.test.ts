@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { PlanSummary } from '../../src/contract/protocol';
+import { DEFAULT_RUN_SETTINGS } from '../../src/contract/run-settings';
 import { budgetWarnings, noisePerStep } from '../../src/ui/budget-guidance';
-import type { PlanSummary } from '../../src/worker/protocol';
-import { DEFAULT_RUN_SETTINGS } from '../../src/worker/run-settings';
 
 function plan(p: Partial<PlanSummary>): PlanSummary {
   return {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { ResultRow } from '../../src/contract/protocol';
 import { parseDelimited } from '../../src/data/csv';
 import { pairResults } from '../../src/ui/compare-slice';
 import { answerConfirm, confirmAction, confirmStore } from '../../src/ui/confirm';
 import { stageKeyLabel, stageLabel, stepKeyLabel } from '../../src/ui/labels';
 import { formatVsBase, resultsCsv, resultTable } from '../../src/ui/results-table';
 import { cleanSampleText, interleaveByCode, REPLACEMENT_MARK } from '../../src/ui/samples';
-import type { ResultRow } from '../../src/worker/protocol';
 
 describe('labels: no internal key reaches the user', () => {
   it('names the stages of the stepper, the baselines and the checkpoints', () => {

@@ -1,6 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
+import { advancedPatch, PROFILE_CONFIG } from '../../contract/run-settings';
 import { effectiveValues, OVERRIDE_FIELDS, validateOverrides } from '../../pipeline/overrides';
-import { advancedPatch, PROFILE_CONFIG } from '../../worker/run-settings';
 import { updateSettings } from '../controller';
 import { useAppStore } from '../store';
 import { NumberField } from './NumberField';

@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import type { ResultRow } from '../../worker/protocol';
+import type { ResultRow } from '../../contract/protocol';
 import { pairResults } from '../compare-slice';
 import { METHOD_LABELS } from '../labels';
 import { dateFormat, settingsText } from '../run-text';

@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import type { ExportKind } from '../../worker/protocol';
+import type { ExportKind } from '../../contract/protocol';
 import { exportRun } from '../run-commands';
 import { useAppStore } from '../store';
 

@@ -1,5 +1,5 @@
-import { formatDuration } from '../../worker/format';
-import type { RunEstimate } from '../../worker/protocol';
+import { formatDuration } from '../../contract/format';
+import type { RunEstimate } from '../../contract/protocol';
 import { stageKeyLabel } from '../labels';
 
 /** The whole run's estimated time on this device, before it starts, with the stages it adds up. */

@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import { formatDuration } from '../../worker/format';
+import { formatDuration } from '../../contract/format';
 import { downloadText } from '../downloads';
 import { formatVsBase, resultsCsv, resultTable, type TableRow } from '../results-table';
 import { useAppStore } from '../store';

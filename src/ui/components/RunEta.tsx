@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import { formatDuration } from '../../worker/format';
+import { formatDuration } from '../../contract/format';
 import { runEta } from '../run-eta';
 import { turnNotificationsOff, turnNotificationsOn, useNotifyState } from '../run-watch';
 import { useAppStore } from '../store';

@@ -1,6 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
-import { formatBytes } from '../../worker/format';
-import { BASELINES, type Baseline } from '../../worker/run-settings';
+import { formatBytes } from '../../contract/format';
+import { BASELINES, type Baseline } from '../../contract/run-settings';
 import { updateSettings } from '../controller';
 import { askCancelRun, pauseRun, resumeRun, startRun } from '../run-commands';
 import { isActive, runBlockers, runStatusText } from '../run-readiness';

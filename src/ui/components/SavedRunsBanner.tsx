@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import { isResumable, maxEpsilon } from '../../worker/run-manifest';
+import { isResumable, maxEpsilon } from '../../contract/run-manifest';
 import { askDeleteRun, openRun, resumeRun } from '../run-commands';
 import { isActive } from '../run-readiness';
 import { dateFormat, describeRun, documentsText } from '../run-text';

@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { TrySource } from '../../worker/protocol';
+import type { TrySource } from '../../contract/protocol';
 import { isActive } from '../run-readiness';
 import { cleanSampleText } from '../samples';
 import { useAppStore } from '../store';

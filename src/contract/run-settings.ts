@@ -40,6 +40,11 @@ export interface RunSettings {
   /** Seed of the split, order and generation (never of DP noise, which is crypto-seeded). */
   seed: number;
   /**
+   * Labels become DistilDP control codes (default false): the user's choice in the Data panel,
+   * never inferred from the documents. Absent in settings saved before it existed (off).
+   */
+  useControlCodes?: boolean;
+  /**
    * The Advanced settings (the CLI's knobs: learning rates, distillation, synthetic corpus and
    * sampling); absent = the profile's values. Only set keys are kept (see advancedPatch).
    */
@@ -56,6 +61,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   epochs: STANDARD_PROFILE.teacherDP.epochs,
   baselines: [],
   seed: 1,
+  useControlCodes: false,
 };
 
 /** Budget defaults of the tiny profile: small batches so a few dozen documents give several steps. */
@@ -106,8 +112,8 @@ export function validateSettings(s: RunSettings): SettingsErrors {
 
 /**
  * The settings patch that sets one Advanced knob (a number) or returns it to the profile's value
- * (null). Empty Advanced settings become undefined, which JSON (and so the run id) leaves out: a
- * run without them keeps the id it had before they existed.
+ * (null). Empty Advanced settings become undefined, which JSON (and so the run's content key)
+ * leaves out: a run without them keeps the key it had before they existed.
  */
 export function advancedPatch(
   s: RunSettings,
