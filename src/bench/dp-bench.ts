@@ -21,7 +21,7 @@ import { AdamW } from '../train/optimizer';
 import { lmGradients } from '../train/step';
 import { type BenchConfig, benchConfig } from './bench-configs';
 import { trainingStepFlops } from './flops';
-import { peakTensorBytesDuring, tensorBytes, wasmHeapBytes } from './memory';
+import { peakTensorBytesDuring, wasmHeapBytes } from './memory';
 import { median } from './stats';
 
 export { DP_BENCH_CONFIGS } from './bench-configs';
@@ -148,8 +148,13 @@ async function measureStep(
   const batch = syntheticBatch(c.model, c.batch);
   const names = [...trainableNames(params, c.model, 'train')];
   const optimizer = kind === 'training' ? new AdamW(new Map(names.map((n) => [n, params.get(n)!]))) : null;
-  const held = [...params.values(), batch.inputs, batch.targets, batch.mask];
-  const baseline = tensorBytes(held) + (optimizer ? 2 * tensorBytes(names.map((n) => params.get(n)!)) : 0);
+  const held = [
+    ...params.values(),
+    batch.inputs,
+    batch.targets,
+    batch.mask,
+    ...(optimizer?.momentTensors() ?? []),
+  ];
   const steps = stepRunners(params, c.model, batch);
   const noise = { std: 1, expectedBatchSize: c.batch, source: insecureFixedSeedNoiseSource(1) };
   const run = async () => {
@@ -160,7 +165,7 @@ async function measureStep(
     for (const n of names) await params.get(n)!.data();
   };
   try {
-    const peak = baseline + (await peakTensorBytesDuring(run));
+    const peak = await peakTensorBytesDuring(run, held);
     return { peak, heap: restart ? wasmHeapBytes() : null };
   } finally {
     optimizer?.dispose();

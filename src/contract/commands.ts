@@ -23,6 +23,11 @@ export interface InitCommand {
   backend?: BackendName;
   /** WASM threads (`?threads=N`); absent means every logical core where the page allows threads. */
   wasmThreads?: number;
+  /**
+   * The model preset the automatic choice times one DP step of on each real backend (default
+   * 'teacher', the model DP fine-tuning trains first); ignored when `backend` is set.
+   */
+  probeModel?: string;
   /** Test aid (`?fault=diverge@N`): the first DP training fails as diverged right after step N. */
   fault?: InjectedFault;
   /** Test aid (`?storage=indexeddb`): keep runs in IndexedDB even where OPFS exists. */

@@ -5,6 +5,7 @@
  * and reports so far, the models to dispose) travels in one RunContext.
  */
 import { paramsFromArrays, paramsToArrays } from '../model/params';
+import type { PrivacyPlan } from '../train/dp-plan';
 import type { Checkpoint, Checkpoints, ModelArrays } from './checkpoint';
 import type { PipelineConfig } from './config';
 import type { PreparedCorpus } from './corpus';
@@ -12,7 +13,14 @@ import type { PipelineEvents } from './events';
 import { evaluateModel } from './model-tasks';
 import type { LoadedModel } from './models';
 import type { PipelinePrivacyPlan } from './plan';
-import type { MethodName, PrivacyReport, ResultRow, StageName } from './results';
+import {
+  type MethodName,
+  type PrivacyReport,
+  privacyReport,
+  publicChoices,
+  type ResultRow,
+  type StageName,
+} from './results';
 import {
   type BaseEvaluation,
   checkpointOf,
@@ -187,4 +195,27 @@ export async function evaluationStage(
   };
   ctx.results.push(row);
   ctx.events.result?.(row);
+}
+
+/**
+ * A DP baseline's end: its privacy report (from the plan of its last DP training, prior phases
+ * included; no histogram) and the test-set row of its student.
+ */
+export async function reportAndEvaluateStudent(
+  ctx: RunContext,
+  method: MethodName,
+  plan: PrivacyPlan,
+  student: LoadedModel,
+  seconds: number,
+): Promise<void> {
+  const report = privacyReport(method, plan, 0, publicChoices(ctx.config));
+  ctx.reports.push(report);
+  await evaluationStage(
+    ctx,
+    method,
+    'student',
+    student,
+    { epsilon: report.epsilon, delta: report.delta },
+    seconds,
+  );
 }

@@ -205,6 +205,11 @@ export class AdamW {
     this.updates = state.step;
   }
 
+  /** The moment buffers (for memory accounting, src/bench/memory.ts). */
+  momentTensors(): tf.Tensor[] {
+    return [...this.moments.values()].flatMap(({ m, v }) => [m, v]);
+  }
+
   /** Frees the moment buffers (not the parameters, which the caller owns). */
   dispose(): void {
     for (const { m, v } of this.moments.values()) {

@@ -61,10 +61,14 @@ export function startWorker(choice: BackendChoice, threads?: ThreadsChoice): voi
       onFailure: (message) => appStore.getState().workerFailed(message),
     }),
   );
+  // The automatic choice times a DP step of the teacher the user picked (a preset; an imported
+  // folder is not loaded yet, so the shipped teacher's shape stands in for it).
+  const teacher = appStore.getState().models.teacher.choice;
   send({
     type: 'init',
     backend: choice === 'auto' ? undefined : choice,
     ...(wasmThreads === 'auto' ? {} : { wasmThreads }),
+    probeModel: teacher.kind === 'preset' ? teacher.name : 'teacher',
     ...testAids,
   });
   if (store.data.sources.length > 0) void ingestSources();

@@ -4,16 +4,15 @@
  * (src/io/memory-estimate.ts modelMemory) with what the browser tells us: navigator.deviceMemory (approximate
  * RAM), the WebGPU adapter's buffer limits, and the wasm32 address space.
  */
-
 import { formatBytes } from '../contract/format';
 import type { DeviceLimits } from '../contract/protocol';
-import type { ModelMemory } from '../io/memory-estimate';
+import { type ModelMemory, WASM_MEMORY_BYTES } from '../io/memory-estimate';
 
 const GIB = 1024 ** 3;
 /** Share of the device's memory one tab can expect to use (the OS, the browser and other tabs need the rest). */
 export const DEVICE_MEMORY_SHARE = 0.5;
-/** The wasm backend's heap lives in a 32-bit address space. */
-export const WASM_MEMORY_BYTES = 4 * GIB;
+/** The wasm backend's heap lives in a 32-bit address space (src/io/memory-estimate.ts). */
+export { WASM_MEMORY_BYTES };
 
 /** Why the model cannot be trained here, or null when it fits every known limit. */
 export function refusalReason(role: string, memory: ModelMemory, limits: DeviceLimits): string | null {
@@ -25,7 +24,14 @@ export function refusalReason(role: string, memory: ModelMemory, limits: DeviceL
     }
   }
   if (limits.backend === 'wasm' && memory.trainingBytes > WASM_MEMORY_BYTES) {
-    return `${what} needs about ${formatBytes(memory.trainingBytes)}, more than the ${formatBytes(WASM_MEMORY_BYTES)} the WASM backend can address.`;
+    const k = memory.largestWasmBatch;
+    const fix =
+      k === undefined
+        ? ''
+        : k > 0
+          ? ` A micro-batch of ${k} or fewer documents fits: lower the micro-batch size.`
+          : ' Even one document per micro-batch does not fit: this model needs WebGPU (or a smaller model).';
+    return `${what} needs about ${formatBytes(memory.trainingBytes)}, more than the ${formatBytes(WASM_MEMORY_BYTES)} the WASM backend can address.${fix}`;
   }
   if (limits.backend === 'webgpu') {
     const binding = limits.maxStorageBufferBindingSize;

@@ -23,8 +23,10 @@ import { splitDocuments } from '../data/split';
 import { tokenizerFor } from '../data/tokenizer';
 import type { IngestResult } from '../data/types';
 import { type BackendName, initBackend } from '../model/backend';
+import { MODEL_PRESETS } from '../model/presets';
 import { tfjsWasmPaths } from '../model/wasm-paths';
 import { DEFAULT_PIPELINE } from '../pipeline/config';
+import { probeDPStepMs, probeLabel } from '../train/backend-probe';
 import { summarizeIngest } from './ingest-summary';
 import { planRun } from './plan';
 import { RunController } from './run-controller';
@@ -74,16 +76,20 @@ const runs = new RunController({
 });
 
 async function init(command: InitCommand): Promise<void> {
+  const probeName = command.probeModel && MODEL_PRESETS[command.probeModel] ? command.probeModel : 'teacher';
+  const probeConfig = MODEL_PRESETS[probeName].config;
   const info = await initBackend({
     override: command.backend,
     wasmPaths: tfjsWasmPaths,
     wasmThreads: command.wasmThreads,
+    probe: { model: probeLabel(probeName, probeConfig), stepMs: () => probeDPStepMs(probeConfig) },
   });
   session.backend = info.backend;
   runs.injectedFault = command.fault;
   if (command.fault)
     log('warn', `test fault injected: DP training diverges after step ${command.fault.divergeAtDPStep}`);
   for (const skipped of info.skipped) log('warn', `skipped ${skipped.backend}: ${skipped.reason}`);
+  if (info.reason) log('info', `chose ${info.backend}: ${info.reason}`);
   const threads = info.wasmThreads;
   log('info', `TF.js ${info.tfjsVersion} on ${info.backend}${threads ? `, ${threads.count} thread(s)` : ''}`);
   if (threads?.limitation) log('warn', `WASM threads: ${threads.limitation}`);

@@ -75,6 +75,11 @@ export function BackendBadge() {
             {note}
           </span>
         )}
+        {info.reason && (
+          <span className="backend-detail" data-testid="backend-reason">
+            {info.reason}
+          </span>
+        )}
         <span className="backend-detail backend-version">TF.js {info.tfjsVersion}</span>
       </>
     );
