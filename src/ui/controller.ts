@@ -39,6 +39,12 @@ function onWorkerEvent(event: WorkerEvent): void {
     resumeRun(runId);
   }
   if (event.type === 'ingested' || event.type === 'model' || event.type === 'history') schedulePlan();
+  // A run that ended changed the privacy ledger (and frees the worker for the run-time estimate).
+  if (
+    event.type === 'runStatus' &&
+    (event.status === 'completed' || event.status === 'cancelled' || event.status === 'failed')
+  )
+    schedulePlan();
   if (event.type === 'runExists') void onRunExists(event);
   if (event.type === 'generatedText' || event.type === 'error') {
     const patch = reduceTryEvent(tryStore.getState(), event);

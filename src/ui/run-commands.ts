@@ -36,10 +36,15 @@ export function startRun(ifSaved: 'ask' | 'continue' | 'new' = 'ask'): void {
 export async function onRunExists(event: RunExistsEvent): Promise<void> {
   const m = event.manifest;
   const finished = m.status === 'completed';
+  const ledger = appStore.getState().budget.plan?.ledger;
+  const composed =
+    ledger && ledger.priorRuns > 0
+      ? ` The privacy ledger of this browser counts ε = ${ledger.totalEpsilon.toFixed(3)} on these documents with a new run (composed).`
+      : ' A second run on the same documents is a second release of them: together the two runs cost up to twice the ε.';
   const answer = await ask({
     title: finished ? 'You ran exactly this before' : 'This run is saved, unfinished',
     message: finished
-      ? `A run with the same documents, models and settings finished ${dateFormat.format(m.updatedAt)} at ε = ${maxEpsilon(m).toFixed(3)}. You can show it again, or start a new run: new DP noise, new results. Note that a second run on the same documents is a second release of them: together the two runs cost up to twice the ε.`
+      ? `A run with the same documents, models and settings finished ${dateFormat.format(m.updatedAt)} at ε = ${maxEpsilon(m).toFixed(3)}. You can show it again, or start a new run: new DP noise, new results.${composed}`
       : `A run with the same documents, models and settings was saved ${dateFormat.format(m.updatedAt)} (ε spent so far ${maxEpsilon(m).toFixed(3)}). Continue it from its last checkpoint, or start a new run beside it.`,
     confirmLabel: 'Start a new run',
     alternativeLabel: finished ? 'Show that run' : 'Continue it',

@@ -81,7 +81,7 @@ test('a reload mid-training offers resume, continues from the checkpoint with th
   await expect(offer).toBeVisible();
   await expect(offer).toContainText('interrupted during DP teacher (DP-SGD)');
   // The documents DP training uses (the N of the guarantee), not all the files' documents.
-  await expect(offer).toContainText('on 45 training documents (57 with validation and test)');
+  await expect(offer).toContainText('on 50 training documents (57 with validation and test)');
   await screenshot(page.getByTestId('saved-runs'), 'resume');
   const restoredEps = Number((await offer.textContent())?.match(/ε spent so far ([\d.]+)/)?.[1]);
   expect(restoredEps).toBeGreaterThan(0);
@@ -130,7 +130,7 @@ test('a reload mid-training offers resume, continues from the checkpoint with th
   // panel names the run's stored documents, the budget form shows the run's epochs.
   await expect(page.getByTestId('saved-runs')).toHaveCount(0);
   await expect(page.getByTestId('data-status')).toContainText(
-    '45 training documents (57 with validation and test) stored in this browser',
+    '50 training documents (57 with validation and test) stored in this browser',
   );
   await expect(page.getByTestId('epochs-input')).toHaveValue(EPOCHS);
   // Export with the keyboard: the report's DP-SGD phase has every step, epsilon within the target.

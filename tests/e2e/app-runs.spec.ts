@@ -46,11 +46,14 @@ test('run again, list, compare and delete runs', async ({ page }) => {
     .locator('[data-method="distildp"][data-model="student"] [data-testid="result-ppl"]')
     .textContent();
 
-  // The same run again: the app says so and shows the saved one when asked.
+  // The same run again: the privacy ledger asks to confirm spending more on these documents, then
+  // the app says this exact run exists and shows the saved one when asked.
+  await expect(page.getByTestId('ledger')).toHaveAttribute('data-prior-runs', '1');
+  await page.getByTestId('confirm-spend').check();
   await page.getByTestId('start-run').click();
   const dialog = page.getByTestId('confirm-dialog');
   await expect(dialog).toContainText('You ran exactly this before');
-  await expect(dialog).toContainText('twice the ε');
+  await expect(dialog).toContainText('The privacy ledger of this browser counts ε =');
   await page.getByTestId('confirm-alternative').click();
   await expect(status).toHaveAttribute('data-status', 'completed');
   await expect(

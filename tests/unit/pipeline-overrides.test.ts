@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
-import { pipelineCommand, pipelineConfigFromOptions } from '../../src/cli/commands/pipeline';
+import { pipelineCommand } from '../../src/cli/commands/pipeline';
+import { pipelineConfigFromOptions } from '../../src/cli/commands/pipeline-options';
 import { advancedPatch, DEFAULT_RUN_SETTINGS, validateSettings } from '../../src/contract/run-settings';
 import { DEFAULT_GENERATION } from '../../src/model/generation-config';
 import { DEFAULT_PIPELINE, resolvePipelineConfig } from '../../src/pipeline/config';
