@@ -21,7 +21,8 @@ export function summarizeIngest(result: IngestResult, tokenizer: string): Ingest
     totals.tokens += file.tokens ?? 0;
   }
   const labels = new Set<string>();
-  for (const doc of result.documents) for (const label of doc.labels) labels.add(label);
+  // A missing label is kept as an empty position (records.ts); it is not a label to list.
+  for (const doc of result.documents) for (const label of doc.labels) if (label !== '') labels.add(label);
   totals.labels = [...labels].sort();
   return { files: result.files, totals, tokenizer, proposal: result.proposal };
 }
