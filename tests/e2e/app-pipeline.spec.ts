@@ -168,10 +168,10 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await expect(page.getByTestId('step')).toHaveCount(4);
   for (const step of await page.getByTestId('step').all())
     await expect(step).toHaveAttribute('data-status', 'done');
-  // The DP teacher's 23 steps are all on the epsilon chart; the student's steps are on the loss chart.
+  // The DP teacher's 25 steps are all on the epsilon chart; the student's steps are on the loss chart.
   await expect(
     page.locator('[data-testid="epsilon-table"][data-series="distildp/teacher"] [data-testid="epsilon-row"]'),
-  ).toHaveCount(23);
+  ).toHaveCount(25);
   await expect(page.getByTestId('sample').first()).toBeVisible();
   const samples = Number((await page.getByTestId('sample-count').textContent())?.split(' ')[0]);
   expect(samples).toBeGreaterThan(0);
@@ -218,15 +218,24 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
     accountant: 'prv',
     sampling: 'poisson',
     unit: 'document',
-    steps: 23,
-    num_documents: 45,
+    steps: 25,
+    num_documents: 50,
     secure_randomness: true,
+    public_choices: {
+      text_field: 'text',
+      label_fields: ['label'],
+      folder_labels: false,
+      use_labels_as_control_codes: true,
+      histogram_mode: 'dp',
+    },
     versions: { tfjs: '4.22.0' },
   });
   expect(report.epsilon).toBeLessThanOrEqual(2);
   expect(report.epsilon).toBeCloseTo(studentEps, 3);
-  expect(report.delta).toBeCloseTo(45 ** -1.1, 12);
-  expect(report.q).toBeCloseTo(4 / 45, 12);
+  expect(report.delta).toBeCloseTo(50 ** -1.1, 12);
+  expect(report.q).toBeCloseTo(4 / 50, 12);
+  expect(report.neighbouring_relation).toMatch(/add or remove one document.*N = num_documents.*public/);
+  expect(report.run_id).toMatch(/^[0-9a-f]{16}$/);
   expect(report.sigma).toBeGreaterThan(0);
   expect(report.phases).toHaveLength(2); // the DP control-code histogram, then DP-SGD
   expect(report.reproduce).toContain('distildp epsilon --phases');
@@ -239,7 +248,7 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await page.getByTestId('open-saved').click();
   await expect(page.getByTestId('result-row')).toHaveCount(2);
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed');
-  await expect(page.getByTestId('chart-epsilon')).toHaveAttribute('data-points', '23');
+  await expect(page.getByTestId('chart-epsilon')).toHaveAttribute('data-points', '25');
   const again = await download(page, page.getByTestId('export-student'));
   checkModelZip(new Uint8Array(again.bytes));
   // The same weights as before the reload (zips differ only in entry times).
