@@ -21,7 +21,7 @@ export function summarizeIngest(result: IngestResult, tokenizer: string): Ingest
     totals.tokens += file.tokens ?? 0;
   }
   const labels = new Set<string>();
-  // A missing label is kept as an empty position (records.ts); it is not a label to list.
+  // A document without a value for a label field has the empty label: not a label (as per file).
   for (const doc of result.documents) for (const label of doc.labels) if (label !== '') labels.add(label);
   totals.labels = [...labels].sort();
   return { files: result.files, totals, tokenizer, proposal: result.proposal };

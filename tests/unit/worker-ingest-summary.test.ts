@@ -39,4 +39,15 @@ describe('summarizeIngest', () => {
     expect(summary.tokenizer).toBe('bytes');
     expect(JSON.stringify(summary)).not.toContain('secret');
   });
+
+  it('does not list the empty label of documents that lack a label field (a plain text file)', () => {
+    const result: IngestResult = {
+      documents: [
+        { id: 'a', text: 'one', labels: ['garden'], source: 'r.jsonl' },
+        { id: 'b', text: 'two', labels: [''], source: 'notes.txt' },
+      ],
+      files: [],
+    };
+    expect(summarizeIngest(result, 'bytes').totals.labels).toEqual(['garden']);
+  });
 });
