@@ -2,6 +2,14 @@
  * `distildp pipeline`'s options as the pipeline's config (the --demo profile and data choices, then
  * only the flags given), and its results table.
  */
+
+import {
+  effectiveValues,
+  OVERRIDE_FIELDS,
+  overridesLayer,
+  type PipelineOverrides,
+  validateOverrides,
+} from '../../contract/overrides';
 import {
   type DataChoices,
   DEFAULT_PIPELINE,
@@ -9,13 +17,6 @@ import {
   type PipelineOptions,
   resolvePipelineConfig,
 } from '../../pipeline/config';
-import {
-  effectiveValues,
-  OVERRIDE_FIELDS,
-  overridesLayer,
-  type PipelineOverrides,
-  validateOverrides,
-} from '../../pipeline/overrides';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
 import { type ParsedArgs, UsageError } from '../args';
