@@ -115,7 +115,7 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineCon
     histogram: { mode: histogram, codes },
     data: dataChoicesFromOptions(o, o.demo ? DEMO_DATA_CHOICES : undefined),
   };
-  // The knobs the app's Advanced settings have too (one definition: src/pipeline/overrides.ts).
+  // The knobs the app's Advanced settings have too (one definition: src/contract/overrides.ts).
   const knobs: PipelineOverrides = Object.fromEntries(
     OVERRIDE_FIELDS.map((f) => [f.key, numberOr(o[f.cli])]),
   );
