@@ -1,6 +1,10 @@
 import { defineConfig } from '@playwright/test';
 
-/** Debian's Chromium (never `npx playwright install`, which downloads a browser). */
+/**
+ * Debian's Chromium (never `npx playwright install`, which downloads a browser). CHROMIUM_ARGS adds
+ * flags, e.g. on a Linux GPU machine `--enable-features=Vulkan --use-vulkan --ignore-gpu-blocklist`
+ * so headless Chromium gets the real adapter instead of SwiftShader (README, Performance).
+ */
 export const chromiumLaunch = {
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: [
@@ -11,6 +15,7 @@ export const chromiumLaunch = {
     '--no-first-run',
     '--disable-quic',
     '--enable-unsafe-webgpu',
+    ...(process.env.CHROMIUM_ARGS ?? '').split(/\s+/).filter(Boolean),
   ],
 };
 

@@ -21,9 +21,9 @@ import { initBackend } from '../src/model/backend';
 import { makeConfig } from '../src/model/config';
 import { disposeParams, initParams } from '../src/model/params';
 import { prepareCorpus } from '../src/pipeline/corpus';
+import { cloneModel, disposeModel } from '../src/pipeline/models';
 import { STANDARD_PROFILE } from '../src/pipeline/profiles';
-import { cloneModel, disposeModel } from '../src/pipeline/stages';
-import { planPrivacy } from '../src/train/dp-train';
+import { planPrivacy } from '../src/train/dp-plan';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {

@@ -1,9 +1,9 @@
 /** The audit's request, inputs and report, and the corpus options of a run (shared by runAudit, the CLI and the worker). */
 import type { Document } from '../data/types';
 import type { DPFaults } from '../dp/faults';
-import type { NoiseSeed } from '../dp/random';
 import type { PipelineConfig } from '../pipeline/config';
 import type { LoadedModel } from '../pipeline/models';
+import type { NoiseSeed } from '../random/noise';
 import type { ReleasedModelAudit } from './blackbox';
 import type { WhiteboxConfig } from './whitebox';
 

@@ -4,12 +4,13 @@
  * with the canary documents in the training split, then score them (blackbox.ts).
  */
 import { defaultDelta } from '../dp/accounting/index';
-import type { NoiseSeed } from '../dp/random';
 import { prepareCorpus } from '../pipeline/corpus';
+import { dpFineTune, fineTune } from '../pipeline/model-tasks';
 import type { LoadedModel } from '../pipeline/models';
+import { cloneModel, disposeModel } from '../pipeline/models';
 import { runPipeline } from '../pipeline/run';
-import { cloneModel, disposeModel, dpFineTune, fineTune } from '../pipeline/stages';
-import { planPrivacy } from '../train/dp-train';
+import type { NoiseSeed } from '../random/noise';
+import { planPrivacy } from '../train/dp-plan';
 import {
   type AuditInputs,
   type AuditOutcome,

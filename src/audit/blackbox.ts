@@ -9,9 +9,9 @@
  */
 import type { Document } from '../data/types';
 import { documentWindows } from '../data/windows';
-import type { NoiseSeed } from '../dp/random';
 import { recordTokens } from '../pipeline/corpus';
 import type { LoadedModel } from '../pipeline/models';
+import type { NoiseSeed } from '../random/noise';
 import { epsilonLowerBound, type LowerBound } from './bound';
 import type { ClaimFamily } from './fdp';
 import { sequenceLogLikelihoods } from './likelihood';

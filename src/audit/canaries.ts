@@ -12,8 +12,9 @@
  * - 'random': u_i is a random unit vector on `support` coordinates drawn uniformly from the whole
  *   parameter space (supports disjoint, so canaries are exactly orthogonal).
  */
-import { type NoiseSeed, philoxFillNormal, philoxUniform53 } from '../dp/random';
+
 import { distinctIndices } from '../dp/sampler';
+import { type NoiseSeed, philoxFillNormal, philoxUniform53 } from '../random/noise';
 
 export type CanaryKind = 'dirac' | 'random';
 

@@ -2,9 +2,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from '../model/config';
 import { forward } from '../model/gpt';
+import { tokenCrossEntropy } from '../model/losses';
 import type { Params } from '../model/params';
 import { disposeBatch, windowsToBatch } from '../train/batching';
-import { tokenCrossEntropy } from '../train/losses';
 
 /** sum_t log p(x_{t+1} | x_{<=t}) of each sequence (each at most contextLength + 1 tokens). */
 export async function sequenceLogLikelihoods(

@@ -5,14 +5,14 @@
  */
 
 import { trainableNames } from '../dp/clipping';
-import { type NoiseSeed, secureNoiseSource } from '../dp/random';
 import { loraShapes } from '../model/lora';
 import type { PipelineDPConfig } from '../pipeline/config';
 import { prepareCorpus } from '../pipeline/corpus';
 import type { LoadedModel } from '../pipeline/models';
+import { cloneModel, disposeModel } from '../pipeline/models';
 import { planPipelinePrivacy } from '../pipeline/plan';
-import { cloneModel, disposeModel } from '../pipeline/stages';
-import { planPrivacy } from '../train/dp-train';
+import { type NoiseSeed, secureNoiseSource } from '../random/noise';
+import { planPrivacy } from '../train/dp-plan';
 import { type AuditInputs, type AuditOutcome, type AuditRequest, corpusOptions } from './audit-types';
 import { runBlackbox } from './blackbox-audit';
 import { DEFAULT_WHITEBOX, seedHex, whiteboxAudit } from './whitebox';

@@ -4,7 +4,7 @@
  * in the audit's training data with probability 1/2, and K candidate secrets for the exposure
  * rank, all drawn from the audit seed (crypto-seeded unless a test passes one).
  */
-import { type NoiseSeed, philoxUniform53 } from '../dp/random';
+import { type NoiseSeed, philoxUniform53 } from '../random/noise';
 import { auditStream } from './canaries';
 
 export const SECRET_TEMPLATE = 'my account code is ';

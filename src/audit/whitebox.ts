@@ -12,18 +12,15 @@
  */
 
 import type { DPFaults } from '../dp/faults';
-import type { NoiseSeed } from '../dp/random';
-import { secureNoiseSource } from '../dp/random';
 import type { SparseEntries, SparseExampleGradients } from '../dp/sparse-examples';
 import type { GPTConfig } from '../model/config';
 import type { Params } from '../model/params';
+import type { NoiseSeed } from '../random/noise';
+import { secureNoiseSource } from '../random/noise';
 import type { NoisyUpdateView } from '../train/dp-audit-hooks';
-import {
-  type DPTrainingConfig,
-  type NoisyUpdateMode,
-  type PrivacyPlan,
-  trainWithDP,
-} from '../train/dp-train';
+import type { DPTrainingConfig, PrivacyPlan } from '../train/dp-plan';
+import { trainWithDP } from '../train/dp-train';
+import type { NoisyUpdateMode } from '../train/noisy-update';
 import { epsilonLowerBound, type LowerBound } from './bound';
 import { type CanaryDesign, type CanaryKind, canaryInclusion, designCanaries } from './canaries';
 import { dpsgdFamily } from './tradeoff';

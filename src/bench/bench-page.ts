@@ -9,7 +9,7 @@
  * tests/bench/browser-bench.spec.ts reads. Settings: src/bench/bench-settings.ts.
  */
 import { type BackendInfo, initBackend } from '../model/backend';
-import { tfjsWasmPaths } from '../worker/wasm-paths';
+import { tfjsWasmPaths } from '../model/wasm-paths';
 import { type BrowserBenchSettings, parseBenchSettings } from './bench-settings';
 import { DP_BENCH_CONFIGS, type DPBenchResult, runDPBenchmark } from './dp-bench';
 import { dpSummaryLine, dpTableRows, ms, threadTableRows } from './dp-report';

@@ -3,7 +3,7 @@
  * DP step (book-keeping per-example clipping) and the naive oracle (per-example loop), measured
  * side by side in one process on one batch; and, for the memory estimate's check, the peak of a
  * whole DP training step (clipped sums, noise, AdamW with its moments) next to what
- * src/worker/model-fit.ts estimates for it. Memory (src/bench/memory.ts): exact peak tensor bytes
+ * src/io/memory-estimate.ts (modelMemory) estimates for it. Memory (src/bench/memory.ts): exact peak tensor bytes
  * and, when the caller can restart the wasm module, the heap high-water mark of each step on a
  * fresh module. Ratios, not absolute times, are the result: the machines are shared and noisy.
  */
@@ -11,17 +11,17 @@ import * as tf from '@tensorflow/tfjs';
 import { clippedGradientsFast, trainableNames } from '../dp/clipping';
 import { resolveReductionStrategy } from '../dp/norm-accumulator';
 import { clippedGradientsNaive } from '../dp/oracle';
-import { insecureFixedSeedNoiseSource } from '../dp/random';
+import { modelMemory } from '../io/memory-estimate';
 import type { GPTConfig } from '../model/config';
+import type { TokenBatch } from '../model/losses';
 import { disposeParams, initParams, type Params } from '../model/params';
-import { applyNoisyStep } from '../train/dp-train';
-import type { TokenBatch } from '../train/losses';
+import { insecureFixedSeedNoiseSource } from '../random/noise';
+import { applyNoisyStep } from '../train/noisy-update';
 import { AdamW } from '../train/optimizer';
 import { lmGradients } from '../train/step';
-import { modelMemory } from '../worker/model-fit';
 import { type BenchConfig, benchConfig } from './bench-configs';
 import { trainingStepFlops } from './flops';
-import { peakTensorBytesDuring, tensorBytes, wasmHeapBytes } from './memory';
+import { peakTensorBytesDuring, wasmHeapBytes } from './memory';
 import { median } from './stats';
 
 export { DP_BENCH_CONFIGS } from './bench-configs';
@@ -148,8 +148,13 @@ async function measureStep(
   const batch = syntheticBatch(c.model, c.batch);
   const names = [...trainableNames(params, c.model, 'train')];
   const optimizer = kind === 'training' ? new AdamW(new Map(names.map((n) => [n, params.get(n)!]))) : null;
-  const held = [...params.values(), batch.inputs, batch.targets, batch.mask];
-  const baseline = tensorBytes(held) + (optimizer ? 2 * tensorBytes(names.map((n) => params.get(n)!)) : 0);
+  const held = [
+    ...params.values(),
+    batch.inputs,
+    batch.targets,
+    batch.mask,
+    ...(optimizer?.momentTensors() ?? []),
+  ];
   const steps = stepRunners(params, c.model, batch);
   const noise = { std: 1, expectedBatchSize: c.batch, source: insecureFixedSeedNoiseSource(1) };
   const run = async () => {
@@ -160,7 +165,7 @@ async function measureStep(
     for (const n of names) await params.get(n)!.data();
   };
   try {
-    const peak = baseline + (await peakTensorBytesDuring(run));
+    const peak = await peakTensorBytesDuring(run, held);
     return { peak, heap: restart ? wasmHeapBytes() : null };
   } finally {
     optimizer?.dispose();

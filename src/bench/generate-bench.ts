@@ -2,17 +2,46 @@
  * Generation benchmark: tokens per second of batched sampling (DistilDP's settings: top-k 50,
  * top-p 0.9, no repeated 2-grams) with and without the KV cache, measured side by side in one
  * process on a randomly initialised model of a preset's shape (random weights time the same as
- * trained ones). End-of-text is banned so that every row runs to the full length and both paths
- * do exactly the same amount of work. The ratio is the result: the machines are shared and noisy.
+ * trained ones), or of a GPT-2-vocabulary shape (GPT-2 BPE prompt; sampling then filters 50,257
+ * logits per row and step). End-of-text is banned so that every row runs to the full length and
+ * both paths do exactly the same amount of work. The ratio is the result: the machines are shared
+ * and noisy.
  */
 import * as tf from '@tensorflow/tfjs';
-import { tokenizerFor } from '../data/tokenizer';
+import { loadTokenizer, type TokenizerKind } from '../data/tokenizer';
 import { controlCodePrompt } from '../data/windows';
-import type { GPTConfig } from '../model/config';
-import { type GenerationConfig, generate } from '../model/generate';
+import { type GPTConfig, makeConfig } from '../model/config';
+import { generate } from '../model/generate';
+import type { GenerationConfig } from '../model/generation-config';
 import { disposeParams, initParams } from '../model/params';
 import { MODEL_PRESETS } from '../model/presets';
 import { median } from './stats';
+
+/** Shapes with GPT-2's vocabulary (the presets are byte-level). */
+export const GPT2_VOCAB_GENERATE_CONFIGS: Record<string, { description: string; config: GPTConfig }> = {
+  /** The teacher preset's body (4 x 128) with GPT-2's 50,257-token vocabulary and context 1024. */
+  'gpt2-vocab': {
+    description: "the teacher's 4 x 128 body with GPT-2's vocabulary (50257)",
+    config: makeConfig({ vocabSize: 50257, contextLength: 1024, nLayer: 4, nHead: 4, nEmbd: 128 }),
+  },
+  /** distilgpt2's shape (6 x 768, 12 heads, vocabulary 50257, context 1024). */
+  distilgpt2: {
+    description: "distilgpt2's shape (6 x 768, 12 heads, vocabulary 50257)",
+    config: makeConfig({ vocabSize: 50257, contextLength: 1024, nLayer: 6, nHead: 12, nEmbd: 768 }),
+  },
+};
+
+/** A model preset (byte tokenizer) or a GPT-2-vocabulary shape (GPT-2 tokenizer). */
+function generateConfig(name: string): { config: GPTConfig; tokenizer: TokenizerKind } {
+  const gpt2 = GPT2_VOCAB_GENERATE_CONFIGS[name];
+  if (gpt2) return { config: gpt2.config, tokenizer: 'gpt2' };
+  const preset = MODEL_PRESETS[name];
+  if (!preset) {
+    const known = [...Object.keys(MODEL_PRESETS), ...Object.keys(GPT2_VOCAB_GENERATE_CONFIGS)];
+    throw new Error(`unknown generate benchmark config "${name}" (known: ${known.join(', ')})`);
+  }
+  return { config: preset.config, tokenizer: 'bytes' };
+}
 
 export interface GenerateBenchOptions {
   /** Prompts per batch (default 32, DistilDP's generation batch here). */
@@ -54,14 +83,11 @@ export async function runGenerateBenchmark(
     throw new Error(`repeats must be a positive integer, got ${o.repeats}`);
   if (!(Number.isInteger(o.nocacheRepeats) && o.nocacheRepeats >= 0))
     throw new Error(`nocache-repeats must be an integer >= 0, got ${o.nocacheRepeats}`);
-  const preset = MODEL_PRESETS[name];
-  if (!preset)
-    throw new Error(`unknown model preset "${name}" (known: ${Object.keys(MODEL_PRESETS).join(', ')})`);
-  const config = preset.config;
-  const tokenizer = tokenizerFor('bytes');
+  const { config, tokenizer: kind } = generateConfig(name);
+  const tokenizer = await loadTokenizer(kind);
   if (config.vocabSize !== tokenizer.vocabSize)
     throw new Error(
-      `preset "${name}" has vocabulary ${config.vocabSize}; this benchmark uses the byte tokenizer`,
+      `config "${name}" has vocabulary ${config.vocabSize}; its tokenizer has ${tokenizer.vocabSize}`,
     );
   const tokens = Math.min(o.tokens, config.contextLength);
   const prompt = tokenizer.encode(controlCodePrompt(['books']));

@@ -4,8 +4,8 @@
  *   object (BackendWasm.move / disposeData), so wrapping those two functions while `fn` runs gives
  *   the exact peak of live tensor bytes allocated by it. (tf.memory() and tf.profile count bytes
  *   per tensor, not per buffer: a reshape or a clone sharing its input's buffer counts twice.)
- *   Buffers freed during `fn` that were allocated before it are not subtracted, so the figure is
- *   an upper bound when `fn` replaces pre-existing tensors (an optimizer step replacing weights).
+ *   Tensors alive before `fn` are counted when the caller names them (`existing`), so buffers
+ *   `fn` frees (weights an optimizer replaces) are subtracted.
  * - heap: the wasm heap never shrinks, so on a freshly started module its size after `fn` is the
  *   high-water mark of everything: tensors, XNNPACK's packed weights and scratch, allocator
  *   overhead. This is what must fit in the 4 GiB address space. Growth rounds up by at most 96 MiB
@@ -31,23 +31,29 @@ export function wasmHeapBytes(): number | null {
 }
 
 /**
- * Peak bytes of tensor buffers allocated while `fn` runs and still live at some point, above what
- * was live before it (wasm: exact, at the allocator; elsewhere tf.profile's peak minus the bytes
- * live at the start).
+ * Peak bytes of live tensor buffers while `fn` runs: `existing` (tensors alive before it, counted
+ * from the start and subtracted when `fn` frees them, e.g. weights an optimizer replaces) plus
+ * what `fn` allocates (wasm: exact, at the allocator; elsewhere tf.profile's peak, which counts
+ * shared buffers twice).
  */
-export async function peakTensorBytesDuring(fn: () => Promise<void>): Promise<number> {
+export async function peakTensorBytesDuring(
+  fn: () => Promise<void>,
+  existing: tf.Tensor[] = [],
+): Promise<number> {
   const wasm = wasmModule();
   if (!wasm) {
     const before = tf.memory().numBytes;
-    return (await tf.profile(fn)).peakBytes - before;
+    return (await tf.profile(fn)).peakBytes - before + tensorBytes(existing);
   }
   // Emscripten's exported _malloc/_free are stubs that replace themselves on the module object with
   // the raw export at their first call: follow such a replacement and put the wrapper back.
   let malloc = wasm._malloc;
   let free = wasm._free;
   const sizes = new Map<number, number>();
-  let live = 0;
-  let peak = 0;
+  const backend = tf.backend() as unknown as { getMemoryOffset(dataId: object): number };
+  for (const t of existing) sizes.set(backend.getMemoryOffset(t.dataId) >>> 0, tensorBytes([t]));
+  let live = [...sizes.values()].reduce((a, b) => a + b, 0);
+  let peak = live;
   const trackedMalloc = (bytes: number) => {
     const pointer = malloc(bytes);
     if (wasm._malloc !== trackedMalloc) {

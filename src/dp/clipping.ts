@@ -5,7 +5,7 @@
  *   As each layer's output gradient G arrives during the backward pass, it is reduced to what
  *   clipping needs (norm-accumulator.ts), by a backend-dependent strategy with the same results:
  *   on wasm/cpu either the per-example gradients A_i^T G_i by loops of 2-D matmuls (when the
- *   direct norm is cheaper, METHOD.md's cost model, and they fit the memory budget) or the pair
+ *   direct norm is cheaper, docs/METHOD.md's cost model, and they fit the memory budget) or the pair
  *   (A, G) with a looped ghost norm; on webgpu always (A, G), with norms and clipped sums by the
  *   fused WGSL kernels of src/kernels. After the pass, the norms give c, and the clipped sums are
  *   c-weighted sums of the kept pieces.
@@ -21,8 +21,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from '../model/config';
 import { forward } from '../model/gpt';
 import type { LoraAdapters } from '../model/lora';
+import { perExampleLoss, type TokenBatch } from '../model/losses';
 import type { Params } from '../model/params';
-import { perExampleLoss, type TokenBatch } from '../train/losses';
 import {
   addEmbeddingNormsKernels,
   addEmbeddingNormsLooped,

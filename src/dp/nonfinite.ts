@@ -12,8 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from '../model/config';
+import type { TokenBatch } from '../model/losses';
 import type { Params } from '../model/params';
-import type { TokenBatch } from '../train/losses';
 import { type ClippedGradients, type ClippingOptions, checkBatch, DEFAULT_CLIPPING } from './clipping';
 
 export type ClippingPath = (

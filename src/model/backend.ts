@@ -5,8 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import {
+  type AdapterDescription,
+  chooseByProbe,
+  type ProbeTimes,
+  softwareAdapterSkip,
+} from '../platform/backend-decision';
 import { isNode, startWasm, type WasmThreadsInfo, wasmThreadsInfo } from './wasm-backend';
 import { installWasmKernelFixes } from './wasm-fixes';
+import { requestAdapterDescription, runningAdapterDescription } from './webgpu-adapter';
 
 export type { WasmThreadsInfo } from './wasm-backend';
 
@@ -17,7 +24,11 @@ export const BACKEND_ORDER_NODE: BackendName[] = ['wasm', 'cpu'];
 export interface BackendInfo {
   backend: BackendName;
   /** Adapter description when the backend is webgpu (vendor, architecture, fallback flag). */
-  adapter?: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean };
+  adapter?: AdapterDescription;
+  /** Why the automatic choice took this backend (absent when forced, or first in the order). */
+  reason?: string;
+  /** The measured probe that decided between two real backends. */
+  probe?: ProbeTimes;
   /** Backends tried before the chosen one, with the reason each failed. */
   skipped: { backend: BackendName; reason: string }[];
   tfjsVersion: string;
@@ -34,6 +45,11 @@ export interface BackendOptions {
   wasmThreads?: number;
   /** Re-create the wasm module even if it runs (a fresh heap; its tensors are lost). */
   restartWasm?: boolean;
+  /**
+   * Automatic choice in the browser with a real WebGPU adapter: one timed DP training step on
+   * the current backend (`stepMs`) decides between WebGPU and WASM. Without it WebGPU is taken.
+   */
+  probe?: { model: string; stepMs: () => Promise<number> };
 }
 
 async function registerWebGPU(): Promise<void> {
@@ -65,48 +81,33 @@ async function tryBackend(name: BackendName, opts: BackendOptions): Promise<stri
   }
 }
 
-interface RawAdapterInfo {
-  vendor?: string;
-  architecture?: string;
-  description?: string;
-  isFallbackAdapter?: boolean;
-}
-
-function adapterInfo(): BackendInfo['adapter'] {
-  const backend = tf.backend() as unknown as {
-    device?: { adapterInfo?: RawAdapterInfo };
-    adapterInfo?: RawAdapterInfo;
-  };
-  // tfjs-backend-webgpu's own `adapterInfo` keeps only vendor and architecture; the device's
-  // GPUAdapterInfo (Chrome 132+) also has the description and the fallback (software) flag.
-  const info = backend.device?.adapterInfo ?? backend.adapterInfo;
-  if (!info) return undefined;
-  return {
-    vendor: info.vendor ?? '',
-    architecture: info.architecture ?? '',
-    description: info.description ?? '',
-    isFallbackAdapter: !!info.isFallbackAdapter,
-  };
-}
-
 let current: BackendInfo | null = null;
 
-/** Selects and initialises a backend; returns what was chosen and why others were skipped. */
-export async function initBackend(opts: BackendOptions = {}): Promise<BackendInfo> {
-  const order = opts.override ? [opts.override] : isNode ? BACKEND_ORDER_NODE : BACKEND_ORDER_BROWSER;
-  const skipped: BackendInfo['skipped'] = [];
+function infoFor(
+  name: BackendName,
+  skipped: BackendInfo['skipped'],
+  extra: Partial<BackendInfo> = {},
+): BackendInfo {
+  current = {
+    backend: name,
+    adapter: name === 'webgpu' ? runningAdapterDescription() : undefined,
+    wasmThreads: name === 'wasm' ? wasmThreadsInfo() : undefined,
+    skipped,
+    tfjsVersion: tf.version.tfjs,
+    ...extra,
+  };
+  return current;
+}
+
+/** The first backend of `order` that starts; throws with every reason when none does. */
+async function firstThatStarts(
+  order: BackendName[],
+  opts: BackendOptions,
+  skipped: BackendInfo['skipped'],
+): Promise<BackendInfo> {
   for (const name of order) {
     const reason = await tryBackend(name, opts);
-    if (reason === null) {
-      current = {
-        backend: name,
-        adapter: name === 'webgpu' ? adapterInfo() : undefined,
-        wasmThreads: name === 'wasm' ? wasmThreadsInfo() : undefined,
-        skipped,
-        tfjsVersion: tf.version.tfjs,
-      };
-      return current;
-    }
+    if (reason === null) return infoFor(name, skipped);
     skipped.push({ backend: name, reason });
   }
   const detail = skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
@@ -115,6 +116,62 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
       ? `backend "${opts.override}" is unavailable (${detail})`
       : `no TF.js backend works (${detail})`,
   );
+}
+
+async function timedProbe(
+  name: BackendName,
+  opts: BackendOptions,
+  stepMs: () => Promise<number>,
+): Promise<{ ms: number | null; error?: string }> {
+  const failed = await tryBackend(name, opts);
+  if (failed !== null) return { ms: null, error: failed };
+  try {
+    return { ms: await stepMs() };
+  } catch (e) {
+    return { ms: null, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/**
+ * The browser's automatic choice (src/platform/backend-decision.ts): never a software WebGPU
+ * adapter; with a real one, a measured DP step on each backend when a probe is given.
+ */
+async function chooseAutomatically(opts: BackendOptions): Promise<BackendInfo> {
+  const skipped: BackendInfo['skipped'] = [];
+  const found = await requestAdapterDescription().catch((e: unknown) => ({
+    reason: `requesting a WebGPU adapter failed: ${e instanceof Error ? e.message : String(e)}`,
+  }));
+  const software = 'adapter' in found ? softwareAdapterSkip(found.adapter) : null;
+  if (!('adapter' in found) || software) {
+    skipped.push({ backend: 'webgpu', reason: 'adapter' in found ? software! : found.reason });
+    return firstThatStarts(['wasm', 'cpu'], opts, skipped);
+  }
+  if (!opts.probe) return firstThatStarts(BACKEND_ORDER_BROWSER, opts, skipped);
+  const webgpu = await timedProbe('webgpu', opts, opts.probe.stepMs);
+  const wasm = await timedProbe('wasm', opts, opts.probe.stepMs);
+  const probe: ProbeTimes = {
+    webgpu_ms: webgpu.ms,
+    wasm_ms: wasm.ms,
+    model: opts.probe.model,
+    errors: { webgpu: webgpu.error, wasm: wasm.error },
+  };
+  const decision = chooseByProbe(probe);
+  const other = decision.backend === 'webgpu' ? 'wasm' : 'webgpu';
+  skipped.push({ backend: other, reason: decision.reason });
+  // The wasm probe ran last: switch back when WebGPU won.
+  const failed = decision.backend === 'webgpu' ? await tryBackend('webgpu', opts) : null;
+  if (failed !== null) {
+    skipped.push({ backend: 'webgpu', reason: failed });
+    return firstThatStarts(['wasm', 'cpu'], opts, skipped);
+  }
+  return infoFor(decision.backend, skipped, { reason: decision.reason, probe });
+}
+
+/** Selects and initialises a backend; returns what was chosen and why others were skipped. */
+export async function initBackend(opts: BackendOptions = {}): Promise<BackendInfo> {
+  if (opts.override) return firstThatStarts([opts.override], opts, []);
+  if (isNode) return firstThatStarts(BACKEND_ORDER_NODE, opts, []);
+  return chooseAutomatically(opts);
 }
 
 export function currentBackend(): BackendInfo | null {

@@ -8,11 +8,11 @@
  * The CLI, the worker and the tests all resolve through it, so a default never has to be restated.
  */
 import { DEFAULT_DISTILLATION, type DistillationConfig } from '../train/distill';
-import { DEFAULT_DP_TRAINING, type DPTrainingConfig } from '../train/dp-train';
+import { DEFAULT_DP_TRAINING, type DPTrainingConfig } from '../train/dp-plan';
 import type { CorpusOptions } from './corpus';
 import type { HistogramMode } from './histogram';
+import { DEFAULT_FINE_TUNE, type FineTuneConfig } from './model-tasks';
 import type { MethodName } from './results';
-import { DEFAULT_FINE_TUNE, type FineTuneConfig } from './stages';
 import { DEFAULT_SYNTHETIC, type SyntheticConfig } from './synthetic';
 
 /** A DP training inside the pipeline: the run's epsilon, delta and seed apply, not the section's. */

@@ -18,7 +18,7 @@
 import type { Document } from '../data/types';
 import type { Phase } from '../dp/accounting/index';
 import { normSf } from '../dp/accounting/special';
-import type { NoiseSource } from '../dp/random';
+import type { NoiseSource } from '../random/noise';
 
 export type HistogramMode = 'dp' | 'uniform';
 

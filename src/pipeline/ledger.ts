@@ -18,7 +18,7 @@
 import { hashString } from '../data/hash';
 import type { Document } from '../data/types';
 import { type AccountantName, computeEpsilon, type Phase } from '../dp/accounting/index';
-import { allPhases } from '../train/dp-train';
+import { allPhases } from '../train/dp-plan';
 import type { PipelineConfig } from './config';
 import { planPipelinePrivacy } from './plan';
 import type { MethodName, PrivacyReport } from './results';

@@ -9,7 +9,7 @@ import { identifyTokenizer } from '../data/tokenizer-identify';
 import { importHFGPT2 } from '../io/hf-gpt2';
 import { parseModelFile } from '../io/model-file';
 import type { GPTConfig } from '../model/config';
-import { initParams, type Params, paramsFromArrays } from '../model/params';
+import { initParams, type Params, paramsFromArrays, paramsToArrays } from '../model/params';
 import { MODEL_PRESETS } from '../model/presets';
 
 export interface LoadedModel {
@@ -83,6 +83,21 @@ export async function loadModel(spec: ModelSpec, readAsset: AssetReader): Promis
     origin: 'imported',
     warnings,
   };
+}
+
+/** A copy with its own weights (e.g. for the privacy audit's separate training). */
+export async function cloneModel(m: LoadedModel, name = m.name): Promise<LoadedModel> {
+  return {
+    ...m,
+    name,
+    params: paramsFromArrays(m.config, await paramsToArrays(m.params)),
+    warnings: [...m.warnings],
+  };
+}
+
+/** Frees a model's weights (its tokenizer holds no tensors). */
+export function disposeModel(m: LoadedModel): void {
+  for (const v of m.params.values()) v.dispose();
 }
 
 /** Teacher and student must share a vocabulary (distillation compares their distributions). */

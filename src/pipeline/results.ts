@@ -4,7 +4,7 @@
  * the UI reads them without loading the pipeline.
  */
 import { computeEpsilon, type Phase } from '../dp/accounting/index';
-import type { PrivacyPlan } from '../train/dp-train';
+import type { PrivacyPlan } from '../train/dp-plan';
 import type { PipelineConfig } from './config';
 import type { HistogramMode, HistogramRelease } from './histogram';
 

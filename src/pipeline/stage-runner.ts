@@ -5,21 +5,30 @@
  * and reports so far, the models to dispose) travels in one RunContext.
  */
 import { paramsFromArrays, paramsToArrays } from '../model/params';
+import type { PrivacyPlan } from '../train/dp-plan';
 import type { Checkpoint, Checkpoints, ModelArrays } from './checkpoint';
 import type { PipelineConfig } from './config';
 import type { PreparedCorpus } from './corpus';
 import type { PipelineEvents } from './events';
+import { evaluateModel } from './model-tasks';
 import type { LoadedModel } from './models';
 import type { PipelinePrivacyPlan } from './plan';
-import type { MethodName, PrivacyReport, ResultRow, StageName } from './results';
 import {
+  type MethodName,
+  type PrivacyReport,
+  privacyReport,
+  publicChoices,
+  type ResultRow,
+  type StageName,
+} from './results';
+import {
+  type BaseEvaluation,
   checkpointOf,
   STAGES,
   type StageCheckpoint,
   type StageClock,
   type StageSpec,
 } from './stage-registry';
-import { evaluateModel } from './stages';
 
 /** Thrown when the caller asked the run to stop; runPipeline turns it into `stopped: true`. */
 export class Stopped extends Error {}
@@ -117,6 +126,34 @@ export function validator(
   };
 }
 
+/**
+ * Both base models on the test split, before any training: a stage with progress (it takes
+ * minutes on a slow backend) that stops between batches, saved so a resumed run skips it.
+ */
+export async function baseEvaluationStage(
+  ctx: RunContext,
+  base: { teacher: LoadedModel; student: LoadedModel },
+): Promise<BaseEvaluation> {
+  const windows = ctx.corpus.testWindows;
+  const { value } = await runStage(ctx, STAGES.baseModels, async () => {
+    const progress = (offset: number) => (done: number) => {
+      ctx.events.progress?.({
+        method: 'shared',
+        stage: 'evaluate',
+        done: offset + done,
+        total: 2 * windows.length,
+      });
+      throwIfStopped(ctx);
+    };
+    const teacher = await evaluateModel(base.teacher, windows, progress(0));
+    const student = await evaluateModel(base.student, windows, progress(windows.length));
+    return { status: 'done', value: { teacher, student } };
+  });
+  const out = { teacher: value.teacher, student: value.student };
+  ctx.events.baseEvaluation?.(out);
+  return out;
+}
+
 /** The test-set evaluation of a trained model (resumable): adds its row to the results. */
 export async function evaluationStage(
   ctx: RunContext,
@@ -128,9 +165,10 @@ export async function evaluationStage(
   seconds: number,
 ): Promise<void> {
   const { value: v } = await runStage(ctx, STAGES.evaluate(method, role), async () => {
-    const e = await evaluateModel(model, ctx.corpus.testWindows, (done, total) =>
-      ctx.events.progress?.({ method, stage: 'evaluate', done, total }),
-    );
+    const e = await evaluateModel(model, ctx.corpus.testWindows, (done, total) => {
+      ctx.events.progress?.({ method, stage: 'evaluate', done, total });
+      throwIfStopped(ctx);
+    });
     return {
       status: 'done',
       value: {
@@ -157,4 +195,27 @@ export async function evaluationStage(
   };
   ctx.results.push(row);
   ctx.events.result?.(row);
+}
+
+/**
+ * A DP baseline's end: its privacy report (from the plan of its last DP training, prior phases
+ * included; no histogram) and the test-set row of its student.
+ */
+export async function reportAndEvaluateStudent(
+  ctx: RunContext,
+  method: MethodName,
+  plan: PrivacyPlan,
+  student: LoadedModel,
+  seconds: number,
+): Promise<void> {
+  const report = privacyReport(method, plan, 0, publicChoices(ctx.config));
+  ctx.reports.push(report);
+  await evaluationStage(
+    ctx,
+    method,
+    'student',
+    student,
+    { epsilon: report.epsilon, delta: report.delta },
+    seconds,
+  );
 }

@@ -5,13 +5,14 @@
  */
 
 import { paramsToArrays } from '../model/params';
-import type { DPTrainingConfig, DPTrainingState, PrivacyPlan } from '../train/dp-train';
+import type { DPTrainingConfig, PrivacyPlan } from '../train/dp-plan';
+import type { DPTrainingState } from '../train/dp-train';
 import type { TrainState, TrainStepReport } from '../train/train-loop';
 import type { Checkpoint } from './checkpoint';
+import { dpFineTune, type ProjectionArrays } from './model-tasks';
 import type { LoadedModel } from './models';
 import type { DPStageSpec, DPTrainingValue, MethodStageSpec, TrainingValue } from './stage-registry';
 import { type RunContext, runStage, snapshot, trackedModel, validator } from './stage-runner';
-import { dpFineTune, type ProjectionArrays } from './stages';
 
 /** The model a training stage produced: trained now, or rebuilt from its finished checkpoint. */
 export interface TrainedModel {
@@ -85,6 +86,8 @@ export async function dpTrainingStage(
         await ctx.events.dpStep?.(method, role, r);
         await validate(r.step, r.totalSteps);
       },
+      // A DP step of a large expected batch takes seconds: progress (and the ETA) move within it.
+      onProgress: (steps) => ctx.events.progress?.({ method, stage, done: steps, total: plan.steps }),
       shouldStop: ctx.events.shouldStop,
       resume,
       checkpoint: {

@@ -11,7 +11,7 @@
  *   a 2-core machine that means 1 thread whatever `setThreadsCount` asks for, so while the module
  *   starts we report twice the wanted count (`withReportedCores`); the user's choice is the limit.
  * In Node the threaded build is never used: its WASM_HAS_MULTITHREAD_SUPPORT flag returns false when
- * IS_NODE (src/flags_wasm.ts, "Enable node support once this is resolved", tfjs issue #3830), and its
+ * IS_NODE (tfjs-backend-wasm's src/flags_wasm.ts, "Enable node support once this is resolved", tfjs issue #3830), and its
  * pthread workers are blob: URLs, which Node's worker_threads cannot start.
  */
 

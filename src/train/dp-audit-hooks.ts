@@ -9,10 +9,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkTestFaults, type DPFaults } from '../dp/faults';
-import type { NoiseSource } from '../dp/random';
 import { type PoissonSamplerConfig, type SampledDocument, samplePoissonStep } from '../dp/sampler';
 import { clippedSparseSums, type SparseExampleGradients } from '../dp/sparse-examples';
 import type { Params } from '../model/params';
+import type { NoiseSource } from '../random/noise';
 
 /** What the auditor sees after each noisy update. */
 export interface NoisyUpdateView {

@@ -2,6 +2,7 @@ import { AuditPanel } from './components/AuditPanel';
 import { BackendBadge } from './components/BackendBadge';
 import { BackendSelect, ThreadsSelect } from './components/BackendSelect';
 import { BudgetPanel } from './components/BudgetPanel';
+import { ConfirmDialog } from './components/ConfirmDialog';
 import { DataPanel } from './components/DataPanel';
 import { ExportPanel } from './components/ExportPanel';
 import { LiveCharts } from './components/LiveCharts';
@@ -9,8 +10,11 @@ import { LogPanel } from './components/LogPanel';
 import { ModelsPanel } from './components/ModelsPanel';
 import { ResultsPanel } from './components/ResultsPanel';
 import { RunPanel } from './components/RunPanel';
+import { RunsPanel } from './components/RunsPanel';
+import { RunWatch } from './components/RunWatch';
 import { SamplesPanel } from './components/SamplesPanel';
 import { SavedRunsBanner } from './components/SavedRunsBanner';
+import { TryModelPanel } from './components/TryModelPanel';
 import { UpdateBanner } from './components/UpdateBanner';
 
 const SECTIONS = [
@@ -21,8 +25,10 @@ const SECTIONS = [
   ['charts', 'Charts'],
   ['samples', 'Samples'],
   ['results', 'Results'],
+  ['try', 'Try your model'],
   ['audit', 'Audit'],
   ['export', 'Export'],
+  ['runs', 'Runs'],
 ] as const;
 
 export function App() {
@@ -56,12 +62,16 @@ export function App() {
         <LiveCharts />
         <SamplesPanel />
         <ResultsPanel />
+        <TryModelPanel />
         <AuditPanel />
         <ExportPanel />
+        <RunsPanel />
       </main>
       <footer className="app-footer">
         <LogPanel />
       </footer>
+      <ConfirmDialog />
+      <RunWatch />
     </div>
   );
 }

@@ -3,8 +3,8 @@
  * Pure reducer over worker events, like the other slices.
  */
 import { auditExplanation, auditHeadline, auditViolatesClaim } from '../audit/explain';
-import type { AuditMethod, AuditMode, AuditReleasedRow, AuditReport } from '../worker/audit-protocol';
-import type { WorkerEvent } from '../worker/protocol';
+import type { AuditMethod, AuditMode, AuditReleasedRow, AuditReport } from '../contract/audit-protocol';
+import type { WorkerEvent } from '../contract/protocol';
 import { etaSeconds, type ProgressMark } from './eta';
 
 export type AuditStatus = 'idle' | 'running' | 'stopping' | 'done' | 'stopped' | 'error';

@@ -3,8 +3,9 @@
  * forced choice survives a reload and e2e tests can pin one (SwiftShader WebGPU is too slow for the
  * full pipeline).
  */
+
+import { BACKEND_CHOICES, type BackendChoice } from '../contract/protocol';
 import { parseThreadCount } from '../platform/wasm-threads';
-import { BACKEND_CHOICES, type BackendChoice } from '../worker/protocol';
 
 export const BACKEND_URL_PARAM = 'backend';
 

@@ -3,17 +3,42 @@
  * store, so the rules are unit-tested.
  */
 
-import { maxEpsilon } from '../worker/run-manifest';
-import { validateSettings } from '../worker/run-settings';
+import { maxEpsilon } from '../contract/run-manifest';
+import { validateSettings } from '../contract/run-settings';
 import { isAuditActive } from './audit-slice';
+import { stepKeyLabel } from './labels';
 import type { RunState } from './run-slice';
 import { modelsIncompatibility, spendConfirmed } from './setup-slices';
 import type { AppData } from './store';
 
+type ReadinessInputs = Pick<AppData, 'backend' | 'data' | 'models' | 'budget' | 'run'> &
+  Partial<Pick<AppData, 'audit'>>;
+
 /** Why a run cannot start now (empty when it can). */
-export function runBlockers(
-  s: Pick<AppData, 'backend' | 'data' | 'models' | 'budget' | 'run'> & Partial<Pick<AppData, 'audit'>>,
-): string[] {
+export function runBlockers(s: ReadinessInputs): string[] {
+  const out = setupBlockers(s);
+  if (s.budget.planStatus === 'error' && s.budget.planError) out.push(s.budget.planError);
+  if (!spendConfirmed(s.budget))
+    out.push(
+      'Earlier runs spent privacy budget on these documents: confirm spending more in the budget panel.',
+    );
+  if (isActive(s.run)) out.push('A run is in progress.');
+  if (isAuditActive(s.audit)) out.push('A privacy audit is in progress.');
+  return out;
+}
+
+/**
+ * Why a privacy audit cannot start now. An audit releases nothing (its numbers stay on this
+ * device), so earlier spending on the documents does not block it.
+ */
+export function auditBlockers(s: ReadinessInputs): string[] {
+  const out = setupBlockers(s);
+  if (isActive(s.run)) out.push('A run is in progress.');
+  return out;
+}
+
+/** Data, models and settings every training needs. */
+function setupBlockers(s: ReadinessInputs): string[] {
   const out: string[] = [];
   if (s.backend.status !== 'ready') out.push('The compute backend is not ready.');
   const docs = s.data.summary?.totals.documents ?? 0;
@@ -22,14 +47,9 @@ export function runBlockers(
     out.push('Load a teacher and a student model.');
   const incompatible = modelsIncompatibility(s.models);
   if (incompatible) out.push(incompatible);
-  if (Object.keys(validateSettings(s.budget.settings)).length) out.push('Fix the privacy budget settings.');
-  if (s.budget.planStatus === 'error' && s.budget.planError) out.push(s.budget.planError);
-  if (!spendConfirmed(s.budget))
-    out.push(
-      'Earlier runs spent privacy budget on these documents: confirm spending more in the budget panel.',
-    );
-  if (isActive(s.run)) out.push('A run is in progress.');
-  if (isAuditActive(s.audit)) out.push('A privacy audit is in progress.');
+  const { advanced, ...budgetErrors } = validateSettings(s.budget.settings);
+  if (Object.keys(budgetErrors).length) out.push('Fix the privacy budget settings.');
+  if (advanced) out.push(`Fix the Advanced settings: ${advanced}`);
   return out;
 }
 
@@ -62,7 +82,7 @@ export function runStatusText(run: RunState, target: number): string {
   const eps = epsilonSpent(run);
   const spent = `ε spent ${eps.toFixed(3)} of ${target}`;
   const checkpoint = run.manifest?.checkpoint
-    ? `; last checkpoint ${run.manifest.checkpoint.step} at ${timeFormat.format(run.manifest.checkpoint.at)}`
+    ? `; last checkpoint (${stepKeyLabel(run.manifest.checkpoint.stage)}) at ${timeFormat.format(run.manifest.checkpoint.at)}`
     : '';
   switch (run.status) {
     case 'idle':

@@ -2,8 +2,8 @@
  * The slices the user sets up before a run: the two base models and the privacy budget (settings
  * and the worker's plan for them). Pure reducers over worker events, like the run slice.
  */
-import type { ModelInfo, ModelRole, PlanSummary, WorkerEvent } from '../worker/protocol';
-import type { RunSettings } from '../worker/run-settings';
+import type { ModelInfo, ModelRole, PlanSummary, WorkerEvent } from '../contract/protocol';
+import type { RunSettings } from '../contract/run-settings';
 
 /** What the user picked for a role; the folder's bytes are read again when it is (re)loaded. */
 export type ModelChoice = { kind: 'preset'; name: string } | { kind: 'hf-folder'; name: string };

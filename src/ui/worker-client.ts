@@ -2,7 +2,7 @@
  * Creates the module worker and gives it a typed `send`. Vite bundles the worker from this
  * `new URL(..., import.meta.url)` form; the UI thread itself never imports TF.js.
  */
-import type { WorkerCommand, WorkerEvent } from '../worker/protocol';
+import type { WorkerCommand, WorkerEvent } from '../contract/protocol';
 
 export interface WorkerClient {
   /** Posts a command; `transfer` hands buffers over without copying (they become unusable here). */
@@ -28,4 +28,21 @@ export function createWorkerClient(handlers: WorkerClientHandlers): WorkerClient
     send: (command, transfer = []) => worker.postMessage(command, transfer),
     terminate: () => worker.terminate(),
   };
+}
+
+/** The running worker (controller.ts starts and replaces it); commands go through `send`. */
+let current: WorkerClient | null = null;
+
+export function setCurrentWorker(client: WorkerClient | null): void {
+  current?.terminate();
+  current = client;
+}
+
+export function send(command: WorkerCommand, transfer?: Transferable[]): void {
+  if (!current) throw new Error('the worker is not running');
+  current.send(command, transfer);
+}
+
+export function workerRunning(): boolean {
+  return current !== null;
 }

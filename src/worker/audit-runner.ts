@@ -4,9 +4,17 @@
  * are cloned by the audit and never changed; nothing of the audit is stored or exported.
  */
 import { runAudit } from '../audit/run-audit';
+import type {
+  AuditCommand,
+  AuditProgressEvent,
+  AuditReleasedRow,
+  AuditResultEvent,
+  BackendName,
+  IngestCommand,
+  LogLevel,
+  ModelRole,
+} from '../contract/protocol';
 import type { Document } from '../data/types';
-import type { AuditCommand, AuditProgressEvent, AuditReleasedRow, AuditResultEvent } from './audit-protocol';
-import type { BackendName, IngestCommand, LogLevel, ModelRole } from './protocol';
 import { pipelineConfigFor } from './run-config';
 import type { SessionModel } from './session-models';
 

@@ -3,10 +3,11 @@
  * checkpoints, so downloads work after a reload too) handed to the project's one export function
  * (pipeline/export-bundle.ts), which the CLI uses as well.
  */
+
+import type { ExportRequest } from '../contract/protocol';
 import { type ExportFile, exportFile } from '../pipeline/export-bundle';
 import type { PrivacyReport } from '../pipeline/results';
 import { loadRunOutputs } from '../pipeline/run-outputs';
-import type { ExportRequest } from './protocol';
 import { RunCheckpoints, type RunStorage, runPaths } from './run-storage';
 import { tokenizerOfRef } from './session-models';
 

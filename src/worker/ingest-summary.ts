@@ -2,8 +2,9 @@
  * The part of an ingest result that crosses to the UI: per-file reports and totals, never the
  * document text (it stays in the worker that trains on it).
  */
+
+import type { IngestSummary, IngestTotals } from '../contract/protocol';
 import type { IngestResult } from '../data/types';
-import type { IngestSummary, IngestTotals } from './protocol';
 
 export function summarizeIngest(result: IngestResult, tokenizer: string): IngestSummary {
   const totals: IngestTotals = {
@@ -20,7 +21,8 @@ export function summarizeIngest(result: IngestResult, tokenizer: string): Ingest
     totals.tokens += file.tokens ?? 0;
   }
   const labels = new Set<string>();
-  for (const doc of result.documents) for (const label of doc.labels) labels.add(label);
+  // A document without a value for a label field has the empty label: not a label (as per file).
+  for (const doc of result.documents) for (const label of doc.labels) if (label !== '') labels.add(label);
   totals.labels = [...labels].sort();
   return { files: result.files, totals, tokenizer, proposal: result.proposal };
 }

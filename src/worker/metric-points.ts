@@ -3,11 +3,12 @@
  * time between consecutive steps of the same training), clipped fraction, learning rate.
  * Non-finite values (the loss of a DP step that sampled no document) are left out.
  */
+
+import type { MetricPoint, ModelRole } from '../contract/protocol';
+import { seriesName } from '../contract/series';
 import type { MethodName, StageName } from '../pipeline/results';
 import type { DPStepReport } from '../train/dp-train';
 import type { TrainStepReport } from '../train/train-loop';
-import type { MetricPoint, ModelRole } from './protocol';
-import { seriesName } from './series';
 
 function finiteValues(values: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => Number.isFinite(v)));
@@ -34,6 +35,7 @@ export class MetricPointMaker {
       series,
       stage: role === 'teacher' ? 'teacher-dp' : 'student-dp',
       step: r.step,
+      total: r.totalSteps,
       values: finiteValues({
         loss: r.loss,
         epsilon: r.epsilon,
@@ -67,6 +69,7 @@ export class MetricPointMaker {
       series,
       stage: method === 'nonprivate' ? 'fine-tune' : 'distill',
       step: r.step,
+      total: r.totalSteps,
       values: finiteValues({
         loss: r.loss,
         tokensPerSecond: this.tokensPerSecond(series, r.tokens, r.elapsedMs),

@@ -1,8 +1,11 @@
 /**
  * A run's settings as the pipeline's config: the library defaults, the settings' profile, then
- * what the user set (resolvePipelineConfig). DistilDP first, then the chosen baselines; the data
+ * what the user set (resolvePipelineConfig), the Advanced settings last. DistilDP first, then the chosen baselines; the data
  * choices from the ingest options the documents were read with and the control-code setting.
  */
+
+import { overridesLayer } from '../contract/overrides';
+import { BASELINES, PROFILE_CONFIG, type RunSettings, validateSettings } from '../contract/run-settings';
 import type { IngestOptions } from '../data/types';
 import {
   type DataChoices,
@@ -10,7 +13,6 @@ import {
   type PipelineConfig,
   resolvePipelineConfig,
 } from '../pipeline/config';
-import { BASELINES, PROFILE_CONFIG, type RunSettings, validateSettings } from './run-settings';
 
 /**
  * The data choices of a run: how its documents were read (the ingest options the worker used) and
@@ -29,13 +31,17 @@ export function pipelineConfigFor(s: RunSettings, ingest: Partial<IngestOptions>
   const errors = Object.values(validateSettings(s));
   if (errors.length) throw new Error(`invalid run settings: ${errors.join(' ')}`);
   const dp = { expectedBatchSize: s.expectedBatchSize, epochs: s.epochs, clipNorm: s.clipNorm };
-  return resolvePipelineConfig(PROFILE_CONFIG[s.profile], {
-    epsilon: s.targetEpsilon,
-    delta: s.delta ?? undefined,
-    seed: s.seed,
-    methods: ['distildp', ...BASELINES.filter((b) => s.baselines.includes(b))],
-    teacherDP: dp,
-    studentDP: dp,
-    data: dataChoicesOf(ingest, s.useControlCodes ?? false),
-  });
+  return resolvePipelineConfig(
+    PROFILE_CONFIG[s.profile],
+    {
+      epsilon: s.targetEpsilon,
+      delta: s.delta ?? undefined,
+      seed: s.seed,
+      methods: ['distildp', ...BASELINES.filter((b) => s.baselines.includes(b))],
+      teacherDP: dp,
+      studentDP: dp,
+      data: dataChoicesOf(ingest, s.useControlCodes ?? false),
+    },
+    overridesLayer(s.advanced ?? {}),
+  );
 }

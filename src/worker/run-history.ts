@@ -2,13 +2,22 @@
  * What a saved run had produced, read back from storage for the UI (after a reload, on resume, or
  * to reopen a finished run): chart points, synthetic samples, results, reports, expected curves.
  */
+
+import type {
+  BaseResult,
+  DPPlanEvent,
+  HistoryEvent,
+  MetricPoint,
+  PrivacyReport,
+  SyntheticCorpusSummary,
+  SyntheticSampleOut,
+} from '../contract/protocol';
+import type { RunManifest } from '../contract/run-manifest';
+import { seriesName } from '../contract/series';
 import type { Checkpoint } from '../pipeline/checkpoint';
 import type { ResultRow } from '../pipeline/results';
 import { checkpointOf, dpStageOfKey, STAGES } from '../pipeline/stage-registry';
-import type { DPPlanEvent, HistoryEvent, MetricPoint, PrivacyReport, SyntheticSampleOut } from './protocol';
-import type { RunManifest } from './run-manifest';
 import { type RunStorage, runPaths } from './run-storage';
-import { seriesName } from './series';
 
 /** The chart series of the DP training a checkpoint key belongs to, or null for other stages. */
 export function dpSeriesOfKey(stageKey: string): string | null {
@@ -22,6 +31,18 @@ export function generatedSamples(checkpoint: Checkpoint | undefined): SyntheticS
   if (!c) return [];
   if (c.status === 'done') return c.value.samples;
   return (c.value?.kept ?? []).flat();
+}
+
+/** The finished synthetic corpus of a generate checkpoint (null while it is partial). */
+export function syntheticCorpusOf(checkpoint: Checkpoint | undefined): SyntheticCorpusSummary | null {
+  const c = checkpointOf(STAGES.generate, checkpoint);
+  if (c?.status !== 'done') return null;
+  return {
+    samples: c.value.samples.map((s) => ({ labels: s.labels, text: s.text })),
+    generated: c.value.generated,
+    duplicates: c.value.duplicates,
+    empty: c.value.empty,
+  };
 }
 
 /**
@@ -50,7 +71,9 @@ export async function loadRunHistory(runs: RunStorage, manifest: RunManifest): P
     runId,
     points,
     samples: generatedSamples(generate),
+    synthetic: syntheticCorpusOf(generate),
     results: (await runs.readJson<ResultRow[]>(runPaths.json(runId, 'results'))) ?? [],
+    base: (await runs.readJson<BaseResult[]>(runPaths.json(runId, 'base'))) ?? [],
     reports: (await runs.readJson<PrivacyReport[]>(runPaths.json(runId, 'reports'))) ?? [],
     dpPlans: (await runs.readJson<Omit<DPPlanEvent, 'type'>[]>(runPaths.json(runId, 'plans'))) ?? [],
     settings: manifest.settings,

@@ -4,16 +4,17 @@
  * device (model-fit.ts), so a model too big for the tab is refused before its weights are read.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendName, DeviceLimits, ModelInfo, ModelRole, ModelSource } from '../contract/protocol';
+import { filesSha256, type ModelRef } from '../contract/run-manifest';
 import { loadTokenizer, type TokenizerKind } from '../data/tokenizer';
 import { configFromHF } from '../io/hf-config';
+import { modelMemory } from '../io/memory-estimate';
 import { countParameters, type GPTConfig } from '../model/config';
 import { paramsFromArrays, paramsToArrays } from '../model/params';
 import { MODEL_PRESETS } from '../model/presets';
 import type { Checkpoint } from '../pipeline/checkpoint';
 import { type LoadedModel, loadModel } from '../pipeline/models';
-import { modelMemory, refusalReason } from './model-fit';
-import type { BackendName, DeviceLimits, ModelInfo, ModelRole, ModelSource } from './protocol';
-import { filesSha256, type ModelRef } from './run-manifest';
+import { refusalReason } from './model-fit';
 
 export interface SessionModel {
   model: LoadedModel;

@@ -7,15 +7,6 @@
  * another command is being handled, because a run must stop promptly.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ingestFiles } from '../data/ingest';
-import { splitDocuments } from '../data/split';
-import { tokenizerFor } from '../data/tokenizer';
-import type { IngestResult } from '../data/types';
-import { type BackendName, initBackend } from '../model/backend';
-import { DEFAULT_PIPELINE } from '../pipeline/config';
-import { AuditRunner } from './audit-runner';
-import { summarizeIngest } from './ingest-summary';
-import { planRun } from './plan';
 import type {
   IngestCommand,
   InitCommand,
@@ -25,11 +16,24 @@ import type {
   PlanCommand,
   WorkerCommand,
   WorkerEvent,
-} from './protocol';
+} from '../contract/protocol';
+import { DEFAULT_RUN_SETTINGS } from '../contract/run-settings';
+import { ingestFiles } from '../data/ingest';
+import { splitDocuments } from '../data/split';
+import { tokenizerFor } from '../data/tokenizer';
+import type { IngestResult } from '../data/types';
+import { type BackendName, initBackend } from '../model/backend';
+import { MODEL_PRESETS } from '../model/presets';
+import { tfjsWasmPaths } from '../model/wasm-paths';
+import { DEFAULT_PIPELINE } from '../pipeline/config';
+import { probeDPStepMs, probeLabel } from '../train/backend-probe';
+import { AuditRunner } from './audit-runner';
+import { summarizeIngest } from './ingest-summary';
+import { planRun } from './plan';
 import { RunController } from './run-controller';
-import { DEFAULT_RUN_SETTINGS } from './run-settings';
+import { estimatePlannedRun } from './run-time';
 import { deviceLimits, loadSessionModel, ModelRefusedError, type SessionModel } from './session-models';
-import { tfjsWasmPaths } from './wasm-paths';
+import { ModelTrial } from './try-model';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -57,6 +61,12 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+const trial = new ModelTrial({
+  post,
+  storage: () => runs.savedRuns(),
+  sessionModel: (role) => session.models[role],
+});
+
 const runs = new RunController({
   post,
   log,
@@ -76,16 +86,20 @@ const audits = new AuditRunner({
 });
 
 async function init(command: InitCommand): Promise<void> {
+  const probeName = command.probeModel && MODEL_PRESETS[command.probeModel] ? command.probeModel : 'teacher';
+  const probeConfig = MODEL_PRESETS[probeName].config;
   const info = await initBackend({
     override: command.backend,
     wasmPaths: tfjsWasmPaths,
     wasmThreads: command.wasmThreads,
+    probe: { model: probeLabel(probeName, probeConfig), stepMs: () => probeDPStepMs(probeConfig) },
   });
   session.backend = info.backend;
   runs.injectedFault = command.fault;
   if (command.fault)
     log('warn', `test fault injected: DP training diverges after step ${command.fault.divergeAtDPStep}`);
   for (const skipped of info.skipped) log('warn', `skipped ${skipped.backend}: ${skipped.reason}`);
+  if (info.reason) log('info', `chose ${info.backend}: ${info.reason}`);
   const threads = info.wasmThreads;
   log('info', `TF.js ${info.tfjsVersion} on ${info.backend}${threads ? `, ${threads.count} thread(s)` : ''}`);
   if (threads?.limitation) log('warn', `WASM threads: ${threads.limitation}`);
@@ -166,15 +180,25 @@ async function plan(command: PlanCommand): Promise<void> {
   const teacher = session.models.teacher?.model;
   const student = session.models.student?.model;
   if (!teacher || !student) throw new Error('load a teacher and a student model first');
-  const { summary } = planRun({
+  const planned = planRun({
     documents: session.documents,
     tokenizer: teacher.tokenizer,
     contextLength: Math.min(teacher.config.contextLength, student.config.contextLength),
     settings: command.settings,
     ingestOptions: session.ingestOptions,
   });
+  const summary = planned.summary;
   summary.ledger = await runs.ledgerSummary(session.documents, command.settings, session.ingestOptions);
   post({ type: 'plan', requestId: command.requestId, plan: summary });
+  // Then the run time (the first plan of a model pair measures the device's speed: a second or
+  // two); the same plan again, with its estimate. A failed estimate leaves the plan without one.
+  if (runs.running) return;
+  try {
+    const estimate = await estimatePlannedRun(planned, { teacher, student, tokenizer: teacher.tokenizer });
+    post({ type: 'plan', requestId: command.requestId, plan: { ...summary, estimate } });
+  } catch (e) {
+    log('warn', `no run-time estimate: ${errorMessage(e)}`);
+  }
 }
 
 async function handle(command: WorkerCommand): Promise<void> {
@@ -193,13 +217,24 @@ async function handle(command: WorkerCommand): Promise<void> {
         await plan(command);
         return;
       case 'start':
-        await runs.start(command.settings, { confirmSpend: command.confirmSpend });
+        await runs.start(command.settings, { confirmSpend: command.confirmSpend, ifSaved: command.ifSaved });
         return;
       case 'resume':
         await runs.resume(command.runId);
         return;
       case 'openRun':
         await runs.openRun(command.runId);
+        return;
+      case 'compareRun':
+        await runs.compareRun(command.runId);
+        return;
+      case 'generateText':
+        if (runs.running)
+          throw new Error('a run is in progress: try the model when it has finished or is paused');
+        await trial.generate(command);
+        return;
+      case 'stopGenerate':
+        trial.stop();
         return;
       case 'export': {
         const file = await runs.exportFile(command.runId, command);
@@ -224,6 +259,7 @@ async function handle(command: WorkerCommand): Promise<void> {
         runs.pause();
         return;
       case 'cancel':
+        trial.release();
         await runs.cancel(command.runId);
         return;
       case 'audit':
@@ -252,7 +288,12 @@ let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (event: MessageEvent<WorkerCommand>) => {
   const command = event.data;
   // Stopping a run must not wait behind a plan or a model load.
-  if (command.type === 'pause' || command.type === 'cancel' || command.type === 'stopAudit') {
+  if (
+    command.type === 'pause' ||
+    command.type === 'cancel' ||
+    command.type === 'stopGenerate' ||
+    command.type === 'stopAudit'
+  ) {
     void handle(command);
     return;
   }

@@ -1,6 +1,7 @@
 /**
  * The app shell in headless Chromium against the production build (vite build + preview):
- * backend selection in the worker (WebGPU on SwiftShader, forced WASM, override select), the CSP on
+ * backend selection in the worker (WASM chosen over the SwiftShader adapter, forced WebGPU and CPU,
+ * the override select), cross-origin isolation, the CSP on
  * the page and on the worker script, no TF.js in the main bundle, file and folder ingest with
  * per-file results, keyboard access to the picker, and no request leaving 127.0.0.1.
  *
@@ -76,17 +77,19 @@ function directives(policy: string): Map<string, string> {
   return out;
 }
 
-test('loads, reports the WebGPU adapter, carries the CSP, and keeps TF.js out of the main bundle', async ({
+test('loads, never takes the software WebGPU adapter automatically, carries the CSP, and keeps TF.js out of the main bundle', async ({
   page,
 }) => {
   const documentResponse = await page.goto('/');
   await expect(page).toHaveTitle(/DistilDP/);
   await expect(page.getByRole('heading', { level: 1, name: 'DistilDP' })).toBeVisible();
 
-  // SwiftShader gives headless Chromium a WebGPU adapter; automatic selection takes it.
-  await waitForBackend(page, 'WebGPU');
-  await expect(page.getByTestId('backend-adapter')).toContainText('fallback adapter');
-  await expect(page.getByTestId('backend-adapter')).not.toHaveText(/^\s*\(fallback adapter\)\s*$/);
+  // SwiftShader gives headless Chromium a software (fallback) WebGPU adapter: the automatic choice
+  // takes WASM and says why.
+  await waitForBackend(page, 'WASM');
+  await expect(page.getByTestId('backend-note')).toHaveText(
+    /^WebGPU skipped: the WebGPU adapter \(.*swiftshader.*\) is a fallback \(software\) adapter: it runs on the CPU, far slower than WASM \(choose WebGPU in the menu to use it anyway\)$/i,
+  );
 
   // The CSP: a header on the page and on the worker script, a <meta> copy in the page.
   expect(documentResponse?.headers()['content-security-policy']).toBe(contentSecurityPolicy);
@@ -124,7 +127,13 @@ test('loads, reports the WebGPU adapter, carries the CSP, and keeps TF.js out of
   const workerText = await workerResponse!.text();
   for (const marker of TFJS_MARKERS) expect(workerText).toContain(marker);
 
-  // The override select restarts the worker on the chosen backend and remembers it in the URL.
+  // The override select restarts the worker on the chosen backend and remembers it in the URL;
+  // forced, the software adapter is used, and named as such.
+  await page.getByLabel('Backend').selectOption('webgpu');
+  await waitForBackend(page, 'WebGPU');
+  await expect(page.getByTestId('backend-adapter')).toContainText('fallback adapter');
+  await expect(page.getByTestId('backend-adapter')).not.toHaveText(/^\s*\(fallback adapter\)\s*$/);
+  expect(new URL(page.url()).searchParams.get('backend')).toBe('webgpu');
   await page.getByLabel('Backend').selectOption('cpu');
   await waitForBackend(page, 'CPU');
   await expect(page.getByTestId('backend-note')).toHaveText('WebGPU not tried: backend forced to cpu');

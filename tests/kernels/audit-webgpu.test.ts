@@ -8,11 +8,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { designCanaries } from '../../src/audit/canaries';
 import { whiteboxAudit } from '../../src/audit/whitebox';
 import { createTestFaults, type DPFaults } from '../../src/dp/faults';
-import type { NoiseSeed } from '../../src/dp/random';
 import { initBackend } from '../../src/model/backend';
 import { makeConfig } from '../../src/model/config';
 import { disposeParams, paramShapes, paramsFromArrays } from '../../src/model/params';
-import { planPrivacy, trainWithDP } from '../../src/train/dp-train';
+import type { NoiseSeed } from '../../src/random/noise';
+import { planPrivacy } from '../../src/train/dp-plan';
+import { trainWithDP } from '../../src/train/dp-train';
 import { seededNormal } from '../unit/helpers/random';
 import { randomIds } from '../unit/helpers/tiny-model';
 

@@ -8,10 +8,10 @@ import { sequenceLogLikelihoods } from '../../src/audit/likelihood';
 import { canaryText, designSecretCanaries, exposureBits } from '../../src/audit/secrets';
 import { gaussianFamily } from '../../src/audit/tradeoff';
 import { documentWindows } from '../../src/data/windows';
-import type { NoiseSeed } from '../../src/dp/random';
 import { recordTokens } from '../../src/pipeline/corpus';
-import { loadModel } from '../../src/pipeline/models';
-import { cloneModel, disposeModel, fineTune } from '../../src/pipeline/stages';
+import { fineTune } from '../../src/pipeline/model-tasks';
+import { cloneModel, disposeModel, loadModel } from '../../src/pipeline/models';
+import type { NoiseSeed } from '../../src/random/noise';
 import { useWasm } from './helpers/backend';
 import { runCli } from './helpers/cli';
 

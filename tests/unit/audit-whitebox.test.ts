@@ -4,10 +4,11 @@ import { designCanaries } from '../../src/audit/canaries';
 import { whiteboxAudit } from '../../src/audit/whitebox';
 import { trainableNames } from '../../src/dp/clipping';
 import { checkTestFaults, createTestFaults, type DPFaults } from '../../src/dp/faults';
-import type { NoiseSeed } from '../../src/dp/random';
 import { clippedSparseSums } from '../../src/dp/sparse-examples';
 import { disposeParams, paramsToArrays } from '../../src/model/params';
-import { planPrivacy, trainWithDP } from '../../src/train/dp-train';
+import type { NoiseSeed } from '../../src/random/noise';
+import { planPrivacy } from '../../src/train/dp-plan';
+import { trainWithDP } from '../../src/train/dp-train';
 import { useWasm } from './helpers/backend';
 import { randomIds, randomWeights, tinyConfig } from './helpers/tiny-model';
 

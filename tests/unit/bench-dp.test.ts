@@ -9,10 +9,10 @@ import { dpTableRows, textTable, threadTableRows } from '../../src/bench/dp-repo
 import { forwardFlopsPerToken, trainingStepFlops } from '../../src/bench/flops';
 import { median, spread } from '../../src/bench/stats';
 import { parseThreadRequests, runThreadBenchmark } from '../../src/bench/thread-bench';
+import { modelMemory } from '../../src/io/memory-estimate';
 import { initBackend } from '../../src/model/backend';
 import { makeConfig } from '../../src/model/config';
 import { NODE_NO_THREADS } from '../../src/platform/wasm-threads';
-import { modelMemory } from '../../src/worker/model-fit';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);

@@ -5,22 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
-import type { CommandIO } from '../../src/cli/command';
-import { main } from '../../src/cli/main';
+import { runCli } from './helpers/cli';
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CommandIO = {
-    out: (t) => {
-      out += `${t}\n`;
-    },
-    err: (t) => {
-      err += `${t}\n`;
-    },
-  };
-  return { code: await main(argv, io), out, err };
-}
+const run = runCli;
 
 describe('distildp option parsing is strict', () => {
   it('a single-dash long option exits 2, naming it and the option meant', async () => {

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
-import {
-  DEMO_DATA_CHOICES,
-  pipelineCommand,
-  pipelineConfigFromOptions,
-} from '../../src/cli/commands/pipeline';
+import { pipelineCommand } from '../../src/cli/commands/pipeline';
+import { DEMO_DATA_CHOICES, pipelineConfigFromOptions } from '../../src/cli/commands/pipeline-options';
 import { DEFAULT_PIPELINE, resolvePipelineConfig } from '../../src/pipeline/config';
 import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
 import { ALL_METHODS } from '../../src/pipeline/results';

@@ -10,10 +10,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandIO } from '../../src/cli/command';
-import { main } from '../../src/cli/main';
 import { computeEpsilon } from '../../src/dp/accounting/index';
 import { useWasm } from './helpers/backend';
+import { runCli } from './helpers/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'distildp-out-'));
 beforeAll(useWasm);
@@ -30,19 +29,7 @@ function corpus(): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: CommandIO = {
-    out: (t) => {
-      out += `${t}\n`;
-    },
-    err: (t) => {
-      err += `${t}\n`;
-    },
-  };
-  return { code: await main(argv, io), out, err };
-}
+const run = runCli;
 
 const TINY_PIPELINE = [
   '--teacher-init',

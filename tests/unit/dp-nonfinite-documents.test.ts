@@ -13,9 +13,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type ClippedGradients, clippedGradientsFast } from '../../src/dp/clipping';
 import { clipSkippingNonFinite } from '../../src/dp/nonfinite';
 import { clippedGradientsNaive } from '../../src/dp/oracle';
+import { perExampleLoss, type TokenBatch } from '../../src/model/losses';
 import { disposeParams, paramsToArrays } from '../../src/model/params';
-import { planPrivacy, trainWithDP } from '../../src/train/dp-train';
-import { perExampleLoss, type TokenBatch } from '../../src/train/losses';
+import { planPrivacy } from '../../src/train/dp-plan';
+import { trainWithDP } from '../../src/train/dp-train';
 import { useWasm } from './helpers/backend';
 import { randomIds, randomWeights, tinyConfig } from './helpers/tiny-model';
 

@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { disposeParams } from '../../src/model/params';
-import { planPrivacy, trainWithDP } from '../../src/train/dp-train';
+import { planPrivacy } from '../../src/train/dp-plan';
+import { trainWithDP } from '../../src/train/dp-train';
 import { useWasm } from './helpers/backend';
 import { randomWeights, tinyConfig } from './helpers/tiny-model';
 

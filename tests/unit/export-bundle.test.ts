@@ -14,11 +14,10 @@ import type { Document } from '../../src/data/types';
 import { unzipFiles } from '../../src/io/zip';
 import { MemoryCheckpoints, parseCheckpoint, serializeCheckpoint } from '../../src/pipeline/checkpoint';
 import { exportFile, runExportTree } from '../../src/pipeline/export-bundle';
-import { loadModel } from '../../src/pipeline/models';
+import { disposeModel, loadModel } from '../../src/pipeline/models';
 import { NEIGHBOURING_RELATION } from '../../src/pipeline/privacy-report';
 import { type PipelineResult, runPipeline } from '../../src/pipeline/run';
 import { loadRunOutputs, outputsOfResult } from '../../src/pipeline/run-outputs';
-import { disposeModel } from '../../src/pipeline/stages';
 import { useWasm } from './helpers/backend';
 
 const dec = new TextDecoder();

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { generate, generateStream } from '../../src/model/generate';
 import {
   type GenerationConfig,
-  generate,
-  generateStream,
   planBatches,
   resolveGenerationConfig,
-} from '../../src/model/generate';
+} from '../../src/model/generation-config';
 import { disposeParams } from '../../src/model/params';
 import { useWasm } from './helpers/backend';
 import { randomIds, randomWeights, tinyConfig } from './helpers/tiny-model';
@@ -195,6 +194,25 @@ describe('generation with a KV cache', () => {
     expect(streamed.map((s) => s.tokens)).toEqual(seen.map(([, t]) => t));
     for (const s of streamed)
       expect(s.finish).toBe(s.tokens.length + mixedPrompts[s.index].length === 14 ? 'length' : 'eot');
+    disposeParams(params);
+  });
+
+  it('streams each generated token (onToken) in order, exactly the tokens of the finished sequences', async () => {
+    const { params } = randomWeights(cfg, 9, 0.5);
+    const streamed = new Map<number, number[]>();
+    let counted = 0;
+    const out = await generate(params, cfg, mixedPrompts, { ...base, seed: 4 }, undefined, undefined, {
+      onTokens: (n) => {
+        counted += n;
+      },
+    });
+    const again = await generate(params, cfg, mixedPrompts, { ...base, seed: 4 }, undefined, undefined, {
+      onToken: (i, t) => streamed.set(i, [...(streamed.get(i) ?? []), t]),
+    });
+    expect(again).toEqual(out);
+    for (const [i, tokens] of out.entries()) expect(streamed.get(i) ?? []).toEqual(tokens);
+    // onTokens counts every sampled token, the end-of-text ones included.
+    expect(counted).toBeGreaterThanOrEqual(out.reduce((a, t) => a + t.length, 0));
     disposeParams(params);
   });
 

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Document } from '../../src/data/types';
 import { computeEpsilon } from '../../src/dp/accounting/index';
 import { normSf } from '../../src/dp/accounting/special';
-import { insecureFixedSeedNoiseSource } from '../../src/dp/random';
 import {
   allocateSamples,
   exactCodeCounts,
   normalUpperQuantile,
   releaseCodeHistogram,
 } from '../../src/pipeline/histogram';
+import { insecureFixedSeedNoiseSource } from '../../src/random/noise';
 
 function docs(counts: Record<string, number>): Document[] {
   const out: Document[] = [];

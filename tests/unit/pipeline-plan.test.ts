@@ -9,12 +9,11 @@ import type { Document } from '../../src/data/types';
 import { defaultDelta } from '../../src/dp/accounting/index';
 import { MemoryCheckpoints } from '../../src/pipeline/checkpoint';
 import { DEFAULT_PIPELINE, type PipelineConfig, resolvePipelineConfig } from '../../src/pipeline/config';
-import { loadModel } from '../../src/pipeline/models';
+import { disposeModel, loadModel } from '../../src/pipeline/models';
 import { planPipelinePrivacy, thresholdDeltaOf } from '../../src/pipeline/plan';
 import { runPipeline } from '../../src/pipeline/run';
 import { STAGES } from '../../src/pipeline/stage-registry';
-import { disposeModel } from '../../src/pipeline/stages';
-import { planPrivacy } from '../../src/train/dp-train';
+import { planPrivacy } from '../../src/train/dp-plan';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);

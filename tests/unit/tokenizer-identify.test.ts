@@ -11,8 +11,7 @@ import { identifyTokenizer } from '../../src/data/tokenizer-identify';
 import { exportHFGPT2 } from '../../src/io/hf-gpt2';
 import { makeConfig } from '../../src/model/config';
 import { paramShapes } from '../../src/model/params';
-import { loadModel } from '../../src/pipeline/models';
-import { disposeModel } from '../../src/pipeline/stages';
+import { disposeModel, loadModel } from '../../src/pipeline/models';
 import { generateSyntheticCorpus } from '../../src/pipeline/synthetic';
 import { useWasm } from './helpers/backend';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { AuditReport } from '../../src/contract/audit-protocol';
 import {
   type AuditState,
   auditEtaSeconds,
@@ -8,7 +9,6 @@ import {
 } from '../../src/ui/audit-slice';
 import { runBlockers } from '../../src/ui/run-readiness';
 import { createAppStore, initialAppData } from '../../src/ui/store';
-import type { AuditReport } from '../../src/worker/audit-protocol';
 
 const report: AuditReport = {
   mode: 'whitebox',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { BackendInfo, IngestSummary } from '../../src/contract/protocol';
 import type { SelectedFile } from '../../src/ui/file-sources';
 import {
   createAppStore,
@@ -7,7 +8,6 @@ import {
   MAX_METRIC_POINTS,
   reduceWorkerEvent,
 } from '../../src/ui/store';
-import type { BackendInfo, IngestSummary } from '../../src/worker/protocol';
 
 const wasmInfo: BackendInfo = {
   backend: 'wasm',

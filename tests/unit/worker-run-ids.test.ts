@@ -9,14 +9,13 @@
  */
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ExportKind, WorkerEvent } from '../../src/contract/protocol';
+import { canonicalJson, sha256Hex } from '../../src/contract/run-manifest';
+import { TINY_RUN_SETTINGS } from '../../src/contract/run-settings';
 import type { Document } from '../../src/data/types';
 import { countParameters } from '../../src/model/config';
-import { loadModel } from '../../src/pipeline/models';
-import { disposeModel } from '../../src/pipeline/stages';
-import type { ExportKind, WorkerEvent } from '../../src/worker/protocol';
+import { disposeModel, loadModel } from '../../src/pipeline/models';
 import { RunController } from '../../src/worker/run-controller';
-import { canonicalJson, sha256Hex } from '../../src/worker/run-manifest';
-import { TINY_RUN_SETTINGS } from '../../src/worker/run-settings';
 import type { SessionModel } from '../../src/worker/session-models';
 import { useWasm } from './helpers/backend';
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { newRunId } from '../../src/pipeline/run-id';
 import {
   canonicalJson,
   contentKeyFor,
@@ -11,8 +10,9 @@ import {
   newManifest,
   parseManifest,
   sha256Hex,
-} from '../../src/worker/run-manifest';
-import { DEFAULT_RUN_SETTINGS, TINY_RUN_SETTINGS } from '../../src/worker/run-settings';
+} from '../../src/contract/run-manifest';
+import { DEFAULT_RUN_SETTINGS, TINY_RUN_SETTINGS } from '../../src/contract/run-settings';
+import { newRunId } from '../../src/pipeline/run-id';
 
 const docs = [
   { id: 'a.txt#0', text: 'first private text', labels: ['x'] },
@@ -128,5 +128,13 @@ describe('manifest rules', () => {
     );
     expect(() => parseManifest(JSON.stringify({ ...m, status: 'done' }))).toThrow('unknown status "done"');
     expect(() => parseManifest(JSON.stringify({ ...m, models: {} }))).toThrow('no models');
+  });
+
+  it("reads an older manifest's checkpoint `step` (a stage key) as its `stage`", () => {
+    const at = 1_700_000_000_000;
+    const current = { ...m, checkpoint: { stage: 'shared/teacher-dp', at } };
+    expect(parseManifest(JSON.stringify(current))).toEqual(current);
+    const legacy = { ...m, checkpoint: { step: 'shared/teacher-dp', at } };
+    expect(parseManifest(JSON.stringify(legacy))).toEqual(current);
   });
 });

@@ -15,15 +15,15 @@ import {
 import type { WhiteboxScore } from '../../audit/whitebox';
 import { initBackend } from '../../model/backend';
 import { resolvePipelineConfig } from '../../pipeline/config';
+import { disposeModel } from '../../pipeline/models';
 import { STANDARD_PROFILE, TINY_PROFILE } from '../../pipeline/profiles';
-import { disposeModel } from '../../pipeline/stages';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';
 import { loadModelArg, PUBLIC_DIR } from '../models';
 import { progressPrinter } from '../progress';
 import { explainOrJson } from './audit-output';
-import { DEMO_CORPUS, DEMO_DATA_CHOICES } from './pipeline';
+import { DEMO_CORPUS, DEMO_DATA_CHOICES } from './pipeline-options';
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (!(allowed as readonly unknown[]).includes(value))

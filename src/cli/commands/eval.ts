@@ -6,7 +6,8 @@
  */
 import { EVALUATION_SEPARATOR, evaluationWindows, paperEvaluationWindows } from '../../data/windows';
 import { initBackend } from '../../model/backend';
-import { disposeModel, evaluateModel } from '../../pipeline/stages';
+import { evaluateModel } from '../../pipeline/model-tasks';
+import { disposeModel } from '../../pipeline/models';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { textFieldOption } from '../data-args';

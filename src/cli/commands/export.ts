@@ -2,7 +2,7 @@
 import { initBackend } from '../../model/backend';
 import { paramsToArrays } from '../../model/params';
 import { modelFolder } from '../../pipeline/export-bundle';
-import { disposeModel } from '../../pipeline/stages';
+import { disposeModel } from '../../pipeline/models';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { loadModelArg } from '../models';

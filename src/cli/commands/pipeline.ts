@@ -2,46 +2,28 @@
  * `distildp pipeline`: DistilDP and its baselines on a private corpus, one table. `--demo` runs it on
  * the public-domain demo corpus shipped in public/demo with settings sized for 2 CPU cores.
  */
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { splitDocuments } from '../../data/split';
 import { initBackend } from '../../model/backend';
-import {
-  type DataChoices,
-  DEFAULT_PIPELINE,
-  type PipelineConfig,
-  type PipelineOptions,
-  resolvePipelineConfig,
-} from '../../pipeline/config';
+import { DEFAULT_PIPELINE } from '../../pipeline/config';
 import { runExportTree } from '../../pipeline/export-bundle';
 import { plannedReleases, releasesOfReports } from '../../pipeline/ledger';
-import { STANDARD_PROFILE } from '../../pipeline/profiles';
-import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
+import { disposeModel } from '../../pipeline/models';
+import { ALL_METHODS } from '../../pipeline/results';
 import { type PipelineResult, runPipeline } from '../../pipeline/run';
 import { newRunId } from '../../pipeline/run-id';
 import { outputsOfResult } from '../../pipeline/run-outputs';
-import { disposeModel } from '../../pipeline/stages';
-import { type ParsedArgs, UsageError } from '../args';
+import { UsageError } from '../args';
 import type { Command } from '../command';
-import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';
+import { dataOptions, ingestWithChoices } from '../data-args';
 import { LedgerSession, ledgerOptions } from '../ledger-file';
 import { loadModelArg, PUBLIC_DIR } from '../models';
 import { progressPrinter } from '../progress';
 import { writeFiles } from '../write-files';
-
-export const DEMO_CORPUS = 'demo/demo-corpus.jsonl';
-
-/** The demo corpus's data choices (it is public): text in `text`, its genre in `label` as control codes. */
-export const DEMO_DATA_CHOICES: DataChoices = {
-  textField: 'text',
-  labelFields: ['label'],
-  folderLabels: false,
-  useControlCodes: true,
-};
-
-/** Settings of `--demo`: the app's standard run sizes, every method. */
-export const DEMO_SETTINGS: PipelineOptions = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
+import { DEMO_CORPUS, formatResults, knobOptions, pipelineConfigFromOptions } from './pipeline-options';
 
 /** Subfolder of --out for numbers computed on private data outside the DP guarantee. */
 export const LOCAL_ONLY = 'local-only';
@@ -52,96 +34,9 @@ the DP student), which the guarantee covers.
 `;
 
 function baseTestPpl(result: PipelineResult) {
+  // The CLI never stops a run early, so the base models were always evaluated.
+  if (!result.base) throw new Error('the run ended before the base models were evaluated');
   return { teacher: result.base.teacher.perplexity, student: result.base.student.perplexity };
-}
-
-export function formatResults(rows: ResultRow[]): string {
-  const header = ['method', 'model', 'epsilon', 'delta', 'test PPL', 'bits/byte', 'wall time'];
-  const body = rows.map((r) => [
-    r.method,
-    r.model,
-    r.epsilon === null ? 'inf' : r.epsilon.toFixed(3),
-    r.delta === null ? '-' : r.delta.toExponential(2),
-    r.test_ppl.toFixed(2),
-    r.bits_per_byte.toFixed(3),
-    `${r.wall_s.toFixed(0)} s`,
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
-}
-
-function methodsArg(v: unknown): MethodName[] {
-  const list = String(v)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const bad = list.filter((m) => !(ALL_METHODS as readonly string[]).includes(m));
-  if (bad.length || list.length === 0)
-    throw new UsageError(`--methods takes a comma list of ${ALL_METHODS.join(', ')}; got "${v}"`);
-  return list as MethodName[];
-}
-
-/** --codes: a comma list of single-label codes, or a JSON array of label tuples. */
-function codesArg(v: string): string[][] {
-  if (v.trim().startsWith('[')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(v);
-    } catch (e) {
-      throw new UsageError(`--codes is not valid JSON (${(e as Error).message})`);
-    }
-    const ok =
-      Array.isArray(parsed) &&
-      parsed.length > 0 &&
-      parsed.every((c) => Array.isArray(c) && c.every((l) => typeof l === 'string'));
-    if (!ok) throw new UsageError('--codes as JSON must be a non-empty array of arrays of strings');
-    return parsed as string[][];
-  }
-  const list = v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (list.length === 0) throw new UsageError('--codes needs at least one code');
-  return list.map((l) => [l]);
-}
-
-/** A number option, or undefined when the user did not give it. */
-function numberOr(v: unknown): number | undefined {
-  return v === undefined ? undefined : Number(v);
-}
-
-/**
- * The pipeline config of parsed options: the library defaults, the --demo profile, then only the
- * options the user actually gave (an unset option leaves the layer below it in force).
- */
-export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineConfig {
-  const histogram = o.histogram === undefined ? undefined : String(o.histogram);
-  if (histogram !== undefined && histogram !== 'dp' && histogram !== 'uniform')
-    throw new UsageError('--histogram is dp or uniform');
-  const codes = o.codes === undefined ? undefined : codesArg(String(o.codes));
-  if (histogram === 'uniform' && !codes)
-    throw new UsageError(
-      '--histogram uniform needs the list of codes, declared by you (public): --codes a,b or --codes \'[["a","x"],["b","y"]]\' (it is never taken from the data)',
-    );
-  if (codes && histogram !== 'uniform') throw new UsageError('--codes is for --histogram uniform');
-  return resolvePipelineConfig(o.demo ? DEMO_SETTINGS : undefined, {
-    epsilon: numberOr(o.epsilon),
-    delta: numberOr(o.delta),
-    seed: numberOr(o.seed),
-    methods: o.methods ? methodsArg(o.methods) : undefined,
-    teacherDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['teacher-epochs']) },
-    studentDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['student-epochs']) },
-    synthetic: { samples: numberOr(o['synthetic-samples']) },
-    distill: { epochs: numberOr(o['distill-epochs']) },
-    distillation: {
-      lambda: numberOr(o.lambda),
-      temperature: numberOr(o.temperature),
-      alpha: numberOr(o.alpha),
-    },
-    histogram: { mode: histogram, codes },
-    data: dataChoicesFromOptions(o, o.demo ? DEMO_DATA_CHOICES : undefined),
-  });
 }
 
 export const pipelineCommand: Command = {
@@ -186,8 +81,6 @@ export const pipelineCommand: Command = {
     { name: 'batch', type: 'number', description: 'Expected DP batch size in documents' },
     { name: 'teacher-epochs', type: 'number', description: 'DP epochs of teachers' },
     { name: 'student-epochs', type: 'number', description: 'DP epochs of DP-SGD/DPKD students' },
-    { name: 'synthetic-samples', type: 'number', description: 'Synthetic samples for the student' },
-    { name: 'distill-epochs', type: 'number', description: 'Epochs over the synthetic corpus' },
     {
       name: 'histogram',
       type: 'string',
@@ -200,21 +93,8 @@ export const pipelineCommand: Command = {
         'With --histogram uniform: the control codes, declared public by you (a,b or a JSON array of label lists)',
     },
     // No CLI defaults: an unset option keeps the --demo profile's value, else the library default.
-    {
-      name: 'lambda',
-      type: 'number',
-      description: `Soft-label weight (default ${DEFAULT_PIPELINE.distillation.lambda}; --demo: ${STANDARD_PROFILE.distillation.lambda})`,
-    },
-    {
-      name: 'temperature',
-      type: 'number',
-      description: `Distillation temperature (default ${DEFAULT_PIPELINE.distillation.temperature})`,
-    },
-    {
-      name: 'alpha',
-      type: 'number',
-      description: `Hidden-state alignment weight (default ${DEFAULT_PIPELINE.distillation.alpha}; --demo: ${STANDARD_PROFILE.distillation.alpha})`,
-    },
+    // The same knobs as the app's Advanced settings (one definition: src/contract/overrides.ts).
+    ...knobOptions(),
     {
       name: 'seed',
       type: 'number',

@@ -6,13 +6,13 @@
  * then, per method, the student trained on the synthetic text: DistilDP with hard + soft labels
  * and hidden-state alignment, synthetic-only with hard labels alone (lambda = alpha = 0).
  */
-import { secureNoiseSource } from '../../dp/random';
+import { secureNoiseSource } from '../../random/noise';
 import { releaseCodeHistogram } from '../histogram';
+import { distillStudent, syntheticWindows } from '../model-tasks';
 import type { LoadedModel } from '../models';
 import { privacyReport, publicChoices } from '../results';
 import { STAGES } from '../stage-registry';
 import { evaluationStage, type RunContext, runStage, Stopped } from '../stage-runner';
-import { distillStudent, syntheticWindows } from '../stages';
 import { generateSyntheticCorpus, type SyntheticCorpus } from '../synthetic';
 import { dpTrainingStage, trainingStage } from '../training-stages';
 

@@ -4,9 +4,8 @@
  * the tight composition of both phases is the run's epsilon.
  */
 import type { LoadedModel } from '../models';
-import { privacyReport, publicChoices } from '../results';
 import { STAGES } from '../stage-registry';
-import { evaluationStage, type RunContext } from '../stage-runner';
+import { type RunContext, reportAndEvaluateStudent } from '../stage-runner';
 import { dpTrainingStage } from '../training-stages';
 
 export async function runDPKD(
@@ -26,14 +25,5 @@ export async function runDPKD(
     training: c.studentDP,
     kdTeacher: teacher.model,
   });
-  const report = privacyReport('dpkd', studentPlan, 0, publicChoices(ctx.config));
-  ctx.reports.push(report);
-  await evaluationStage(
-    ctx,
-    'dpkd',
-    'student',
-    student.model,
-    { epsilon: report.epsilon, delta: report.delta },
-    teacher.seconds + student.seconds,
-  );
+  await reportAndEvaluateStudent(ctx, 'dpkd', studentPlan, student.model, teacher.seconds + student.seconds);
 }

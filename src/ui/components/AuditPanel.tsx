@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { AuditMethod, AuditMode } from '../../worker/audit-protocol';
-import { formatDuration } from '../../worker/format';
+import type { AuditMethod, AuditMode } from '../../contract/audit-protocol';
+import { formatDuration } from '../../contract/format';
+import { startAudit, stopAudit } from '../audit-commands';
 import { auditEtaSeconds, isAuditActive } from '../audit-slice';
-import { startAudit, stopAudit } from '../controller';
-import { runBlockers } from '../run-readiness';
+import { auditBlockers } from '../run-readiness';
 import { useAppStore } from '../store';
 
 /** What can be audited, in the words the select shows. */
@@ -49,7 +49,7 @@ export function AuditPanel() {
   const [choice, setChoice] = useState(0);
   const { audit } = s;
   const active = isAuditActive(audit);
-  const blockers = runBlockers({ ...s, audit: undefined });
+  const blockers = auditBlockers(s);
   const p = audit.progress;
   const eta = auditEtaSeconds(p);
   const r = audit.result;

@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import type { BackendInfo } from '../../worker/protocol';
+import type { BackendInfo } from '../../contract/protocol';
 import { useAppStore } from '../store';
 
 const BACKEND_LABELS: Record<BackendInfo['backend'], string> = { webgpu: 'WebGPU', wasm: 'WASM', cpu: 'CPU' };
@@ -73,6 +73,11 @@ export function BackendBadge() {
         {note && (
           <span className="backend-detail" data-testid="backend-note">
             {note}
+          </span>
+        )}
+        {info.reason && (
+          <span className="backend-detail" data-testid="backend-reason">
+            {info.reason}
           </span>
         )}
         <span className="backend-detail backend-version">TF.js {info.tfjsVersion}</span>

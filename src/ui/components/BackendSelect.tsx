@@ -1,5 +1,5 @@
+import { BACKEND_CHOICES, type BackendChoice } from '../../contract/protocol';
 import { MAX_WASM_THREADS } from '../../platform/wasm-threads';
-import { BACKEND_CHOICES, type BackendChoice } from '../../worker/protocol';
 import { isBackendChoice } from '../backend-choice';
 import { chooseBackend, chooseThreads } from '../controller';
 import { useAppStore } from '../store';

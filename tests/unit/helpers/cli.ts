@@ -1,7 +1,7 @@
 import type { CommandIO } from '../../../src/cli/command';
 import { main } from '../../../src/cli/main';
 
-/** Runs `distildp <argv>` in-process, capturing stdout and stderr. */
+/** Runs `distildp <argv>` in-process: its exit code and what it wrote to stdout and stderr. */
 export async function runCli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
@@ -13,6 +13,5 @@ export async function runCli(argv: string[]): Promise<{ code: number; out: strin
       err += `${t}\n`;
     },
   };
-  const code = await main(argv, io);
-  return { code, out, err };
+  return { code: await main(argv, io), out, err };
 }

@@ -12,7 +12,7 @@
 import type { TokenizerKind } from '../data/tokenizer';
 import type { Document } from '../data/types';
 import type { DataChoices } from '../pipeline/config';
-import type { ModelRole, RunFailure } from './protocol';
+import type { ModelRole, ResultRow, RunFailure } from './protocol';
 import type { RunSettings } from './run-settings';
 
 export const MANIFEST_VERSION = 1;
@@ -38,14 +38,22 @@ export interface RunManifest {
   /** How the documents were read and whether labels are control codes (absent in older manifests). */
   data?: DataChoices;
   models: Record<ModelRole, ModelRef>;
+  /** All documents of the run (train, validation and test). */
   documents: number;
+  /**
+   * Documents DP training uses (the training split, less documents too short for a window): the
+   * N of the guarantee. Absent in manifests written before it was recorded.
+   */
+  trainDocuments?: number;
   stage: { method: string; stage: string } | null;
   /** Highest epsilon spent so far, per DP training (`${method}/${role}`); never decreases. */
   epsilonSpent: Record<string, number>;
-  /** The newest checkpoint written (step key and time). */
-  checkpoint: { step: string; at: number } | null;
+  /** The newest checkpoint written: its stage key (pipeline/stage-registry.ts) and time. */
+  checkpoint: { stage: string; at: number } | null;
   backend: string | null;
   failure: RunFailure | null;
+  /** The result rows so far (a copy of results.json, for the list of runs). */
+  results?: ResultRow[];
 }
 
 /** JSON with object keys sorted at every level, so equal values always give equal text. */
@@ -102,6 +110,7 @@ export function newManifest(input: {
   data?: DataChoices;
   models: Record<ModelRole, ModelRef>;
   documents: number;
+  trainDocuments?: number;
   backend: string | null;
   now: number;
 }): RunManifest {
@@ -116,6 +125,7 @@ export function newManifest(input: {
     data: input.data,
     models: input.models,
     documents: input.documents,
+    trainDocuments: input.trainDocuments,
     stage: null,
     epsilonSpent: {},
     checkpoint: null,
@@ -169,5 +179,9 @@ export function parseManifest(text: string): RunManifest {
   if (!m.models?.teacher || !m.models?.student) throw new Error('run manifest: no models');
   if (typeof m.epsilonSpent !== 'object' || m.epsilonSpent === null)
     throw new Error('run manifest: no epsilonSpent');
+  // Manifests written before stages were called stages name the checkpoint's stage `step`.
+  const legacy = m.checkpoint as { step?: string; stage?: string; at: number } | null | undefined;
+  if (legacy && legacy.stage === undefined && typeof legacy.step === 'string')
+    return { ...(m as RunManifest), checkpoint: { stage: legacy.step, at: legacy.at } };
   return m as RunManifest;
 }

@@ -1,5 +1,5 @@
 /**
- * Messages of the app's privacy audit (src/audit), kept beside protocol.ts. Type-only imports:
+ * Messages of the app's privacy audit (src/audit), exported with the others by protocol.ts. Type-only imports:
  * the UI imports this. Nothing here carries a canary, a secret or the audit seed: only numbers.
  */
 import type { AuditMethod, AuditMode, AuditProgress, AuditReport } from '../audit/audit-types';
