@@ -8,6 +8,7 @@ import { prepareCorpus } from '../pipeline/corpus';
 import { dpFineTune, fineTune } from '../pipeline/model-tasks';
 import type { LoadedModel } from '../pipeline/models';
 import { cloneModel, disposeModel } from '../pipeline/models';
+import type { StageName } from '../pipeline/results';
 import { runPipeline } from '../pipeline/run';
 import type { NoiseSeed } from '../random/noise';
 import { planPrivacy } from '../train/dp-plan';
@@ -21,6 +22,12 @@ import {
 import { auditReleasedModels, blackboxCanaries, DEFAULT_BLACKBOX } from './blackbox';
 import type { ClaimFamily } from './fdp';
 import { dpsgdFamily, gaussianFamily } from './tradeoff';
+
+const PIPELINE_PHASES: Partial<Record<StageName, AuditProgress['phase']>> = {
+  'teacher-dp': 'train',
+  generate: 'generate',
+  distill: 'distill',
+};
 
 export async function runBlackbox(
   request: AuditRequest,
@@ -46,11 +53,11 @@ export async function runBlackbox(
         student: inputs.student,
         config: { ...inputs.config, methods: ['distildp'] },
         events: {
-          progress: (e) =>
-            progress(e.stage === 'generate' ? 'generate' : e.stage === 'distill' ? 'distill' : 'train')(
-              e.done,
-              e.total,
-            ),
+          // The pipeline's own evaluations are not the audit's progress: only its training stages.
+          progress: (e) => {
+            const phase = PIPELINE_PHASES[e.stage];
+            if (phase) progress(phase)(e.done, e.total);
+          },
           shouldStop: inputs.shouldStop,
           log: inputs.log,
         },
