@@ -2,7 +2,7 @@
  * How long a run will take, before it starts: the work of every stage (tokens through each model,
  * generation steps) times this device's measured speed (speed-probe.ts: a forward pass and a few
  * generation steps of the actual models on the actual backend). Training costs a fixed multiple
- * of a forward pass; the multiples were measured on the standard run (README, "Run time"). During
+ * of a forward pass; the multiples were measured on the standard run (README, "Run time estimate"). During
  * the run the UI replaces each stage's estimate by its measured rate (src/ui/run-eta.ts).
  * Pure: no TF.js (type imports only).
  */
@@ -53,7 +53,7 @@ export const DP_OVER_FORWARD = 5;
 export const GENERATED_SHARE = 0.9;
 /**
  * Measured / estimated on the standard run (demo corpus, WASM, 2 shared and heavily loaded cores;
- * scratch calibration, README "Run time"): distillation 2.6 (the KL, the hidden-state projection
+ * scripts/calibrate-estimate.ts, README "Run time estimate"): distillation 2.6 (the KL, the hidden-state projection
  * and the teacher's logits per batch cost more than a forward pass each), evaluation 1.0-2.4.
  * The rest came within 0.8-1.6 of the estimate; the run corrects the estimate as it measures.
  */
