@@ -293,12 +293,21 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
     steps: 25,
     num_documents: 50,
     secure_randomness: true,
+    public_choices: {
+      text_field: 'text',
+      label_fields: ['label'],
+      folder_labels: false,
+      use_labels_as_control_codes: true,
+      histogram_mode: 'dp',
+    },
     versions: { tfjs: '4.22.0' },
   });
   expect(report.epsilon).toBeLessThanOrEqual(2);
   expect(report.epsilon).toBeCloseTo(studentEps, 3);
   expect(report.delta).toBeCloseTo(50 ** -1.1, 12);
   expect(report.q).toBeCloseTo(4 / 50, 12);
+  expect(report.neighbouring_relation).toMatch(/add or remove one document.*N = num_documents.*public/);
+  expect(report.run_id).toMatch(/^[0-9a-f]{16}$/);
   expect(report.sigma).toBeGreaterThan(0);
   expect(report.phases).toHaveLength(2); // the DP control-code histogram, then DP-SGD
   expect(report.reproduce).toContain('distildp epsilon --phases');
