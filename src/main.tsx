@@ -11,6 +11,9 @@ import { registerServiceWorker } from './ui/service-worker';
 import { appStore, initAppStore, initialAppData } from './ui/store';
 import { urlOptionsFromSearch } from './ui/url-options';
 import './ui/styles.css';
+import './ui/charts.css';
+import './ui/panels.css';
+import './ui/theme-dark.css';
 
 // A file dropped outside the drop zones would otherwise make the browser navigate to it.
 for (const type of ['dragover', 'drop'] as const) {

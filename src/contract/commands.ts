@@ -73,6 +73,11 @@ export interface StartCommand {
   settings: RunSettings;
   /** The user confirmed spending more on documents earlier runs used (the privacy ledger). */
   confirmSpend?: boolean;
+  /**
+   * When a run of exactly these documents, models and settings is saved already: 'continue' an
+   * unfinished one (the default), 'ask' (answer runExists and start nothing), or start a 'new' run.
+   */
+  ifSaved?: 'ask' | 'continue' | 'new';
 }
 
 /** Stop at the next step boundary, saving a checkpoint. */
@@ -96,6 +101,35 @@ export interface CancelCommand {
 export interface OpenRunCommand {
   type: 'openRun';
   runId: string;
+}
+
+/** Load a saved run's history beside the one shown (overlaid curves, results side by side). */
+export interface CompareRunCommand {
+  type: 'compareRun';
+  runId: string;
+}
+
+/** Which model "Try your model" generates with: the run's DistilDP student or DP teacher, or a base model. */
+export type TrySource = { kind: 'run'; runId: string; role: ModelRole } | { kind: 'base'; role: ModelRole };
+
+/** Generate text from a prompt (streamed back as generatedText events). */
+export interface GenerateTextCommand {
+  type: 'generateText';
+  requestId: number;
+  source: TrySource;
+  prompt: string;
+  maxNewTokens: number;
+  temperature: number;
+  /** 0 = off. */
+  topK: number;
+  /** 1 = off. */
+  topP: number;
+  seed: number;
+}
+
+/** Stop the generation in progress (acts at once, at the next token). */
+export interface StopGenerateCommand {
+  type: 'stopGenerate';
 }
 
 export const EXPORT_KINDS: readonly ExportKind[] = ['student', 'teacher', 'synthetic', 'report', 'all'];
@@ -124,4 +158,7 @@ export type WorkerCommand =
   | ResumeCommand
   | CancelCommand
   | OpenRunCommand
+  | CompareRunCommand
+  | GenerateTextCommand
+  | StopGenerateCommand
   | ExportCommand;

@@ -16,6 +16,7 @@ import type { BackendInfo, BackendName } from '../model/backend';
 import type { ExportKind, WeightDtype } from '../pipeline/export-bundle';
 import type { MethodName, PrivacyReport, ResultRow, StageName, StageOwner } from '../pipeline/results';
 
+export type { RunEstimate, StageEstimate } from '../pipeline/estimate';
 export * from './commands';
 export * from './run-events';
 export * from './setup-events';

@@ -1,3 +1,4 @@
+import type { RunEstimate } from '../pipeline/estimate';
 import type { ExportKind } from '../pipeline/export-bundle';
 import type { PrivacyReport, ResultRow, StageName, StageOwner } from '../pipeline/results';
 import type { WorkerCommand } from './commands';
@@ -54,6 +55,8 @@ export interface MetricPoint {
   series: string;
   stage: StageName;
   step: number;
+  /** Steps of this training (the progress axis: step / total), when known. */
+  total?: number;
   /** loss (nats/token), epsilon, tokensPerSecond, clippedFraction, learningRate. */
   values: Record<string, number>;
 }
@@ -74,6 +77,21 @@ export interface SamplesEvent {
   samples: SyntheticSampleOut[];
 }
 
+/** The synthetic corpus the students train on, once generation finished (a subset of the samples streamed). */
+export interface SyntheticCorpusSummary {
+  /** Samples kept: each control code's target count, drawn from what the teacher wrote. */
+  samples: SyntheticSampleOut[];
+  /** Prompts generated (over-generation included). */
+  generated: number;
+  duplicates: number;
+  empty: number;
+}
+
+export interface SyntheticCorpusEvent {
+  type: 'syntheticCorpus';
+  corpus: SyntheticCorpusSummary;
+}
+
 /** The expected epsilon curve of one DP training, sent when it starts. */
 export interface DPPlanEvent {
   type: 'dpPlan';
@@ -81,6 +99,44 @@ export interface DPPlanEvent {
   target: number;
   steps: number;
   curve: { step: number; epsilon: number }[];
+}
+
+/** A base model's test-set numbers (evaluated before any training: what each method is read against). */
+export interface BaseResult {
+  model: 'teacher' | 'student';
+  test_ppl: number;
+  bits_per_byte: number;
+}
+
+export interface BaseResultsEvent {
+  type: 'baseResults';
+  results: BaseResult[];
+}
+
+/** The run-time estimate of the live run, sent when it starts or resumes (for the whole-run ETA). */
+export interface RunEstimateEvent {
+  type: 'runEstimate';
+  runId: string;
+  estimate: RunEstimate;
+}
+
+/** Answer to a start with ifSaved 'ask' when the same run is saved: nothing was started. */
+export interface RunExistsEvent {
+  type: 'runExists';
+  runId: string;
+  manifest: RunManifest;
+}
+
+/** Text generated so far for a generateText request (the whole text each time; `done` at the end). */
+export interface GeneratedTextEvent {
+  type: 'generatedText';
+  requestId: number;
+  text: string;
+  tokens: number;
+  done: boolean;
+  finish?: 'eot' | 'length' | 'stopped';
+  /** The prompt was longer than the model's context allows: only its end was used. */
+  promptTruncated: boolean;
 }
 
 export interface ResultEvent {
@@ -113,10 +169,20 @@ export interface HistoryEvent {
   runId: string;
   points: MetricPoint[];
   samples: SyntheticSampleOut[];
+  /** The finished synthetic corpus (null before generation finished). */
+  synthetic: SyntheticCorpusSummary | null;
   results: ResultRow[];
+  /** The base models' test numbers (empty for runs saved before they were recorded). */
+  base: BaseResult[];
   reports: PrivacyReport[];
   dpPlans: Omit<DPPlanEvent, 'type'>[];
   settings: RunSettings;
+}
+
+/** A saved run's history for comparison (compareRun): the run shown is left as it is. */
+export interface CompareHistoryEvent extends Omit<HistoryEvent, 'type'> {
+  type: 'compareHistory';
+  manifest: RunManifest;
 }
 
 export interface ExportedEvent {
@@ -158,11 +224,17 @@ export type WorkerEvent =
   | ProgressEvent
   | MetricsEvent
   | SamplesEvent
+  | SyntheticCorpusEvent
   | DPPlanEvent
   | ResultEvent
+  | BaseResultsEvent
+  | RunEstimateEvent
+  | RunExistsEvent
+  | GeneratedTextEvent
   | ReportsEvent
   | SavedRunsEvent
   | HistoryEvent
+  | CompareHistoryEvent
   | ExportedEvent
   | LogEvent
   | ErrorEvent;

@@ -12,7 +12,7 @@
 import type { TokenizerKind } from '../data/tokenizer';
 import type { Document } from '../data/types';
 import type { DataChoices } from '../pipeline/config';
-import type { ModelRole, RunFailure } from './protocol';
+import type { ModelRole, ResultRow, RunFailure } from './protocol';
 import type { RunSettings } from './run-settings';
 
 export const MANIFEST_VERSION = 1;
@@ -38,7 +38,13 @@ export interface RunManifest {
   /** How the documents were read and whether labels are control codes (absent in older manifests). */
   data?: DataChoices;
   models: Record<ModelRole, ModelRef>;
+  /** All documents of the run (train, validation and test). */
   documents: number;
+  /**
+   * Documents DP training uses (the training split, less documents too short for a window): the
+   * N of the guarantee. Absent in manifests written before it was recorded.
+   */
+  trainDocuments?: number;
   stage: { method: string; stage: string } | null;
   /** Highest epsilon spent so far, per DP training (`${method}/${role}`); never decreases. */
   epsilonSpent: Record<string, number>;
@@ -46,6 +52,8 @@ export interface RunManifest {
   checkpoint: { stage: string; at: number } | null;
   backend: string | null;
   failure: RunFailure | null;
+  /** The result rows so far (a copy of results.json, for the list of runs). */
+  results?: ResultRow[];
 }
 
 /** JSON with object keys sorted at every level, so equal values always give equal text. */
@@ -102,6 +110,7 @@ export function newManifest(input: {
   data?: DataChoices;
   models: Record<ModelRole, ModelRef>;
   documents: number;
+  trainDocuments?: number;
   backend: string | null;
   now: number;
 }): RunManifest {
@@ -116,6 +125,7 @@ export function newManifest(input: {
     data: input.data,
     models: input.models,
     documents: input.documents,
+    trainDocuments: input.trainDocuments,
     stage: null,
     epsilonSpent: {},
     checkpoint: null,

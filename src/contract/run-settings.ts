@@ -5,6 +5,7 @@
  * default.
  */
 
+import { definedOverrides, type PipelineOverrides, validateOverrides } from '../pipeline/overrides';
 import { type RunProfileConfig, STANDARD_PROFILE, TINY_PROFILE } from '../pipeline/profiles';
 import type { MethodName } from '../pipeline/results';
 
@@ -43,6 +44,11 @@ export interface RunSettings {
    * never inferred from the documents. Absent in settings saved before it existed (off).
    */
   useControlCodes?: boolean;
+  /**
+   * The Advanced settings (the CLI's knobs: learning rates, distillation, synthetic corpus and
+   * sampling); absent = the profile's values. Only set keys are kept (see advancedPatch).
+   */
+  advanced?: PipelineOverrides;
 }
 
 /** Budget defaults: the standard profile's teacher DP settings (src/pipeline/profiles.ts). */
@@ -99,5 +105,21 @@ export function validateSettings(s: RunSettings): SettingsErrors {
   const unknown = s.baselines.filter((b) => !(BASELINES as readonly string[]).includes(b));
   if (unknown.length) e.baselines = `Unknown baselines: ${unknown.join(', ')}.`;
   if (!Number.isInteger(s.seed)) e.seed = 'Seed must be a whole number.';
+  const advanced = Object.values(validateOverrides(s.advanced ?? {}));
+  if (advanced.length) e.advanced = advanced.join(' ');
   return e;
+}
+
+/**
+ * The settings patch that sets one Advanced knob (a number) or returns it to the profile's value
+ * (null). Empty Advanced settings become undefined, which JSON (and so the run's content key)
+ * leaves out: a run without them keeps the key it had before they existed.
+ */
+export function advancedPatch(
+  s: RunSettings,
+  key: keyof PipelineOverrides,
+  value: number | null,
+): Pick<RunSettings, 'advanced'> {
+  const advanced = definedOverrides({ ...s.advanced, [key]: value ?? undefined });
+  return { advanced: Object.keys(advanced).length ? advanced : undefined };
 }

@@ -9,6 +9,7 @@ import type { FileReport } from '../data/types';
 import type { ModelMemory } from '../io/memory-estimate';
 import type { BackendInfo, BackendName } from '../model/backend';
 import type { GPTConfig } from '../model/config';
+import type { RunEstimate } from '../pipeline/estimate';
 import type { LedgerComposition } from '../pipeline/ledger';
 import type { ModelRole } from './commands';
 
@@ -111,8 +112,11 @@ export interface PlanSummary {
   /** 1 / N^1.1 for this N. */
   defaultDelta: number;
   deltaWarning: string | null;
-  /** The DP control-code histogram composed before DP-SGD (null without control codes). */
-  histogram: { sigma: number; deltaThreshold: number } | null;
+  /**
+   * The DP control-code histogram composed before DP-SGD (null without control codes); `epsilon`
+   * is what it costs alone at the run's accounting delta (where the expected curve starts).
+   */
+  histogram: { sigma: number; deltaThreshold: number; epsilon: number } | null;
   accountant: string;
   clipNorm: number;
   expectedBatchSize: number;
@@ -127,6 +131,8 @@ export interface PlanSummary {
    * composed with this run's planned releases (every DP method it runs). Local only.
    */
   ledger?: LedgerComposition;
+  /** How long the run will take on this device (measured speed x the run's work), per stage. */
+  estimate?: RunEstimate;
 }
 
 export interface PlanEvent {

@@ -48,6 +48,10 @@ export interface StreamOptions {
    * of prompt `index` is chosen. A copy. For tests and debugging.
    */
   onLogits?: (index: number, step: number, logits: Float32Array) => void;
+  /** After every step of a batch: how many tokens it produced (one per row still generating). */
+  onTokens?: (count: number) => void;
+  /** Each generated token of prompt `index` as it is chosen (end-of-text excluded): streaming. */
+  onToken?: (index: number, token: number) => void;
 }
 
 /** Per-prompt seed: murmur3's finaliser over (seed, index), so neighbouring prompts decorrelate. */
@@ -127,6 +131,7 @@ async function* generateBatch(
       }
       const logits = (await last.data()) as Float32Array;
       last.dispose();
+      opts.onTokens?.(active.length);
       const stillActive: number[] = [];
       const keptRows: number[] = [];
       for (let j = 0; j < active.length; j++) {
@@ -135,6 +140,7 @@ async function* generateBatch(
         opts.onLogits?.(batch[r], step, row.slice());
         const token = nextToken(row, sequences[r], sampling, uniforms[r]);
         const prompt = prompts[batch[r]];
+        if (token !== g.eotId) opts.onToken?.(batch[r], token);
         if (token === g.eotId) {
           yield { index: batch[r], tokens: sequences[r].slice(prompt.length), finish: 'eot' };
           continue;
@@ -194,7 +200,7 @@ export async function generate(
   gen: Partial<GenerationConfig>,
   onProgress?: (done: number, total: number) => void,
   shouldStop?: () => boolean,
-  hooks: Pick<StreamOptions, 'onLogits'> & {
+  hooks: Pick<StreamOptions, 'onLogits' | 'onTokens' | 'onToken'> & {
     onSample?: (tokens: number[], index: number, finish: GeneratedSequence['finish']) => void;
   } = {},
 ): Promise<number[][]> {
@@ -203,6 +209,8 @@ export async function generate(
   for await (const s of generateStream(params, config, prompts, gen, {
     shouldStop,
     onLogits: hooks.onLogits,
+    onTokens: hooks.onTokens,
+    onToken: hooks.onToken,
   })) {
     results[s.index] = s.tokens;
     hooks.onSample?.(s.tokens, s.index, s.finish);

@@ -7,6 +7,7 @@ import type { PrivacyPlan } from '../train/dp-plan';
 import type { DPStepReport } from '../train/dp-train';
 import type { TrainStepReport } from '../train/train-loop';
 import type { MethodName, ResultRow, StageName, StageOwner } from './results';
+import type { BaseEvaluation } from './stage-registry';
 
 export interface PipelineEvents {
   stage?: (e: {
@@ -29,6 +30,8 @@ export interface PipelineEvents {
   /** The privacy plan of a DP training, before it starts (for the expected-epsilon chart). */
   plan?: (method: MethodName, model: 'teacher' | 'student', plan: PrivacyPlan) => void;
   sample?: (labels: string[], text: string) => void;
+  /** The base models' test-set numbers (evaluated first, or read back from their checkpoint). */
+  baseEvaluation?: (e: BaseEvaluation) => void;
   result?: (row: ResultRow) => void;
   log?: (message: string) => void;
   /** Checked between stages and inside every loop: true stops the run (its progress is saved). */

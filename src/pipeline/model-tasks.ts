@@ -30,9 +30,22 @@ export interface DPFineTuneInput {
   /** DPKD: distil from this (already DP) teacher with the per-row KD loss on private batches. */
   kdTeacher?: { model: LoadedModel; config: Pick<DistillationConfig, 'lambda' | 'temperature'> };
   onStep?: (r: DPStepReport) => void | Promise<void>;
+  /** Fractional steps done, after each micro-batch (progress within long steps). */
+  onProgress?: (steps: number) => void;
+  /** Checked before each step and between micro-batches (a stop abandons the step in progress). */
   shouldStop?: () => boolean;
   resume?: DPTrainingState;
   checkpoint?: { every: number; save: (state: DPTrainingState) => Promise<void> };
+}
+
+function dpHooks(input: DPFineTuneInput) {
+  return {
+    onStep: input.onStep,
+    onProgress: input.onProgress,
+    shouldStop: input.shouldStop,
+    abortStep: input.shouldStop,
+    checkpoint: input.checkpoint,
+  };
 }
 
 /** DP-SGD fine-tuning in place; returns the final state and epsilon spent. */
@@ -60,7 +73,7 @@ export async function dpFineTune(input: DPFineTuneInput) {
         padId: model.tokenizer.padId,
         plan: input.plan,
         training: { ...input.training, rowLoss },
-        hooks: { onStep: input.onStep, shouldStop: input.shouldStop, checkpoint: input.checkpoint },
+        hooks: dpHooks(input),
         resume: input.resume,
       });
     } finally {
@@ -74,7 +87,7 @@ export async function dpFineTune(input: DPFineTuneInput) {
     padId: model.tokenizer.padId,
     plan: input.plan,
     training: input.training,
-    hooks: { onStep: input.onStep, shouldStop: input.shouldStop, checkpoint: input.checkpoint },
+    hooks: dpHooks(input),
     resume: input.resume,
   });
 }

@@ -16,7 +16,6 @@
  */
 
 import type { Document } from '../data/types';
-import type { EvaluationResult } from '../train/evaluate';
 import { type Checkpoints, MemoryCheckpoints } from './checkpoint';
 import { type PipelineOptions, resolvePipelineConfig } from './config';
 import { type PreparedCorpus, prepareCorpus } from './corpus';
@@ -25,17 +24,18 @@ import { runDistilDP } from './methods/distildp';
 import { runDPKD } from './methods/dpkd';
 import { runDPSGD } from './methods/dpsgd';
 import { runNonPrivate } from './methods/nonprivate';
-import { evaluateModel } from './model-tasks';
 import { checkCompatible, disposeModel, type LoadedModel } from './models';
 import { planPipelinePrivacy } from './plan';
 import { ALL_METHODS, type PrivacyReport, type ResultRow } from './results';
-import { type RunContext, Stopped } from './stage-runner';
+import type { BaseEvaluation } from './stage-registry';
+import { baseEvaluationStage, type RunContext, Stopped } from './stage-runner';
 import type { SyntheticCorpus } from './synthetic';
 
 export interface PipelineResult {
   results: ResultRow[];
   reports: PrivacyReport[];
-  base: { teacher: EvaluationResult; student: EvaluationResult };
+  /** The base models' test numbers (absent only when the run was stopped before they were known). */
+  base?: BaseEvaluation;
   /**
    * Split sizes (N is treated as public by the neighbouring relation) and the number of control
    * codes RELEASED by the DP histogram. Never the exact number of distinct training codes: a code
@@ -98,13 +98,7 @@ export async function runPipeline(input: {
     reports: [],
     live: [],
   };
-  const baseEvaluation = {
-    teacher: await evaluateModel(base.teacher, corpus.testWindows),
-    student: await evaluateModel(base.student, corpus.testWindows),
-  };
-  events.log?.(
-    `base models: teacher PPL ${baseEvaluation.teacher.perplexity.toFixed(2)}, student PPL ${baseEvaluation.student.perplexity.toFixed(2)}`,
-  );
+  let baseEvaluation: BaseEvaluation | undefined;
   const finish = (stopped: boolean, distildp?: PipelineResult['distildp'], synthetic?: SyntheticCorpus) => ({
     results: ctx.results,
     reports: ctx.reports,
@@ -117,6 +111,10 @@ export async function runPipeline(input: {
   let synthetic: SyntheticCorpus | undefined;
   let distildp: PipelineResult['distildp'];
   try {
+    baseEvaluation = await baseEvaluationStage(ctx, base);
+    events.log?.(
+      `base models: teacher PPL ${baseEvaluation.teacher.perplexity.toFixed(2)}, student PPL ${baseEvaluation.student.perplexity.toFixed(2)}`,
+    );
     if (c.methods.includes('distildp') || c.methods.includes('synthetic')) {
       ({ synthetic, models: distildp } = await runDistilDP(ctx, base));
     }

@@ -7,6 +7,7 @@
  * Keys are persisted (a saved run resumes by them): never rename one.
  */
 import type { DPTrainingState } from '../train/dp-train';
+import type { EvaluationResult } from '../train/evaluate';
 import type { Checkpoint } from './checkpoint';
 import type { HistogramRelease } from './histogram';
 import type { MethodName, ResultRow, StageName, StageOwner } from './results';
@@ -79,7 +80,15 @@ function trainingStage(key: string, owner: MethodName, stage: StageName): Method
   return { key, owner, stage };
 }
 
+/** The base models' test-set numbers, before any training (the rows every method is read against). */
+export interface BaseEvaluation {
+  teacher: EvaluationResult;
+  student: EvaluationResult;
+}
+
 export const STAGES = {
+  /** Both base models on the test split, before training (saved, so a resume does not redo it). */
+  baseModels: resumableStage<BaseEvaluation>('shared/evaluate-base', 'shared', 'evaluate'),
   /** DistilDP's DP control-code histogram (shared with synthetic-only). */
   histogram: resumableStage<HistogramRelease>('shared/histogram', 'shared', 'histogram'),
   /** DistilDP's DP teacher (shared with synthetic-only; charted and reported as DistilDP's). */

@@ -22,6 +22,7 @@ import {
   type StageName,
 } from './results';
 import {
+  type BaseEvaluation,
   checkpointOf,
   STAGES,
   type StageCheckpoint,
@@ -125,6 +126,34 @@ export function validator(
   };
 }
 
+/**
+ * Both base models on the test split, before any training: a stage with progress (it takes
+ * minutes on a slow backend) that stops between batches, saved so a resumed run skips it.
+ */
+export async function baseEvaluationStage(
+  ctx: RunContext,
+  base: { teacher: LoadedModel; student: LoadedModel },
+): Promise<BaseEvaluation> {
+  const windows = ctx.corpus.testWindows;
+  const { value } = await runStage(ctx, STAGES.baseModels, async () => {
+    const progress = (offset: number) => (done: number) => {
+      ctx.events.progress?.({
+        method: 'shared',
+        stage: 'evaluate',
+        done: offset + done,
+        total: 2 * windows.length,
+      });
+      throwIfStopped(ctx);
+    };
+    const teacher = await evaluateModel(base.teacher, windows, progress(0));
+    const student = await evaluateModel(base.student, windows, progress(windows.length));
+    return { status: 'done', value: { teacher, student } };
+  });
+  const out = { teacher: value.teacher, student: value.student };
+  ctx.events.baseEvaluation?.(out);
+  return out;
+}
+
 /** The test-set evaluation of a trained model (resumable): adds its row to the results. */
 export async function evaluationStage(
   ctx: RunContext,
@@ -136,9 +165,10 @@ export async function evaluationStage(
   seconds: number,
 ): Promise<void> {
   const { value: v } = await runStage(ctx, STAGES.evaluate(method, role), async () => {
-    const e = await evaluateModel(model, ctx.corpus.testWindows, (done, total) =>
-      ctx.events.progress?.({ method, stage: 'evaluate', done, total }),
-    );
+    const e = await evaluateModel(model, ctx.corpus.testWindows, (done, total) => {
+      ctx.events.progress?.({ method, stage: 'evaluate', done, total });
+      throwIfStopped(ctx);
+    });
     return {
       status: 'done',
       value: {

@@ -10,7 +10,7 @@ import type { Tokenizer } from '../data/tokenizer';
 import { controlCodePrompt } from '../data/windows';
 import type { GPTConfig } from '../model/config';
 import { generate } from '../model/generate';
-import type { GenerationConfig } from '../model/generation-config';
+import { DEFAULT_GENERATION, type GenerationConfig } from '../model/generation-config';
 import type { Params } from '../model/params';
 import { seededUniform, shuffledIndices } from '../random/seeded';
 import { allocateSamples, type CodeCount, compareCodes } from './histogram';
@@ -138,6 +138,20 @@ export async function generateSyntheticCorpus(
     const start = chunk * SYNTHETIC_CHUNK;
     const slice = prompts.slice(start, start + SYNTHETIC_CHUNK);
     let finished = 0;
+    // Where this chunk started: a stop inside it rolls back to here (its checkpoint).
+    const before = {
+      kept: progress.kept.map((k) => k.length),
+      empty: progress.empty,
+      dups: progress.duplicates,
+    };
+    // Progress in prompts, fractional: every generated token is 1/maxNew of its prompt (a sample
+    // that ends early is credited in full), so the ETA moves within a chunk of long samples.
+    const maxNew = Math.max(
+      1,
+      Math.min(c.generation.maxLength ?? DEFAULT_GENERATION.maxLength, teacher.config.contextLength) -
+        slice[0].length,
+    );
+    let credit = 0;
     await generate(
       teacher.params,
       teacher.config,
@@ -155,10 +169,16 @@ export async function generateSyntheticCorpus(
         padId: teacher.tokenizer.padId,
       },
       undefined,
-      undefined,
+      events.shouldStop,
       {
+        onTokens: (n) => {
+          credit += n;
+          events.onProgress?.(start + Math.min(credit / maxNew, slice.length), prompts.length);
+        },
         onSample: (tokens, index, finish) => {
-          events.onProgress?.(start + ++finished, prompts.length);
+          finished++;
+          credit += Math.max(0, maxNew - tokens.length);
+          events.onProgress?.(start + Math.min(credit / maxNew, slice.length), prompts.length);
           const code = promptCode[start + index];
           const text = teacher.tokenizer.decode(tokens).trim();
           if (!text) {
@@ -176,8 +196,19 @@ export async function generateSyntheticCorpus(
         },
       },
     );
+    if (finished < slice.length) {
+      // Stopped inside the chunk: drop its samples; a resume redoes the chunk from its seed.
+      progress.kept.forEach((k, code) => {
+        k.length = before.kept[code];
+      });
+      progress.empty = before.empty;
+      progress.duplicates = before.dups;
+      completed = false;
+      break;
+    }
     progress.chunksDone = chunk + 1;
-    await events.checkpoint?.(progress);
+    // A copy: the next chunk goes on changing `progress`.
+    await events.checkpoint?.({ ...progress, kept: progress.kept.map((k) => [...k]) });
   }
   const uniform = seededUniform(c.seed + 1);
   const chosen = progress.kept.flatMap((list, code) =>

@@ -86,6 +86,8 @@ export async function dpTrainingStage(
         await ctx.events.dpStep?.(method, role, r);
         await validate(r.step, r.totalSteps);
       },
+      // A DP step of a large expected batch takes seconds: progress (and the ETA) move within it.
+      onProgress: (steps) => ctx.events.progress?.({ method, stage, done: steps, total: plan.steps }),
       shouldStop: ctx.events.shouldStop,
       resume,
       checkpoint: {

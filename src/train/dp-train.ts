@@ -62,6 +62,14 @@ export interface DPTrainingHooks {
   onStep?: (report: DPStepReport) => void | Promise<void>;
   /** Checked before every step; return true to stop (pause/cancel). State is returned. */
   shouldStop?: () => boolean;
+  /**
+   * Checked between the micro-batches of a step (a step of a large expected batch can take many
+   * seconds): true abandons the step in progress (nothing of it is applied, so nothing of it is
+   * released or accounted) and stops as shouldStop does. Usually the same function as shouldStop.
+   */
+  abortStep?: () => boolean;
+  /** Fractional progress within a step, after each micro-batch: steps done + fraction of this one. */
+  onProgress?: (steps: number) => void;
   /** Compute epsilon for the report every this many steps (default: ~200 points per run). */
   epsilonEvery?: number;
   /** Periodic checkpoints: `save` gets the state every `every` steps (and is awaited). */
@@ -147,7 +155,13 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
     let clipped = 0;
     let nonFinite = 0;
     let tokens = 0;
-    for (const mb of packMicroBatches(sample, c.microBatchSize)) {
+    const microBatches = packMicroBatches(sample, c.microBatchSize);
+    let aborted = false;
+    for (const [mbIndex, mb] of microBatches.entries()) {
+      if (input.hooks?.abortStep?.()) {
+        aborted = true;
+        break;
+      }
       const batch = documentRowsToBatch(mb, documentWindows, config.contextLength, input.padId);
       const r = await clipSkippingNonFinite(
         clippedGradientsFast,
@@ -184,6 +198,11 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
       sums = next;
       tf.dispose([r.norms, r.clipFactors, r.losses]);
       disposeBatch(batch);
+      input.hooks?.onProgress?.(step + (mbIndex + 1) / microBatches.length);
+    }
+    if (aborted) {
+      tf.dispose([...sums.values()]);
+      break;
     }
     const noisyUpdate = noisyUpdateMode(source);
     const noise = { std: plan.sigma * plan.clipNorm, expectedBatchSize: expectedBatch, source };

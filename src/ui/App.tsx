@@ -1,6 +1,7 @@
 import { BackendBadge } from './components/BackendBadge';
 import { BackendSelect, ThreadsSelect } from './components/BackendSelect';
 import { BudgetPanel } from './components/BudgetPanel';
+import { ConfirmDialog } from './components/ConfirmDialog';
 import { DataPanel } from './components/DataPanel';
 import { ExportPanel } from './components/ExportPanel';
 import { LiveCharts } from './components/LiveCharts';
@@ -8,8 +9,11 @@ import { LogPanel } from './components/LogPanel';
 import { ModelsPanel } from './components/ModelsPanel';
 import { ResultsPanel } from './components/ResultsPanel';
 import { RunPanel } from './components/RunPanel';
+import { RunsPanel } from './components/RunsPanel';
+import { RunWatch } from './components/RunWatch';
 import { SamplesPanel } from './components/SamplesPanel';
 import { SavedRunsBanner } from './components/SavedRunsBanner';
+import { TryModelPanel } from './components/TryModelPanel';
 import { UpdateBanner } from './components/UpdateBanner';
 
 const SECTIONS = [
@@ -20,7 +24,9 @@ const SECTIONS = [
   ['charts', 'Charts'],
   ['samples', 'Samples'],
   ['results', 'Results'],
+  ['try', 'Try your model'],
   ['export', 'Export'],
+  ['runs', 'Runs'],
 ] as const;
 
 export function App() {
@@ -54,11 +60,15 @@ export function App() {
         <LiveCharts />
         <SamplesPanel />
         <ResultsPanel />
+        <TryModelPanel />
         <ExportPanel />
+        <RunsPanel />
       </main>
       <footer className="app-footer">
         <LogPanel />
       </footer>
+      <ConfirmDialog />
+      <RunWatch />
     </div>
   );
 }

@@ -8,6 +8,7 @@
  * plus one O(n) LTTB pass per line, not a rebuild of 100k objects.
  */
 import type { MetricPoint } from '../contract/protocol';
+import { emaSmooth } from './charts/smoothing';
 import { CHART_POINTS, lttbIndices, type XY } from './decimate';
 
 interface Column {
@@ -17,9 +18,17 @@ interface Column {
   sorted: boolean;
 }
 
+export interface MetricLine {
+  series: string;
+  /** Decimated points (smoothed when smoothing > 0). */
+  points: XY[];
+  /** The unsmoothed points, decimated (only when smoothing > 0: drawn faintly behind). */
+  raw?: XY[];
+}
+
 export interface MetricLines {
   /** Series (in first-seen order) -> its points, decimated. */
-  lines: { series: string; points: XY[] }[];
+  lines: MetricLine[];
   /** Points before decimation. */
   raw: number;
 }
@@ -29,6 +38,8 @@ export class SeriesColumns {
   private lastSeen: MetricPoint | undefined;
   /** series -> metric -> column. */
   private data = new Map<string, Map<string, Column>>();
+  /** series -> steps of its training (from the points that carry it). */
+  private totals = new Map<string, number>();
 
   /** Takes in the points appended since the last call (or all of them, if the list was replaced). */
   update(points: readonly MetricPoint[]): this {
@@ -36,6 +47,7 @@ export class SeriesColumns {
       points.length >= this.consumed && (this.consumed === 0 || points[this.consumed - 1] === this.lastSeen);
     if (!extends_) {
       this.data.clear();
+      this.totals.clear();
       this.consumed = 0;
     }
     for (let i = this.consumed; i < points.length; i++) {
@@ -45,6 +57,7 @@ export class SeriesColumns {
         metrics = new Map();
         this.data.set(p.series, metrics);
       }
+      if (p.total !== undefined) this.totals.set(p.series, p.total);
       for (const [metric, value] of Object.entries(p.values)) {
         if (!Number.isFinite(value)) continue;
         let col = metrics.get(metric);
@@ -73,17 +86,50 @@ export class SeriesColumns {
     return col;
   }
 
-  lines(metric: string, maxPoints = CHART_POINTS): MetricLines {
-    const lines: MetricLines['lines'] = [];
+  /**
+   * Decimated lines of a metric. With `smoothing` > 0 the line is the EMA of the full column
+   * (smoothing.ts), decimated after smoothing; the raw line comes along, decimated too.
+   */
+  lines(metric: string, maxPoints = CHART_POINTS, smoothing = 0): MetricLines {
+    const lines: MetricLine[] = [];
     let raw = 0;
+    const limit = Math.max(3, maxPoints);
     for (const series of this.data.keys()) {
       const col = this.column(series, metric);
       if (!col || col.x.length === 0) continue;
       raw += col.x.length;
-      const keep = lttbIndices(col.x, col.y, Math.max(3, maxPoints));
-      lines.push({ series, points: keep.map((i) => ({ x: col.x[i], y: col.y[i] })) });
+      const pick = (ys: number[]) => lttbIndices(col.x, ys, limit).map((i) => ({ x: col.x[i], y: ys[i] }));
+      if (smoothing > 0) {
+        lines.push({ series, points: pick(emaSmooth(col.y, smoothing)), raw: pick(col.y) });
+      } else lines.push({ series, points: pick(col.y) });
     }
     return { lines, raw };
+  }
+
+  /** Every recorded (step, value) of a metric, per series: the data behind a chart, undecimated. */
+  columnsOf(metric: string): { series: string; steps: number[]; values: number[] }[] {
+    const out: { series: string; steps: number[]; values: number[] }[] = [];
+    for (const series of this.data.keys()) {
+      const col = this.column(series, metric);
+      if (col?.x.length) out.push({ series, steps: col.x.slice(), values: col.y.slice() });
+    }
+    return out;
+  }
+
+  /** Steps of a series' training, when its points said so. */
+  totalSteps(series: string): number | undefined {
+    return this.totals.get(series);
+  }
+
+  /** The largest step recorded for a series over all its metrics. */
+  lastStep(series: string): number | undefined {
+    let last: number | undefined;
+    for (const metric of this.data.get(series)?.keys() ?? []) {
+      const col = this.column(series, metric);
+      const x = col?.x.at(-1);
+      if (x !== undefined && (last === undefined || x > last)) last = x;
+    }
+    return last;
   }
 
   /** The value of `metric` at `step` in a series (binary search), if recorded. */

@@ -3,24 +3,18 @@
  * the chosen files and sending them, loading models, asking for the privacy plan, driving the run,
  * and saving exports. Components call these; the store only holds state.
  */
-import type {
-  BackendChoice,
-  ExportKind,
-  InjectedFault,
-  ModelRole,
-  ModelSource,
-  WorkerEvent,
-} from '../contract/protocol';
+import type { BackendChoice, InjectedFault, ModelRole, ModelSource, WorkerEvent } from '../contract/protocol';
 import { microBatchSize, type RunSettings, validateSettings } from '../contract/run-settings';
 import { type ThreadsChoice, urlWithBackendChoice, urlWithThreadsChoice } from './backend-choice';
 import { downloadBytes } from './downloads';
 import { mergeSelections, readSelectedFiles, type SelectedFile } from './file-sources';
+import { onRunExists, pauseRun, resumeRun } from './run-commands';
 import type { ModelChoice } from './setup-slices';
 import { appStore, type UiIngestOptions } from './store';
+import { reduceTryEvent, tryStore } from './try-model';
 import { keepScreenOn } from './wake-lock';
-import { createWorkerClient, type WorkerClient } from './worker-client';
+import { createWorkerClient, send, setCurrentWorker, workerRunning } from './worker-client';
 
-let client: WorkerClient | null = null;
 /** Files of imported model folders, per role (handles only; read at each load). */
 const folderFiles: Partial<Record<ModelRole, SelectedFile[]>> = {};
 /** A run to resume as soon as the (new) worker has listed the saved runs. */
@@ -35,11 +29,6 @@ export function setTestAids(aids: { fault?: InjectedFault; storage?: 'indexeddb'
 /** The public demo corpus, served by the app itself (public/demo). */
 export const DEMO_CORPUS_URL = `${import.meta.env.BASE_URL}demo/demo-corpus.jsonl`;
 
-function send(...args: Parameters<WorkerClient['send']>): void {
-  if (!client) throw new Error('the worker is not running');
-  client.send(...args);
-}
-
 function onWorkerEvent(event: WorkerEvent): void {
   appStore.getState().applyWorkerEvent(event);
   if (event.type === 'exported') downloadBytes(event.bytes, event.fileName, event.mime);
@@ -49,7 +38,18 @@ function onWorkerEvent(event: WorkerEvent): void {
     pendingResume = null;
     resumeRun(runId);
   }
-  if (event.type === 'ingested' || event.type === 'model') schedulePlan();
+  if (event.type === 'ingested' || event.type === 'model' || event.type === 'history') schedulePlan();
+  // A run that ended changed the privacy ledger (and frees the worker for the run-time estimate).
+  if (
+    event.type === 'runStatus' &&
+    (event.status === 'completed' || event.status === 'cancelled' || event.status === 'failed')
+  )
+    schedulePlan();
+  if (event.type === 'runExists') void onRunExists(event);
+  if (event.type === 'generatedText' || event.type === 'error') {
+    const patch = reduceTryEvent(tryStore.getState(), event);
+    if (patch) tryStore.setState(patch);
+  }
 }
 
 /**
@@ -58,19 +58,19 @@ function onWorkerEvent(event: WorkerEvent): void {
  * The new worker gets the current files and models again so the panels stay valid.
  */
 export function startWorker(choice: BackendChoice, threads?: ThreadsChoice): void {
-  client?.terminate();
   const store = appStore.getState();
   store.backendStarting(choice, threads);
   const wasmThreads = appStore.getState().backend.threads;
-  const worker = createWorkerClient({
-    onEvent: onWorkerEvent,
-    onFailure: (message) => appStore.getState().workerFailed(message),
-  });
-  client = worker;
+  setCurrentWorker(
+    createWorkerClient({
+      onEvent: onWorkerEvent,
+      onFailure: (message) => appStore.getState().workerFailed(message),
+    }),
+  );
   // The automatic choice times a DP step of the teacher the user picked (a preset; an imported
   // folder is not loaded yet, so the shipped teacher's shape stands in for it).
   const teacher = appStore.getState().models.teacher.choice;
-  worker.send({
+  send({
     type: 'init',
     backend: choice === 'auto' ? undefined : choice,
     ...(wasmThreads === 'auto' ? {} : { wasmThreads }),
@@ -261,56 +261,14 @@ function requestPlan(): void {
     s.models.teacher.status === 'ready' &&
     s.models.student.status === 'ready' &&
     Object.keys(validateSettings(s.budget.settings)).length === 0;
-  if (!ready || !client) return;
+  if (!ready || !workerRunning()) return;
   const requestId = s.beginPlan();
   send({ type: 'plan', requestId, settings: s.budget.settings });
 }
 
-// ---- the run ----
-
-export function startRun(): void {
-  const s = appStore.getState();
-  // Persistence can only be requested from the page (not the worker); the browser may then keep
-  // checkpoints under storage pressure.
-  void navigator.storage
-    ?.persist?.()
-    .then((granted) => appStore.getState().setPersisted(granted))
-    .catch(() => appStore.getState().setPersisted(false));
-  s.runRequested('starting', s.budget.settings);
-  send({ type: 'start', settings: s.budget.settings, confirmSpend: s.budget.spendConfirmedFor !== null });
-}
-
-export function pauseRun(): void {
-  send({ type: 'pause' });
-}
-
-export function resumeRun(runId: string): void {
-  const s = appStore.getState();
-  s.runRequested('starting', s.run.runId === runId ? s.run.settings : null, runId);
-  send({ type: 'resume', runId });
-}
-
-export function cancelRun(runId?: string): void {
-  send({ type: 'cancel', runId });
-}
-
-export function openRun(runId: string): void {
-  appStore.getState().runRequested('idle', null, runId);
-  send({ type: 'openRun', runId });
-}
-
-export function exportRun(what: ExportKind): void {
-  const { run, exportChoices } = appStore.getState();
-  if (!run.runId) return;
-  appStore.getState().setExportStatus(what, 'building');
-  const description = exportChoices.dataDescription.trim();
-  send({
-    type: 'export',
-    runId: run.runId,
-    what,
-    dtype: exportChoices.dtype,
-    ...(description ? { dataDescription: description } : {}),
-  });
+/** Loads a saved run beside the one shown (overlaid curves, results side by side). */
+export function compareRun(runId: string): void {
+  send({ type: 'compareRun', runId });
 }
 
 export function updateSettings(patch: Partial<RunSettings>): void {

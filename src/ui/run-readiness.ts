@@ -5,6 +5,7 @@
 
 import { maxEpsilon } from '../contract/run-manifest';
 import { validateSettings } from '../contract/run-settings';
+import { stepKeyLabel } from './labels';
 import type { RunState } from './run-slice';
 import { modelsIncompatibility, spendConfirmed } from './setup-slices';
 import type { AppData } from './store';
@@ -19,7 +20,9 @@ export function runBlockers(s: Pick<AppData, 'backend' | 'data' | 'models' | 'bu
     out.push('Load a teacher and a student model.');
   const incompatible = modelsIncompatibility(s.models);
   if (incompatible) out.push(incompatible);
-  if (Object.keys(validateSettings(s.budget.settings)).length) out.push('Fix the privacy budget settings.');
+  const { advanced, ...budgetErrors } = validateSettings(s.budget.settings);
+  if (Object.keys(budgetErrors).length) out.push('Fix the privacy budget settings.');
+  if (advanced) out.push(`Fix the Advanced settings: ${advanced}`);
   if (s.budget.planStatus === 'error' && s.budget.planError) out.push(s.budget.planError);
   if (!spendConfirmed(s.budget))
     out.push(
@@ -58,7 +61,7 @@ export function runStatusText(run: RunState, target: number): string {
   const eps = epsilonSpent(run);
   const spent = `ε spent ${eps.toFixed(3)} of ${target}`;
   const checkpoint = run.manifest?.checkpoint
-    ? `; last checkpoint ${run.manifest.checkpoint.stage} at ${timeFormat.format(run.manifest.checkpoint.at)}`
+    ? `; last checkpoint (${stepKeyLabel(run.manifest.checkpoint.stage)}) at ${timeFormat.format(run.manifest.checkpoint.at)}`
     : '';
   switch (run.status) {
     case 'idle':

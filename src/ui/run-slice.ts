@@ -9,16 +9,19 @@ import type {
   MetricPoint,
   PrivacyReport,
   ResultRow,
+  RunEstimate,
   RunFailure,
   RunStatus,
   StageName,
   StageOwner,
+  SyntheticCorpusSummary,
   SyntheticSampleOut,
   WorkerEvent,
 } from '../contract/protocol';
 import type { RunManifest } from '../contract/run-manifest';
 import type { RunSettings } from '../contract/run-settings';
 import type { ProgressMark } from './eta';
+import type { BaseResult } from './results-table';
 
 /** Chart points kept (the charts decimate to ~1000 per line). */
 export const MAX_METRIC_POINTS = 200_000;
@@ -37,11 +40,16 @@ export interface StageState {
   /** First and newest progress seen since the stage (re)started: the ETA comes from them. */
   first?: ProgressMark;
   last?: ProgressMark;
+  /** Worker times (ms) of the stage's start and end in this session (how long it really took). */
+  startedAt?: number;
+  endedAt?: number;
 }
 
 export interface RunState {
   runId: string | null;
   status: UiRunStatus;
+  /** The status before a start request (restored when the worker answers runExists). */
+  statusBeforeStart: UiRunStatus | null;
   settings: RunSettings | null;
   manifest: RunManifest | null;
   failure: RunFailure | null;
@@ -53,7 +61,13 @@ export interface RunState {
   lastStep: Record<string, number>;
   dpPlans: Record<string, Omit<DPPlanEvent, 'type' | 'series'>>;
   samples: SyntheticSampleOut[];
+  /** The corpus kept for the students (a subset of `samples`), once generation finished. */
+  synthetic: SyntheticCorpusSummary | null;
   results: ResultRow[];
+  /** The base models' test numbers (evaluated before training). */
+  base: BaseResult[];
+  /** The run's time estimate per stage (sent when it starts or resumes). */
+  estimate: RunEstimate | null;
   reports: PrivacyReport[];
 }
 
@@ -61,6 +75,7 @@ export function initialRunState(): RunState {
   return {
     runId: null,
     status: 'idle',
+    statusBeforeStart: null,
     settings: null,
     manifest: null,
     failure: null,
@@ -70,7 +85,10 @@ export function initialRunState(): RunState {
     lastStep: {},
     dpPlans: {},
     samples: [],
+    synthetic: null,
     results: [],
+    base: [],
+    estimate: null,
     reports: [],
   };
 }
@@ -130,15 +148,26 @@ function withStage(state: RunState, key: string, stage: StageState): Partial<Run
 /** The run slice after one worker event, or null when the event is not the run's. */
 export function reduceRunEvent(state: RunState, event: WorkerEvent): RunState | null {
   switch (event.type) {
-    case 'runStatus':
+    case 'runStatus': {
+      // Deleting another saved run says nothing about the one on screen.
+      if (event.status === 'cancelled' && state.runId !== null && event.runId !== state.runId) return state;
+      // Another run starts: what was shown (charts, samples, results) belongs to the old one.
+      const base =
+        state.runId !== null && event.runId !== state.runId
+          ? clearedRun(state.status, state.settings)
+          : state;
       return {
-        ...state,
+        ...base,
+        statusBeforeStart: null,
         runId: event.runId,
         status: event.status,
         manifest: event.manifest ?? state.manifest,
         settings: event.manifest?.settings ?? state.settings,
         failure: event.status === 'failed' ? (event.failure ?? event.manifest?.failure ?? null) : null,
       };
+    }
+    case 'runExists':
+      return { ...state, status: state.statusBeforeStart ?? 'idle', statusBeforeStart: null };
     case 'history': {
       const lastStep: Record<string, number> = {};
       for (const p of event.points) lastStep[p.series] = Math.max(lastStep[p.series] ?? -1, p.step);
@@ -152,7 +181,9 @@ export function reduceRunEvent(state: RunState, event: WorkerEvent): RunState | 
         lastStep,
         dpPlans: Object.fromEntries(event.dpPlans.map(({ series, ...rest }) => [series, rest])),
         samples: event.samples.slice(-MAX_SAMPLES),
+        synthetic: event.synthetic,
         results: event.results,
+        base: event.base,
         reports: event.reports,
       };
     }
@@ -167,14 +198,24 @@ export function reduceRunEvent(state: RunState, event: WorkerEvent): RunState | 
         done: 0,
         total: 0,
       };
+      // A start is the first progress mark (0 done): the ETA has a rate after the first progress.
       const next: StageState =
         event.status === 'start'
-          ? { ...base, status, detail: event.detail, first: undefined, last: undefined }
+          ? {
+              ...base,
+              status,
+              detail: event.detail,
+              first: undefined,
+              last: undefined,
+              startedAt: event.time,
+              endedAt: undefined,
+            }
           : {
               ...base,
               status,
               detail: event.detail ?? base.detail,
               done: status === 'done' ? base.total : base.done,
+              endedAt: status === 'done' ? event.time : base.endedAt,
             };
       return { ...state, ...withStage(state, key, next) };
     }
@@ -205,12 +246,20 @@ export function reduceRunEvent(state: RunState, event: WorkerEvent): RunState | 
       const samples = [...state.samples, ...event.samples];
       return { ...state, samples: samples.length > MAX_SAMPLES ? samples.slice(-MAX_SAMPLES) : samples };
     }
+    case 'syntheticCorpus':
+      return { ...state, synthetic: event.corpus };
     case 'dpPlan': {
       const { type: _t, series, ...rest } = event;
       return { ...state, dpPlans: { ...state.dpPlans, [series]: rest } };
     }
     case 'result':
       return { ...state, results: upsertResult(state.results, event.row) };
+    case 'baseResults':
+      return { ...state, base: event.results };
+    case 'runEstimate':
+      return event.runId === state.runId || state.runId === null
+        ? { ...state, estimate: event.estimate }
+        : state;
     case 'reports':
       return { ...state, reports: event.reports };
     default:

@@ -20,22 +20,21 @@ import type {
 import type { RunManifest } from '../contract/run-manifest';
 import { defaultSettings, type RunProfile, type RunSettings } from '../contract/run-settings';
 import type { ThreadsChoice } from './backend-choice';
+import type { CompareState } from './compare-slice';
 import type { SelectedFile } from './file-sources';
-import { clearedRun, initialRunState, type RunState, reduceRunEvent, type UiRunStatus } from './run-slice';
+import { clearedRun, initialRunState, type RunState, type UiRunStatus } from './run-slice';
 import {
   type BudgetState,
   initialBudget,
   initialModels,
   type ModelChoice,
   type ModelsState,
-  reduceBudgetEvent,
-  reduceModelsEvent,
 } from './setup-slices';
 
 export { MAX_METRIC_POINTS } from './run-slice';
+export { appendLog, MAX_LOG_ENTRIES, reduceWorkerEvent } from './store-events';
 
-/** Keep the log bounded; a long run streams thousands of events. */
-export const MAX_LOG_ENTRIES = 500;
+import { appendLog, reduceWorkerEvent } from './store-events';
 
 export interface BackendState {
   choice: BackendChoice;
@@ -99,6 +98,8 @@ export interface AppData {
   budget: BudgetState;
   run: RunState;
   saved: SavedRunsState;
+  /** Another saved run shown beside the current one (null: none). */
+  compare: CompareState | null;
   exports: Record<ExportKind, ExportStatus>;
   exportChoices: ExportChoices;
   logs: LogEntry[];
@@ -123,7 +124,13 @@ export interface AppActions {
   confirmSpend(totalEpsilon: number | null): void;
   /** Start or resume requested: charts and results are cleared for the run's own history. */
   runRequested(status: UiRunStatus, settings: RunSettings | null, runId?: string): void;
+  /**
+   * A new run was asked for: 'starting', but what is shown stays until the worker says which run
+   * starts (it may answer that this exact run exists, and nothing starts).
+   */
+  runStarting(settings: RunSettings): void;
   setPersisted(persisted: boolean): void;
+  clearCompare(): void;
   setExportStatus(what: ExportKind, status: ExportStatus): void;
   setExportChoices(patch: Partial<ExportChoices>): void;
   addLog(level: LogLevel, message: string, source?: LogEntry['source']): void;
@@ -161,88 +168,11 @@ export function initialAppData(
     budget: initialBudget(defaultSettings(profile)),
     run: initialRunState(),
     saved: { runs: [], storage: null, persisted: null },
+    compare: null,
     exports: { student: 'idle', teacher: 'idle', synthetic: 'idle', report: 'idle', all: 'idle' },
     exportChoices: { dtype: 'F32', dataDescription: '' },
     logs: [],
   };
-}
-
-export function appendLog(logs: readonly LogEntry[], entry: LogEntry): LogEntry[] {
-  const next = logs.length >= MAX_LOG_ENTRIES ? logs.slice(logs.length - MAX_LOG_ENTRIES + 1) : logs.slice();
-  next.push(entry);
-  return next;
-}
-
-function workerErrorLog(state: AppData, message: string, command?: string): LogEntry[] {
-  return appendLog(state.logs, {
-    level: 'error',
-    message: command ? `${command}: ${message}` : message,
-    time: Date.now(),
-    source: 'worker',
-  });
-}
-
-/** The state change one worker event causes (pure: returns the slices it replaces). */
-export function reduceWorkerEvent(state: AppData, event: WorkerEvent): Partial<AppData> {
-  const run = reduceRunEvent(state.run, event);
-  if (run) return { run };
-  const models = reduceModelsEvent(state.models, event);
-  const budget = reduceBudgetEvent(state.budget, event);
-  if (models || budget) {
-    const out: Partial<AppData> = {};
-    if (models) out.models = models;
-    if (budget) out.budget = budget;
-    if (event.type === 'error') out.logs = workerErrorLog(state, event.message, event.command);
-    return out;
-  }
-  switch (event.type) {
-    case 'ready':
-      return { backend: { ...state.backend, status: 'ready', info: event.backendInfo, error: null } };
-    case 'ingested':
-      if (event.requestId !== state.data.requestId) return {};
-      return { data: { ...state.data, status: 'ready', summary: event.summary, error: null } };
-    case 'savedRuns':
-      return { saved: { ...state.saved, runs: event.runs, storage: event.storage } };
-    case 'exported':
-      return { exports: { ...state.exports, [event.what]: 'done' } };
-    case 'log':
-      return {
-        logs: appendLog(state.logs, {
-          level: event.level,
-          message: event.message,
-          time: event.time,
-          source: 'worker',
-        }),
-      };
-    case 'error': {
-      const logs = workerErrorLog(state, event.message, event.command);
-      switch (event.command) {
-        case 'init':
-          return { logs, backend: { ...state.backend, status: 'error', info: null, error: event.message } };
-        case 'ingest':
-          if (event.requestId !== state.data.requestId) return { logs };
-          return { logs, data: { ...state.data, status: 'error', error: event.message } };
-        case 'start':
-        case 'resume':
-          // The run never started: back to idle with the reason shown.
-          return {
-            logs,
-            run: { ...state.run, status: 'failed', failure: { kind: 'error', message: event.message } },
-          };
-        case 'export':
-          return {
-            logs,
-            exports: Object.fromEntries(
-              Object.entries(state.exports).map(([k, v]) => [k, v === 'building' ? 'error' : v]),
-            ) as AppData['exports'],
-          };
-        default:
-          return { logs };
-      }
-    }
-    default:
-      return {};
-  }
 }
 
 export function createAppStore(initial: AppData = initialAppData()): StoreApi<AppState> {
@@ -323,7 +253,17 @@ export function createAppStore(initial: AppData = initialAppData()): StoreApi<Ap
       set((s) => ({ budget: { ...s.budget, spendConfirmedFor: totalEpsilon } })),
     runRequested: (status, settings, runId) =>
       set(() => ({ run: clearedRun(status, settings, runId ?? null) })),
+    runStarting: (settings) =>
+      set((s) => ({
+        run: {
+          ...s.run,
+          status: 'starting',
+          statusBeforeStart: s.run.status === 'starting' ? s.run.statusBeforeStart : s.run.status,
+          settings: s.run.runId === null ? settings : s.run.settings,
+        },
+      })),
     setPersisted: (persisted) => set((s) => ({ saved: { ...s.saved, persisted } })),
+    clearCompare: () => set({ compare: null }),
     setExportStatus: (what, status) => set((s) => ({ exports: { ...s.exports, [what]: status } })),
     setExportChoices: (patch) => set((s) => ({ exportChoices: { ...s.exportChoices, ...patch } })),
     addLog: (level, message, source = 'ui') =>

@@ -29,3 +29,20 @@ export function createWorkerClient(handlers: WorkerClientHandlers): WorkerClient
     terminate: () => worker.terminate(),
   };
 }
+
+/** The running worker (controller.ts starts and replaces it); commands go through `send`. */
+let current: WorkerClient | null = null;
+
+export function setCurrentWorker(client: WorkerClient | null): void {
+  current?.terminate();
+  current = client;
+}
+
+export function send(command: WorkerCommand, transfer?: Transferable[]): void {
+  if (!current) throw new Error('the worker is not running');
+  current.send(command, transfer);
+}
+
+export function workerRunning(): boolean {
+  return current !== null;
+}

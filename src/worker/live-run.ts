@@ -6,6 +6,7 @@
  */
 import type {
   BackendName,
+  BaseResult,
   DPPlanEvent,
   LogLevel,
   MetricPoint,
@@ -21,14 +22,16 @@ import { releasesOfReports } from '../pipeline/ledger';
 import { disposeModel, type LoadedModel } from '../pipeline/models';
 import type { ResultRow } from '../pipeline/results';
 import { type PipelineResult, runPipeline } from '../pipeline/run';
-import { checkpointOf, dpStageOfKey } from '../pipeline/stage-registry';
+import { checkpointOf, dpStageOfKey, STAGES } from '../pipeline/stage-registry';
 import { plannedEpsilonCurve } from '../train/dp-plan';
 import { markInLedger } from './browser-ledger';
 import { EventBatcher } from './event-batcher';
 import { classifyFailure } from './failure';
 import { MetricPointMaker } from './metric-points';
 import { pipelineConfigFor } from './run-config';
+import { syntheticCorpusOf } from './run-history';
 import { RunCheckpoints, type RunStorage, runPaths } from './run-storage';
+import { estimateRunOf } from './run-time';
 
 export interface LiveRunHost {
   post(event: WorkerEvent, transfer?: Transferable[]): void;
@@ -77,6 +80,12 @@ export class LiveRun {
   requestStop(kind: 'pause' | 'cancel'): void {
     if (kind === 'pause' && this.stop) return;
     this.stop = kind;
+    if (kind === 'cancel') {
+      // No checkpoint is written from now on, and the manifest says 'cancelled' at once: a reload
+      // before the pipeline notices the stop never offers the run again (the listing deletes it).
+      this.checkpoints.freeze('the run was cancelled');
+      void this.writeManifest(this.manifest);
+    }
     this.status(kind === 'pause' ? 'pausing' : 'cancelling');
   }
 
@@ -88,6 +97,7 @@ export class LiveRun {
     const batcher = new EventBatcher((e) => this.host.post(e));
     let result: PipelineResult | undefined;
     try {
+      await this.postEstimate(inputs);
       result = await runPipeline({
         ...inputs,
         config: pipelineConfigFor(this.manifest.settings, this.manifest.data),
@@ -97,14 +107,9 @@ export class LiveRun {
       batcher.flush();
       const lost = this.host.deviceLost();
       if (result.stopped && lost !== undefined) throw new Error(`device lost: ${lost}`);
-      if (result.stopped && this.stop === 'cancel') {
-        await this.runs.removeRun(runId);
-        await markInLedger(this.runs, runId, 'cancelled'); // still counted in the privacy ledger
-        this.host.log(
-          'info',
-          `run ${runId} cancelled; its checkpoints and stored documents were deleted (the privacy ledger still counts it)`,
-        );
-        this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
+      if (this.stop === 'cancel') {
+        // Cancelled, even if the pipeline had just finished: Cancel deletes the run.
+        await this.finishCancel();
       } else if (result.stopped) {
         await this.runs.appendMetrics(runId, this.pendingMetrics);
         this.pendingMetrics = [];
@@ -122,6 +127,12 @@ export class LiveRun {
       }
     } catch (err) {
       batcher.flush();
+      if (this.stop === 'cancel') {
+        // Stopping may surface as an error (the frozen checkpoints refusing a write): the user
+        // asked for the run to go, so it goes.
+        await this.finishCancel().catch((e) => this.host.log('warn', `cancel: ${(e as Error).message}`));
+        return;
+      }
       this.checkpoints.freeze('the run failed');
       const failure = classifyFailure(err, this.host.backend(), this.host.deviceLost());
       this.host.log('error', failure.message);
@@ -149,7 +160,42 @@ export class LiveRun {
   }
 
   private writeManifest(m: RunManifest): Promise<void> {
-    return this.queueWrite('run manifest', () => this.runs.writeManifest({ ...m, updatedAt: Date.now() }));
+    // A cancelled run stays cancelled whatever part of the run writes its manifest.
+    const manifest: RunManifest = {
+      ...m,
+      status: this.stop === 'cancel' ? 'cancelled' : m.status,
+      updatedAt: Date.now(),
+    };
+    return this.queueWrite('run manifest', () => this.runs.writeManifest(manifest));
+  }
+
+  /** The end of a cancelled run: its files are deleted once the writes already queued are done. */
+  private async finishCancel(): Promise<void> {
+    const runId = this.runId;
+    await this.writes;
+    await this.runs.removeRun(runId);
+    await markInLedger(this.runs, runId, 'cancelled'); // still counted in the privacy ledger
+    this.host.log(
+      'info',
+      `run ${runId} cancelled; its checkpoints and stored documents were deleted (the privacy ledger still counts it)`,
+    );
+    this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
+  }
+
+  /** The run's time estimate (for the whole-run ETA), before it starts; none if it cannot be made. */
+  private async postEstimate(inputs: RunInputs): Promise<void> {
+    try {
+      const estimate = await estimateRunOf(inputs, this.manifest.settings, this.manifest.data);
+      this.host.post({ type: 'runEstimate', runId: this.runId, estimate });
+    } catch (e) {
+      this.host.log('warn', `no run-time estimate: ${(e as Error).message}`);
+    }
+  }
+
+  /** The synthetic corpus the students train on, once generation is done (from its checkpoint). */
+  private async postSyntheticCorpus(): Promise<void> {
+    const corpus = syntheticCorpusOf(await this.checkpoints.load(STAGES.generate.key).catch(() => undefined));
+    if (corpus) this.host.post({ type: 'syntheticCorpus', corpus });
   }
 
   private async onCheckpoint(key: string, checkpoint: Checkpoint): Promise<void> {
@@ -186,6 +232,7 @@ export class LiveRun {
           this.manifest = { ...this.manifest, stage: { method: e.method, stage: e.stage } };
           void this.writeManifest(this.manifest);
         }
+        if (e.stage === 'generate' && e.status !== 'start') void this.postSyntheticCorpus();
       },
       progress: (e) => batcher.setProgress({ type: 'progress', ...e, time: Date.now() }),
       dpStep: (method, role, r) => {
@@ -213,6 +260,17 @@ export class LiveRun {
         );
       },
       sample: (labels, text) => batcher.sample({ labels, text }),
+      baseEvaluation: (e) => {
+        const results: BaseResult[] = (['teacher', 'student'] as const).map((model) => ({
+          model,
+          test_ppl: e[model].perplexity,
+          bits_per_byte: e[model].bitsPerByte,
+        }));
+        this.host.post({ type: 'baseResults', results });
+        void this.queueWrite('base results', () =>
+          this.runs.writeJson(runPaths.json(runId, 'base'), results),
+        );
+      },
       result: (row) => {
         batcher.flush();
         this.results = [
@@ -222,6 +280,9 @@ export class LiveRun {
         this.host.post({ type: 'result', row });
         const results = this.results;
         void this.queueWrite('results', () => this.runs.writeJson(runPaths.json(runId, 'results'), results));
+        // The manifest keeps a copy, for the list of runs (no extra reads per run).
+        this.manifest = { ...this.manifest, results };
+        void this.writeManifest(this.manifest);
       },
       log: (message) => this.host.log('info', message),
       shouldStop: () => this.stop !== null || this.host.deviceLost() !== undefined,

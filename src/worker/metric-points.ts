@@ -35,6 +35,7 @@ export class MetricPointMaker {
       series,
       stage: role === 'teacher' ? 'teacher-dp' : 'student-dp',
       step: r.step,
+      total: r.totalSteps,
       values: finiteValues({
         loss: r.loss,
         epsilon: r.epsilon,
@@ -68,6 +69,7 @@ export class MetricPointMaker {
       series,
       stage: method === 'nonprivate' ? 'fine-tune' : 'distill',
       step: r.step,
+      total: r.totalSteps,
       values: finiteValues({
         loss: r.loss,
         tokensPerSecond: this.tokensPerSecond(series, r.tokens, r.elapsedMs),

@@ -8,9 +8,10 @@ import type { PlanSummary } from '../contract/protocol';
 import type { RunSettings } from '../contract/run-settings';
 import type { Tokenizer } from '../data/tokenizer';
 import type { Document, IngestOptions } from '../data/types';
-import { defaultDelta, deltaWarning } from '../dp/accounting/index';
-import { prepareCorpus } from '../pipeline/corpus';
-import { planPipelinePrivacy } from '../pipeline/plan';
+import { computeEpsilon, defaultDelta, deltaWarning } from '../dp/accounting/index';
+import type { PipelineConfig } from '../pipeline/config';
+import { type PreparedCorpus, prepareCorpus } from '../pipeline/corpus';
+import { type PipelinePrivacyPlan, planPipelinePrivacy } from '../pipeline/plan';
 import { type PrivacyPlan, plannedEpsilonCurve } from '../train/dp-plan';
 import { pipelineConfigFor } from './run-config';
 
@@ -26,24 +27,44 @@ export interface PlanInput {
   ingestOptions?: Partial<IngestOptions>;
 }
 
-export function planRun(input: PlanInput): { summary: PlanSummary; plan: PrivacyPlan } {
-  const c = pipelineConfigFor(input.settings, input.ingestOptions);
+/** The corpus a run with these settings trains on (the split and windows runPipeline makes). */
+export function runCorpus(input: PlanInput): { corpus: PreparedCorpus; config: PipelineConfig } {
+  const config = pipelineConfigFor(input.settings, input.ingestOptions);
   if (input.documents.length < 3)
     throw new Error(`need at least 3 documents (train, validation, test), found ${input.documents.length}`);
   const corpus = prepareCorpus(input.documents, input.tokenizer, {
     contextLength: input.contextLength,
-    seed: c.seed,
-    ...c.split,
-    useControlCodes: c.data.useControlCodes,
+    seed: config.seed,
+    ...config.split,
+    useControlCodes: config.data.useControlCodes,
   });
+  return { corpus, config };
+}
+
+export interface PlannedRun {
+  summary: PlanSummary;
+  plan: PrivacyPlan;
+  /** What the estimate of the run time needs (the corpus, resolved config and privacy plans). */
+  corpus: PreparedCorpus;
+  config: PipelineConfig;
+  planned: PipelinePrivacyPlan;
+}
+
+export function planRun(input: PlanInput): PlannedRun {
+  const { corpus, config: c } = runCorpus(input);
   const n = corpus.train.length;
   if (n < 2) throw new Error(`the training split has ${n} usable document(s); DP training needs at least 2`);
   const planned = planPipelinePrivacy(c, { trainDocuments: n, useControlCodes: corpus.useControlCodes });
   const { delta } = planned;
   const plan = planned.distildpTeacher();
+  // What the histogram release costs alone (where the expected curve starts from).
   const histogram =
     planned.histogram?.mode === 'dp'
-      ? { sigma: planned.histogram.sigma, deltaThreshold: planned.histogram.deltaThreshold }
+      ? {
+          sigma: planned.histogram.sigma,
+          deltaThreshold: planned.histogram.deltaThreshold,
+          epsilon: computeEpsilon(planned.histogram.phases, plan.delta, plan.accountant),
+        }
       : null;
   const summary: PlanSummary = {
     documents: {
@@ -72,5 +93,5 @@ export function planRun(input: PlanInput): { summary: PlanSummary; plan: Privacy
     curve: plannedEpsilonCurve(plan, PLAN_CURVE_POINTS),
     warnings: plan.warnings,
   };
-  return { summary, plan };
+  return { summary, plan, corpus, config: c, planned };
 }

@@ -1,6 +1,6 @@
 /**
  * A run's settings as the pipeline's config: the library defaults, the settings' profile, then
- * what the user set (resolvePipelineConfig). DistilDP first, then the chosen baselines; the data
+ * what the user set (resolvePipelineConfig), the Advanced settings last. DistilDP first, then the chosen baselines; the data
  * choices from the ingest options the documents were read with and the control-code setting.
  */
 
@@ -12,6 +12,7 @@ import {
   type PipelineConfig,
   resolvePipelineConfig,
 } from '../pipeline/config';
+import { overridesLayer } from '../pipeline/overrides';
 
 /**
  * The data choices of a run: how its documents were read (the ingest options the worker used) and
@@ -30,13 +31,17 @@ export function pipelineConfigFor(s: RunSettings, ingest: Partial<IngestOptions>
   const errors = Object.values(validateSettings(s));
   if (errors.length) throw new Error(`invalid run settings: ${errors.join(' ')}`);
   const dp = { expectedBatchSize: s.expectedBatchSize, epochs: s.epochs, clipNorm: s.clipNorm };
-  return resolvePipelineConfig(PROFILE_CONFIG[s.profile], {
-    epsilon: s.targetEpsilon,
-    delta: s.delta ?? undefined,
-    seed: s.seed,
-    methods: ['distildp', ...BASELINES.filter((b) => s.baselines.includes(b))],
-    teacherDP: dp,
-    studentDP: dp,
-    data: dataChoicesOf(ingest, s.useControlCodes ?? false),
-  });
+  return resolvePipelineConfig(
+    PROFILE_CONFIG[s.profile],
+    {
+      epsilon: s.targetEpsilon,
+      delta: s.delta ?? undefined,
+      seed: s.seed,
+      methods: ['distildp', ...BASELINES.filter((b) => s.baselines.includes(b))],
+      teacherDP: dp,
+      studentDP: dp,
+      data: dataChoicesOf(ingest, s.useControlCodes ?? false),
+    },
+    overridesLayer(s.advanced ?? {}),
+  );
 }

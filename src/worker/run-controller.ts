@@ -26,6 +26,7 @@ import { checkLedger, markInLedger, recordInLedger } from './browser-ledger';
 import { type ByteStorage, openByteStorage } from './byte-storage';
 import { buildExport, type ExportFile } from './exports';
 import { LiveRun, type RunInputs } from './live-run';
+import { runCorpus } from './plan';
 import { dataChoicesOf, pipelineConfigFor } from './run-config';
 import { loadRunHistory } from './run-history';
 import { RunStorage, runPaths } from './run-storage';
@@ -70,8 +71,18 @@ export class RunController {
 
   /** Tells the UI which runs are saved, and how much storage there is. */
   async announceSavedRuns(): Promise<void> {
-    const { manifests, problems } = await this.runs.listManifests();
-    for (const p of problems) this.host.log('warn', p);
+    const listed = await this.runs.listManifests();
+    for (const p of listed.problems) this.host.log('warn', p);
+    // A run cancelled while the tab closed (or crashed) before its files were deleted: delete them
+    // now (the privacy ledger already counts it as cancelled or planned).
+    const leftovers = listed.manifests.filter(
+      (m) => m.status === 'cancelled' && m.runId !== this.live?.runId,
+    );
+    for (const m of leftovers) {
+      await this.runs.removeRun(m.runId).catch(() => undefined);
+      await markInLedger(this.runs, m.runId, 'cancelled').catch(() => undefined);
+    }
+    const manifests = listed.manifests.filter((m) => m.status !== 'cancelled');
     const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
     this.host.post({
       type: 'savedRuns',
@@ -104,7 +115,10 @@ export class RunController {
    * Starts a run. When earlier runs in this browser used these documents (the privacy ledger), it
    * starts only with `confirmSpend`: the user saw the composed spend in the budget panel.
    */
-  async start(settings: RunSettings, options: { confirmSpend?: boolean } = {}): Promise<void> {
+  async start(
+    settings: RunSettings,
+    options: { confirmSpend?: boolean; ifSaved?: 'ask' | 'continue' | 'new' } = {},
+  ): Promise<void> {
     if (this.live) throw new Error('a run is already in progress: pause or cancel it first');
     if (this.deviceLost)
       throw new Error(`the GPU device was lost (${this.deviceLost}): choose another backend`);
@@ -119,7 +133,15 @@ export class RunController {
     const data = dataChoicesOf(this.host.ingestOptions(), settings.useControlCodes ?? false);
     const contentKey = await contentKeyFor(documents, settings, models, data);
     const { manifests } = await this.runs.listManifests();
-    const saved = manifests.find((m) => m.contentKey === contentKey && isResumable(m)) ?? null;
+    const same = manifests.filter((m) => m.contentKey === contentKey && m.status !== 'cancelled');
+    const unfinished = same.find(isResumable) ?? null;
+    // Pressing Run with nothing changed: say which run this is before anything starts or is spent.
+    const existing = unfinished ?? same.find((m) => m.status === 'completed');
+    if (options.ifSaved === 'ask' && existing) {
+      this.host.post({ type: 'runExists', runId: existing.runId, manifest: existing });
+      return;
+    }
+    const saved = options.ifSaved === 'new' ? null : unfinished;
     const runId = saved?.runId ?? newRunId();
     const ledger = await checkLedger(this.runs, documents, pipelineConfigFor(settings, data), runId);
     if (ledger.composition.priorRuns > 0 && !options.confirmSpend)
@@ -141,8 +163,15 @@ export class RunController {
         );
       }
     }
+    const trainDocuments = runCorpus({
+      documents,
+      tokenizer: teacher.model.tokenizer,
+      contextLength: Math.min(teacher.info.config.contextLength, student.info.config.contextLength),
+      settings,
+      ingestOptions: this.host.ingestOptions(),
+    }).corpus.train.length;
     const manifest: RunManifest = saved
-      ? { ...saved, status: 'running', failure: null, backend: this.host.backend() }
+      ? { ...saved, status: 'running', failure: null, backend: this.host.backend(), trainDocuments }
       : newManifest({
           runId,
           contentKey,
@@ -150,6 +179,7 @@ export class RunController {
           data,
           models,
           documents: documents.length,
+          trainDocuments,
           backend: this.host.backend(),
           now: Date.now(),
         });
@@ -219,6 +249,19 @@ export class RunController {
     const reports = await this.runs.readJson<PrivacyReport[]>(runPaths.json(runId, 'reports'));
     if (reports) this.host.post({ type: 'reports', runId, reports });
     this.host.post({ type: 'runStatus', runId, status: manifestRunStatus(manifest), manifest });
+  }
+
+  /** A saved run's history beside the one shown, for comparison. */
+  async compareRun(runId: string): Promise<void> {
+    const manifest = await this.runs.readManifest(runId);
+    if (!manifest) throw new Error(`no saved run ${runId}`);
+    const history = await loadRunHistory(this.runs, manifest);
+    this.host.post({ ...history, type: 'compareHistory', manifest });
+  }
+
+  /** The runs' storage (for reads outside a run: the model trial). */
+  savedRuns(): RunStorage {
+    return this.runs;
   }
 
   exportFile(runId: string, request: ExportRequest): Promise<ExportFile> {

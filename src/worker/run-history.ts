@@ -4,10 +4,12 @@
  */
 
 import type {
+  BaseResult,
   DPPlanEvent,
   HistoryEvent,
   MetricPoint,
   PrivacyReport,
+  SyntheticCorpusSummary,
   SyntheticSampleOut,
 } from '../contract/protocol';
 import type { RunManifest } from '../contract/run-manifest';
@@ -29,6 +31,18 @@ export function generatedSamples(checkpoint: Checkpoint | undefined): SyntheticS
   if (!c) return [];
   if (c.status === 'done') return c.value.samples;
   return (c.value?.kept ?? []).flat();
+}
+
+/** The finished synthetic corpus of a generate checkpoint (null while it is partial). */
+export function syntheticCorpusOf(checkpoint: Checkpoint | undefined): SyntheticCorpusSummary | null {
+  const c = checkpointOf(STAGES.generate, checkpoint);
+  if (c?.status !== 'done') return null;
+  return {
+    samples: c.value.samples.map((s) => ({ labels: s.labels, text: s.text })),
+    generated: c.value.generated,
+    duplicates: c.value.duplicates,
+    empty: c.value.empty,
+  };
 }
 
 /**
@@ -57,7 +71,9 @@ export async function loadRunHistory(runs: RunStorage, manifest: RunManifest): P
     runId,
     points,
     samples: generatedSamples(generate),
+    synthetic: syntheticCorpusOf(generate),
     results: (await runs.readJson<ResultRow[]>(runPaths.json(runId, 'results'))) ?? [],
+    base: (await runs.readJson<BaseResult[]>(runPaths.json(runId, 'base'))) ?? [],
     reports: (await runs.readJson<PrivacyReport[]>(runPaths.json(runId, 'reports'))) ?? [],
     dpPlans: (await runs.readJson<Omit<DPPlanEvent, 'type'>[]>(runPaths.json(runId, 'plans'))) ?? [],
     settings: manifest.settings,

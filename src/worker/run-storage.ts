@@ -63,7 +63,7 @@ export const runPaths = {
   checkpointsFolder: (runId: string) => `${runFolder(runId)}/steps`,
   metricsFolder: (runId: string) => `${runFolder(runId)}/metrics`,
   metricsChunk: (runId: string, seq: number) => `${runFolder(runId)}/metrics/${metricsChunkName(seq)}`,
-  json: (runId: string, name: 'results' | 'reports' | 'plans') => `${runFolder(runId)}/${name}.json`,
+  json: (runId: string, name: 'results' | 'reports' | 'plans' | 'base') => `${runFolder(runId)}/${name}.json`,
 };
 
 const utf8 = new TextEncoder();

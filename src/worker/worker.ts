@@ -30,7 +30,9 @@ import { probeDPStepMs, probeLabel } from '../train/backend-probe';
 import { summarizeIngest } from './ingest-summary';
 import { planRun } from './plan';
 import { RunController } from './run-controller';
+import { estimatePlannedRun } from './run-time';
 import { deviceLimits, loadSessionModel, ModelRefusedError, type SessionModel } from './session-models';
+import { ModelTrial } from './try-model';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -57,6 +59,12 @@ function log(level: LogLevel, message: string): void {
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+const trial = new ModelTrial({
+  post,
+  storage: () => runs.savedRuns(),
+  sessionModel: (role) => session.models[role],
+});
 
 const runs = new RunController({
   post,
@@ -162,15 +170,25 @@ async function plan(command: PlanCommand): Promise<void> {
   const teacher = session.models.teacher?.model;
   const student = session.models.student?.model;
   if (!teacher || !student) throw new Error('load a teacher and a student model first');
-  const { summary } = planRun({
+  const planned = planRun({
     documents: session.documents,
     tokenizer: teacher.tokenizer,
     contextLength: Math.min(teacher.config.contextLength, student.config.contextLength),
     settings: command.settings,
     ingestOptions: session.ingestOptions,
   });
+  const summary = planned.summary;
   summary.ledger = await runs.ledgerSummary(session.documents, command.settings, session.ingestOptions);
   post({ type: 'plan', requestId: command.requestId, plan: summary });
+  // Then the run time (the first plan of a model pair measures the device's speed: a second or
+  // two); the same plan again, with its estimate. A failed estimate leaves the plan without one.
+  if (runs.running) return;
+  try {
+    const estimate = await estimatePlannedRun(planned, { teacher, student, tokenizer: teacher.tokenizer });
+    post({ type: 'plan', requestId: command.requestId, plan: { ...summary, estimate } });
+  } catch (e) {
+    log('warn', `no run-time estimate: ${errorMessage(e)}`);
+  }
 }
 
 async function handle(command: WorkerCommand): Promise<void> {
@@ -189,13 +207,24 @@ async function handle(command: WorkerCommand): Promise<void> {
         await plan(command);
         return;
       case 'start':
-        await runs.start(command.settings, { confirmSpend: command.confirmSpend });
+        await runs.start(command.settings, { confirmSpend: command.confirmSpend, ifSaved: command.ifSaved });
         return;
       case 'resume':
         await runs.resume(command.runId);
         return;
       case 'openRun':
         await runs.openRun(command.runId);
+        return;
+      case 'compareRun':
+        await runs.compareRun(command.runId);
+        return;
+      case 'generateText':
+        if (runs.running)
+          throw new Error('a run is in progress: try the model when it has finished or is paused');
+        await trial.generate(command);
+        return;
+      case 'stopGenerate':
+        trial.stop();
         return;
       case 'export': {
         const file = await runs.exportFile(command.runId, command);
@@ -220,6 +249,7 @@ async function handle(command: WorkerCommand): Promise<void> {
         runs.pause();
         return;
       case 'cancel':
+        trial.release();
         await runs.cancel(command.runId);
         return;
       default: {
@@ -241,7 +271,7 @@ let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (event: MessageEvent<WorkerCommand>) => {
   const command = event.data;
   // Stopping a run must not wait behind a plan or a model load.
-  if (command.type === 'pause' || command.type === 'cancel') {
+  if (command.type === 'pause' || command.type === 'cancel' || command.type === 'stopGenerate') {
     void handle(command);
     return;
   }

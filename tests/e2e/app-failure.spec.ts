@@ -53,6 +53,8 @@ test('a diverged run stops with the reason, keeps its checkpoint, and continues 
   expect(after.map(([s]) => Number(s))).not.toContain(6);
 
   await page.getByTestId('cancel-run').click();
+  await expect(page.getByTestId('confirm-dialog')).toContainText('Cancel this run?');
+  await page.getByTestId('confirm-yes').click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'cancelled', {
     timeout: 120_000,
   });

@@ -8,6 +8,7 @@
  */
 import { unzipSync } from 'fflate';
 import { computeEpsilon } from '../../src/dp/accounting/index';
+import { cleanSampleText } from '../../src/ui/samples';
 import { download, dropFiles, expect, labelledJsonl, screenshot, test, waitForApp } from './helpers';
 
 /** Tiny preset: GPT-2 layout, byte vocabulary. */
@@ -146,11 +147,33 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   expect(planned).toBeGreaterThan(1.9);
   await expect(page.getByTestId('chart-plan')).toHaveAttribute('data-points', /^[1-9]\d*$/);
   await expect(page.getByTestId('guarantee')).toContainText('one document');
+  // Guidance: what the histogram costs, and the warnings this tiny setup deserves.
+  await expect(page.getByTestId('plan-histogram')).toContainText(/that release alone costs ε = 0\.\d{3}/);
+  await expect(page.getByTestId('epsilon-guide')).toContainText('ε = 8');
+  const warnings = page.getByTestId('budget-warning');
+  await expect(warnings).toHaveCount(3);
+  expect(await warnings.evaluateAll((w) => w.map((e) => e.getAttribute('data-id')))).toEqual([
+    'few-documents',
+    'delta-weak',
+    'noise-swamps',
+  ]);
+  await page.getByTestId('epsilon-input').fill('12');
+  await expect(page.locator('[data-testid="budget-warning"][data-id="epsilon-weak"]')).toBeVisible();
+  await page.getByTestId('epsilon-input').fill('2');
+  await expect(warnings).toHaveCount(3);
+  await expect(page.getByTestId('plan-epsilon')).toContainText('target 2,');
   await screenshot(page.locator('#models'), 'models');
   await screenshot(page.locator('#budget'), 'budget');
 
+  // The whole run's estimated time, before it starts (measured speed x the run's work).
+  await expect(page.getByTestId('plan-estimate')).toHaveAttribute('data-seconds', /^\d+$/);
+  await expect(page.getByTestId('plan-estimate')).toContainText('Estimated run time on this device: about');
+
   await page.getByTestId('start-run').click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
+  // While it runs: the whole run's time left, and the progress in the tab title.
+  await expect(page.getByTestId('run-eta')).toContainText(/Whole run: about \d+ s left/);
+  await expect(page).toHaveTitle(/^\d+% · .+ · DistilDP$/);
   // Charts receive points while it trains.
   await expect(page.getByTestId('chart-loss')).toHaveAttribute('data-points', /^([5-9]|\d{2,})$/, {
     timeout: 120_000,
@@ -165,18 +188,28 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed', {
     timeout: 400_000,
   });
-  await expect(page.getByTestId('step')).toHaveCount(4);
+  // Base models, DP teacher, synthetic text, student, evaluation.
+  await expect(page.getByTestId('step')).toHaveCount(5);
+  await expect(page).toHaveTitle('✓ Finished · DistilDP');
   for (const step of await page.getByTestId('step').all())
     await expect(step).toHaveAttribute('data-status', 'done');
-  // The DP teacher's 23 steps are all on the epsilon chart; the student's steps are on the loss chart.
+  // The DP teacher's 25 steps are all on the epsilon chart; the student's steps are on the loss chart.
   await expect(
     page.locator('[data-testid="epsilon-table"][data-series="distildp/teacher"] [data-testid="epsilon-row"]'),
-  ).toHaveCount(23);
+  ).toHaveCount(25);
   await expect(page.getByTestId('sample').first()).toBeVisible();
+  await page.getByTestId('samples-generated').check();
   const samples = Number((await page.getByTestId('sample-count').textContent())?.split(' ')[0]);
+  await page.getByTestId('samples-corpus').check();
   expect(samples).toBeGreaterThan(0);
   const results = page.getByTestId('result-row');
-  await expect(results).toHaveCount(2);
+  // The base models (evaluated before training) head each model's rows; trained rows say how far
+  // they moved from them.
+  await expect(results).toHaveCount(4);
+  await expect(page.locator('[data-testid="result-row"][data-method="base"]')).toHaveCount(2);
+  await expect(
+    page.locator('[data-method="distildp"][data-model="student"] [data-testid="result-vs-base"]'),
+  ).toHaveText(/^[+−±]\d+\.\d %$/);
   await expect(
     page.locator('[data-testid="result-row"][data-method="distildp"][data-model="student"]'),
   ).toBeVisible();
@@ -186,9 +219,37 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
       .textContent(),
   );
   expect(studentEps).toBeLessThanOrEqual(2);
+  // What the numbers mean, that these are the tiny test models, and the table as CSV.
+  await expect(page.getByTestId('tiny-models-note')).toContainText('tiny test models');
+  await expect(page.getByTestId('results-notes')).toContainText('base model');
+  await expect(page.getByTestId('results-notes')).toContainText('Time is the wall-clock time');
+  const table = (await download(page, page.getByTestId('results-csv'))).bytes.toString('utf8');
+  const tableRows = table.trim().split('\r\n');
+  expect(tableRows[0]).toBe('method,model,epsilon,delta,test_ppl,bits_per_byte,ppl_vs_base,wall_s');
+  expect(tableRows).toHaveLength(1 + (await results.count()));
+  expect(tableRows[1]).toMatch(/^base,student,,,/);
+  expect(tableRows[2]).toMatch(/^distildp,student,1\.9\d+,/);
   await screenshot(page.locator('#charts'), 'charts');
   await screenshot(page.locator('#samples'), 'samples');
   await screenshot(page.locator('#results'), 'results');
+
+  // Try your model: the run's DP-trained student continues a prompt, token by token, in the worker.
+  await page.getByTestId('try-model').selectOption('run-student');
+  await page.getByTestId('try-prompt').fill('The ships');
+  await page.getByTestId('try-length').fill('20');
+  await page.getByTestId('try-temperature').fill('0');
+  await page.getByTestId('try-generate').click();
+  const output = page.getByTestId('try-output');
+  await expect(output).toHaveAttribute('data-status', 'idle', { timeout: 30_000 });
+  await expect(output).toHaveAttribute('data-tokens', /^([1-9]|1\d|20)$/);
+  await expect(output).toContainText('The ships');
+  await expect(page.getByTestId('try-status')).toContainText(/token\(s\)/);
+  // Greedy decoding is deterministic: the same text again.
+  const first = await output.locator('.sample-text').textContent();
+  await page.getByTestId('try-generate').click();
+  await expect(output).toHaveAttribute('data-status', 'idle');
+  await expect(output.locator('.sample-text')).toHaveText(first!);
+  await screenshot(page.locator('#try'), 'try-model');
 
   // Downloads.
   const student = await download(page, page.getByTestId('export-student'));
@@ -202,13 +263,24 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   // The corpus keeps at most the 12 samples of the tiny profile, down-sampled from those generated.
   expect(lines.length).toBeGreaterThan(0);
   expect(lines.length).toBeLessThanOrEqual(Math.min(12, samples));
+  // The panel shows the corpus the student used by default: exactly the download's samples, with
+  // unreadable bytes (the tiny random model writes many) marked.
+  await expect(page.getByTestId('sample-count')).toHaveAttribute('data-source', 'corpus');
+  await expect(page.getByTestId('sample-count')).toContainText(`${lines.length} sample(s)`);
+  await expect(page.getByTestId('export-synthetic-detail')).toContainText(`${lines.length} samples`);
   const shown = new Set(
     (await page.locator('[data-testid="sample"] .sample-text').allTextContents()).map((t) => t.trim()),
   );
+  const displayed = (text: string) =>
+    cleanSampleText(text)
+      .parts.map((p) => p.text)
+      .join('')
+      .trim();
   for (const line of lines) {
     const s = JSON.parse(line) as { text: string; labels: string[] };
     expect(s.text.length).toBeGreaterThan(0);
-    expect(shown.has(s.text), `exported sample was shown: ${s.text}`).toBe(true);
+    expect(shown.has(displayed(s.text)), `exported sample was shown: ${s.text}`).toBe(true);
+    expect(displayed(s.text).includes('\uFFFD')).toBe(false);
     expect(['garden', 'ships']).toEqual(expect.arrayContaining(s.labels));
   }
 
@@ -218,15 +290,24 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
     accountant: 'prv',
     sampling: 'poisson',
     unit: 'document',
-    steps: 23,
-    num_documents: 45,
+    steps: 25,
+    num_documents: 50,
     secure_randomness: true,
+    public_choices: {
+      text_field: 'text',
+      label_fields: ['label'],
+      folder_labels: false,
+      use_labels_as_control_codes: true,
+      histogram_mode: 'dp',
+    },
     versions: { tfjs: '4.22.0' },
   });
   expect(report.epsilon).toBeLessThanOrEqual(2);
   expect(report.epsilon).toBeCloseTo(studentEps, 3);
-  expect(report.delta).toBeCloseTo(45 ** -1.1, 12);
-  expect(report.q).toBeCloseTo(4 / 45, 12);
+  expect(report.delta).toBeCloseTo(50 ** -1.1, 12);
+  expect(report.q).toBeCloseTo(4 / 50, 12);
+  expect(report.neighbouring_relation).toMatch(/add or remove one document.*N = num_documents.*public/);
+  expect(report.run_id).toMatch(/^[0-9a-f]{16}$/);
   expect(report.sigma).toBeGreaterThan(0);
   expect(report.phases).toHaveLength(2); // the DP control-code histogram, then DP-SGD
   expect(report.reproduce).toContain('distildp epsilon --phases');
@@ -237,9 +318,9 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await page.reload();
   await waitForApp(page);
   await page.getByTestId('open-saved').click();
-  await expect(page.getByTestId('result-row')).toHaveCount(2);
+  await expect(page.getByTestId('result-row')).toHaveCount(4);
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed');
-  await expect(page.getByTestId('chart-epsilon')).toHaveAttribute('data-points', '23');
+  await expect(page.getByTestId('chart-epsilon')).toHaveAttribute('data-points', '25');
   const again = await download(page, page.getByTestId('export-student'));
   checkModelZip(new Uint8Array(again.bytes));
   // The same weights as before the reload (zips differ only in entry times).

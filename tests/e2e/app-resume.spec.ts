@@ -65,7 +65,7 @@ test('a reload mid-training offers resume, continues from the checkpoint with th
   await page.getByTestId('epochs-input').focus();
   await tabToAndPress(page, page.getByTestId('start-run'));
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
-  await expect(page.getByTestId('run-status')).toContainText('last checkpoint shared/teacher-dp', {
+  await expect(page.getByTestId('run-status')).toContainText('last checkpoint (DP teacher (DP-SGD))', {
     timeout: 120_000,
   });
   await expect
@@ -79,7 +79,9 @@ test('a reload mid-training offers resume, continues from the checkpoint with th
   await waitForApp(page);
   const offer = page.getByTestId('resume-offer');
   await expect(offer).toBeVisible();
-  await expect(offer).toContainText('interrupted during distildp teacher-dp');
+  await expect(offer).toContainText('interrupted during DP teacher (DP-SGD)');
+  // The documents DP training uses (the N of the guarantee), not all the files' documents.
+  await expect(offer).toContainText('on 50 training documents (57 with validation and test)');
   await screenshot(page.getByTestId('saved-runs'), 'resume');
   const restoredEps = Number((await offer.textContent())?.match(/ε spent so far ([\d.]+)/)?.[1]);
   expect(restoredEps).toBeGreaterThan(0);
@@ -124,6 +126,13 @@ test('a reload mid-training offers resume, continues from the checkpoint with th
   });
   const final = await teacherRows(page);
   expect(maxStep(final)).toBe(STEPS);
+  // The page tells one story about the run that finished: no banner pointing elsewhere, the Data
+  // panel names the run's stored documents, the budget form shows the run's epochs.
+  await expect(page.getByTestId('saved-runs')).toHaveCount(0);
+  await expect(page.getByTestId('data-status')).toContainText(
+    '50 training documents (57 with validation and test) stored in this browser',
+  );
+  await expect(page.getByTestId('epochs-input')).toHaveValue(EPOCHS);
   // Export with the keyboard: the report's DP-SGD phase has every step, epsilon within the target.
   await page.getByTestId('export-student').focus();
   const report = JSON.parse(
@@ -139,11 +148,14 @@ test('cancel (keyboard) stops the run and deletes it: no resume offer after a re
   await prepare(page);
   await page.getByTestId('start-run').focus();
   await page.keyboard.press('Enter');
-  await expect(page.getByTestId('run-status')).toContainText('last checkpoint shared/teacher-dp', {
+  await expect(page.getByTestId('run-status')).toContainText('last checkpoint (DP teacher (DP-SGD))', {
     timeout: 120_000,
   });
   await page.getByTestId('start-run').focus();
   await tabToAndPress(page, page.getByTestId('cancel-run'));
+  // Asked first; the focus starts on the safe answer, Tab reaches the other.
+  await expect(page.getByTestId('confirm-no')).toBeFocused();
+  await tabToAndPress(page, page.getByTestId('confirm-yes'), 3);
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'cancelled', {
     timeout: 60_000,
   });
@@ -166,7 +178,7 @@ test('the IndexedDB fallback keeps the run across a reload too', async ({ page }
   await prepare(page, '&storage=indexeddb');
   await expect(page.getByTestId('storage-info')).toContainText('(IndexedDB)');
   await page.getByTestId('start-run').click();
-  await expect(page.getByTestId('run-status')).toContainText('last checkpoint shared/teacher-dp', {
+  await expect(page.getByTestId('run-status')).toContainText('last checkpoint (DP teacher (DP-SGD))', {
     timeout: 120_000,
   });
   await expect
@@ -184,6 +196,7 @@ test('the IndexedDB fallback keeps the run across a reload too', async ({ page }
   const byStep = new Map((await teacherRows(page)).map((r) => [r.step, r]));
   for (const r of before.filter((b) => b.step <= maxStep(before) - 3)) expect(byStep.get(r.step)).toEqual(r);
   await page.getByTestId('cancel-run').click();
+  await page.getByTestId('confirm-yes').click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'cancelled', {
     timeout: 60_000,
   });

@@ -141,6 +141,66 @@ describe('DP-SGD training loop', () => {
     disposeParams(params);
   });
 
+  it('abortStep between micro-batches abandons the step in progress: the state is the last whole step', async () => {
+    const docs = corpus(40);
+    const training = {
+      expectedBatchSize: 20,
+      epochs: 2,
+      microBatchSize: 4,
+      noiseMultiplier: 0.5,
+      clipNorm: 1,
+      schedule: { peak: 1e-2 },
+      insecureFixedSeedForTestsOnly: 5,
+    };
+    const plan = planPrivacy(docs.length, training);
+    // Reference: stopped before step 3 starts.
+    const ref = randomWeights(cfg, 2, 0.1).params;
+    let before = 2;
+    const stopped = await trainWithDP({
+      params: ref,
+      config: cfg,
+      documentWindows: docs,
+      padId: 0,
+      plan,
+      training,
+      hooks: { shouldStop: () => before-- <= 0 },
+    });
+    expect(stopped.state.step).toBe(2);
+    // Aborted in the middle of step 3 (after its second micro-batch).
+    const params = randomWeights(cfg, 2, 0.1).params;
+    const progress: number[] = [];
+    let abortNow = false;
+    const aborted = await trainWithDP({
+      params,
+      config: cfg,
+      documentWindows: docs,
+      padId: 0,
+      plan,
+      training,
+      hooks: {
+        abortStep: () => abortNow,
+        onProgress: (steps) => {
+          progress.push(steps);
+          if (steps > 2 && progress.filter((p) => p > 2).length === 2) abortNow = true;
+        },
+      },
+    });
+    expect(aborted.completed).toBe(false);
+    expect(aborted.state.step).toBe(2);
+    expect(aborted.state.epsilonHistory.at(-1)?.step).toBe(2);
+    // Progress moves within steps: fractions of step 1, 2 and 3, increasing.
+    expect(progress.some((p) => p > 0 && p < 1)).toBe(true);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThan(progress[i - 1]);
+    expect(progress.at(-1)).toBeGreaterThan(2);
+    expect(progress.at(-1)).toBeLessThan(3);
+    // Nothing of the abandoned step was applied: the same weights as stopping before it.
+    const a = await paramsToArrays(params);
+    const b = await paramsToArrays(ref);
+    for (const [name, values] of a) expect(Array.from(values), name).toEqual(Array.from(b.get(name)!));
+    disposeParams(params);
+    disposeParams(ref);
+  });
+
   it('a step with an empty Poisson sample still adds noise and updates the model', async () => {
     const docs = corpus(2000);
     const training = {

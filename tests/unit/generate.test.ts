@@ -197,6 +197,25 @@ describe('generation with a KV cache', () => {
     disposeParams(params);
   });
 
+  it('streams each generated token (onToken) in order, exactly the tokens of the finished sequences', async () => {
+    const { params } = randomWeights(cfg, 9, 0.5);
+    const streamed = new Map<number, number[]>();
+    let counted = 0;
+    const out = await generate(params, cfg, mixedPrompts, { ...base, seed: 4 }, undefined, undefined, {
+      onTokens: (n) => {
+        counted += n;
+      },
+    });
+    const again = await generate(params, cfg, mixedPrompts, { ...base, seed: 4 }, undefined, undefined, {
+      onToken: (i, t) => streamed.set(i, [...(streamed.get(i) ?? []), t]),
+    });
+    expect(again).toEqual(out);
+    for (const [i, tokens] of out.entries()) expect(streamed.get(i) ?? []).toEqual(tokens);
+    // onTokens counts every sampled token, the end-of-text ones included.
+    expect(counted).toBeGreaterThanOrEqual(out.reduce((a, t) => a + t.length, 0));
+    disposeParams(params);
+  });
+
   it('leaks no tensors: full runs, shouldStop, and a stream abandoned midway', async () => {
     const { params } = randomWeights(cfg, 26);
     const gen = { ...base, batchSize: 4 };

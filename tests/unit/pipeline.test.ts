@@ -7,7 +7,7 @@ import type { PipelineOptions } from '../../src/pipeline/config';
 import { disposeModel, loadModel } from '../../src/pipeline/models';
 import { ALL_METHODS } from '../../src/pipeline/results';
 import { runPipeline } from '../../src/pipeline/run';
-import { checkpointOf, STAGES } from '../../src/pipeline/stage-registry';
+import { type BaseEvaluation, checkpointOf, STAGES } from '../../src/pipeline/stage-registry';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);
@@ -164,6 +164,73 @@ describe('pipeline runner', () => {
     // A third run finds every stage done and only re-reads results.
     const third = await runPipeline({ documents: documents(60), teacher, student, config, checkpoints });
     expect(third.results.map((r) => r.test_ppl)).toEqual(second.results.map((r) => r.test_ppl));
+    for (const r of [second, third]) {
+      disposeModel(r.distildp!.student);
+      disposeModel(r.distildp!.teacher);
+    }
+    disposeModel(teacher);
+    disposeModel(student);
+  });
+
+  it('evaluates the base models as a stage with progress, stops inside it, and skips it on resume', async () => {
+    const { teacher, student } = await models();
+    const checkpoints = new MemoryCheckpoints();
+    const config = { ...small, methods: ['distildp' as const] };
+    const progress: number[] = [];
+    const stages: string[] = [];
+    const bases: BaseEvaluation[] = [];
+    let stopInBaseEvaluation = true;
+    const events = {
+      progress: (e: { method: string; stage: string; done: number }) => {
+        if (e.method === 'shared' && e.stage === 'evaluate') progress.push(e.done);
+      },
+      stage: (e: { method: string; stage: string; status: string }) =>
+        stages.push(`${e.method}/${e.stage}/${e.status}`),
+      baseEvaluation: (b: BaseEvaluation) => bases.push(b),
+      // Stop as soon as the first evaluation batch reported progress.
+      shouldStop: () => stopInBaseEvaluation && progress.length > 0,
+    };
+    const first = await runPipeline({
+      documents: documents(60),
+      teacher,
+      student,
+      config,
+      events,
+      checkpoints,
+    });
+    expect(first.stopped).toBe(true);
+    expect(first.base).toBeUndefined();
+    expect(progress).toHaveLength(1);
+    expect(stages).toEqual(['shared/evaluate/start']);
+    expect(await checkpoints.load(STAGES.baseModels.key)).toBeUndefined();
+    stopInBaseEvaluation = false;
+    stages.length = 0;
+    const second = await runPipeline({
+      documents: documents(60),
+      teacher,
+      student,
+      config,
+      events,
+      checkpoints,
+    });
+    expect(second.stopped).toBe(false);
+    expect(stages.slice(0, 2)).toEqual(['shared/evaluate/start', 'shared/evaluate/end']);
+    expect(bases).toHaveLength(1);
+    expect(bases[0].teacher.perplexity).toBe(second.base?.teacher.perplexity);
+    // Resumed again: the base models are read back, not evaluated again.
+    stages.length = 0;
+    const third = await runPipeline({
+      documents: documents(60),
+      teacher,
+      student,
+      config,
+      events,
+      checkpoints,
+    });
+    expect(stages[0]).toBe('shared/evaluate/skipped');
+    expect(bases).toHaveLength(2);
+    expect(bases[1]).toEqual(bases[0]);
+    expect(third.base).toEqual(second.base);
     for (const r of [second, third]) {
       disposeModel(r.distildp!.student);
       disposeModel(r.distildp!.teacher);

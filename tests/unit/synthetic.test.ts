@@ -3,7 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenizerFor } from '../../src/data/tokenizer';
 import { syntheticWindows } from '../../src/pipeline/model-tasks';
 import { disposeModel, loadModel } from '../../src/pipeline/models';
-import { generateSyntheticCorpus, noRepeatNgramFor, syntheticToJsonl } from '../../src/pipeline/synthetic';
+import {
+  generateSyntheticCorpus,
+  noRepeatNgramFor,
+  type SyntheticProgress,
+  syntheticToJsonl,
+} from '../../src/pipeline/synthetic';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);
@@ -68,6 +73,48 @@ describe('synthetic corpus', () => {
       expect(cut.filter((id) => id !== t.padId)).toEqual([t.eotId, ...t.encode('ab')]);
       expect(ended.filter((id) => id !== t.padId)).toEqual([t.eotId, ...t.encode('ab'), t.eotId]);
       expect(legacy).toEqual(ended);
+    } finally {
+      disposeModel(model);
+    }
+  });
+});
+
+describe('synthetic corpus: stop inside a chunk', () => {
+  it('rolls back to the chunk boundary, reports fractional progress, and resumes to the uninterrupted corpus', async () => {
+    const model = await loadModel({ kind: 'preset', name: 'tiny' }, noAssets);
+    const codes = [
+      { labels: ['a'], weight: 5 },
+      { labels: ['b'], weight: 5 },
+    ];
+    // 80 samples x 1 = 80 prompts: two chunks of 64 + 16; batches of 8 inside a chunk.
+    const config = { samples: 80, overGenerate: 1, seed: 3, generation: { maxLength: 24, batchSize: 8 } };
+    try {
+      const full = await generateSyntheticCorpus(model, codes, config);
+      const progress: number[] = [];
+      let checkpoint: SyntheticProgress | undefined;
+      let stop = false;
+      const first = await generateSyntheticCorpus(model, codes, config, {
+        onProgress: (done) => {
+          progress.push(done);
+          // Stop in the second chunk, after a few of its tokens.
+          if (done > 66) stop = true;
+        },
+        shouldStop: () => stop,
+        checkpoint: async (p) => {
+          checkpoint = p;
+        },
+      });
+      expect(first.completed).toBe(false);
+      expect(checkpoint?.chunksDone).toBe(1);
+      // Fractional: progress moved within the first batch, before any sample finished.
+      expect(progress.some((d) => d > 0 && d < 1)).toBe(true);
+      // The stop fell inside chunk 2: none of its samples were kept.
+      const keptAtCheckpoint = checkpoint!.kept.map((k) => k.length);
+      expect(first.samples.length).toBeLessThanOrEqual(keptAtCheckpoint.reduce((a, b) => a + b, 0));
+      const resumed = await generateSyntheticCorpus(model, codes, config, {}, checkpoint);
+      expect(resumed.completed).toBe(true);
+      expect(resumed.samples).toEqual(full.samples);
+      expect([resumed.duplicates, resumed.empty]).toEqual([full.duplicates, full.empty]);
     } finally {
       disposeModel(model);
     }

@@ -4,7 +4,7 @@ import { newManifest } from '../../src/contract/run-manifest';
 import { DEFAULT_RUN_SETTINGS } from '../../src/contract/run-settings';
 import { epsilonSpent, runBlockers, runStatusText } from '../../src/ui/run-readiness';
 import { appendPoints, initialRunState, type RunState, reduceRunEvent } from '../../src/ui/run-slice';
-import { initialAppData } from '../../src/ui/store';
+import { createAppStore, initialAppData } from '../../src/ui/store';
 
 const pt = (series: string, step: number, values: Record<string, number> = { loss: step }): MetricPoint => ({
   series,
@@ -103,7 +103,9 @@ describe('reduceRunEvent', () => {
       runId: 'abcdef0123456789',
       points: [pt('t', 1), pt('t', 2)],
       samples: [{ labels: ['a'], text: 'x' }],
+      synthetic: { samples: [{ labels: ['a'], text: 'x' }], generated: 3, duplicates: 1, empty: 1 },
       results: [row('distildp', 'student', 5)],
+      base: [{ model: 'student', test_ppl: 6, bits_per_byte: 1.5 }],
       reports: [],
       dpPlans: [{ series: 't', target: 2, steps: 2, curve: [{ step: 2, epsilon: 2 }] }],
       settings: DEFAULT_RUN_SETTINGS,
@@ -112,6 +114,9 @@ describe('reduceRunEvent', () => {
     expect(s.lastStep).toEqual({ t: 2 });
     expect(s.results.map((r) => r.method)).toEqual(['distildp']);
     expect(s.dpPlans.t.steps).toBe(2);
+    expect(s.synthetic?.generated).toBe(3);
+    expect(s.base.map((b) => b.test_ppl)).toEqual([6]);
+    expect(apply(s, { type: 'baseResults', results: [] }).base).toEqual([]);
     s = apply(
       s,
       { type: 'result', row: row('distildp', 'student', 4) },
@@ -210,5 +215,70 @@ describe('run readiness and status', () => {
     expect(runStatusText(run, 2)).toBe('Paused: ε spent 0.700 of 2. Resume continues exactly from there.');
     run.points = [pt('t', 9, { epsilon: 0.9 })];
     expect(epsilonSpent(run)).toBe(0.9);
+  });
+});
+
+describe('starting a run next to the one shown', () => {
+  const manifest = (runId: string) =>
+    newManifest({
+      runId,
+      settings: DEFAULT_RUN_SETTINGS,
+      models: { teacher: { kind: 'preset', name: 'tiny' }, student: { kind: 'preset', name: 'tiny' } },
+      documents: 10,
+      trainDocuments: 8,
+      backend: 'wasm',
+      now: 1,
+    });
+
+  it('keeps the shown run until the worker says which run starts, and restores it on runExists', () => {
+    const store = createAppStore();
+    store.getState().applyWorkerEvent({
+      type: 'runStatus',
+      runId: 'aaaa0000',
+      status: 'completed',
+      manifest: manifest('aaaa0000'),
+    });
+    store.getState().applyWorkerEvent({ type: 'result', row: row('distildp', 'student', 5) });
+    store.getState().runStarting(DEFAULT_RUN_SETTINGS);
+    expect(store.getState().run.status).toBe('starting');
+    expect(store.getState().run.results).toHaveLength(1);
+    store
+      .getState()
+      .applyWorkerEvent({ type: 'runExists', runId: 'aaaa0000', manifest: manifest('aaaa0000') });
+    expect(store.getState().run.status).toBe('completed');
+    expect(store.getState().run.results).toHaveLength(1);
+  });
+
+  it('clears the old run when another starts; deleting another saved run leaves the shown one alone', () => {
+    let s = apply(
+      initialRunState(),
+      { type: 'runStatus', runId: 'aaaa0000', status: 'completed', manifest: manifest('aaaa0000') },
+      { type: 'result', row: row('distildp', 'student', 5) },
+      { type: 'runStatus', runId: 'bbbb0000', status: 'cancelled' },
+    );
+    expect(s.runId).toBe('aaaa0000');
+    expect(s.results).toHaveLength(1);
+    s = apply(s, { type: 'runStatus', runId: 'cccc0000', status: 'running', manifest: manifest('cccc0000') });
+    expect(s.runId).toBe('cccc0000');
+    expect(s.results).toEqual([]);
+    expect(s.status).toBe('running');
+  });
+
+  it('a reopened run puts its settings into the budget form', () => {
+    const store = createAppStore();
+    const settings = { ...DEFAULT_RUN_SETTINGS, epochs: 20 };
+    store.getState().applyWorkerEvent({
+      type: 'history',
+      runId: 'aaaa0000',
+      points: [],
+      samples: [],
+      synthetic: null,
+      results: [],
+      base: [],
+      reports: [],
+      dpPlans: [],
+      settings,
+    });
+    expect(store.getState().budget.settings.epochs).toBe(20);
   });
 });

@@ -9,6 +9,8 @@ describe('summarizeIngest', () => {
         { id: 'pos/a.txt#0', text: 'secret one', labels: ['pos'], source: 'pos/a.txt' },
         { id: 'pos/a.txt#1', text: 'secret two', labels: ['pos'], source: 'pos/a.txt' },
         { id: 'r.jsonl#0', text: 'secret three', labels: ['neg', 'short'], source: 'r.jsonl' },
+        // A label field missing from a record (or a plain text file) leaves an empty position.
+        { id: 'r.jsonl#1', text: 'secret four', labels: ['', 'short'], source: 'r.jsonl' },
       ],
       files: [
         { path: 'pos/a.txt', status: 'ok', documents: 2, tokens: 20, labels: ['pos'], warnings: [] },
@@ -29,7 +31,7 @@ describe('summarizeIngest', () => {
       ok: 1,
       partial: 1,
       rejected: 1,
-      documents: 3,
+      documents: 4,
       tokens: 32,
       labels: ['neg', 'pos', 'short'],
     });

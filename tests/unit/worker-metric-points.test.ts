@@ -21,6 +21,7 @@ describe('MetricPointMaker', () => {
     const m = new MetricPointMaker();
     expect(m.dp('distildp', 'teacher', dp(7, 500, 100)).values.tokensPerSecond).toBe(200);
     expect(m.dp('distildp', 'teacher', dp(8, 1500, 300)).values.tokensPerSecond).toBe(300);
+    expect(m.dp('distildp', 'teacher', dp(9, 1600, 300)).total).toBe(10);
     // Another series has its own clock.
     const s = m.train('distildp', 'student', {
       step: 1,
@@ -34,6 +35,8 @@ describe('MetricPointMaker', () => {
       series: 'distildp/student',
       stage: 'distill',
       step: 1,
+      // The training's length, for the charts' progress axis.
+      total: 5,
       values: { loss: 3, tokensPerSecond: 200, learningRate: 1e-3 },
     });
     expect(

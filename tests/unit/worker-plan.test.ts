@@ -2,11 +2,13 @@
  * The budget panel's plan must be the run's: planRun (worker/plan.ts) against the privacy report
  * of an actual runPipeline run with the same documents and settings.
  */
+
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RUN_SETTINGS, TINY_RUN_SETTINGS, validateSettings } from '../../src/contract/run-settings';
 import { splitDocuments } from '../../src/data/split';
 import { byteTokenizer } from '../../src/data/tokenizer-bytes';
 import type { Document } from '../../src/data/types';
+import { computeEpsilon } from '../../src/dp/accounting/index';
 import { disposeModel, loadModel } from '../../src/pipeline/models';
 import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
 import { runPipeline } from '../../src/pipeline/run';
@@ -97,6 +99,14 @@ describe('planRun', () => {
     expect(summary.q).toBe(dpsgd.q);
     expect(summary.steps).toBe(dpsgd.steps);
     expect(summary.histogram?.sigma).toBe(report.phases[0].sigma);
+    // What the histogram costs alone (shown in the plan): its phase by itself, at the same delta;
+    // less than the curve's first point (histogram + one DP-SGD step).
+    expect(summary.histogram?.epsilon).toBeCloseTo(
+      computeEpsilon([report.phases[0]], report.accounting_delta, report.accountant as 'prv'),
+      12,
+    );
+    expect(summary.histogram!.epsilon).toBeGreaterThan(0);
+    expect(summary.histogram!.epsilon).toBeLessThan(summary.curve[0].epsilon);
     expect(summary.delta).toBeCloseTo(report.delta, 15);
     expect(summary.epsilon).toBeCloseTo(report.epsilon, 12);
     expect(summary.curve.at(-1)).toEqual({ step: summary.steps, epsilon: summary.epsilon });

@@ -4,10 +4,18 @@
  */
 import {
   type DataChoices,
+  DEFAULT_PIPELINE,
   type PipelineConfig,
   type PipelineOptions,
   resolvePipelineConfig,
 } from '../../pipeline/config';
+import {
+  effectiveValues,
+  OVERRIDE_FIELDS,
+  overridesLayer,
+  type PipelineOverrides,
+  validateOverrides,
+} from '../../pipeline/overrides';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
 import { type ParsedArgs, UsageError } from '../args';
@@ -96,21 +104,32 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineCon
       '--histogram uniform needs the list of codes, declared by you (public): --codes a,b or --codes \'[["a","x"],["b","y"]]\' (it is never taken from the data)',
     );
   if (codes && histogram !== 'uniform') throw new UsageError('--codes is for --histogram uniform');
-  return resolvePipelineConfig(o.demo ? DEMO_SETTINGS : undefined, {
+  const options: PipelineOptions = {
     epsilon: numberOr(o.epsilon),
     delta: numberOr(o.delta),
     seed: numberOr(o.seed),
     methods: o.methods ? methodsArg(o.methods) : undefined,
     teacherDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['teacher-epochs']) },
     studentDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['student-epochs']) },
-    synthetic: { samples: numberOr(o['synthetic-samples']) },
-    distill: { epochs: numberOr(o['distill-epochs']) },
-    distillation: {
-      lambda: numberOr(o.lambda),
-      temperature: numberOr(o.temperature),
-      alpha: numberOr(o.alpha),
-    },
     histogram: { mode: histogram, codes },
     data: dataChoicesFromOptions(o, o.demo ? DEMO_DATA_CHOICES : undefined),
-  });
+  };
+  // The knobs the app's Advanced settings have too (one definition: src/pipeline/overrides.ts).
+  const knobs: PipelineOverrides = Object.fromEntries(
+    OVERRIDE_FIELDS.map((f) => [f.key, numberOr(o[f.cli])]),
+  );
+  const problems = Object.values(validateOverrides(knobs));
+  if (problems.length) throw new UsageError(problems.join(' '));
+  return resolvePipelineConfig(o.demo ? DEMO_SETTINGS : undefined, options, overridesLayer(knobs));
+}
+
+/** The CLI options of the knobs (library default and --demo value in each description). */
+export function knobOptions(): { name: string; type: 'number'; description: string }[] {
+  const library = effectiveValues(DEFAULT_PIPELINE);
+  const demo = effectiveValues(resolvePipelineConfig(DEMO_SETTINGS));
+  return OVERRIDE_FIELDS.map((f) => ({
+    name: f.cli,
+    type: 'number',
+    description: `${f.help} (default ${library[f.key]}; --demo: ${demo[f.key]})`,
+  }));
 }

@@ -12,7 +12,6 @@ import { DEFAULT_PIPELINE } from '../../pipeline/config';
 import { runExportTree } from '../../pipeline/export-bundle';
 import { plannedReleases, releasesOfReports } from '../../pipeline/ledger';
 import { disposeModel } from '../../pipeline/models';
-import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import { ALL_METHODS } from '../../pipeline/results';
 import { type PipelineResult, runPipeline } from '../../pipeline/run';
 import { newRunId } from '../../pipeline/run-id';
@@ -24,7 +23,7 @@ import { LedgerSession, ledgerOptions } from '../ledger-file';
 import { loadModelArg, PUBLIC_DIR } from '../models';
 import { progressPrinter } from '../progress';
 import { writeFiles } from '../write-files';
-import { DEMO_CORPUS, formatResults, pipelineConfigFromOptions } from './pipeline-options';
+import { DEMO_CORPUS, formatResults, knobOptions, pipelineConfigFromOptions } from './pipeline-options';
 
 /** Subfolder of --out for numbers computed on private data outside the DP guarantee. */
 export const LOCAL_ONLY = 'local-only';
@@ -35,6 +34,8 @@ the DP student), which the guarantee covers.
 `;
 
 function baseTestPpl(result: PipelineResult) {
+  // The CLI never stops a run early, so the base models were always evaluated.
+  if (!result.base) throw new Error('the run ended before the base models were evaluated');
   return { teacher: result.base.teacher.perplexity, student: result.base.student.perplexity };
 }
 
@@ -80,8 +81,6 @@ export const pipelineCommand: Command = {
     { name: 'batch', type: 'number', description: 'Expected DP batch size in documents' },
     { name: 'teacher-epochs', type: 'number', description: 'DP epochs of teachers' },
     { name: 'student-epochs', type: 'number', description: 'DP epochs of DP-SGD/DPKD students' },
-    { name: 'synthetic-samples', type: 'number', description: 'Synthetic samples for the student' },
-    { name: 'distill-epochs', type: 'number', description: 'Epochs over the synthetic corpus' },
     {
       name: 'histogram',
       type: 'string',
@@ -94,21 +93,8 @@ export const pipelineCommand: Command = {
         'With --histogram uniform: the control codes, declared public by you (a,b or a JSON array of label lists)',
     },
     // No CLI defaults: an unset option keeps the --demo profile's value, else the library default.
-    {
-      name: 'lambda',
-      type: 'number',
-      description: `Soft-label weight (default ${DEFAULT_PIPELINE.distillation.lambda}; --demo: ${STANDARD_PROFILE.distillation.lambda})`,
-    },
-    {
-      name: 'temperature',
-      type: 'number',
-      description: `Distillation temperature (default ${DEFAULT_PIPELINE.distillation.temperature})`,
-    },
-    {
-      name: 'alpha',
-      type: 'number',
-      description: `Hidden-state alignment weight (default ${DEFAULT_PIPELINE.distillation.alpha}; --demo: ${STANDARD_PROFILE.distillation.alpha})`,
-    },
+    // The same knobs as the app's Advanced settings (one definition: src/pipeline/overrides.ts).
+    ...knobOptions(),
     {
       name: 'seed',
       type: 'number',

@@ -2,6 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { validateSettings } from '../../contract/run-settings';
 import { updateSettings } from '../controller';
 import { useAppStore } from '../store';
+import { EpsilonGuide } from './EpsilonGuide';
 import { LedgerNotice } from './LedgerNotice';
 import { NumberField } from './NumberField';
 import { PlanView } from './PlanView';
@@ -85,6 +86,7 @@ export function BudgetPanel() {
           onChange={(v) => updateSettings({ epochs: v ?? Number.NaN })}
         />
       </form>
+      <EpsilonGuide epsilon={settings.targetEpsilon} />
       <PlanView />
       <LedgerNotice />
     </section>

@@ -1,5 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import { clearFiles, loadDemoCorpus, setIngestOption } from '../controller';
+import { documentsText } from '../run-text';
 import { type DataState, useAppStore } from '../store';
 import { DataChoices } from './DataChoices';
 import { DropZone } from './DropZone';
@@ -30,8 +31,10 @@ export function DataPanel() {
       error: s.data.error,
       options: s.data.options,
       summary: s.data.summary,
+      runManifest: s.run.manifest,
     })),
   );
+  const stored = data.sources.length === 0 && data.runManifest ? data.runManifest : null;
   return (
     <section className="panel" id="data" aria-labelledby="data-heading">
       <h2 id="data-heading">Data</h2>
@@ -64,7 +67,9 @@ export function DataPanel() {
       <DataChoices />
       <div className="data-status-row">
         <p className={`data-status data-status-${data.status}`} role="status" data-testid="data-status">
-          {statusText(data)}
+          {stored
+            ? `The run shown below uses ${documentsText(stored)} stored in this browser with it. Add files to start a new run on other data.`
+            : statusText(data)}
         </p>
         {data.sources.length > 0 && (
           <button type="button" className="secondary" onClick={clearFiles}>

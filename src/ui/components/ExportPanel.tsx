@@ -1,6 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { ExportKind } from '../../contract/protocol';
-import { exportRun } from '../controller';
+import { exportRun } from '../run-commands';
 import { useAppStore } from '../store';
 
 /** Long enough for a paragraph about the data; the model card quotes it verbatim. */
@@ -27,7 +27,8 @@ const EXPORTS: { what: ExportKind; label: string; detail: string }[] = [
   {
     what: 'synthetic',
     label: 'Download the synthetic text (.jsonl)',
-    detail: 'One {"text", "labels"} object per line.',
+    detail:
+      'The corpus the student was trained on, one {"text", "labels"} object per line: the teacher writes more samples than needed and each control code keeps its share of the target, so it holds fewer samples than were shown while generating.',
   },
   {
     what: 'report',
@@ -73,8 +74,13 @@ function ExportChoicesFields({ disabled }: { disabled: boolean }) {
 }
 
 export function ExportPanel() {
-  const { runId, status, exports } = useAppStore(
-    useShallow((s) => ({ runId: s.run.runId, status: s.run.status, exports: s.exports })),
+  const { runId, status, exports, synthetic } = useAppStore(
+    useShallow((s) => ({
+      runId: s.run.runId,
+      status: s.run.status,
+      exports: s.exports,
+      synthetic: s.run.synthetic,
+    })),
   );
   const ready = runId !== null && status === 'completed';
   return (
@@ -94,7 +100,11 @@ export function ExportPanel() {
             >
               {exports[e.what] === 'building' ? 'Preparing…' : e.label}
             </button>
-            <span className="hint">{e.detail}</span>
+            <span className="hint" data-testid={`export-${e.what}-detail`}>
+              {e.what === 'synthetic' && synthetic
+                ? `${synthetic.samples.length.toLocaleString('en-US')} samples: the corpus the student was trained on, drawn (each control code's share) from the ${synthetic.generated.toLocaleString('en-US')} the teacher wrote, less ${synthetic.duplicates.toLocaleString('en-US')} duplicates and ${synthetic.empty.toLocaleString('en-US')} empty ones. One {"text", "labels"} object per line.`
+                : e.detail}
+            </span>
           </li>
         ))}
       </ul>

@@ -1,11 +1,14 @@
 import { useShallow } from 'zustand/react/shallow';
+import { budgetWarnings, noisePerStep } from '../budget-guidance';
 import { useAppStore } from '../store';
-import { SeriesChart } from './SeriesChart';
+import { PlanEstimate } from './PlanEstimate';
+import { colorOf, DASH, SeriesChart } from './SeriesChart';
 
 /** The worker's privacy plan for the current data and settings, before training. */
 export function PlanView() {
-  const { plan, status, error, hasData } = useAppStore(
+  const { plan, status, error, hasData, settings } = useAppStore(
     useShallow((s) => ({
+      settings: s.budget.settings,
       plan: s.budget.plan,
       status: s.budget.planStatus,
       error: s.budget.planError,
@@ -46,13 +49,24 @@ export function PlanView() {
         <dd data-testid="plan-epsilon">
           {plan.epsilon.toFixed(3)} (target {plan.targetEpsilon}, {plan.accountant.toUpperCase()} accountant)
         </dd>
+        <dt>Noise per step</dt>
+        <dd data-testid="plan-noise">
+          σ·C/B = {noisePerStep(plan).toPrecision(3)} per coordinate of the averaged gradient (
+          {(100 * (plan.sigma / plan.expectedBatchSize)).toPrecision(2)} % of the clip norm C)
+        </dd>
         <dt>Control codes</dt>
-        <dd>
+        <dd data-testid="plan-histogram">
           {plan.histogram
-            ? `${plan.controlCodes} label(s) become prompts; their histogram is released with Gaussian noise σ = ${plan.histogram.sigma} (one more DP release, included in ε; δ share ${plan.histogram.deltaThreshold.toExponential(1)})`
-            : 'none (the documents carry no labels): generation is unconditional'}
+            ? `${plan.controlCodes} label(s) become prompts for the synthetic text. How many documents carry each label is released first, with Gaussian noise σ = ${plan.histogram.sigma}: that release alone costs ε = ${plan.histogram.epsilon.toFixed(3)} (δ share ${plan.histogram.deltaThreshold.toExponential(1)}), which is why the expected ε below starts above 0; DP-SGD gets the rest of the budget.`
+            : 'none (the documents carry no labels): generation is unconditional and nothing is released before DP-SGD'}
         </dd>
       </dl>
+      <PlanEstimate estimate={plan.estimate} />
+      {budgetWarnings(settings, plan).map((g) => (
+        <p key={g.id} className="alert alert-warn" data-testid="budget-warning" data-id={g.id}>
+          {g.text}
+        </p>
+      ))}
       {plan.deltaWarning && (
         <p className="alert alert-warn" role="alert" data-testid="delta-warning">
           {plan.deltaWarning}
@@ -71,7 +85,15 @@ export function PlanView() {
         xLabel="DP-SGD step"
         yLabel="ε spent"
         rawPoints={points.length}
-        lines={[{ key: 'plan', label: 'expected ε', points, color: '#2556c4' }]}
+        lines={[
+          {
+            key: 'plan',
+            label: 'expected ε (plan)',
+            points,
+            color: colorOf('distildp/teacher'),
+            dash: DASH.expected,
+          },
+        ]}
         reference={{ y: plan.targetEpsilon, label: `target ε = ${plan.targetEpsilon}` }}
         yDomain={[0, 'auto']}
       />

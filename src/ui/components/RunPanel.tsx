@@ -1,10 +1,13 @@
 import { useShallow } from 'zustand/react/shallow';
 import { formatBytes } from '../../contract/format';
 import { BASELINES, type Baseline } from '../../contract/run-settings';
-import { cancelRun, pauseRun, resumeRun, startRun, updateSettings } from '../controller';
+import { updateSettings } from '../controller';
+import { askCancelRun, pauseRun, resumeRun, startRun } from '../run-commands';
 import { isActive, runBlockers, runStatusText } from '../run-readiness';
 import { useAppStore } from '../store';
+import { AdvancedSettings } from './AdvancedSettings';
 import { FailureBanner } from './FailureBanner';
+import { NotifyToggle, RunEtaLine } from './RunEta';
 import { BaselineStages, Stepper } from './Stepper';
 
 const STORAGE_NAMES = { opfs: 'origin private file system', indexeddb: 'IndexedDB', memory: 'memory only' };
@@ -59,6 +62,7 @@ export function RunPanel() {
           </label>
         ))}
       </fieldset>
+      <AdvancedSettings locked={active} />
       <div className="run-controls">
         <button
           type="button"
@@ -66,7 +70,7 @@ export function RunPanel() {
           data-testid="start-run"
           disabled={blockers.length > 0}
           aria-describedby="run-blockers"
-          onClick={startRun}
+          onClick={() => startRun()}
         >
           Run DistilDP
         </button>
@@ -93,9 +97,9 @@ export function RunPanel() {
           className="secondary danger"
           data-testid="cancel-run"
           disabled={!canCancel}
-          onClick={() => cancelRun(run.runId ?? undefined)}
+          onClick={() => void askCancelRun(run.runId ?? undefined)}
         >
-          Cancel run
+          Cancel run…
         </button>
       </div>
       {blockers.length > 0 && !active ? (
@@ -116,6 +120,8 @@ export function RunPanel() {
       >
         {runStatusText(run, target)}
       </p>
+      <RunEtaLine />
+      <NotifyToggle />
       <FailureBanner />
       <Stepper run={run} />
       <BaselineStages run={run} />

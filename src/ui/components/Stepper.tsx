@@ -1,8 +1,11 @@
+import { stageKeyLabel } from '../labels';
+import { speedFactor, stageEstimateLeft } from '../run-eta';
 import type { RunState } from '../run-slice';
 import { StageProgress } from './StageProgress';
 
-/** DistilDP's four steps, in order; each is a set of pipeline stages. */
+/** DistilDP's steps, in order; each is a set of pipeline stages. */
 const STEPS = [
+  { label: 'Base models', keys: ['shared/evaluate'], main: 'shared/evaluate' },
   { label: 'DP teacher', keys: ['shared/histogram', 'distildp/teacher-dp'], main: 'distildp/teacher-dp' },
   { label: 'Synthetic text', keys: ['shared/generate'], main: 'shared/generate' },
   { label: 'Student', keys: ['distildp/distill'], main: 'distildp/distill' },
@@ -21,8 +24,17 @@ function stepStatus(run: RunState, keys: readonly string[]): StepStatus {
 
 const STATUS_TEXT: Record<StepStatus, string> = { pending: 'to do', active: 'running', done: 'done' };
 
+/** Seconds left by the run's estimate for a stage key (null without an estimate). */
+function estimateFor(run: RunState, factor: number): (key: string) => number | null {
+  return (key) => {
+    const e = run.estimate?.stages.find((s) => s.key === key);
+    return e ? stageEstimateLeft(e, run.stages[key], factor) : null;
+  };
+}
+
 export function Stepper({ run }: { run: RunState }) {
   const completed = run.status === 'completed';
+  const estimate = estimateFor(run, run.estimate ? speedFactor(run.estimate.stages, run.stages) : 1);
   return (
     <ol className="stepper" data-testid="stepper" aria-label="DistilDP pipeline">
       {STEPS.map((step, i) => {
@@ -47,7 +59,11 @@ export function Stepper({ run }: { run: RunState }) {
                   resumed from its checkpoint
                 </span>
               )}
-              <StageProgress label={step.label} stage={run.stages[step.main]} />
+              <StageProgress
+                label={step.label}
+                stage={run.stages[step.main]}
+                estimateLeft={estimate(step.main)}
+              />
             </span>
           </li>
         );
@@ -61,14 +77,15 @@ export function BaselineStages({ run }: { run: RunState }) {
   const inSteps = new Set<string>(STEPS.flatMap((s) => s.keys));
   const keys = run.stageOrder.filter((k) => !inSteps.has(k));
   if (keys.length === 0) return null;
+  const estimate = estimateFor(run, run.estimate ? speedFactor(run.estimate.stages, run.stages) : 1);
   return (
     <div className="baseline-stages">
       <h3>Baselines</h3>
       <ul>
         {keys.map((k) => (
           <li key={k}>
-            <span className="baseline-name">{k.replace('/', ': ')}</span>
-            <StageProgress label={k} stage={run.stages[k]} />
+            <span className="baseline-name">{stageKeyLabel(k)}</span>
+            <StageProgress label={stageKeyLabel(k)} stage={run.stages[k]} estimateLeft={estimate(k)} />
           </li>
         ))}
       </ul>
