@@ -5,9 +5,9 @@
  * default.
  */
 
-import { definedOverrides, type PipelineOverrides, validateOverrides } from '../pipeline/overrides';
 import { type RunProfileConfig, STANDARD_PROFILE, TINY_PROFILE } from '../pipeline/profiles';
 import type { MethodName } from '../pipeline/results';
+import { definedOverrides, type PipelineOverrides, validateOverrides } from './overrides';
 
 /**
  * 'standard': sizes for real runs (as `distildp pipeline --demo`); 'tiny': seconds-long runs for the

@@ -4,6 +4,7 @@
  * choices from the ingest options the documents were read with and the control-code setting.
  */
 
+import { overridesLayer } from '../contract/overrides';
 import { BASELINES, PROFILE_CONFIG, type RunSettings, validateSettings } from '../contract/run-settings';
 import type { IngestOptions } from '../data/types';
 import {
@@ -12,7 +13,6 @@ import {
   type PipelineConfig,
   resolvePipelineConfig,
 } from '../pipeline/config';
-import { overridesLayer } from '../pipeline/overrides';
 
 /**
  * The data choices of a run: how its documents were read (the ingest options the worker used) and

@@ -2,16 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
 import { pipelineCommand } from '../../src/cli/commands/pipeline';
 import { pipelineConfigFromOptions } from '../../src/cli/commands/pipeline-options';
-import { advancedPatch, DEFAULT_RUN_SETTINGS, validateSettings } from '../../src/contract/run-settings';
-import { DEFAULT_GENERATION } from '../../src/model/generation-config';
-import { DEFAULT_PIPELINE, resolvePipelineConfig } from '../../src/pipeline/config';
 import {
   effectiveValues,
   LIBRARY_DEFAULTS,
   OVERRIDE_FIELDS,
   overridesLayer,
   validateOverrides,
-} from '../../src/pipeline/overrides';
+} from '../../src/contract/overrides';
+import { advancedPatch, DEFAULT_RUN_SETTINGS, validateSettings } from '../../src/contract/run-settings';
+import { DEFAULT_GENERATION } from '../../src/model/generation-config';
+import { DEFAULT_PIPELINE, resolvePipelineConfig } from '../../src/pipeline/config';
 import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
 import { DEFAULT_SYNTHETIC } from '../../src/pipeline/synthetic';
 import { DEFAULT_DISTILLATION } from '../../src/train/distill';

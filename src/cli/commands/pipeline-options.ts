@@ -2,6 +2,14 @@
  * `distildp pipeline`'s options as the pipeline's config (the --demo profile and data choices, then
  * only the flags given), and its results table.
  */
+
+import {
+  effectiveValues,
+  OVERRIDE_FIELDS,
+  overridesLayer,
+  type PipelineOverrides,
+  validateOverrides,
+} from '../../contract/overrides';
 import {
   type DataChoices,
   DEFAULT_PIPELINE,
@@ -9,13 +17,6 @@ import {
   type PipelineOptions,
   resolvePipelineConfig,
 } from '../../pipeline/config';
-import {
-  effectiveValues,
-  OVERRIDE_FIELDS,
-  overridesLayer,
-  type PipelineOverrides,
-  validateOverrides,
-} from '../../pipeline/overrides';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
 import { type ParsedArgs, UsageError } from '../args';
@@ -114,7 +115,7 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineCon
     histogram: { mode: histogram, codes },
     data: dataChoicesFromOptions(o, o.demo ? DEMO_DATA_CHOICES : undefined),
   };
-  // The knobs the app's Advanced settings have too (one definition: src/pipeline/overrides.ts).
+  // The knobs the app's Advanced settings have too (one definition: src/contract/overrides.ts).
   const knobs: PipelineOverrides = Object.fromEntries(
     OVERRIDE_FIELDS.map((f) => [f.key, numberOr(o[f.cli])]),
   );

@@ -93,7 +93,7 @@ export const pipelineCommand: Command = {
         'With --histogram uniform: the control codes, declared public by you (a,b or a JSON array of label lists)',
     },
     // No CLI defaults: an unset option keeps the --demo profile's value, else the library default.
-    // The same knobs as the app's Advanced settings (one definition: src/pipeline/overrides.ts).
+    // The same knobs as the app's Advanced settings (one definition: src/contract/overrides.ts).
     ...knobOptions(),
     {
       name: 'seed',

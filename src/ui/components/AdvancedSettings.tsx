@@ -1,6 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
+import { effectiveValues, OVERRIDE_FIELDS, validateOverrides } from '../../contract/overrides';
 import { advancedPatch, PROFILE_CONFIG } from '../../contract/run-settings';
-import { effectiveValues, OVERRIDE_FIELDS, validateOverrides } from '../../pipeline/overrides';
 import { updateSettings } from '../controller';
 import { useAppStore } from '../store';
 import { NumberField } from './NumberField';

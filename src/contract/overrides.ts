@@ -7,7 +7,7 @@
  * None of these changes the privacy guarantee: epsilon and delta are fixed by the budget, and the
  * accountant calibrates the noise to them whatever the learning rate or the corpus size.
  */
-import type { PipelineOptions } from './config';
+import type { PipelineOptions } from '../pipeline/config';
 
 export interface PipelineOverrides {
   /** Peak learning rate of the DP-SGD teachers (DistilDP, DPKD). */
