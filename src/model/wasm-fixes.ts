@@ -35,59 +35,57 @@ interface RefCountingBackend {
   incRef(dataId: tf.DataId): void;
 }
 
-function installSharedIdentity(): void {
-  const original = tf.getKernel('Identity', 'wasm');
+/**
+ * Replaces wasm's kernel `name` by `kernelFunc`, which may hand a case back to the original kernel
+ * (its setup and dispose are kept: they bind the kernel to the wasm module).
+ */
+function replaceKernel(
+  name: string,
+  kernelFunc: (args: Parameters<tf.KernelFunc>[0], original: tf.KernelFunc) => tf.TensorInfo,
+): void {
+  const original = tf.getKernel(name, 'wasm');
   if (!original) return;
-  tf.unregisterKernel('Identity', 'wasm');
+  tf.unregisterKernel(name, 'wasm');
   tf.registerKernel({
-    kernelName: 'Identity',
+    kernelName: name,
     backendName: 'wasm',
     setupFunc: original.setupFunc,
     disposeFunc: original.disposeFunc,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === 'string') return original.kernelFunc(args);
-      (args.backend as unknown as RefCountingBackend).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
+    kernelFunc: (args) => kernelFunc(args, original.kernelFunc),
   });
 }
 
 export function installWasmKernelFixes(): void {
   if (installed) return;
-  installSharedIdentity();
-  const original = tf.getKernel('Slice', 'wasm');
-  if (!original) return;
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Slice',
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      const attrs = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
-      const rank = x.shape.length;
-      const begin = typeof attrs.begin === 'number' ? [attrs.begin] : [...attrs.begin];
-      const size = typeof attrs.size === 'number' ? [attrs.size] : [...attrs.size];
-      if (x.dtype === 'string' || begin.length !== rank || size.length !== rank)
-        return original.kernelFunc(args);
-      for (let i = 0; i < rank; i++) if (size[i] === -1) size[i] = x.shape[i] - begin[i];
-      if (!isContiguous(x.shape, begin, size)) return original.kernelFunc(args);
-      const backend = args.backend as unknown as WasmBackendLike;
-      const out = backend.makeOutput(size, x.dtype);
-      const count = size.reduce((a, b) => a * b, 1);
-      if (count === 0) return out;
-      let offset = 0;
-      let stride = 1;
-      for (let i = rank - 1; i >= 0; i--) {
-        offset += begin[i] * stride;
-        stride *= x.shape[i];
-      }
-      const src = backend.typedArrayFromHeap(x);
-      backend.typedArrayFromHeap(out).set(src.subarray(offset, offset + count) as never);
-      return out;
-    },
+  replaceKernel('Identity', (args, original) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return original(args) as tf.TensorInfo;
+    (args.backend as unknown as RefCountingBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
+  replaceKernel('Slice', (args, original) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const attrs = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const rank = x.shape.length;
+    const begin = typeof attrs.begin === 'number' ? [attrs.begin] : [...attrs.begin];
+    const size = typeof attrs.size === 'number' ? [attrs.size] : [...attrs.size];
+    if (x.dtype === 'string' || begin.length !== rank || size.length !== rank)
+      return original(args) as tf.TensorInfo;
+    for (let i = 0; i < rank; i++) if (size[i] === -1) size[i] = x.shape[i] - begin[i];
+    if (!isContiguous(x.shape, begin, size)) return original(args) as tf.TensorInfo;
+    const backend = args.backend as unknown as WasmBackendLike;
+    const out = backend.makeOutput(size, x.dtype);
+    const count = size.reduce((a, b) => a * b, 1);
+    if (count === 0) return out;
+    let offset = 0;
+    let stride = 1;
+    for (let i = rank - 1; i >= 0; i--) {
+      offset += begin[i] * stride;
+      stride *= x.shape[i];
+    }
+    const src = backend.typedArrayFromHeap(x);
+    backend.typedArrayFromHeap(out).set(src.subarray(offset, offset + count) as never);
+    return out;
   });
   installed = true;
 }

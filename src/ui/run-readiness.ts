@@ -82,7 +82,7 @@ export function runStatusText(run: RunState, target: number): string {
   const eps = epsilonSpent(run);
   const spent = `ε spent ${eps.toFixed(3)} of ${target}`;
   const checkpoint = run.manifest?.checkpoint
-    ? `; last checkpoint (${stepKeyLabel(run.manifest.checkpoint.stage)}) at ${timeFormat.format(run.manifest.checkpoint.at)}`
+    ? `; last checkpoint: ${stepKeyLabel(run.manifest.checkpoint.stage)}, ${timeFormat.format(run.manifest.checkpoint.at)}`
     : '';
   switch (run.status) {
     case 'idle':

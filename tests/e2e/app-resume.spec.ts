@@ -65,7 +65,7 @@ test('a reload mid-training offers resume, continues from the checkpoint with th
   await page.getByTestId('epochs-input').focus();
   await tabToAndPress(page, page.getByTestId('start-run'));
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
-  await expect(page.getByTestId('run-status')).toContainText('last checkpoint (DP teacher (DP-SGD))', {
+  await expect(page.getByTestId('run-status')).toContainText('last checkpoint: DP teacher (DP-SGD)', {
     timeout: 120_000,
   });
   await expect
@@ -148,7 +148,7 @@ test('cancel (keyboard) stops the run and deletes it: no resume offer after a re
   await prepare(page);
   await page.getByTestId('start-run').focus();
   await page.keyboard.press('Enter');
-  await expect(page.getByTestId('run-status')).toContainText('last checkpoint (DP teacher (DP-SGD))', {
+  await expect(page.getByTestId('run-status')).toContainText('last checkpoint: DP teacher (DP-SGD)', {
     timeout: 120_000,
   });
   await page.getByTestId('start-run').focus();
@@ -178,7 +178,7 @@ test('the IndexedDB fallback keeps the run across a reload too', async ({ page }
   await prepare(page, '&storage=indexeddb');
   await expect(page.getByTestId('storage-info')).toContainText('(IndexedDB)');
   await page.getByTestId('start-run').click();
-  await expect(page.getByTestId('run-status')).toContainText('last checkpoint (DP teacher (DP-SGD))', {
+  await expect(page.getByTestId('run-status')).toContainText('last checkpoint: DP teacher (DP-SGD)', {
     timeout: 120_000,
   });
   await expect

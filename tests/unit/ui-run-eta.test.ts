@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { resolvePipelineConfig } from '../../src/pipeline/config';
 import {
+  DISTILL_OVERHEAD,
   DP_OVER_FORWARD,
+  EVALUATE_OVERHEAD,
   estimateRun,
   GENERATED_SHARE,
   TRAIN_OVER_FORWARD,
@@ -35,16 +37,19 @@ describe('estimateRun (work x measured speed)', () => {
     });
     const seconds = Object.fromEntries(est.stages.map((s) => [s.key, s.seconds]));
     // Base models: 50 test tokens through each model.
-    expect(seconds['shared/evaluate']).toBeCloseTo(50 * 0.012, 12);
+    expect(seconds['shared/evaluate']).toBeCloseTo(EVALUATE_OVERHEAD * 50 * 0.012, 12);
     // DP teacher: 3 steps x q 0.5 x 400 tokens, a DP token costing DP_OVER_FORWARD forward passes.
     expect(seconds['distildp/teacher-dp']).toBeCloseTo(3 * 0.5 * 400 * DP_OVER_FORWARD * 0.01, 12);
     // Generation: 20 prompts in batches of 4, plus one batch per extra code; 16 new tokens each.
     expect(seconds['shared/generate']).toBeCloseTo((5 + 1) * 16 * GENERATED_SHARE * 0.5, 12);
     // Distillation: 10 samples of 4 + 16 * share tokens, student training + teacher forward.
     const tokens = 10 * (4 + 16 * GENERATED_SHARE);
-    expect(seconds['distildp/distill']).toBeCloseTo(tokens * (TRAIN_OVER_FORWARD * 0.002 + 0.01), 12);
+    expect(seconds['distildp/distill']).toBeCloseTo(
+      DISTILL_OVERHEAD * tokens * (TRAIN_OVER_FORWARD * 0.002 + 0.01),
+      12,
+    );
     // Evaluation of the student and of the teacher.
-    expect(seconds['distildp/evaluate']).toBeCloseTo(50 * 0.002 + 50 * 0.01, 12);
+    expect(seconds['distildp/evaluate']).toBeCloseTo(EVALUATE_OVERHEAD * (50 * 0.002 + 50 * 0.01), 12);
     expect(est.totalSeconds).toBeCloseTo(
       Object.values(seconds).reduce((a, b) => a + b, 0),
       12,

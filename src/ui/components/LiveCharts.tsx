@@ -16,6 +16,16 @@ const X_LABELS: Record<XAxisMode, string> = {
   step: 'step of each training',
 };
 
+/** The four charts' lines from a run's columns (loss and throughput smoothed). */
+function chartLines(columns: SeriesColumns, perSeries: number, smoothing: number) {
+  return {
+    loss: columns.lines('loss', perSeries, smoothing),
+    validation: columns.lines('validationPpl', perSeries),
+    epsilon: columns.lines('epsilon', perSeries),
+    speed: columns.lines('tokensPerSecond', perSeries, smoothing),
+  };
+}
+
 /** Live training charts: loss, validation perplexity, privacy spent (with the plan and the target), throughput. */
 export function LiveCharts() {
   const {
@@ -37,27 +47,16 @@ export function LiveCharts() {
   const perSeries = Math.max(100, Math.floor(CHART_POINTS / 2));
   // Columns per series, updated incrementally as points arrive (see chart-data.ts).
   const columns = useRef(new SeriesColumns()).current;
-  const { loss, validation, epsilon, speed } = useMemo(() => {
-    columns.update(points);
-    return {
-      loss: columns.lines('loss', perSeries, smoothing),
-      validation: columns.lines('validationPpl', perSeries),
-      epsilon: columns.lines('epsilon', perSeries),
-      speed: columns.lines('tokensPerSecond', perSeries, smoothing),
-    };
-  }, [columns, points, perSeries, smoothing]);
+  const { loss, validation, epsilon, speed } = useMemo(
+    () => chartLines(columns.update(points), perSeries, smoothing),
+    [columns, points, perSeries, smoothing],
+  );
   // A compared run (B): its own columns, drawn dotted under the same colours.
   const columnsB = useRef(new SeriesColumns()).current;
-  const other = useMemo(() => {
-    if (!compare) return null;
-    columnsB.update(compare.points);
-    return {
-      loss: columnsB.lines('loss', perSeries, smoothing),
-      validation: columnsB.lines('validationPpl', perSeries),
-      epsilon: columnsB.lines('epsilon', perSeries),
-      speed: columnsB.lines('tokensPerSecond', perSeries, smoothing),
-    };
-  }, [columnsB, compare, perSeries, smoothing]);
+  const other = useMemo(
+    () => (compare ? chartLines(columnsB.update(compare.points), perSeries, smoothing) : null),
+    [columnsB, compare, perSeries, smoothing],
+  );
   const totalB = (series: string) =>
     columnsB.totalSteps(series) ?? compare?.dpPlans[series]?.steps ?? columnsB.lastStep(series);
   const linesB = (m: MetricLines | undefined): ChartLine[] =>

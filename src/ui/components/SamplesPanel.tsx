@@ -2,6 +2,7 @@ import { useId, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { cleanSampleText, codeOf, interleaveByCode, REPLACEMENT_MARK } from '../samples';
 import { useAppStore } from '../store';
+import { CleanTextView } from './CleanTextView';
 
 const ALL = '__all__';
 /** Samples rendered at once; the list scrolls. */
@@ -106,16 +107,7 @@ export function SamplesPanel() {
             <li key={i} data-testid="sample" data-code={codeOf(s.labels)}>
               <span className="sample-code">{codeOf(s.labels)}</span>
               <span className="sample-text">
-                {s.clean.parts.map((part, j) =>
-                  part.replaced ? (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: parts of one fixed text
-                    <span key={j} className="bad-bytes" title="bytes that are not readable text">
-                      {part.text}
-                    </span>
-                  ) : (
-                    part.text
-                  ),
-                )}
+                <CleanTextView text={s.clean} />
               </span>
             </li>
           ))}

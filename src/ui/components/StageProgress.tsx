@@ -20,7 +20,8 @@ export function StageProgress({
   if (!stage)
     return (
       <span className="hint">
-        waiting{estimateLeft ? ` (about ${formatDuration(estimateLeft)} when it runs)` : ''}
+        waiting
+        {estimateLeft && estimateLeft >= 1 ? ` (about ${formatDuration(estimateLeft)} when it runs)` : ''}
       </span>
     );
   if (stage.status === 'skipped')

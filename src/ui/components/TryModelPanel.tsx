@@ -5,6 +5,7 @@ import { isActive } from '../run-readiness';
 import { cleanSampleText } from '../samples';
 import { useAppStore } from '../store';
 import { setTrySettings, startGeneration, stopGeneration, trySettingsErrors, useTry } from '../try-model';
+import { CleanTextView } from './CleanTextView';
 import { NumberField } from './NumberField';
 
 type Choice = 'run-student' | 'run-teacher' | 'base-student' | 'base-teacher';
@@ -14,6 +15,28 @@ const CHOICES: { value: Choice; label: string; needsRun: boolean }[] = [
   { value: 'run-teacher', label: 'DP teacher (this run)', needsRun: true },
   { value: 'base-student', label: 'Base student (never saw your data)', needsRun: false },
   { value: 'base-teacher', label: 'Base teacher (never saw your data)', needsRun: false },
+];
+
+const TRY_FIELDS: {
+  key: 'maxNewTokens' | 'temperature' | 'topK' | 'topP';
+  label: string;
+  help?: string;
+  testId: string;
+}[] = [
+  { key: 'maxNewTokens', label: 'Length (new tokens)', testId: 'try-length' },
+  {
+    key: 'temperature',
+    label: 'Temperature',
+    help: '0 = always the most likely token; higher = more varied.',
+    testId: 'try-temperature',
+  },
+  { key: 'topK', label: 'Top-k', help: 'Only the k most likely tokens (0 = off).', testId: 'try-top-k' },
+  {
+    key: 'topP',
+    label: 'Top-p',
+    help: 'Only the most likely tokens up to this probability (1 = off).',
+    testId: 'try-top-p',
+  },
 ];
 
 function sourceOf(choice: Choice, runId: string | null): TrySource | null {
@@ -80,33 +103,16 @@ export function TryModelPanel() {
         onChange={(e) => setTrySettings({ prompt: e.currentTarget.value })}
       />
       <div className="budget-form">
-        <NumberField
-          label="Length (new tokens)"
-          value={t.settings.maxNewTokens}
-          testId="try-length"
-          onChange={(v) => setTrySettings({ maxNewTokens: v ?? Number.NaN })}
-        />
-        <NumberField
-          label="Temperature"
-          value={t.settings.temperature}
-          help="0 = always the most likely token; higher = more varied."
-          testId="try-temperature"
-          onChange={(v) => setTrySettings({ temperature: v ?? Number.NaN })}
-        />
-        <NumberField
-          label="Top-k"
-          value={t.settings.topK}
-          help="Only the k most likely tokens (0 = off)."
-          testId="try-top-k"
-          onChange={(v) => setTrySettings({ topK: v ?? Number.NaN })}
-        />
-        <NumberField
-          label="Top-p"
-          value={t.settings.topP}
-          help="Only the most likely tokens up to this probability (1 = off)."
-          testId="try-top-p"
-          onChange={(v) => setTrySettings({ topP: v ?? Number.NaN })}
-        />
+        {TRY_FIELDS.map((f) => (
+          <NumberField
+            key={f.key}
+            label={f.label}
+            value={t.settings[f.key]}
+            help={f.help}
+            testId={f.testId}
+            onChange={(v) => setTrySettings({ [f.key]: v ?? Number.NaN })}
+          />
+        ))}
       </div>
       {errors.length > 0 && <p className="field-error">{errors.join(' ')}</p>}
       <div className="run-controls">
@@ -147,16 +153,7 @@ export function TryModelPanel() {
           ) : (
             <p className="sample-text">
               <span className="try-prompt-echo">{t.settings.prompt}</span>
-              {shown.parts.map((p, i) =>
-                p.replaced ? (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: parts of one text
-                  <span key={i} className="bad-bytes" title="bytes that are not readable text">
-                    {p.text}
-                  </span>
-                ) : (
-                  p.text
-                ),
-              )}
+              <CleanTextView text={shown} />
               {generating && (
                 <span className="try-cursor" aria-hidden="true">
                   ▍
