@@ -13,13 +13,10 @@
 
 import type { DPFaults } from '../dp/faults';
 import type { SparseEntries, SparseExampleGradients } from '../dp/sparse-examples';
-import type { GPTConfig } from '../model/config';
-import type { Params } from '../model/params';
 import type { NoiseSeed } from '../random/noise';
 import { secureNoiseSource } from '../random/noise';
 import type { NoisyUpdateView } from '../train/dp-audit-hooks';
-import type { DPTrainingConfig, PrivacyPlan } from '../train/dp-plan';
-import { trainWithDP } from '../train/dp-train';
+import { type DPTrainingInput, trainWithDP } from '../train/dp-train';
 import type { NoisyUpdateMode } from '../train/noisy-update';
 import { epsilonLowerBound, type LowerBound } from './bound';
 import { type CanaryDesign, type CanaryKind, canaryInclusion, designCanaries } from './canaries';
@@ -51,14 +48,12 @@ export const DEFAULT_WHITEBOX: WhiteboxConfig = {
   confidence: 0.95,
 };
 
-export interface WhiteboxInput {
-  /** Trained in place: pass a copy of the base model, never the user's run. */
-  params: Params;
-  config: GPTConfig;
-  documentWindows: number[][][];
-  padId: number;
-  plan: PrivacyPlan;
-  training: Partial<DPTrainingConfig>;
+/**
+ * What trainWithDP gets, plus the audit's settings. `params` are trained in place: pass a copy of
+ * the base model, never the user's run.
+ */
+export interface WhiteboxInput
+  extends Pick<DPTrainingInput, 'params' | 'config' | 'documentWindows' | 'padId' | 'plan' | 'training'> {
   audit?: Partial<WhiteboxConfig>;
   /** Audit randomness (default: 128 bits from crypto.getRandomValues). */
   seed?: NoiseSeed;

@@ -67,23 +67,19 @@ const trial = new ModelTrial({
   sessionModel: (role) => session.models[role],
 });
 
-const runs = new RunController({
+/** What runs and audits see of the session. */
+const host = {
   post,
   log,
   backend: () => session.backend,
   documents: () => session.documents,
   ingestOptions: () => session.ingestOptions,
   models: () => session.models,
-});
+};
 
-const audits = new AuditRunner({
-  post,
-  log,
-  backend: () => session.backend,
-  documents: () => session.documents,
-  ingestOptions: () => session.ingestOptions,
-  models: () => session.models,
-});
+const runs = new RunController(host);
+
+const audits = new AuditRunner(host);
 
 async function init(command: InitCommand): Promise<void> {
   const probeName = command.probeModel && MODEL_PRESETS[command.probeModel] ? command.probeModel : 'teacher';
