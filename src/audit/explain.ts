@@ -1,6 +1,7 @@
 /**
  * The audit's result in words, for the app and the CLI (no TF.js: the UI thread imports it).
  */
+import { chanceExposureBits, EXPOSURE_CANDIDATES } from './exposure';
 
 export interface AuditSummaryInput {
   mode: 'whitebox' | 'blackbox';
@@ -29,12 +30,12 @@ export function auditExplanation(r: AuditSummaryInput): string {
   const how =
     r.mode === 'whitebox'
       ? `The audit trained a fresh copy of the model with your settings and slipped in ${r.canaries} made-up test records ("canaries"). A coin flip that only the audit knows decided which of them were really used. Watching every training step, it then tried to tell the used canaries from the unused ones.`
-      : `The audit trained a fresh copy of the model with your settings on your text plus ${r.canaries} made-up secrets such as "my account code is 7-3-9-1-0-4". A coin flip that only the audit knows decided which secrets were really added. It then looked only at the finished model and asked how much more likely it finds each secret than before training.`;
+      : `The audit trained a fresh copy of the model with your settings on your text plus ${r.canaries} made-up records such as "the account code of Bavomi Kelutar is 7-3-9-1-0-4", each with its own invented name and secret. A coin flip that only the audit knows decided which of them were really added. It then looked only at the finished model and asked how much more likely it finds each record than before training.`;
   const strength = `How often it guessed right gives a number the real privacy loss cannot be below, with ${pct} confidence: ${r.epsilon_lower_bound.toFixed(2)}.`;
   const exposure =
     r.exposure_bits === undefined
       ? ''
-      : ` On average an added secret ranked ${r.exposure_bits.toFixed(1)} bits above chance among random look-alike secrets (0 means the model gives it away no more than any other code).`;
+      : ` Asked for the code of a name it had seen, the model ranked the true code ${r.exposure_bits.toFixed(1)} bits high on average among ${EXPOSURE_CANDIDATES} random look-alike codes, where chance (a code it never saw) is ${chanceExposureBits(EXPOSURE_CANDIDATES).toFixed(1)} bits.`;
   let verdict: string;
   if (r.epsilon_claimed === null)
     verdict =

@@ -1,20 +1,40 @@
 /**
- * The black-box audit's canary documents (Carlini et al. 2019, "The Secret Sharer"): a fixed
- * template with a random secret, e.g. "my account code is 7-3-9-1-0-4". m canaries, each included
- * in the audit's training data with probability 1/2, and K candidate secrets for the exposure
+ * The black-box audit's canary documents (Carlini et al. 2019, "The Secret Sharer"): each canary
+ * has its own made-up name as context and a random secret, "the account code of Bavomi Kelutar is
+ * 7-3-9-1-0-4." A model can only tell an inserted secret from a left-out one if it ties the secret
+ * to its own context: with one shared template ("my account code is ...") the most it learns from
+ * the inserted canaries is their digit frequencies, which raise inserted and left-out secrets alike.
+ * An inserted canary document holds its sentence `repeats` times (still one document, the privacy
+ * unit). m canaries, each inserted with probability 1/2, and K candidate secrets for the exposure
  * rank, all drawn from the audit seed (crypto-seeded unless a test passes one).
  */
 import { type NoiseSeed, philoxUniform53 } from '../random/noise';
 import { auditStream } from './canaries';
 
-export const SECRET_TEMPLATE = 'my account code is ';
 /** Digits of a secret: 10^6 possible secrets. */
 export const SECRET_DIGITS = 6;
 
-const STREAM = { inclusion: 11, secrets: 12, candidates: 13 } as const;
+const STREAM = { inclusion: 11, secrets: 12, candidates: 13, names: 14 } as const;
 
-export function canaryText(secret: string): string {
-  return `${SECRET_TEMPLATE}${secret}`;
+const CONSONANTS = 'bdfgklmnprstvz';
+const VOWELS = 'aeiou';
+/** Two words of three consonant-vowel syllables: 70^6 ~ 2^37 names. */
+const NAME_WORDS = 2;
+const NAME_SYLLABLES = 3;
+
+/** The canary's context: everything before its secret. */
+export function canaryPrefix(name: string): string {
+  return `the account code of ${name} is`;
+}
+
+/** One canary sentence; the secret starts with a space, so a BPE tokenizer splits it off its context. */
+export function canarySentence(name: string, secret: string): string {
+  return `${canaryPrefix(name)} ${secret}.`;
+}
+
+/** An inserted canary document: its sentence `repeats` times. */
+export function canaryDocumentText(name: string, secret: string, repeats: number): string {
+  return Array.from({ length: repeats }, () => canarySentence(name, secret)).join(' ');
 }
 
 /** `count` secrets "d-d-d-d-d-d" from a Philox stream of the seed. */
@@ -25,10 +45,32 @@ function secrets(seed: NoiseSeed, purpose: number, count: number): string[] {
   );
 }
 
+/** `count` distinct pronounceable names "Bavomi Kelutar" from a Philox stream of the seed. */
+function names(seed: NoiseSeed, count: number): string[] {
+  const perName = NAME_WORDS * NAME_SYLLABLES * 2;
+  const out = new Set<string>();
+  for (let offset = 0; out.size < count; offset += perName) {
+    const u = philoxUniform53(auditStream(seed, STREAM.names), perName, offset);
+    const pick = (k: number, letters: string) => letters[Math.floor(u[k] * letters.length)];
+    const words = Array.from({ length: NAME_WORDS }, (_, w) => {
+      let word = '';
+      for (let s = 0; s < NAME_SYLLABLES; s++) {
+        const k = (w * NAME_SYLLABLES + s) * 2;
+        word += pick(k, CONSONANTS) + pick(k + 1, VOWELS);
+      }
+      return word[0].toUpperCase() + word.slice(1);
+    });
+    out.add(words.join(' '));
+  }
+  return [...out];
+}
+
 export interface SecretCanaries {
+  /** Each canary's own made-up name (its context). */
+  names: string[];
   secrets: string[];
   included: boolean[];
-  /** Candidate secrets for the exposure rank (never inserted). */
+  /** Candidate secrets for the exposure rank (never inserted), each scored in every canary's context. */
   candidates: string[];
 }
 
@@ -37,19 +79,9 @@ export function designSecretCanaries(m: number, candidates: number, seed: NoiseS
   if (!Number.isInteger(candidates) || candidates < 1)
     throw new Error(`candidates must be an integer >= 1, got ${candidates}`);
   return {
+    names: names(seed, m),
     secrets: secrets(seed, STREAM.secrets, m),
     included: Array.from(philoxUniform53(auditStream(seed, STREAM.inclusion), m), (u) => u < 0.5),
     candidates: secrets(seed, STREAM.candidates, candidates),
   };
-}
-
-/**
- * Exposure in bits of each secret given its score and the candidates' scores (higher = more
- * likely): log2(K + 1) - log2(rank), rank = 1 + candidates scoring at least as high. Carlini et al.
- * define it over all 10^6 secrets; with K sampled candidates it is estimated, capped at log2(K + 1).
- */
-export function exposureBits(score: number, candidateScores: ArrayLike<number>): number {
-  let above = 0;
-  for (let i = 0; i < candidateScores.length; i++) if (candidateScores[i] >= score) above++;
-  return Math.log2(candidateScores.length + 1) - Math.log2(1 + above);
 }
