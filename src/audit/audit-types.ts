@@ -15,7 +15,7 @@ export type AuditMethod = (typeof AUDIT_METHODS)[number];
 export interface AuditRequest {
   mode: AuditMode;
   method: AuditMethod;
-  /** Canaries m (default: white-box 10000, at most a quarter of the trained parameters; black-box 128). */
+  /** Canaries m (default: white-box 50000, at most a quarter of the trained parameters; black-box 128). */
   canaries?: number;
   /** Default 0.95. */
   confidence?: number;

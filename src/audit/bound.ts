@@ -1,10 +1,11 @@
 /**
  * From canary scores to one epsilon lower bound. The guesses are fixed before the scores are seen:
- * a small grid of hypotheses "guess IN for the k+ highest scores and OUT for the k- lowest" (one-sided
- * k- = 0 and symmetric k+ = k-, total guesses m/2, m/4, ... down to 8), and two analyses (Steinke et
- * al.'s for (eps, delta), Mahloujifar et al.'s f-DP for a claim family). Each of the
- * hypotheses x analyses is tested at level (1 - confidence) / (their number) (Bonferroni), so the
- * best of them is a valid lower bound at the stated confidence.
+ * hypotheses "guess IN for the k+ highest scores and OUT for the k- lowest" (by default a small
+ * grid: one-sided k- = 0 and symmetric k+ = k-, total guesses m/2, m/4, ... down to 8; the
+ * white-box audit passes the one its pilot chose, guess-plan.ts), and two analyses (Steinke et
+ * al.'s for (eps, delta), where it can reject anything, and Mahloujifar et al.'s f-DP for a claim
+ * family). Each of the hypotheses x analyses is tested at level (1 - confidence) / (their number)
+ * (Bonferroni), so the best of them is a valid lower bound at the stated confidence.
  */
 import { type ClaimFamily, fdpLeakBound } from './fdp';
 import { type OneRunCounts, steinkeEpsilon } from './steinke';
@@ -53,6 +54,16 @@ export function countGuesses(
 
 export type AnalysisName = 'steinke' | 'fdp';
 
+/**
+ * Whether Steinke et al.'s analysis can say anything: its p-value carries 2 m delta times a
+ * probability, so with 2 m delta >= 1 it rejects nothing in practice (the audit's usual case:
+ * thousands of canaries at delta ~ 1e-3). Skipping it then depends on m and delta only, never on
+ * the scores, and leaves the whole significance to the f-DP analysis.
+ */
+export function steinkeApplies(m: number, delta: number): boolean {
+  return 2 * m * delta < 1;
+}
+
 export interface LowerBound {
   /** The epsilon lower bound (0 when nothing is rejected). */
   epsilon: number;
@@ -86,15 +97,17 @@ export function epsilonLowerBound(
   if (!(confidence > 0 && confidence < 1)) throw new Error(`confidence must be in (0, 1), got ${confidence}`);
   const hypotheses = options.hypotheses ?? guessHypotheses(scores.length);
   const counts = countGuesses(scores, included, hypotheses);
-  const tests = hypotheses.length * (options.family ? 2 : 1);
+  const steinke = !options.family || steinkeApplies(scores.length, options.delta);
+  const tests = hypotheses.length * ((steinke ? 1 : 0) + (options.family ? 1 : 0));
   const level = (1 - confidence) / Math.max(1, tests);
-  let best = { epsilon: 0, analysis: 'steinke' as AnalysisName, index: 0 };
+  let best = { epsilon: 0, analysis: (steinke ? 'steinke' : 'fdp') as AnalysisName, index: 0 };
   let steinkeBest = 0;
-  counts.forEach((c, index) => {
-    const eps = steinkeEpsilon(c, options.delta, level);
-    if (eps > steinkeBest) steinkeBest = eps;
-    if (eps > best.epsilon) best = { epsilon: eps, analysis: 'steinke', index };
-  });
+  if (steinke)
+    counts.forEach((c, index) => {
+      const eps = steinkeEpsilon(c, options.delta, level);
+      if (eps > steinkeBest) steinkeBest = eps;
+      if (eps > best.epsilon) best = { epsilon: eps, analysis: 'steinke', index };
+    });
   let fdpBest = 0;
   if (options.family && counts.length) {
     const { leak, index } = fdpLeakBound(options.family, counts, level);

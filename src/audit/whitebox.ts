@@ -5,10 +5,11 @@
  * sampled, its gradient R C u_i (norm R C > C) goes through the same clipping, so correct code adds
  * exactly C u_i. After every update the auditor recovers the noisy gradient from AdamW's first
  * moments, g_t = (m_t - beta1 m_{t-1}) / (1 - beta1) (the update the optimizer really consumed,
- * whichever noise path made it), and scores canary i by its aligned signal
- * x_{t,i} = <g_t, u_i> qN / C summed over steps ('aligned'), or by the log-likelihood ratio of the
- * claimed subsampled Gaussian, sum_t log(1 - q + q exp((2 x - 1) / (2 sigma^2))) ('likelihood').
- * The scores give the one-run lower bound (bound.ts) with the DP-SGD claim family of the run.
+ * whichever noise path made it), and scores canary i from its aligned signal
+ * x_{t,i} = <g_t, u_i> qN / C: by the log-likelihood ratio of the claimed subsampled Gaussian,
+ * sum_t log(1 - q + q exp((2 x - 1) / (2 sigma^2))) ('likelihood', the default), or by the plain sum
+ * over steps ('aligned'). The scores give the one-run lower bound (bound.ts) with the DP-SGD claim
+ * family of the run, testing the one guess count planned from the claim (guess-plan.ts).
  */
 
 import type { DPFaults } from '../dp/faults';
@@ -20,12 +21,13 @@ import { type DPTrainingInput, trainWithDP } from '../train/dp-train';
 import type { NoisyUpdateMode } from '../train/noisy-update';
 import { epsilonLowerBound, type LowerBound } from './bound';
 import { type CanaryDesign, type CanaryKind, canaryInclusion, designCanaries } from './canaries';
+import { logLikelihoodRatio, planGuesses } from './guess-plan';
 import { dpsgdFamily } from './tradeoff';
 
 export type WhiteboxScore = 'aligned' | 'likelihood';
 
 export interface WhiteboxConfig {
-  /** Canaries m (default 10000: more canaries, a tighter bound; sparse, so cheap to train with). */
+  /** Canaries m (default 50000: more canaries, a tighter bound; sparse, so cheap to train with). */
   canaries: number;
   /** Default 'dirac'. */
   kind: CanaryKind;
@@ -33,18 +35,21 @@ export interface WhiteboxConfig {
   support: number;
   /** A canary's gradient norm before clipping, in units of the clip norm C (default 10). */
   normRatio: number;
-  /** Default 'aligned' (the score); 'likelihood' is stronger at large epsilon. */
+  /**
+   * Default 'likelihood': the claimed mechanism's likelihood ratio of each step's aligned signal,
+   * summed (the Neyman-Pearson test for one canary; with q = 1 it orders canaries as 'aligned' does).
+   */
   score: WhiteboxScore;
   /** Default 0.95. */
   confidence: number;
 }
 
 export const DEFAULT_WHITEBOX: WhiteboxConfig = {
-  canaries: 10000,
+  canaries: 50000,
   kind: 'dirac',
   support: 16,
   normRatio: 10,
-  score: 'aligned',
+  score: 'likelihood',
   confidence: 0.95,
 };
 
@@ -150,12 +155,6 @@ class CanaryObserver {
   }
 }
 
-/** log((1 - q) N(x; 0, s^2) + q N(x; 1, s^2)) - log N(x; 0, s^2), overflow-free. */
-export function logLikelihoodRatio(x: number, q: number, sigma: number): number {
-  const z = (2 * x - 1) / (2 * sigma * sigma);
-  return z > 0 ? z + Math.log(q + (1 - q) * Math.exp(-z)) : Math.log1p(q * Math.expm1(z));
-}
-
 /** A 128-bit audit seed as 32 hex digits (the audit's own record; it reproduces its canaries). */
 export function seedHex(seed: NoiseSeed): string {
   return [...seed.key, ...seed.stream].map((w) => (w >>> 0).toString(16).padStart(8, '0')).join('');
@@ -210,10 +209,16 @@ export async function whiteboxAudit(input: WhiteboxInput): Promise<WhiteboxResul
     delta: plan.delta,
     accountant: plan.accountant,
   });
+  // The guesses are planned from the claim alone (no score enters), then tested once.
+  const guesses = planGuesses({ q: plan.q, sigma: plan.sigma, steps }, family, design.m, cfg.score, {
+    delta: plan.delta,
+    confidence: cfg.confidence,
+  });
   const bound = epsilonLowerBound(observer.scores[cfg.score], included, {
     delta: plan.delta,
     confidence: cfg.confidence,
     family,
+    hypotheses: guesses.hypotheses,
   });
   return {
     epsilonClaimed: result.epsilon,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countGuesses, epsilonLowerBound, guessHypotheses } from '../../src/audit/bound';
+import { countGuesses, epsilonLowerBound, guessHypotheses, steinkeApplies } from '../../src/audit/bound';
 import { fdpLeakBound, fdpRejects, gaussianBlowUpInverse } from '../../src/audit/fdp';
 import { logGamma, normPpf } from '../../src/audit/stats';
 import { steinkeEpsilon, steinkePValue } from '../../src/audit/steinke';
@@ -271,5 +271,24 @@ describe('guesses from scores', () => {
       9,
     );
     expect(b.epsilon).toBeGreaterThanOrEqual(b.byAnalysis.steinke);
+  });
+
+  it("Steinke et al.'s analysis is skipped where 2 m delta >= 1 (it cannot reject there), leaving f-DP the whole level", () => {
+    expect(steinkeApplies(64, 1e-5)).toBe(true);
+    expect(steinkeApplies(10000, 8e-4)).toBe(false);
+    const m = 2000;
+    const scores = Array.from({ length: m }, (_, i) => i);
+    const inc = scores.map((i) => i >= m / 2);
+    const family = gaussianFamily(1e-3);
+    const one = [{ top: 64, bottom: 0 }];
+    const b = epsilonLowerBound(scores, inc, { delta: 1e-3, family, hypotheses: one });
+    expect(b.tests).toBe(1);
+    expect(b.analysis).toBe('fdp');
+    expect(b.byAnalysis.steinke).toBe(0);
+    // Even where it is skipped, it would have said nothing: 64 of 64 right, m delta = 2.
+    expect(steinkeEpsilon({ m, guesses: 64, correct: 64 }, 1e-3, 0.05)).toBe(0);
+    // The f-DP test then runs at 0.05 (not 0.025): the same as a direct call.
+    const direct = fdpLeakBound(family, [{ m, guesses: 64, correct: 64 }], 0.05);
+    expect(b.epsilon).toBeCloseTo(family.epsilon(direct.leak), 12);
   });
 });

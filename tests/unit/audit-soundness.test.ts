@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { epsilonLowerBound } from '../../src/audit/bound';
+import { idealScores, pilotGuessCounts, planGuesses } from '../../src/audit/guess-plan';
 import { dpsgdFamily, gaussianFamily } from '../../src/audit/tradeoff';
 import { gaussianEpsilon } from '../../src/dp/accounting/mechanism';
+import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
+import { planPrivacy } from '../../src/train/dp-plan';
 import { seededNormal, seededRandom } from './helpers/random';
 
 /**
@@ -59,5 +62,54 @@ describe('soundness of the one-run bound on the ideal Gaussian mechanism', () =>
     expect(
       epsilonLowerBound(run.scores, run.included, { delta, family: gaussianFamily(delta) }).epsilon,
     ).toBeGreaterThan(claimed);
+  });
+});
+
+describe('the planned guess count on the ideal DP-SGD mechanism (guess-plan.ts)', () => {
+  // The app's standard DP-SGD student at epsilon 4: 655 documents, q = 0.39, 6 steps, delta 1/N^1.1.
+  const plan = planPrivacy(655, { ...STANDARD_PROFILE.studentDP, targetEpsilon: 4 });
+  const mech = { q: plan.q, sigma: plan.sigma, steps: plan.steps };
+  const family = dpsgdFamily({ q: plan.q, steps: plan.steps, delta: plan.delta });
+  const claimed = family.epsilon(1 / plan.sigma);
+  const m = 10000;
+  const guesses = planGuesses(mech, family, m, 'likelihood', { delta: plan.delta, confidence: 0.95 });
+
+  it('is a function of the claim only (a fixed public pilot seed), one one-sided hypothesis', () => {
+    const again = planGuesses(mech, family, m, 'likelihood', { delta: plan.delta, confidence: 0.95 });
+    expect(again).toEqual(guesses);
+    expect(guesses.hypotheses).toHaveLength(1);
+    expect(guesses.hypotheses[0].bottom).toBe(0);
+    expect(pilotGuessCounts(m)).toContain(guesses.hypotheses[0].top);
+  });
+
+  it('bound <= the claim in >= 95% of 40 runs, and at least half of it in the median (power)', () => {
+    const u = seededRandom(31);
+    const ratios = Array.from({ length: 40 }, () => {
+      const { scores, included } = idealScores(mech, m, 'likelihood', u);
+      const b = epsilonLowerBound(scores, included, {
+        delta: plan.delta,
+        family,
+        hypotheses: guesses.hypotheses,
+      });
+      return b.epsilon / claimed;
+    });
+    expect(ratios.filter((r) => r > 1).length).toBeLessThanOrEqual(2);
+    const sorted = [...ratios].sort((a, b) => a - b);
+    expect(sorted[20]).toBeGreaterThan(0.5);
+  });
+
+  it('a mechanism with half the claimed noise is caught (the test can fail)', () => {
+    const { scores, included } = idealScores(
+      { ...mech, sigma: mech.sigma / 2 },
+      m,
+      'likelihood',
+      seededRandom(5),
+    );
+    const b = epsilonLowerBound(scores, included, {
+      delta: plan.delta,
+      family,
+      hypotheses: guesses.hypotheses,
+    });
+    expect(b.epsilon).toBeGreaterThan(claimed);
   });
 });

@@ -50,7 +50,7 @@ export const auditCommand: Command = {
     {
       name: 'canaries',
       type: 'number',
-      description: 'Canaries (default: white-box 10000 or a quarter of the parameters, black-box 128)',
+      description: 'Canaries (default: white-box 50000 or a quarter of the parameters, black-box 128)',
     },
     {
       name: 'mode',
@@ -67,8 +67,8 @@ export const auditCommand: Command = {
     {
       name: 'score',
       type: 'string',
-      description: 'White-box score: aligned or likelihood',
-      default: 'aligned',
+      description: "White-box score: likelihood (the claimed mechanism's likelihood ratio) or aligned",
+      default: 'likelihood',
     },
     {
       name: 'canary-kind',
