@@ -11,12 +11,17 @@ import { DEFAULT_DISTILLATION, type DistillationConfig } from '../train/distill'
 import { DEFAULT_DP_TRAINING, type DPTrainingConfig } from '../train/dp-train';
 import type { CorpusOptions } from './corpus';
 import type { HistogramMode } from './histogram';
+import { AUTO_RECIPE, type AutoDPTrainingConfig } from './recipe';
 import type { MethodName } from './results';
 import { DEFAULT_FINE_TUNE, type FineTuneConfig } from './stages';
 import { DEFAULT_SYNTHETIC, type SyntheticConfig } from './synthetic';
 
-/** A DP training inside the pipeline: the run's epsilon, delta and seed apply, not the section's. */
-export type PipelineDPConfig = Omit<DPTrainingConfig, 'targetEpsilon' | 'delta'>;
+/**
+ * A DP training inside the pipeline: the run's epsilon, delta and seed apply, not the section's.
+ * Its recipe fields (batch, epochs, learning rate, what is trained, windows per document) default
+ * to 'auto': the rule of recipe.ts for the run's N and epsilon.
+ */
+export type PipelineDPConfig = AutoDPTrainingConfig<Omit<DPTrainingConfig, 'targetEpsilon' | 'delta'>>;
 
 export interface PipelineConfig {
   /** Total epsilon of every private method (default 2). */
@@ -71,8 +76,8 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
   methods: ['distildp'],
   seed: 1,
   split: { validationFraction: 0.1, testFraction: 0.1 },
-  teacherDP: dpTraining,
-  studentDP: dpTraining,
+  teacherDP: { ...dpTraining, ...AUTO_RECIPE },
+  studentDP: { ...dpTraining, ...AUTO_RECIPE },
   histogram: { mode: 'dp', sigma: 10 },
   synthetic,
   // Two passes over the synthetic corpus: it is small and the teacher's soft labels are cheap.

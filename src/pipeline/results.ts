@@ -4,6 +4,8 @@
  * the UI reads them without loading the pipeline.
  */
 import { computeEpsilon, type Phase } from '../dp/accounting/index';
+import type { ParameterSelection } from '../dp/clipping';
+import type { LoraConfig } from '../model/lora';
 import type { PrivacyPlan } from '../train/dp-train';
 import type { HistogramMode, HistogramRelease } from './histogram';
 
@@ -47,7 +49,11 @@ export interface PrivacyReport {
   sampling: 'poisson';
   unit: 'document';
   clip_norm: number;
+  /** The compute cap: the most windows of a sampled document used per step (the unit stays the document). */
   windows_per_document: number;
+  /** What DP-SGD trained (a public choice): every parameter, biases + LayerNorms, or LoRA adapters. */
+  trained_parameters: ParameterSelection;
+  lora?: LoraConfig;
   num_documents: number;
   secure_randomness: boolean;
   histogram?: { mode: HistogramMode; sigma?: number; threshold?: number; codes_released: number };
@@ -74,6 +80,8 @@ export function privacyReport(
     unit: 'document',
     clip_norm: plan.clipNorm,
     windows_per_document: plan.windowsPerDocument,
+    trained_parameters: plan.parameters,
+    lora: plan.lora,
     num_documents: plan.numDocuments,
     secure_randomness: plan.secureRandomness,
     histogram: histogram

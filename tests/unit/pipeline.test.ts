@@ -143,6 +143,10 @@ describe('pipeline runner', () => {
     expect([...roundTrip.models!.model.arrays.get('wte.weight')!]).toEqual([
       ...saved!.models!.model.arrays.get('wte.weight')!,
     ]);
+    // The default recipe trains LoRA adapters: their factors and frozen weights are saved too.
+    const loraKeys = Object.keys(roundTrip.extras ?? {});
+    expect(loraKeys.some((k) => k.startsWith('lora.adapter.h.0.'))).toBe(true);
+    expect(loraKeys.some((k) => k.startsWith('lora.base.h.0.'))).toBe(true);
     checkpoints.records.set(STAGES.distildpTeacher.key, roundTrip);
     stopNow = false;
     const second = await runPipeline({

@@ -61,7 +61,7 @@ export async function runDistilDP(
   const teacher = await dpTrainingStage(ctx, STAGES.distildpTeacher, {
     base: { ...base.teacher, name: 'DistilDP teacher' },
     plan,
-    training: c.teacherDP,
+    training: ctx.plan.training.teacher,
   });
   const codes = hist?.codes.length ? hist.codes : null;
   const generated = await runStage(ctx, STAGES.generate, async (partial) => {

@@ -10,7 +10,7 @@ export async function runDPSGD(ctx: RunContext, baseStudent: LoadedModel): Promi
   const student = await dpTrainingStage(ctx, STAGES.dpsgdStudent, {
     base: { ...baseStudent, name: 'DP-SGD student' },
     plan,
-    training: ctx.config.studentDP,
+    training: ctx.plan.training.student,
   });
   const report = privacyReport('dpsgd', plan, 0);
   ctx.reports.push(report);
