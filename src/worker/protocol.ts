@@ -10,8 +10,10 @@
 
 import type { TokenizerKind } from '../data/tokenizer';
 import type { FileInput, FileReport, IngestOptions } from '../data/types';
+import type { ParameterSelection } from '../dp/clipping';
 import type { BackendInfo, BackendName } from '../model/backend';
 import type { GPTConfig } from '../model/config';
+import type { LoraConfig } from '../model/lora';
 import type { MethodName, PrivacyReport, ResultRow, StageName, StageOwner } from '../pipeline/results';
 import type { RunManifest } from './run-manifest';
 import type { RunSettings } from './run-settings';
@@ -238,8 +240,20 @@ export interface PlanSummary {
   histogram: { sigma: number; deltaThreshold: number } | null;
   accountant: string;
   clipNorm: number;
+  /** The DP teacher's expected batch and epochs (the user's, or the recipe rule's). */
   expectedBatchSize: number;
   epochs: number;
+  /** How the DP teacher trains (src/pipeline/recipe.ts): public choices, shown before the run. */
+  recipe: {
+    /** 'rule' when batch and epochs both come from the recipe rule. */
+    batchAndEpochs: 'rule' | 'user';
+    parameters: ParameterSelection;
+    lora?: LoraConfig;
+    learningRate: number;
+    /** The compute cap: the most windows (of contextLength tokens) of a sampled document per step. */
+    windowsPerDocument: number;
+    contextLength: number;
+  };
   /** Epsilon after all steps (<= target). */
   epsilon: number;
   /** Expected epsilon spent vs DP-SGD step (prior phases included). */

@@ -2,9 +2,11 @@
  * The budget panel's plan must be the run's: planRun (worker/plan.ts) against the privacy report
  * of an actual runPipeline run with the same documents and settings.
  */
+
 import { beforeAll, describe, expect, it } from 'vitest';
 import { byteTokenizer } from '../../src/data/tokenizer-bytes';
 import type { Document } from '../../src/data/types';
+import { resolvePipelineConfig } from '../../src/pipeline/config';
 import { loadModel } from '../../src/pipeline/models';
 import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
 import { runPipeline } from '../../src/pipeline/run';
@@ -70,7 +72,14 @@ describe('run settings', () => {
     });
     expect(c.studentDP).toMatchObject({ expectedBatchSize: 77, epochs: 5, clipNorm: 0.5 });
     expect(c.teacherDP.schedule).toMatchObject(STANDARD_PROFILE.teacherDP.schedule);
-    expect(DEFAULT_RUN_SETTINGS.expectedBatchSize).toBe(STANDARD_PROFILE.teacherDP?.expectedBatchSize);
+    // Left empty, batch and epochs are the profile's, or the recipe rule's ('auto').
+    expect(DEFAULT_RUN_SETTINGS.expectedBatchSize).toBeNull();
+    expect(DEFAULT_RUN_SETTINGS.epochs).toBeNull();
+    const profile = resolvePipelineConfig(STANDARD_PROFILE).teacherDP;
+    expect(pipelineConfigFor(DEFAULT_RUN_SETTINGS).teacherDP.expectedBatchSize).toBe(
+      profile.expectedBatchSize,
+    );
+    expect(pipelineConfigFor(DEFAULT_RUN_SETTINGS).teacherDP.epochs).toBe(profile.epochs);
     expect(pipelineConfigFor(DEFAULT_RUN_SETTINGS).delta).toBeUndefined();
     expect(pipelineConfigFor(TINY_RUN_SETTINGS).synthetic?.samples).toBe(12);
   });
