@@ -125,6 +125,11 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
 // synchronous GPU read-back, which webgpu does not support everywhere (it throws in Node).
 const causalMasks = new Map<string, tf.Tensor2D>();
 
+/** Causal masks held by the cache (one per length and backend; tests count them as non-leaks). */
+export function cachedCausalMasks(): number {
+  return [...causalMasks.values()].filter((m) => !m.isDisposed).length;
+}
+
 /** (T, T) additive mask: 0 on and below the diagonal, -1e9 above (exp underflows to exactly 0). */
 export function causalMask(t: number): tf.Tensor2D {
   const key = `${tf.getBackend()}:${t}`;

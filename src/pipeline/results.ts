@@ -9,7 +9,7 @@ import type { LoraConfig } from '../model/lora';
 import type { PrivacyPlan } from '../train/dp-train';
 import type { HistogramMode, HistogramRelease } from './histogram';
 
-export const ALL_METHODS = ['distildp', 'dpsgd', 'dpkd', 'synthetic', 'nonprivate'] as const;
+export const ALL_METHODS = ['distildp', 'dpsgd', 'dpkd', 'synthetic', 'opd', 'nonprivate'] as const;
 export type MethodName = (typeof ALL_METHODS)[number];
 
 /** The kind of work a pipeline stage does (shown in progress events; see stage-registry.ts). */
@@ -35,6 +35,23 @@ export interface ResultRow {
   bits_per_byte: number;
   /** Seconds of every stage this row needed (shared stages included). */
   wall_s: number;
+  /**
+   * For students that learned from the DP teacher's synthetic text: how much that text looks like
+   * the held-out test text (fidelity.ts; local numbers, like the test perplexity).
+   */
+  synthetic_fidelity?: SyntheticFidelity;
+}
+
+/** Synthetic-text fidelity of a run (src/pipeline/fidelity.ts), measured on the test split. */
+export interface SyntheticFidelity {
+  /** Jensen-Shannon divergence (bits) of byte 3-grams: synthetic vs test text. */
+  js_divergence: number;
+  /** The same for as many bytes of real training text (the floor of sampling noise). */
+  js_divergence_real: number;
+  /** Share of synthetic samples a naive Bayes classifier assigns to their own control code. */
+  control_code_fidelity?: number;
+  /** That classifier's accuracy on the test split. */
+  classifier_accuracy?: number;
 }
 
 /** Everything to reproduce a DP row's epsilon: `distildp epsilon --phases <phases> --delta <accounting_delta>`. */

@@ -16,6 +16,7 @@ export type RunProfile = 'standard' | 'tiny';
 
 export const BASELINES = [
   'synthetic',
+  'opd',
   'dpsgd',
   'dpkd',
   'nonprivate',

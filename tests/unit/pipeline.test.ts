@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Document } from '../../src/data/types';
 import { computeEpsilon } from '../../src/dp/accounting/index';
+import { cachedCausalMasks } from '../../src/model/ops';
 import { MemoryCheckpoints, parseCheckpoint, serializeCheckpoint } from '../../src/pipeline/checkpoint';
 import type { PipelineOptions } from '../../src/pipeline/config';
 import { loadModel } from '../../src/pipeline/models';
@@ -45,7 +46,7 @@ async function models() {
 describe('pipeline runner', () => {
   it('runs DistilDP and every baseline; each DP epsilon is reproducible from its report and within budget', async () => {
     const { teacher, student } = await models();
-    const before = tf.memory().numTensors;
+    const before = tf.memory().numTensors - cachedCausalMasks();
     const samples: string[] = [];
     const validation: { series: string; step: number; perplexity: number }[] = [];
     const result = await runPipeline({
@@ -69,11 +70,27 @@ describe('pipeline runner', () => {
         'dpsgd/student',
         'nonprivate/student',
         'nonprivate/teacher',
+        'opd/student',
         'synthetic/student',
       ].sort(),
     );
+    // Students of the synthetic text carry its fidelity (control codes: the documents are labelled).
+    for (const m of ['distildp', 'synthetic', 'opd']) {
+      const f = result.results.find((r) => r.method === m && r.model === 'student')!.synthetic_fidelity!;
+      expect(f.js_divergence).toBeGreaterThan(0);
+      expect(f.js_divergence).toBeLessThanOrEqual(1);
+      expect(f.control_code_fidelity).toBeGreaterThanOrEqual(0);
+      expect(f.classifier_accuracy).toBeGreaterThan(0.5);
+    }
+    expect(result.results.find((r) => r.method === 'dpsgd')!.synthetic_fidelity).toBeUndefined();
     for (const r of result.results) expect(r.test_ppl).toBeGreaterThan(1);
-    expect(result.reports.map((r) => r.method).sort()).toEqual(['distildp', 'dpkd', 'dpsgd', 'synthetic']);
+    expect(result.reports.map((r) => r.method).sort()).toEqual([
+      'distildp',
+      'dpkd',
+      'dpsgd',
+      'opd',
+      'synthetic',
+    ]);
     for (const rep of result.reports) {
       expect(rep.epsilon).toBeLessThanOrEqual(3 + 1e-9);
       expect(rep.epsilon).toBeGreaterThan(2.5);
@@ -94,6 +111,7 @@ describe('pipeline runner', () => {
       'distildp/teacher/teacher-dp',
       'distildp/student/distill',
       'synthetic/student/distill',
+      'opd/student/distill',
       'dpsgd/student/student-dp',
       'dpkd/teacher/teacher-dp',
       'dpkd/student/student-dp',
@@ -106,7 +124,8 @@ describe('pipeline runner', () => {
     expect(result.synthetic!.samples.length).toBeGreaterThan(0);
     disposeModel(result.distildp!.student);
     disposeModel(result.distildp!.teacher);
-    expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 4); // caches (masks) only
+    // Only the cache of causal masks (one per sequence length seen) stays.
+    expect(tf.memory().numTensors).toBe(before + cachedCausalMasks());
     disposeModel(teacher);
     disposeModel(student);
   });

@@ -1,12 +1,14 @@
 import { formatDuration } from '../../worker/format';
 import type { ResultRow } from '../../worker/protocol';
 import { useAppStore } from '../store';
+import { SyntheticFidelityNote } from './SyntheticFidelityNote';
 
 const METHOD_TEXT: Record<ResultRow['method'], string> = {
   distildp: 'DistilDP',
   synthetic: 'Synthetic-only',
   dpsgd: 'DP-SGD',
   dpkd: 'DPKD',
+  opd: 'On-policy distillation',
   nonprivate: 'Non-private',
 };
 
@@ -69,6 +71,7 @@ export function ResultsPanel() {
               ))}
             </tbody>
           </table>
+          <SyntheticFidelityNote rows={rows} />
         </div>
       )}
     </section>

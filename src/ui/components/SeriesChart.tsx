@@ -111,6 +111,7 @@ export const SERIES_COLORS: Record<string, string> = {
   'distildp/teacher': '#2556c4',
   'distildp/student': '#1c7a43',
   'synthetic/student': '#8a5a00',
+  'opd/student': '#a3326a',
   'dpsgd/student': '#7b3fa0',
   'dpkd/teacher': '#0f7c8c',
   'dpkd/student': '#c2410c',
