@@ -86,8 +86,12 @@ export type PipelineOptions = DeepPartial<PipelineConfig>;
 const { targetEpsilon: _runEpsilon, ...dpTraining } = DEFAULT_DP_TRAINING;
 const { seed: _syntheticSeed, ...synthetic } = DEFAULT_SYNTHETIC;
 const { seed: _fineTuneSeed, ...fineTune } = DEFAULT_FINE_TUNE;
-const { seed: _onPolicySeed, steps: _onPolicySteps, schedule: _onPolicySchedule, ...onPolicy } =
-  DEFAULT_ON_POLICY;
+const {
+  seed: _onPolicySeed,
+  steps: _onPolicySteps,
+  schedule: _onPolicySchedule,
+  ...onPolicy
+} = DEFAULT_ON_POLICY;
 
 export const DEFAULT_PIPELINE: PipelineConfig = {
   epsilon: 2,
