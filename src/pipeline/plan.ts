@@ -69,8 +69,8 @@ export function planPipelinePrivacy(
       : { mode: 'uniform', phases: [], deltaThreshold: 0 }
     : null;
   const training = {
-    teacher: resolveRecipe(c.teacherDP, n, c.epsilon, 'teacher'),
-    student: resolveRecipe(c.studentDP, n, c.epsilon, 'student'),
+    teacher: resolveRecipe(c.teacherDP, n, c.epsilon),
+    student: resolveRecipe(c.studentDP, n, c.epsilon),
   };
   const dpkd = once(() => {
     const teacher = planPrivacy(n, { ...training.teacher, targetEpsilon: c.epsilon / 2, delta });

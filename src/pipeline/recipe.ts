@@ -35,7 +35,7 @@ export const DEFAULT_WINDOWS_PER_DOCUMENT = 8;
  * - epochs E = 4;
  * - LoRA adapters with learning rate 5e-3.
  */
-export function dpRecipe(n: number, _epsilon: number, _role: 'teacher' | 'student'): DPRecipe {
+export function dpRecipe(n: number, _epsilon: number): DPRecipe {
   if (!(Number.isInteger(n) && n >= 1)) throw new Error(`the DP recipe needs N >= 1 documents, got ${n}`);
   return {
     expectedBatchSize: Math.min(n, Math.min(1024, Math.max(32, Math.round(n / 8)))),
@@ -83,9 +83,8 @@ export function resolveRecipe(
   config: AutoDPTrainingConfig<RunDPTrainingConfig>,
   n: number,
   epsilon: number,
-  role: 'teacher' | 'student',
 ): RunDPTrainingConfig {
-  const rule = dpRecipe(n, epsilon, role);
+  const rule = dpRecipe(n, epsilon);
   return {
     ...config,
     expectedBatchSize: pick(config.expectedBatchSize, rule.expectedBatchSize),

@@ -45,6 +45,37 @@ describe('distildp pipeline options -> config', () => {
     expect(c.distillation).toEqual(DEFAULT_DISTILLATION);
   });
 
+  it('DP recipe options override the rule for every DP training; left out, the rule decides (auto)', () => {
+    const auto = configOf(['--private', 'x.jsonl']);
+    expect(auto.teacherDP).toMatchObject({ parameters: 'auto', windowsPerDocument: 'auto', epochs: 'auto' });
+    const c = configOf([
+      '--private',
+      'x.jsonl',
+      '--parameters',
+      'lora',
+      '--lora-rank',
+      '4',
+      '--lora-targets',
+      'attn.c_attn,mlp.c_fc',
+      '--windows-per-doc',
+      '3',
+      '--teacher-lr',
+      '0.002',
+    ]);
+    const lora = { rank: 4, alpha: 16, targets: ['attn.c_attn', 'mlp.c_fc'] };
+    expect(c.teacherDP).toMatchObject({ parameters: 'lora', lora, windowsPerDocument: 3 });
+    expect(c.teacherDP.schedule.peak).toBe(0.002);
+    expect(c.studentDP).toMatchObject({ parameters: 'lora', lora, windowsPerDocument: 3 });
+    expect(c.studentDP.schedule.peak).toBe('auto');
+    expect(configOf(['--private', 'x', '--parameters', 'bias-layernorm']).teacherDP.parameters).toBe(
+      'biasLayerNorm',
+    );
+    expect(() => configOf(['--private', 'x', '--parameters', 'some'])).toThrow(/--parameters is one of/);
+    expect(() => configOf(['--private', 'x', '--parameters', 'lora', '--lora-targets', 'wte'])).toThrow(
+      /--lora-targets/,
+    );
+  });
+
   it('rejects an unknown histogram mode', () => {
     expect(() => configOf(['--demo', '--histogram', 'exact'])).toThrow(/--histogram is dp or uniform/);
   });

@@ -6,8 +6,8 @@ import { dpRecipe, resolveRecipe } from '../../src/pipeline/recipe';
 describe('the DP recipe rule', () => {
   it('fills every auto field from N and epsilon, and a given value wins for its field only', () => {
     const c = resolvePipelineConfig({ teacherDP: { epochs: 7 } });
-    const rule = dpRecipe(1600, 2, 'teacher');
-    const t = resolveRecipe(c.teacherDP, 1600, 2, 'teacher');
+    const rule = dpRecipe(1600, 2);
+    const t = resolveRecipe(c.teacherDP, 1600, 2);
     expect(t.epochs).toBe(7);
     expect(t.expectedBatchSize).toBe(rule.expectedBatchSize);
     expect(t.schedule.peak).toBe(rule.learningRate);
@@ -20,7 +20,7 @@ describe('the DP recipe rule', () => {
   });
 
   it('never asks for a batch larger than N and refuses N < 1', () => {
-    expect(dpRecipe(10, 2, 'student').expectedBatchSize).toBeLessThanOrEqual(10);
-    expect(() => dpRecipe(0, 2, 'teacher')).toThrow(/N >= 1/);
+    expect(dpRecipe(10, 2).expectedBatchSize).toBeLessThanOrEqual(10);
+    expect(() => dpRecipe(0, 2)).toThrow(/N >= 1/);
   });
 });

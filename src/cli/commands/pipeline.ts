@@ -23,6 +23,7 @@ import type { Command } from '../command';
 import { ingestPath } from '../fs-data';
 import { loadModelArg, PUBLIC_DIR } from '../models';
 import { progressPrinter } from '../progress';
+import { PARAMETER_OPTIONS, parameterSelectionArgs } from './parameter-args';
 
 export const DEMO_CORPUS = 'demo/demo-corpus.jsonl';
 
@@ -69,13 +70,27 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineCon
   const histogram = o.histogram === undefined ? undefined : String(o.histogram);
   if (histogram !== undefined && histogram !== 'dp' && histogram !== 'uniform')
     throw new UsageError('--histogram is dp or uniform');
+  // Options shared by every DP training (teachers and students).
+  const dp = {
+    expectedBatchSize: numberOr(o.batch),
+    windowsPerDocument: numberOr(o['windows-per-doc']),
+    ...parameterSelectionArgs(o),
+  };
   return resolvePipelineConfig(o.demo ? DEMO_SETTINGS : undefined, {
     epsilon: numberOr(o.epsilon),
     delta: numberOr(o.delta),
     seed: numberOr(o.seed),
     methods: o.methods ? methodsArg(o.methods) : undefined,
-    teacherDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['teacher-epochs']) },
-    studentDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['student-epochs']) },
+    teacherDP: {
+      ...dp,
+      epochs: numberOr(o['teacher-epochs']),
+      schedule: { peak: numberOr(o['teacher-lr']) },
+    },
+    studentDP: {
+      ...dp,
+      epochs: numberOr(o['student-epochs']),
+      schedule: { peak: numberOr(o['student-lr']) },
+    },
     synthetic: { samples: numberOr(o['synthetic-samples']) },
     distill: { epochs: numberOr(o['distill-epochs']) },
     distillation: {
@@ -125,9 +140,38 @@ export const pipelineCommand: Command = {
       type: 'string',
       description: `Comma list of ${ALL_METHODS.join(',')} (default: distildp; all with --demo)`,
     },
-    { name: 'batch', type: 'number', description: 'Expected DP batch size in documents' },
-    { name: 'teacher-epochs', type: 'number', description: 'DP epochs of teachers' },
-    { name: 'student-epochs', type: 'number', description: 'DP epochs of DP-SGD/DPKD students' },
+    // DP recipe: every option left out keeps the rule of src/pipeline/recipe.ts (from N and epsilon).
+    {
+      name: 'batch',
+      type: 'number',
+      description: 'Expected DP batch size in documents (default: the recipe rule)',
+    },
+    {
+      name: 'teacher-epochs',
+      type: 'number',
+      description: 'DP epochs of teachers (default: the recipe rule)',
+    },
+    {
+      name: 'student-epochs',
+      type: 'number',
+      description: 'DP epochs of DP-SGD/DPKD students (default: the rule)',
+    },
+    {
+      name: 'teacher-lr',
+      type: 'number',
+      description: 'DP learning rate of teachers (default: the recipe rule)',
+    },
+    {
+      name: 'student-lr',
+      type: 'number',
+      description: 'DP learning rate of students (default: the recipe rule)',
+    },
+    {
+      name: 'windows-per-doc',
+      type: 'number',
+      description: 'Compute cap: the most windows a sampled document contributes (default: the recipe rule)',
+    },
+    ...PARAMETER_OPTIONS,
     { name: 'synthetic-samples', type: 'number', description: 'Synthetic samples for the student' },
     { name: 'distill-epochs', type: 'number', description: 'Epochs over the synthetic corpus' },
     {
