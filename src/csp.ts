@@ -19,7 +19,7 @@ export const contentSecurityPolicy = [
 
 /**
  * Cross-origin isolation: with these the page (and its workers) get SharedArrayBuffer, which the
- * WASM backend's threads need (src/model/wasm-threads.ts). Every resource is same-origin, so
+ * WASM backend's threads need (src/platform/wasm-threads.ts). Every resource is same-origin, so
  * `require-corp` blocks nothing the app loads.
  */
 export const crossOriginIsolationHeaders = {

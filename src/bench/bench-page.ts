@@ -1,16 +1,20 @@
 /**
  * Entry of bench.html: the browser benchmarks on whatever backend the browser picks (webgpu ->
  * wasm -> cpu; `?backend=` forces one). Runs (a) per-kernel timings, WGSL vs TF.js twin
- * (src/bench/kernel-bench.ts), and (b) the DP step benchmark (src/bench/dp-bench.ts: non-DP,
- * fast DP and naive DP steps, ratios, peak memory). Writes a readable table and the JSON report
+ * (src/bench/kernel-bench.ts), and (b) the DP step benchmark: on WASM first a row per thread count
+ * (src/bench/thread-bench.ts: tokens/s, matmul peak, fraction of peak), then src/bench/dp-bench.ts
+ * on every thread (non-DP, fast DP and naive DP steps, ratios, peak memory against the app's
+ * estimate). Writes a readable table and the JSON report
  * into <pre id="results"> (data-done="true" when finished), which
  * tests/bench/browser-bench.spec.ts reads. Settings: src/bench/bench-settings.ts.
  */
 import { type BackendInfo, initBackend } from '../model/backend';
-import { tfjsWasmPaths } from '../worker/wasm-paths';
+import { tfjsWasmPaths } from '../model/wasm-paths';
 import { type BrowserBenchSettings, parseBenchSettings } from './bench-settings';
 import { DP_BENCH_CONFIGS, type DPBenchResult, runDPBenchmark } from './dp-bench';
+import { dpSummaryLine, dpTableRows, ms, threadTableRows } from './dp-report';
 import { KERNEL_BENCH_SHAPES, type KernelBenchResult, runKernelBenchmark } from './kernel-bench';
+import { runThreadBenchmark, type ThreadBenchResult, type ThreadStart } from './thread-bench';
 
 export interface BrowserBenchReport {
   settings: BrowserBenchSettings | null;
@@ -18,6 +22,8 @@ export interface BrowserBenchReport {
   userAgent: string;
   kernels: KernelBenchResult | null;
   dp: DPBenchResult | null;
+  /** WASM only: one row per thread count (1, 2, all by default). */
+  dp_threads: ThreadBenchResult | null;
   /** Failures, each naming the part that failed; empty when everything ran. */
   errors: string[];
   elapsed_ms: number;
@@ -25,8 +31,6 @@ export interface BrowserBenchReport {
 
 const el = (id: string) => document.getElementById(id) as HTMLElement;
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-const ms = (x: number | null) => (x === null ? 'n/a' : x < 10 ? x.toFixed(2) : x.toFixed(1));
-const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
 function status(text: string): void {
   el('status').textContent = text;
@@ -74,18 +78,20 @@ function renderTables(report: BrowserBenchReport): void {
     ]);
     out.append(table(caption, ['kernel', 'WGSL ms', 'TF.js twin ms', 'twin / WGSL'], rows));
   }
+  if (report.dp_threads) {
+    const t = report.dp_threads;
+    const caption = `Threads: DP step "${t.config}", batch ${t.batch} (${t.tokens_per_step} tokens, ${(t.step_flops / 1e9).toFixed(2)} GFLOP); ${t.rounds} round(s) x ${t.repeats}`;
+    const { head, rows } = threadTableRows(t);
+    out.append(table(caption, head, rows));
+  }
   if (report.dp) {
     const d = report.dp;
     const m = d.model;
     const caption = `DP step "${d.config}" on ${d.backend} (${d.dp_reduction}): ${m.nLayer} layers, width ${m.nEmbd}, context ${m.contextLength}, batch ${d.batch}; median of ${d.repeats}`;
-    const rows = [
-      ['non-DP step', ms(d.nondp_ms), mib(d.nondp_peak_bytes), '1.00x'],
-      ['fast DP step', ms(d.dp_ms), mib(d.dp_peak_bytes), `${d.dp_over_nondp_time.toFixed(2)}x`],
-      ['naive DP step', ms(d.naive_ms), mib(d.naive_peak_bytes), `${(d.naive_ms / d.nondp_ms).toFixed(2)}x`],
-    ];
-    out.append(table(caption, ['step', 'median ms', 'peak MiB', 'time / non-DP'], rows));
+    const { head, rows } = dpTableRows(d);
+    out.append(table(caption, head, rows));
     const p = document.createElement('p');
-    p.textContent = `fast DP / non-DP: time ${d.dp_over_nondp_time.toFixed(2)}x, memory ${d.dp_over_nondp_memory.toFixed(2)}x; naive / fast: time ${d.naive_over_dp_time.toFixed(2)}x`;
+    p.textContent = dpSummaryLine(d);
     out.append(p);
   }
 }
@@ -108,8 +114,38 @@ async function run(report: BrowserBenchReport): Promise<void> {
     renderTables(report);
   }
   if (settings.suites.includes('dp')) {
+    const onWasm = report.backend.backend === 'wasm';
+    const startWasm = async (threads: number | undefined): Promise<ThreadStart> => {
+      const info = await initBackend({ override: 'wasm', wasmPaths: tfjsWasmPaths, wasmThreads: threads });
+      report.backend = info;
+      el('backend').textContent = backendText(info);
+      return { threads: info.wasmThreads?.count ?? 1, limitation: info.wasmThreads?.limitation };
+    };
     try {
-      report.dp = await runDPBenchmark(settings.config, settings.repeats, (m) => status(`DP step: ${m}`));
+      if (onWasm && settings.threads.length > 0) {
+        const { threads, rounds, repeats, batch } = settings;
+        report.dp_threads = await runThreadBenchmark(
+          settings.config,
+          startWasm,
+          { threads, rounds, repeats, batch },
+          (m) => status(`threads: ${m}`),
+        );
+        renderTables(report);
+        await startWasm(undefined);
+      }
+      const restart = async () => {
+        await initBackend({ override: 'wasm', wasmPaths: tfjsWasmPaths, restartWasm: true });
+      };
+      report.dp = await runDPBenchmark(
+        settings.config,
+        {
+          repeats: settings.repeats,
+          naive: settings.naive,
+          batch: settings.batch,
+          ...(onWasm ? { restart } : {}),
+        },
+        (m) => status(`DP step: ${m}`),
+      );
     } catch (e) {
       report.errors.push(`dp: ${message(e)}`);
     }
@@ -125,6 +161,7 @@ async function main(): Promise<void> {
     userAgent: navigator.userAgent,
     kernels: null,
     dp: null,
+    dp_threads: null,
     errors: [],
     elapsed_ms: 0,
   };

@@ -1,9 +1,10 @@
 /**
  * Settings of the browser benchmark page (bench.html), read from its URL query, e.g.
- * `/bench.html?backend=wasm&config=tiny&repeats=2&kernelShapes=tiny&kernelRuns=3&suites=kernels,dp`.
+ * `/bench.html?backend=wasm&config=tiny&repeats=2&kernelShapes=tiny&kernelRuns=3&suites=kernels,dp&threads=1,2,all`.
  * No DOM and no TF.js here, so the parsing is unit-tested in Node.
  */
 import type { BackendName } from '../model/backend';
+import { parseThreadRequests, type ThreadRequest } from './thread-bench';
 
 export type BenchSuite = 'kernels' | 'dp';
 
@@ -20,11 +21,30 @@ export interface BrowserBenchSettings {
   kernelRuns: number;
   /** Which parts run (default both). */
   suites: BenchSuite[];
+  /** WASM only: thread counts of the DP step's scaling rows (default 1,2,all; `none` skips them). */
+  threads: ThreadRequest[];
+  /** Turns over the thread counts, interleaved (default 1). */
+  rounds: number;
+  /** Batch of the DP configuration (default: the configuration's). */
+  batch?: number;
+  /** Time the naive oracle (default true; `naive=0` skips it, e.g. at GPT-2 size). */
+  naive: boolean;
 }
 
 const BACKENDS: BackendName[] = ['webgpu', 'wasm', 'cpu'];
 const SUITES: BenchSuite[] = ['kernels', 'dp'];
-const KNOWN = new Set(['backend', 'config', 'repeats', 'kernelShapes', 'kernelRuns', 'suites']);
+const KNOWN = new Set([
+  'backend',
+  'config',
+  'repeats',
+  'kernelShapes',
+  'kernelRuns',
+  'suites',
+  'threads',
+  'rounds',
+  'batch',
+  'naive',
+]);
 
 function positiveInt(name: string, raw: string | null, fallback: number): number {
   if (raw === null) return fallback;
@@ -71,5 +91,9 @@ export function parseBenchSettings(
     kernelShapes,
     kernelRuns: positiveInt('kernelRuns', q.get('kernelRuns'), 10),
     suites: suites as BenchSuite[],
+    threads: q.get('threads') === 'none' ? [] : parseThreadRequests(q.get('threads') ?? '1,2,all'),
+    rounds: positiveInt('rounds', q.get('rounds'), 1),
+    ...(q.get('batch') !== null ? { batch: positiveInt('batch', q.get('batch'), 1) } : {}),
+    naive: !['0', 'false'].includes(q.get('naive') ?? ''),
   };
 }

@@ -9,9 +9,11 @@ import * as tf from '@tensorflow/tfjs';
 import { tokenizerFor } from '../data/tokenizer';
 import { controlCodePrompt } from '../data/windows';
 import type { GPTConfig } from '../model/config';
-import { type GenerationConfig, generate } from '../model/generate';
+import { generate } from '../model/generate';
+import type { GenerationConfig } from '../model/generation-config';
 import { disposeParams, initParams } from '../model/params';
 import { MODEL_PRESETS } from '../model/presets';
+import { median } from './stats';
 
 export interface GenerateBenchOptions {
   /** Prompts per batch (default 32, DistilDP's generation batch here). */
@@ -41,12 +43,6 @@ export interface GenerateBenchResult {
   speedup: number;
   /** Every timing, in the order measured (interleaved). */
   samples_ms: { kv: number[]; nocache: number[] };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 export async function runGenerateBenchmark(

@@ -26,7 +26,7 @@ import {
   tiedCrossSumTwin,
 } from '../kernels';
 import { webgpuActive } from '../kernels/webgpu-backend';
-import { median } from './dp-bench';
+import { median } from './stats';
 
 /** One linear layer's (A, G) and the tied-head shapes of a DP micro-batch. */
 export interface KernelBenchShape {

@@ -6,6 +6,8 @@ export interface Command {
   summary: string;
   /** Positional usage after the command name, e.g. `[PATH]`. */
   usage?: string;
+  /** Takes positional arguments (the usage line names them); otherwise a stray argument is an error. */
+  positionals?: boolean;
   options: OptionSpec[];
   run(args: ParsedArgs, io: CommandIO): Promise<number>;
 }

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ingestFiles } from '../data/ingest';
-import type { FileInput, IngestResult } from '../data/types';
+import type { FileInput, IngestOptions, IngestResult } from '../data/types';
 
 /** Reads a file or every file below a folder; paths are relative to the folder's parent. */
 export function readInputFiles(path: string): FileInput[] {
@@ -40,8 +40,13 @@ function readOne(full: string, rel: string): FileInput {
  * Ingests a file or folder and reports every rejected or partial file on stderr (never silently);
  * fails when fewer than `minDocuments` documents remain.
  */
-export function ingestPath(path: string, err: (s: string) => void, minDocuments = 1): IngestResult {
-  const result = ingestFiles(readInputFiles(path));
+export function ingestPath(
+  path: string,
+  err: (s: string) => void,
+  minDocuments = 1,
+  options: Partial<IngestOptions> = {},
+): IngestResult {
+  const result = ingestFiles(readInputFiles(path), options);
   for (const f of result.files) {
     if (f.status === 'rejected') err(`${f.path}: rejected: ${f.reason}`);
     else if (f.status === 'partial') err(`${f.path}: partly read: ${f.warnings.slice(0, 3).join('; ')}`);

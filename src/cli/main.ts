@@ -33,7 +33,7 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
     return 0;
   }
   try {
-    const args = parseArgs(rest, command.options);
+    const args = parseArgs(rest, command.options, { positionals: command.positionals });
     return await command.run(args, io);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -1,6 +1,7 @@
 /**
  * cyrb53: a fast, well-mixed 53-bit non-cryptographic hash. Used to spot duplicate files (equality
- * is then confirmed byte by byte) and to order documents for splitting. Not for anything secret.
+ * is then confirmed byte by byte), for document content ids and for the keyed split (split.ts).
+ * Not for anything secret.
  */
 
 function mix(h1: number, h2: number): number {

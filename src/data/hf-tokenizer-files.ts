@@ -1,12 +1,21 @@
 /**
- * Hugging Face GPT-2 tokenizer files (vocab.json, merges.txt, tokenizer_config.json,
- * special_tokens_map.json), so that an exported model loads with `GPT2Tokenizer.from_pretrained` or
- * `AutoTokenizer.from_pretrained`.
+ * Hugging Face GPT-2 tokenizer files (vocab.json, merges.txt, tokenizer.json, tokenizer_config.json,
+ * special_tokens_map.json), so that an exported model loads with `GPT2Tokenizer.from_pretrained`,
+ * `AutoTokenizer.from_pretrained` (GPT2TokenizerFast, from tokenizer.json) and tools that read only
+ * tokenizer.json.
  *
  * HF's byte-level BPE writes every token as a string over GPT-2's `bytes_to_unicode` alphabet: each
  * byte maps to one printable character (printable Latin-1 bytes map to themselves, the other 68 bytes
  * to U+0100.., so the space 0x20 becomes 'Ġ' U+0120).
+ *
+ * Special tokens: our tokenizers never turn a literal "<|endoftext|>" in text into the special id (user
+ * data cannot inject an end-of-text). transformers does the same only with `split_special_tokens: true`
+ * in tokenizer_config.json (slow and fast tokenizers); the special tokens are `normalized: false`
+ * everywhere (matched on the raw text, as transformers' own special tokens are; there is no normalizer).
  */
+import { addedTokenFlags, huggingFaceTokenizerJson, type SpecialToken } from './hf-tokenizer-json';
+
+export type { SpecialToken } from './hf-tokenizer-json';
 
 /** GPT-2's `bytes_to_unicode()`: the character that stands for each byte 0..255. */
 export function bytesToUnicode(): string[] {
@@ -32,11 +41,6 @@ export function hfTokenString(bytes: ArrayLike<number>): string {
   return s;
 }
 
-export interface SpecialToken {
-  id: number;
-  content: string;
-}
-
 export interface HfTokenizerSpec {
   /** Byte sequences of the ordinary tokens; index = id. */
   tokenBytes: ArrayLike<number>[];
@@ -48,6 +52,7 @@ export interface HfTokenizerSpec {
   eos: string;
   unk: string;
   pad: string;
+  /** The model's context length (config.json n_positions): longer inputs crash in wpe. */
   modelMaxLength: number;
 }
 
@@ -57,24 +62,20 @@ function orderedJsonObject(entries: [string, number][]): string {
 }
 
 export function huggingFaceTokenizerFiles(spec: HfTokenizerSpec): Record<string, string> {
+  if (!(Number.isInteger(spec.modelMaxLength) && spec.modelMaxLength >= 1)) {
+    throw new Error(
+      `tokenizer files: model_max_length must be the model's n_positions, got ${spec.modelMaxLength}`,
+    );
+  }
   const vocab: [string, number][] = spec.tokenBytes.map((b, id) => [hfTokenString(b), id]);
   for (const s of spec.specials) vocab.push([s.content, s.id]);
 
   // GPT2Tokenizer reads `merges.split("\n")[1:-1]`: header line first, trailing newline required.
-  const mergeLines = spec.merges.map(([a, b]) => `${hfTokenString(a)} ${hfTokenString(b)}\n`);
-  const merges = `#version: 0.2\n${mergeLines.join('')}`;
+  const mergePairs = spec.merges.map(([a, b]) => `${hfTokenString(a)} ${hfTokenString(b)}`);
+  const merges = `#version: 0.2\n${mergePairs.map((m) => `${m}\n`).join('')}`;
 
   const addedTokensDecoder: Record<string, object> = {};
-  for (const s of spec.specials) {
-    addedTokensDecoder[String(s.id)] = {
-      content: s.content,
-      lstrip: false,
-      normalized: true,
-      rstrip: false,
-      single_word: false,
-      special: true,
-    };
-  }
+  for (const s of spec.specials) addedTokensDecoder[String(s.id)] = addedTokenFlags(s.content);
   const specialTokensMap = {
     bos_token: spec.bos,
     eos_token: spec.eos,
@@ -89,12 +90,16 @@ export function huggingFaceTokenizerFiles(spec: HfTokenizerSpec): Record<string,
     clean_up_tokenization_spaces: false,
     errors: 'replace',
     model_max_length: spec.modelMaxLength,
+    // A literal "<|endoftext|>" in text stays text, as in this app (see the module comment).
+    split_special_tokens: true,
     tokenizer_class: 'GPT2Tokenizer',
     ...specialTokensMap,
   };
+  const vocabJson = orderedJsonObject(vocab);
   return {
-    'vocab.json': orderedJsonObject(vocab),
+    'vocab.json': vocabJson,
     'merges.txt': merges,
+    'tokenizer.json': huggingFaceTokenizerJson(vocabJson, mergePairs, spec.specials),
     'tokenizer_config.json': JSON.stringify(tokenizerConfig, null, 2),
     'special_tokens_map.json': JSON.stringify(specialTokensMap, null, 2),
   };

@@ -15,8 +15,8 @@ import {
   parseJsonLines,
   textDocuments,
 } from './formats';
-import { hashBytes } from './hash';
-import { type RecordText, recordsToTexts } from './records';
+import { hashBytes, hashString } from './hash';
+import { proposeFields, type RawRecord, type RecordText, recordsToTexts } from './records';
 import type { Tokenizer } from './tokenizer';
 import type { Document, FileInput, FileReport, IngestOptions, IngestResult } from './types';
 
@@ -64,6 +64,8 @@ function listProblems(problems: string[]): string[] {
 
 interface FileContent {
   texts: RecordText[];
+  /** The parsed records of a record file (for the field proposal). */
+  records?: RawRecord[];
   skipped: string[];
   notes: string[];
   format: string;
@@ -94,8 +96,9 @@ function readContent(text: string, format: string, options: IngestOptions): File
     return { ...base, error };
   }
   const conversion = recordsToTexts(parsed.records, options);
-  if (conversion.error) return { ...base, error: conversion.error };
+  if (conversion.error) return { ...base, records: parsed.records, error: conversion.error };
   return {
+    records: parsed.records,
     format: base.format,
     texts: conversion.texts,
     skipped: [...parsed.problems, ...conversion.skipped],
@@ -116,9 +119,11 @@ export function ingestFiles(
       ? pathSegments(opts.folderRoot)
       : commonFolderRoot(files.map((f) => f.path));
   const documents: Document[] = [];
+  const nextId = contentIds();
   const reports: FileReport[] = [];
   const seenContent = new Map<number, FileInput[]>();
   const seenPaths = new Set<string>();
+  const proposalRecords: RawRecord[] = [];
 
   for (const file of files) {
     const report: FileReport = { path: file.path, status: 'ok', documents: 0, labels: [], warnings: [] };
@@ -171,6 +176,7 @@ export function ingestFiles(
       continue;
     }
     const content = readContent(text, format, opts);
+    if (content.records) proposalRecords.push(...content.records);
     report.format = content.format;
     if (content.textField !== undefined) report.textField = content.textField;
     const skipped = content.skipped.sort((a, b) => lineOf(a) - lineOf(b));
@@ -194,17 +200,35 @@ export function ingestFiles(
     const folder = opts.folderLabels ? folderLabels(file.path, root) : [];
     const labelSet = new Set<string>();
     let tokens = 0;
-    content.texts.forEach((t, index) => {
+    content.texts.forEach((t) => {
       const labels = [...folder, ...t.labels];
       for (const l of labels) if (l !== '') labelSet.add(l);
       if (tokenizer) tokens += tokenizer.encode(t.text).length;
-      documents.push({ id: `${file.path}#${index}`, text: t.text, labels, source: file.path });
+      documents.push({ id: nextId(t.text), text: t.text, labels, source: file.path });
     });
     report.documents = content.texts.length;
     report.labels = [...labelSet].sort();
     if (tokenizer) report.tokens = tokens;
   }
-  return { documents, files: reports };
+  const result: IngestResult = { documents, files: reports };
+  if (proposalRecords.length > 0) result.proposal = proposeFields(proposalRecords);
+  return result;
+}
+
+/**
+ * Stable content ids: a hash of the document's text, so an id never depends on where the document
+ * sits (inserting a record renumbers nothing, and the split of each document is its own: split.ts).
+ * The n-th repeat of the same text gets `~n`; identical texts are interchangeable, so which copy
+ * gets which suffix does not matter. Local only: ids are never exported.
+ */
+export function contentIds(): (text: string) => string {
+  const seen = new Map<string, number>();
+  return (text) => {
+    const base = hashString(text).toString(16).padStart(14, '0');
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base}~${n}`;
+  };
 }
 
 /** Line or item number in a problem message (`line 7: ...`), for sorting; 0 when there is none. */

@@ -1,14 +1,17 @@
 /**
  * Records (parsed JSONL lines, JSON array items, CSV rows) -> document texts and labels.
  *
- * Text field: `textField` when given (an exact key, else a unique case-insensitive match); otherwise
- * the first of PREFERRED_TEXT_FIELDS present (exact, then case-insensitive), otherwise the field with
- * the longest string values on average. A record that is a plain string is its own text.
- *
- * Labels: the values of `labelFields`, in that order, stringified (numbers and booleans as written,
- * objects as JSON) with tabs/newlines collapsed to spaces because labels are joined by TAB in the
- * training format. A missing label keeps its position as '' (so positions keep their meaning) and is
- * reported.
+ * The text field and the label fields are SETTINGS (the user's, public by declaration), never
+ * decided from the records: a rule such as "the field with the longest strings" or "a field named
+ * label if any record has one" lets one added record flip the whole run (prompt format, an extra
+ * histogram phase, a different sigma) outside any DP mechanism. So:
+ * - text: the field named `textField` (default `text`), matched exactly; a record that is a plain
+ *   string is its own text;
+ * - labels: the values of `labelFields` (default none), in that order, stringified (numbers and
+ *   booleans as written, objects as JSON) with tabs/newlines collapsed to spaces because labels are
+ *   joined by TAB in the training format. A missing label keeps its position as '' and is reported.
+ * `proposeFields` guesses both from the records for the user to confirm (local only, never used
+ * by itself).
  */
 import { normalizeNewlines } from './decode';
 
@@ -57,48 +60,52 @@ function caseInsensitive(names: string[], wanted: string): string[] {
   return names.filter((n) => n.toLowerCase() === w);
 }
 
-/** Picks the text field (see the module comment). */
+/** The text field when the user has not set one: a fixed public default, not read from the data. */
+export const DEFAULT_TEXT_FIELD = 'text';
+
+/** The text field the user set (exact name), or an error listing the fields this file has. */
 export function chooseTextField(
   records: RawRecord[],
-  requested?: string,
-): { field?: string; note?: string; error?: string } {
-  const objects = records.filter((r) => isObject(r.value)).map((r) => r.value as Record<string, unknown>);
-  if (objects.length === 0) return {};
+  requested: string = DEFAULT_TEXT_FIELD,
+): { field?: string; error?: string } {
+  if (!records.some((r) => isObject(r.value))) return {};
   const names = fieldNames(records);
+  if (names.includes(requested)) return { field: requested };
   const list = names.length > 0 ? names.join(', ') : '(none)';
-  if (requested !== undefined) {
-    if (names.includes(requested)) return { field: requested };
-    const matches = caseInsensitive(names, requested);
-    if (matches.length === 1)
-      return { field: matches[0], note: `text field '${requested}' matched '${matches[0]}'` };
-    return { error: `text field '${requested}' not found; fields in this file: ${list}` };
-  }
-  for (const preferred of PREFERRED_TEXT_FIELDS) if (names.includes(preferred)) return { field: preferred };
+  return { error: `text field '${requested}' not found; fields in this file: ${list} (set the text field)` };
+}
+
+/** What the user may pick from, and a guess for them to confirm (local only; see the module comment). */
+export interface FieldProposal {
+  /** Likely text field: a conventional name (text, content, ...), else the longest strings. */
+  textField?: string;
+  /** Likely label field: the first conventional category name (label, category, ...), if any. */
+  labelFields: string[];
+  /** Every field name seen, in first-seen order. */
+  fields: string[];
+}
+
+/** Guesses the text and label fields of the records, for the user to confirm. */
+export function proposeFields(records: RawRecord[]): FieldProposal {
+  const objects = records.filter((r) => isObject(r.value)).map((r) => r.value as Record<string, unknown>);
+  const names = fieldNames(records);
+  let textField: string | undefined;
   for (const preferred of PREFERRED_TEXT_FIELDS) {
-    const matches = caseInsensitive(names, preferred);
-    if (matches.length >= 1) return { field: matches[0] };
+    textField ??= names.find((n) => n === preferred) ?? caseInsensitive(names, preferred)[0];
   }
-  let best: string | undefined;
-  let bestAverage = -1;
-  for (const name of names) {
-    let total = 0;
-    let strings = 0;
-    for (const o of objects) {
-      const v = o[name];
-      if (typeof v === 'string') {
-        total += v.length;
-        strings++;
+  if (textField === undefined) {
+    let bestAverage = -1;
+    for (const name of names) {
+      const strings = objects.map((o) => o[name]).filter((v): v is string => typeof v === 'string');
+      const average = strings.reduce((a, v) => a + v.length, 0) / Math.max(1, objects.length);
+      if (strings.length > 0 && average > bestAverage) {
+        textField = name;
+        bestAverage = average;
       }
     }
-    const average = total / objects.length;
-    if (strings > 0 && average > bestAverage) {
-      best = name;
-      bestAverage = average;
-    }
   }
-  if (best === undefined)
-    return { error: `no text field: no field holds strings; fields in this file: ${list}` };
-  return { field: best, note: `text field chosen automatically: '${best}' (longest strings on average)` };
+  const label = PREFERRED_LABEL_FIELDS.find((f) => f !== textField && names.includes(f));
+  return { textField, labelFields: label ? [label] : [], fields: names };
 }
 
 /** A label value as text, safe to join by TAB. */
@@ -112,7 +119,7 @@ function describeValue(v: unknown): string {
   return Array.isArray(v) ? 'an array' : `a ${typeof v}`;
 }
 
-/** Field names taken as labels when the user has not chosen any (first match wins). */
+/** Field names proposed as labels (first match wins); used only as a proposal. */
 export const PREFERRED_LABEL_FIELDS = [
   'label',
   'labels',
@@ -131,19 +138,9 @@ export function recordsToTexts(
   const out: RecordConversion = { texts: [], skipped: [], notes: [] };
   const choice = chooseTextField(records, options.textField);
   if (choice.error) return { ...out, error: choice.error };
-  if (choice.note) out.notes.push(choice.note);
   out.textField = choice.field;
   const names = new Set(fieldNames(records));
-  let labelFields = options.labelFields;
-  if (labelFields === undefined) {
-    // Not chosen: a conventionally named category field becomes the label (control codes).
-    const auto = PREFERRED_LABEL_FIELDS.find((f) => f !== choice.field && names.has(f));
-    labelFields = auto ? [auto] : [];
-    if (auto)
-      out.notes.push(
-        `label field chosen automatically: '${auto}' (choose other fields, or none, in the options)`,
-      );
-  }
+  const labelFields = options.labelFields ?? [];
   for (const f of labelFields) {
     if (!names.has(f)) out.notes.push(`label field '${f}' not found in this file (labels left empty)`);
   }

@@ -2,9 +2,16 @@
  * Train / validation / test split over documents (the privacy units), never over windows, so that no
  * document contributes to two splits.
  *
- * Deterministic and independent of input order: documents are ordered by a hash of (seed, id), ties
- * broken by id; the first `nTest` go to test, the next `nValidation` to validation, the rest to train.
- * Each split comes back in that hashed order (a seeded shuffle).
+ * Each document is assigned BY ITSELF: u = keyedHash(seed, id) / 2^53 is uniform in [0, 1), and the
+ * document goes to test when u < testFraction, to validation when u < testFraction +
+ * validationFraction, else to train. Adding or removing one document therefore moves no other
+ * document between splits (a rank cut such as "the first round(n * 0.1) by hash" would: it shifts
+ * the boundary), which is what lets the guarantee be stated per document: a document's presence
+ * changes the training split by at most that document. Ids are content ids (ingest.ts), so
+ * inserting a record renumbers nothing. The split sizes are therefore random around n * fraction;
+ * a small corpus can have an empty held-out split (the caller says so).
+ *
+ * Each split comes back ordered by the keyed hash (a seeded shuffle, independent of input order).
  */
 import { hashString } from './hash';
 import type { Document } from './types';
@@ -23,17 +30,12 @@ export interface DocumentSplits {
   test: Document[];
 }
 
-/** Split sizes: round(n * fraction), but at least 1 for a non-zero fraction, and at least 1 train document. */
-export function splitSizes(n: number, validationFraction: number, testFraction: number) {
-  let validation = validationFraction > 0 ? Math.max(1, Math.round(n * validationFraction)) : 0;
-  let test = testFraction > 0 ? Math.max(1, Math.round(n * testFraction)) : 0;
-  while (validation + test > n - 1) {
-    // Rounding up can leave no training document; take the surplus from the larger held-out split.
-    if (validation >= test && validation > 1) validation--;
-    else if (test > 1) test--;
-    else break;
-  }
-  return { train: n - validation - test, validation, test };
+/** 2^53: cyrb53 hashes are integers in [0, 2^53). */
+const HASH_RANGE = 2 ** 53;
+
+/** The keyed hash of a document id as a uniform number in [0, 1). */
+export function splitUniform(seed: number | string, id: string): number {
+  return hashString(`${typeof seed}:${String(seed)}\u0000${id}`) / HASH_RANGE;
 }
 
 export function splitDocuments(docs: Document[], options: SplitOptions): DocumentSplits {
@@ -49,26 +51,18 @@ export function splitDocuments(docs: Document[], options: SplitOptions): Documen
       `validationFraction + testFraction must be below 1 to leave training data, got ${validationFraction + testFraction}`,
     );
   }
-  const heldOut = (validationFraction > 0 ? 1 : 0) + (testFraction > 0 ? 1 : 0);
-  if (docs.length < heldOut + 1) {
-    throw new Error(
-      `need at least ${heldOut + 1} documents to split into train${validationFraction > 0 ? ', validation' : ''}` +
-        `${testFraction > 0 ? ', test' : ''}; got ${docs.length}`,
-    );
-  }
   const ids = new Set<string>();
   for (const d of docs) {
     if (ids.has(d.id)) throw new Error(`duplicate document id '${d.id}': ids must be unique to split`);
     ids.add(d.id);
   }
-  const seedText = `${typeof seed}:${String(seed)}`;
-  const keyed = docs.map((doc) => ({ doc, key: hashString(`${seedText}\u0000${doc.id}`) }));
-  keyed.sort((a, b) => a.key - b.key || (a.doc.id < b.doc.id ? -1 : a.doc.id > b.doc.id ? 1 : 0));
-  const ordered = keyed.map((k) => k.doc);
-  const sizes = splitSizes(docs.length, validationFraction, testFraction);
-  return {
-    test: ordered.slice(0, sizes.test),
-    validation: ordered.slice(sizes.test, sizes.test + sizes.validation),
-    train: ordered.slice(sizes.test + sizes.validation),
-  };
+  const keyed = docs.map((doc) => ({ doc, u: splitUniform(seed, doc.id) }));
+  keyed.sort((a, b) => a.u - b.u || (a.doc.id < b.doc.id ? -1 : a.doc.id > b.doc.id ? 1 : 0));
+  const out: DocumentSplits = { train: [], validation: [], test: [] };
+  for (const { doc, u } of keyed) {
+    if (u < testFraction) out.test.push(doc);
+    else if (u < testFraction + validationFraction) out.validation.push(doc);
+    else out.train.push(doc);
+  }
+  return out;
 }

@@ -58,7 +58,7 @@ export const byteTokenizer: ByteTokenizer = {
     checkId(id);
     return id < 256 ? SINGLE_BYTES[id] : EMPTY;
   },
-  huggingFaceFiles(options: HuggingFaceFileOptions = {}): Record<string, string> {
+  huggingFaceFiles(options: HuggingFaceFileOptions): Record<string, string> {
     // No merges: HF's BPE then emits one token per byte, and vocab.json maps byte b's character to id b.
     return huggingFaceTokenizerFiles({
       tokenBytes: SINGLE_BYTES,
@@ -71,7 +71,7 @@ export const byteTokenizer: ByteTokenizer = {
       eos: '<|endoftext|>',
       unk: '<|endoftext|>',
       pad: '<|pad|>',
-      modelMaxLength: options.modelMaxLength ?? 1024,
+      modelMaxLength: options.modelMaxLength,
     });
   },
 };

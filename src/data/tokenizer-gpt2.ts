@@ -19,7 +19,6 @@ import { decodeUtf8Lossy } from './tokenizer-bytes';
 
 export const GPT2_EOT_ID = 50256;
 const GPT2_VOCAB_SIZE = 50257;
-const GPT2_CONTEXT_LENGTH = 1024;
 
 /** GPT-2's pre-tokenizer pattern with `\s` spelled as Unicode White_Space (see the module comment). */
 export const GPT2_PRETOKENIZE_PATTERN =
@@ -126,7 +125,7 @@ export function createGpt2Tokenizer(): Gpt2Tokenizer {
       checkId(id);
       return id === GPT2_EOT_ID ? empty : tokenBytesById[id];
     },
-    huggingFaceFiles(options: HuggingFaceFileOptions = {}): Record<string, string> {
+    huggingFaceFiles(options: HuggingFaceFileOptions): Record<string, string> {
       merges ??= reconstructMerges();
       return huggingFaceTokenizerFiles({
         tokenBytes: tokenBytesById,
@@ -136,7 +135,7 @@ export function createGpt2Tokenizer(): Gpt2Tokenizer {
         eos: '<|endoftext|>',
         unk: '<|endoftext|>',
         pad: '<|endoftext|>',
-        modelMaxLength: options.modelMaxLength ?? GPT2_CONTEXT_LENGTH,
+        modelMaxLength: options.modelMaxLength,
       });
     },
   };

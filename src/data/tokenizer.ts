@@ -10,8 +10,12 @@ import { byteTokenizer } from './tokenizer-bytes';
 export type TokenizerKind = 'bytes' | 'gpt2';
 
 export interface HuggingFaceFileOptions {
-  /** `model_max_length` in tokenizer_config.json: the model's context length (default 1024). */
-  modelMaxLength?: number;
+  /**
+   * `model_max_length` in tokenizer_config.json: the model's context length (config.json
+   * n_positions). Required: a default would let `truncation=True` in Python keep inputs longer
+   * than the position table.
+   */
+  modelMaxLength: number;
 }
 
 export interface Tokenizer {
@@ -28,8 +32,8 @@ export interface Tokenizer {
   decode(ids: number[]): string;
   /** Raw bytes of one token (empty for special tokens; shared, do not modify), for bits-per-byte and streaming decode. */
   tokenBytes(id: number): Uint8Array;
-  /** vocab.json, merges.txt, tokenizer_config.json, special_tokens_map.json for HF GPT2Tokenizer. */
-  huggingFaceFiles(options?: HuggingFaceFileOptions): Record<string, string>;
+  /** vocab.json, merges.txt, tokenizer.json, tokenizer_config.json, special_tokens_map.json for HF. */
+  huggingFaceFiles(options: HuggingFaceFileOptions): Record<string, string>;
 }
 
 let gpt2Tokenizer: Tokenizer | undefined;

@@ -2,6 +2,7 @@
  * Data model of ingestion. A **document is the privacy unit**: DP-SGD bounds the influence of one
  * whole document, however many training windows it spans.
  */
+import type { FieldProposal } from './records';
 
 /** A file handed to ingestion: its path relative to what the user dropped (folders included). */
 export interface FileInput {
@@ -11,7 +12,7 @@ export interface FileInput {
 }
 
 export interface Document {
-  /** Stable id: `${path}#${index}` (index of the document within its file). */
+  /** Stable content id: a hash of the text (`~n` for the n-th repeat of a text); never positional. */
   id: string;
   text: string;
   /** Control codes / category labels (from chosen fields or folder names); may be empty. */
@@ -23,12 +24,12 @@ export interface Document {
 export interface IngestOptions {
   /** Split .txt/.md files into one document per blank-line-separated paragraph (default false). */
   splitOnBlankLines: boolean;
-  /** Field holding the text in .jsonl/.csv/.json records; chosen automatically when undefined. */
-  textField?: string;
   /**
-   * Fields used as labels. When undefined, a field named label/labels/category/class/topic/genre/
-   * tag(s) is used if present; [] for none (folder labels may still apply).
+   * Field holding the text in .jsonl/.csv/.json records, matched exactly (default `text`). A setting,
+   * never chosen from the data (records.ts); the app proposes one for the user to confirm.
    */
+  textField?: string;
+  /** Fields used as labels, in order (default none). A setting, never chosen from the data. */
   labelFields?: string[];
   /** Use the names of the folders a file sits in (below the dropped root) as labels (default false). */
   folderLabels: boolean;
@@ -71,4 +72,9 @@ export interface FileReport {
 export interface IngestResult {
   documents: Document[];
   files: FileReport[];
+  /**
+   * A guess at the text and label fields of the record files, for the user to confirm (local only;
+   * ingestion never applies it by itself). Absent without record files.
+   */
+  proposal?: FieldProposal;
 }

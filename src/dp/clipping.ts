@@ -5,7 +5,7 @@
  *   As each layer's output gradient G arrives during the backward pass, it is reduced to what
  *   clipping needs (norm-accumulator.ts), by a backend-dependent strategy with the same results:
  *   on wasm/cpu either the per-example gradients A_i^T G_i by loops of 2-D matmuls (when the
- *   direct norm is cheaper, METHOD.md's cost model, and they fit the memory budget) or the pair
+ *   direct norm is cheaper, docs/METHOD.md's cost model, and they fit the memory budget) or the pair
  *   (A, G) with a looped ghost norm; on webgpu always (A, G), with norms and clipped sums by the
  *   fused WGSL kernels of src/kernels. After the pass, the norms give c, and the clipped sums are
  *   c-weighted sums of the kept pieces.
@@ -21,8 +21,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from '../model/config';
 import { forward } from '../model/gpt';
 import type { LoraAdapters } from '../model/lora';
+import { perExampleLoss, type TokenBatch } from '../model/losses';
 import type { Params } from '../model/params';
-import { perExampleLoss, type TokenBatch } from '../train/losses';
 import {
   addEmbeddingNormsKernels,
   addEmbeddingNormsLooped,
@@ -237,7 +237,7 @@ export function clippedGradientsFast(
       const gl = head.outputGrad;
       if (strategy === 'fusedKernels')
         acc.addLinearWeightKernel(headName, perExample3D(head.input), perExample3D(gl));
-      else acc.addLinearWeightLooped(headName, head.input, gl);
+      else acc.addLinearWeightLooped(headName, head.input, gl, true);
     }
   });
   const wpeTrained = trainable.has('wpe.weight');
@@ -266,10 +266,12 @@ export function clippedGradientsFast(
     const bScaled = tf.mul(embGrad, rowScale);
     const headSum = clippedSum.get(headName);
     clippedSum.delete(headName);
-    // The head piece is (d, V) = a^T diag(c) Gl; the parameter is (V, d).
-    const headGrad = headSum
-      ? (tf.transpose(tf.reshape(headSum, [config.nEmbd, config.vocabSize])) as tf.Tensor2D)
-      : undefined;
+    // The parameter is (V, d): the looped head piece is already Gl^T diag(c) a (V, d); the kernel's
+    // is a^T diag(c) Gl (d, V).
+    let headGrad: tf.Tensor2D | undefined;
+    if (headSum && strategy === 'fusedKernels')
+      headGrad = tf.transpose(tf.reshape(headSum, [config.nEmbd, config.vocabSize])) as tf.Tensor2D;
+    else if (headSum) headGrad = tf.reshape(headSum, [config.vocabSize, config.nEmbd]) as tf.Tensor2D;
     headSum?.dispose();
     if (wteTrained) {
       let g: tf.Tensor = tf.scatterND(tf.reshape(ids, [-1, 1]), bScaled, [config.vocabSize, config.nEmbd]);

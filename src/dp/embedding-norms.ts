@@ -1,7 +1,7 @@
 /**
  * Per-example squared norms of the embedding tables and of a tied LM head's cross term, from
  * b (E L, d) the gradient of the embedding output, Gl (E L, V) the gradient of the logits and
- * a (E L, d) the LM head input (METHOD.md's table):
+ * a (E L, d) the LM head input (docs/METHOD.md's table):
  *   token embedding   sum_{t,s} [x_t == x_s] (b_t . b_s)
  *   position emb.     sum_s ||b_s||^2 when each position occurs once per example (K = 1), else the
  *                     same-id sum with the position ids (they repeat across an example's K windows)

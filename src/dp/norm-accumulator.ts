@@ -47,9 +47,12 @@ export type NormMethod =
 
 type Piece =
   /** Per-example gradients (E, size): clipped sum = c^T P. */
-  | { kind: 'perExample'; grads: tf.Tensor2D; shape: number[] }
-  /** A linear layer as (A, G): clipped sum = A^T diag(c) G as one plain matmul (wasm). */
-  | { kind: 'deferred'; a: tf.Tensor2D; g: tf.Tensor2D }
+  | { kind: 'perExample'; grads: tf.Tensor2D; shape: number[]; transposed: boolean }
+  /**
+   * A linear layer as (A, G): clipped sum = A^T diag(c) G as one plain matmul (wasm), or its
+   * transpose G^T diag(c) A (`transposed`: the LM head, whose parameter is (V, d)).
+   */
+  | { kind: 'deferred'; a: tf.Tensor2D; g: tf.Tensor2D; transposed: boolean }
   /** A linear weight as (A, G) per example: clipped sum by the clippedWeightSum kernel. */
   | { kind: 'kernelWeight'; a: tf.Tensor3D; g: tf.Tensor3D }
   /** A bias as G per example: clipped sum by the clippedBiasSum kernel. */
@@ -94,24 +97,30 @@ export class NormAccumulator {
     }
   }
 
-  /** Records per-example gradients (E, size) of a parameter and adds their squared norms. */
-  addPerExample(name: string, grads: tf.Tensor2D, shape: number[]): void {
+  /**
+   * Records per-example gradients (E, size) of a parameter and adds their squared norms; the
+   * clipped sum has `shape`, transposed (2-D) with `transposed`.
+   */
+  addPerExample(name: string, grads: tf.Tensor2D, shape: number[], transposed = false): void {
     this.addSqNorms(name, 'perExample', tf.sum(tf.square(grads), 1) as tf.Tensor1D);
-    this.pieces.set(name, { kind: 'perExample', grads: tf.keep(grads), shape });
+    this.pieces.set(name, { kind: 'perExample', grads: tf.keep(grads), shape, transposed });
     this.budget -= grads.size * 4;
   }
 
-  /** perExampleLoops: direct per-example gradients when cheaper and within budget, else ghost. */
-  addLinearWeightLooped(name: string, a: tf.Tensor2D, g: tf.Tensor2D): void {
+  /**
+   * perExampleLoops: direct per-example gradients when cheaper and within budget, else ghost.
+   * The clipped sum is (d, p), or (p, d) with `transposed` (then without transposing a d x p matrix).
+   */
+  addLinearWeightLooped(name: string, a: tf.Tensor2D, g: tf.Tensor2D, transposed = false): void {
     const l = a.shape[0] / this.examples;
     const [d, p] = [a.shape[1], g.shape[1]];
     const perExampleBytes = this.examples * d * p * 4;
     if (chooseLinearNormMethod(l, d, p) === 'direct' && perExampleBytes <= this.budget) {
-      this.addPerExample(name, perExampleWeightGrads(a, g, this.examples), [d, p]);
+      this.addPerExample(name, perExampleWeightGrads(a, g, this.examples), [d, p], transposed);
       return;
     }
     this.addSqNorms(name, 'ghostLooped', ghostSqNormsLooped(a, g, this.examples));
-    this.pieces.set(name, { kind: 'deferred', a: hold(a), g: hold(g) });
+    this.pieces.set(name, { kind: 'deferred', a: hold(a), g: hold(g), transposed });
   }
 
   /** fusedKernels: keeps (A, G) as (E, L, d), (E, L, p); norm by the cheaper fused kernel. */
@@ -139,8 +148,10 @@ export class NormAccumulator {
     for (const [name, piece] of this.pieces) {
       const sum = tf.tidy((): tf.Tensor => {
         switch (piece.kind) {
-          case 'perExample':
-            return tf.reshape(tf.matMul(cRow, piece.grads), piece.shape);
+          case 'perExample': {
+            const sum = tf.reshape(tf.matMul(cRow, piece.grads), piece.shape);
+            return piece.transposed ? tf.transpose(sum) : sum;
+          }
           case 'kernelWeight':
             return clippedWeightSum(piece.a, piece.g, c);
           case 'kernelBias':
@@ -150,6 +161,7 @@ export class NormAccumulator {
               tf.reshape(tf.tile(tf.reshape(c, [this.examples, 1]), [1, rowsPerExample]), [-1, 1]),
             ) as tf.Tensor2D;
             // Explicit transpose + plain matmul (fast on wasm).
+            if (piece.transposed) return tf.matMul(tf.transpose(tf.mul(piece.g, rowScale)), piece.a);
             return tf.matMul(tf.transpose(piece.a), tf.mul(piece.g, rowScale));
         }
       });

@@ -1,7 +1,7 @@
 /**
  * Clip factors from per-example squared gradient norms.
  *
- * The per-parameter squared-norm formulas of book-keeping / ghost clipping (METHOD.md's table)
+ * The per-parameter squared-norm formulas of book-keeping / ghost clipping (docs/METHOD.md's table)
  * live in one place: src/kernels (`linearNormSq`, `biasNormSq`, `embeddingNormSq`,
  * `tiedCrossSum`, ... with their plain TF.js twins in src/kernels/twins.ts, which are checked
  * against float64 loops on wasm and against the WGSL kernels on webgpu). The wasm-tuned fast path

@@ -2,10 +2,10 @@
  * Poisson sampling of documents (the privacy unit) for DP-SGD, and packing of the sample into
  * micro-batches. Accountants (RDP, PRV, PLD) assume Poisson sampling: each document joins a logical step
  * independently with probability q, so the batch size is Binomial(N, q) and the update is divided by the
- * *expected* batch size q N (METHOD.md). All randomness comes from a NoiseSource (Philox seeded by
+ * *expected* batch size q N (docs/METHOD.md). All randomness comes from a NoiseSource (Philox seeded by
  * crypto.getRandomValues); no TF.js here, so previews can run on the UI thread.
  */
-import type { NoiseSource } from './random';
+import type { NoiseSource } from '../random/noise';
 
 export interface PoissonSamplerConfig {
   /** q in (0, 1]: the probability that a document joins a logical step. */

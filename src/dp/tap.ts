@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LayerRunner } from '../model/gpt';
-import { linearInputGradOnly, normalize } from '../model/ops';
+import { linearInputGradOnly, lmHeadLogits, normalize } from '../model/ops';
 
 export type SiteKind = 'linear' | 'layerNorm' | 'lmHead';
 
@@ -43,7 +43,6 @@ export type GradientConsumer = (name: string, site: TapSite, outputGrad: tf.Tens
 
 export class TapRunner implements LayerRunner {
   readonly sites = new Map<string, TapSite>();
-  private readonly transposed = new Map<tf.Tensor, tf.Tensor2D>();
 
   /**
    * @param embeddingOutput the (N, d) tensor the backward pass differentiates with respect to.
@@ -70,18 +69,8 @@ export class TapRunner implements LayerRunner {
     });
   }
 
-  /** W^T, computed once per pass and kept for the backward (a plain matmul there). */
-  private transposeOf(w: tf.Tensor2D): tf.Tensor2D {
-    let t = this.transposed.get(w);
-    if (!t) {
-      t = tf.keep(tf.transpose(w));
-      this.transposed.set(w, t);
-    }
-    return t;
-  }
-
   linear(site: string, x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
-    const y = linearInputGradOnly(x, w, this.transposeOf(w), b);
+    const y = linearInputGradOnly(x, w, b);
     return this.records(site) ? this.record(site, 'linear', x, y) : y;
   }
 
@@ -96,8 +85,8 @@ export class TapRunner implements LayerRunner {
   }
 
   lmHead(h: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor2D {
-    // logits = h @ weight^T; backward dh = dlogits @ weight (no transpose needed).
-    return this.record('lm_head', 'lmHead', h, linearInputGradOnly(h, this.transposeOf(weight), weight));
+    // logits = h @ weight^T; backward dh = dlogits @ weight; no V x d transpose either way.
+    return this.record('lm_head', 'lmHead', h, lmHeadLogits(h, weight, false));
   }
 
   dispose(): void {
@@ -105,8 +94,6 @@ export class TapRunner implements LayerRunner {
       if (!s.input.isDisposed) s.input.dispose();
       if (s.outputGrad && !s.outputGrad.isDisposed) s.outputGrad.dispose();
     }
-    for (const t of this.transposed.values()) t.dispose();
     this.sites.clear();
-    this.transposed.clear();
   }
 }

@@ -1,17 +1,19 @@
 /**
- * Hugging Face GPT-2 model folders: config.json + model.safetensors (+ tokenizer files), read
- * with full validation against the config and written as `GPT2LMHeadModel.save_pretrained`
- * does, so `GPT2LMHeadModel.from_pretrained(folder)` loads an export unchanged.
+ * Hugging Face GPT-2 model folders: config.json + model.safetensors or a sharded checkpoint
+ * (+ tokenizer files), read with full validation against the config; hf-gpt2-export.ts writes them
+ * as `GPT2LMHeadModel.save_pretrained` does, so `GPT2LMHeadModel.from_pretrained(folder)` loads an
+ * export unchanged.
  *
  * Our parameter names are the HF state-dict names without the `transformer.` prefix
  * (src/model/params.ts); HF's Conv1D weights are (in, out) like ours, so nothing is transposed.
  */
-import { type GPTConfig, validateConfig } from '../model/config';
+import type { GPTConfig } from '../model/config';
 import { paramShapes } from '../model/params';
-import { configFromHF, configToHF, generationConfigToHF, type HFTokenIds } from './hf-config';
-import { parseSafetensors, serializeSafetensors, type TensorToWrite } from './safetensors';
+import { configFromHF, type HFTokenIds } from './hf-config';
+import { readFolderWeights } from './hf-weights';
 
 export { configFromHF, configToHF, type HFTokenIds } from './hf-config';
+export { exportHFGPT2, type HFExportOptions } from './hf-gpt2-export';
 export { estimateModelMemory, type MemoryEstimate, type MemoryEstimateOptions } from './memory-estimate';
 
 /** Tokenizer files carried through import and export as text. */
@@ -36,20 +38,11 @@ export interface HFImport {
   warnings: string[];
 }
 
-export interface HFExportOptions extends HFTokenIds {
-  /** Weight precision in model.safetensors (default F32; F16 halves the download). */
-  dtype?: 'F32' | 'F16';
-}
-
 const PREFIX = 'transformer.';
 /** Causal-mask buffers that old transformers versions saved with the weights: not parameters. */
 const ATTENTION_BUFFER = /^h\.\d+\.attn\.(bias|masked_bias)$/;
-const CONVERT_HINT =
-  'Convert it with Python: GPT2LMHeadModel.from_pretrained("in_dir").save_pretrained("out_dir", ' +
-  'safe_serialization=True, max_shard_size="100GB")';
 
 const shapeText = (shape: number[]) => `[${shape.join(',')}]`;
-const utf8 = new TextEncoder();
 
 function decodeText(bytes: Uint8Array, name: string): string {
   try {
@@ -89,31 +82,6 @@ function locateModelFolder(files: Map<string, Uint8Array>): {
   return { local, outside };
 }
 
-function requireSingleSafetensors(local: Map<string, Uint8Array>, warnings: string[]): Uint8Array {
-  const names = [...local.keys()];
-  const shards = names.filter((n) => /^model-\d+-of-\d+\.safetensors$/.test(n));
-  const hasIndex = local.has('model.safetensors.index.json');
-  const weights = local.get('model.safetensors');
-  if (weights) {
-    if (hasIndex || shards.length) warnings.push('ignored a sharded checkpoint beside model.safetensors');
-    return weights;
-  }
-  if (hasIndex || shards.length) {
-    throw new Error(
-      `sharded checkpoints (model.safetensors.index.json with ${shards.length} shard file(s)) are not supported: ` +
-        `a single model.safetensors is needed. ${CONVERT_HINT}`,
-    );
-  }
-  const other = names.filter((n) => /^(pytorch_model.*\.bin|tf_model\.h5|flax_model\.msgpack)$/.test(n));
-  if (other.length) {
-    throw new Error(
-      `found ${other.join(', ')} but no model.safetensors: only the safetensors format is read ` +
-        `(PyTorch .bin files are pickles, which can run code). ${CONVERT_HINT}`,
-    );
-  }
-  throw new Error('no model.safetensors found beside config.json');
-}
-
 /** Reads a Hugging Face GPT-2 folder; throws one error that lists every problem found. */
 export function importHFGPT2(files: Map<string, Uint8Array>): HFImport {
   const warnings: string[] = [];
@@ -126,24 +94,17 @@ export function importHFGPT2(files: Map<string, Uint8Array>): HFImport {
     throw new Error(`config.json is not valid JSON: ${(err as Error).message}`);
   }
   const config = configFromHF(hfJson);
-  const weights = requireSingleSafetensors(local, warnings);
-
   const stripped = (name: string) => (name.startsWith(PREFIX) ? name.slice(PREFIX.length) : name);
-  let parsed: ReturnType<typeof parseSafetensors>;
-  try {
-    parsed = parseSafetensors(weights, { skip: (name) => ATTENTION_BUFFER.test(stripped(name)) });
-  } catch (err) {
-    throw new Error(`model.safetensors: ${(err as Error).message.replace(/^safetensors: /, '')}`);
-  }
+  const weights = readFolderWeights(local, warnings, (name) => ATTENTION_BUFFER.test(stripped(name)));
 
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   const problems: string[] = [];
-  for (const [name, t] of parsed.tensors) {
+  for (const [name, t] of weights.tensors) {
     const key = stripped(name);
     if (tensors.has(key)) problems.push(`"${key}" appears both with and without the "${PREFIX}" prefix`);
     tensors.set(key, t);
   }
-  const dtypes = new Set([...parsed.tensors.values()].map((t) => t.dtype));
+  const dtypes = new Set([...weights.tensors.values()].map((t) => t.dtype));
   dtypes.delete('F32');
   if (dtypes.size) warnings.push(`weights stored as ${[...dtypes].join(', ')} were converted to float32`);
 
@@ -181,14 +142,14 @@ export function importHFGPT2(files: Map<string, Uint8Array>): HFImport {
     problems.push(`${misShaped.length} mis-shaped tensor(s):\n    ${misShaped.join('\n    ')}`);
   if (problems.length) {
     throw new Error(
-      `model.safetensors does not match config.json (${describeConfig(config)}):\n  ${problems.join('\n  ')}`,
+      `${weights.files.length > 1 ? 'the sharded checkpoint' : 'model.safetensors'} does not match config.json (${describeConfig(config)}):\n  ${problems.join('\n  ')}`,
     );
   }
 
   const arrays = new Map<string, Float32Array>();
   for (const name of expected.keys()) arrays.set(name, tensors.get(name)!.data);
-  const tokenizerFiles = readTokenizerFiles(local, config, warnings);
-  reportIgnored(local, outside, warnings);
+  const tokenizerFiles = readTokenizerFiles(local, warnings);
+  reportIgnored(local, outside, weights.files, warnings);
   return {
     config,
     arrays,
@@ -232,7 +193,8 @@ function tokenIdsOf(json: Record<string, unknown>, config: GPTConfig, warnings: 
   return ids;
 }
 
-function readTokenizerFiles(local: Map<string, Uint8Array>, config: GPTConfig, warnings: string[]) {
+/** The tokenizer files as text (data/tokenizer-identify.ts decides which tokenizer they describe). */
+function readTokenizerFiles(local: Map<string, Uint8Array>, warnings: string[]) {
   const out = new Map<string, string>();
   for (const name of TOKENIZER_FILE_NAMES) {
     const bytes = local.get(name);
@@ -247,28 +209,22 @@ function readTokenizerFiles(local: Map<string, Uint8Array>, config: GPTConfig, w
     }
     out.set(name, text);
   }
-  const vocab = out.get('vocab.json');
-  if (vocab !== undefined) {
-    const ids = Object.values(JSON.parse(vocab) as Record<string, unknown>).filter(
-      (v) => typeof v === 'number',
-    );
-    const maxId = Math.max(-1, ...(ids as number[]));
-    if (maxId >= config.vocabSize) {
-      warnings.push(
-        `vocab.json has token ids up to ${maxId} but the model's vocab_size is ${config.vocabSize}`,
-      );
-    }
-    if (!out.has('merges.txt'))
-      warnings.push('vocab.json without merges.txt: the BPE tokenizer is incomplete');
-  }
   return out;
 }
 
-function reportIgnored(local: Map<string, Uint8Array>, outside: string[], warnings: string[]): void {
+function reportIgnored(
+  local: Map<string, Uint8Array>,
+  outside: string[],
+  weightFiles: string[],
+  warnings: string[],
+): void {
+  // README.md and privacy-report.json are what our own exports add: reading them back is no surprise.
   const used = new Set<string>([
     'config.json',
-    'model.safetensors',
     'generation_config.json',
+    'README.md',
+    'privacy-report.json',
+    ...weightFiles,
     ...TOKENIZER_FILE_NAMES,
   ]);
   const hidden = (n: string) => n.split('/').some((part) => part.startsWith('.'));
@@ -278,84 +234,4 @@ function reportIgnored(local: Map<string, Uint8Array>, outside: string[], warnin
       ignored.slice(0, 10).join(', ') + (ignored.length > 10 ? `, ... (${ignored.length - 10} more)` : '');
     warnings.push(`ignored ${ignored.length} file(s) this app does not use: ${shown}`);
   }
-}
-
-/** The `<|endoftext|>` id of a GPT-2 style tokenizer, if its files say. */
-function endOfTextId(tokenizerFiles: Record<string, string>): number | undefined {
-  try {
-    if (tokenizerFiles['vocab.json']) {
-      const id = (JSON.parse(tokenizerFiles['vocab.json']) as Record<string, unknown>)['<|endoftext|>'];
-      if (typeof id === 'number') return id;
-    }
-    if (tokenizerFiles['tokenizer.json']) {
-      const added = (
-        JSON.parse(tokenizerFiles['tokenizer.json']) as { added_tokens?: { id: number; content: string }[] }
-      ).added_tokens;
-      return added?.find((t) => t.content === '<|endoftext|>')?.id;
-    }
-  } catch {
-    // Unreadable tokenizer files: fall back to the caller's ids or the default.
-  }
-  return undefined;
-}
-
-/**
- * Writes config.json, generation_config.json, model.safetensors (keys prefixed `transformer.`,
- * `lm_head.weight` only when untied, metadata {"format": "pt"}) and the given tokenizer files.
- * Token ids: `options`, else the tokenizer's `<|endoftext|>`, else the last id of the vocabulary.
- */
-export function exportHFGPT2(
-  config: GPTConfig,
-  arrays: Map<string, Float32Array>,
-  tokenizerFiles: Record<string, string> = {},
-  options: HFExportOptions = {},
-): Map<string, Uint8Array> {
-  validateConfig(config);
-  const shapes = paramShapes(config);
-  const missing = [...shapes.keys()].filter((n) => !arrays.has(n));
-  const unexpected = [...arrays.keys()].filter((n) => !shapes.has(n));
-  const wrongSize: string[] = [];
-  const tensors = new Map<string, TensorToWrite>();
-  for (const [name, shape] of shapes) {
-    const data = arrays.get(name);
-    if (!data) continue;
-    const size = shape.reduce((a, b) => a * b, 1);
-    if (data.length !== size)
-      wrongSize.push(`${name}: expected ${size} values for ${shapeText(shape)} got ${data.length}`);
-    tensors.set(name === 'lm_head.weight' ? name : PREFIX + name, { shape, data });
-  }
-  if (missing.length || unexpected.length || wrongSize.length) {
-    const lines = [
-      missing.length ? `missing: ${missing.join(', ')}` : '',
-      unexpected.length ? `unexpected: ${unexpected.join(', ')}` : '',
-      ...wrongSize,
-    ].filter(Boolean);
-    throw new Error(`exportHFGPT2: parameters do not match the config:\n  ${lines.join('\n  ')}`);
-  }
-
-  const eot = endOfTextId(tokenizerFiles);
-  const hf = configToHF(config, {
-    bosTokenId: options.bosTokenId ?? eot,
-    eosTokenId: options.eosTokenId ?? eot,
-    padTokenId: options.padTokenId,
-  });
-  const dtype = options.dtype ?? 'F32';
-  if (dtype === 'F16') hf.torch_dtype = 'float16';
-  const json = (value: unknown) => utf8.encode(`${JSON.stringify(value, null, 2)}\n`);
-
-  const out = new Map<string, Uint8Array>();
-  out.set('config.json', json(hf));
-  out.set('generation_config.json', json(generationConfigToHF(hf)));
-  out.set('model.safetensors', serializeSafetensors(tensors, { format: 'pt' }, dtype));
-  for (const [name, text] of Object.entries(tokenizerFiles)) {
-    if (out.has(name))
-      throw new Error(`exportHFGPT2: tokenizer file "${name}" would overwrite the model's own file`);
-    if (!name || name.startsWith('/') || name.split(/[\\/]/).includes('..')) {
-      throw new Error(
-        `exportHFGPT2: tokenizer file name "${name}" must be a relative path inside the folder`,
-      );
-    }
-    out.set(name, utf8.encode(text));
-  }
-  return out;
 }

@@ -105,3 +105,37 @@ function dpNormScratch(config: GPTConfig, t: number): number {
   }
   return worst;
 }
+
+/** Bytes of the memory estimate of a model, and the batch it assumes. */
+export interface ModelMemory {
+  /** DP training of one micro-batch (parameters, optimizer, activations, per-example scratch). */
+  trainingBytes: number;
+  inferenceBytes: number;
+  batch: number;
+  seqLen: number;
+  /** The largest single buffer a step allocates (logits of a micro-batch or an embedding). */
+  largestBufferBytes: number;
+}
+
+const F32 = 4;
+
+/** Training (DP, one micro-batch of full-context windows) and inference memory, and the largest buffer. */
+export function modelMemory(config: GPTConfig, batch: number): ModelMemory {
+  const seqLen = config.contextLength;
+  const training = estimateModelMemory(config, { batch, seqLen, training: true, dp: true });
+  const inference = estimateModelMemory(config, { batch, seqLen, training: false, dp: false });
+  const d = config.nEmbd;
+  const largestFloats = Math.max(
+    batch * seqLen * config.vocabSize, // logits of a micro-batch
+    config.vocabSize * d, // token embedding (and its gradient)
+    4 * d * d, // MLP weights
+    batch * config.nHead * seqLen * seqLen, // attention probabilities
+  );
+  return {
+    trainingBytes: training.totalBytes,
+    inferenceBytes: inference.totalBytes,
+    batch,
+    seqLen,
+    largestBufferBytes: largestFloats * F32,
+  };
+}

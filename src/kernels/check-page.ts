@@ -5,7 +5,8 @@
  */
 import { initBackend } from '../model/backend';
 import { BROWSER_CASES } from './checks/cases';
-import { type CheckResult, normChecks, programCoverageCheck, sumChecks } from './checks/kernel-checks';
+import type { CheckResult } from './checks/check-result';
+import { normChecks, programCoverageCheck, sumChecks } from './checks/kernel-checks';
 import { noiseChecks } from './checks/noise-checks';
 
 export interface KernelCheckReport {

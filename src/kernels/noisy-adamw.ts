@@ -1,11 +1,11 @@
 /**
  * The DP update of one parameter: Gaussian noise on the clipped gradient sum, then AdamW, fused
  * into one pass on webgpu (programs/noisy-adamw-wgsl.ts). The twin draws the same noise stream on
- * the CPU with src/dp/random.ts (its SPEC is the contract) and applies src/train/optimizer.ts'
+ * the CPU with src/random/noise.ts (its SPEC is the contract) and applies src/train/optimizer.ts'
  * AdamW arithmetic with TF.js ops. Seeds are secrets: never log them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type NoiseSeed, philoxFillNormal } from '../dp/random';
+import { type NoiseSeed, philoxFillNormal } from '../random/noise';
 import { dispatchNoisyAdamW, type NoisyAdamWScalars } from './programs/noisy-adamw-wgsl';
 import {
   activeWebGPUBackend,
@@ -105,7 +105,7 @@ function checkTensors(state: AdamWTensors, sum: tf.Tensor): void {
   if (state.theta.size < 1) throw new Error('noisyAdamW: empty parameter');
 }
 
-/** Twin: CPU noise from src/dp/random.ts, AdamW with TF.js ops (works on every backend). */
+/** Twin: CPU noise from src/random/noise.ts, AdamW with TF.js ops (works on every backend). */
 export function noisyAdamWTwin(state: AdamWTensors, sum: tf.Tensor, cfg: NoisyAdamWConfig): AdamWTensors {
   checkTensors(state, sum);
   const s = noisyAdamWScalars(cfg, sum.size);

@@ -1,5 +1,5 @@
 /**
- * Per-example squared gradient norms of the DP hot path (METHOD.md, "Efficient per-example
+ * Per-example squared gradient norms of the DP hot path (docs/METHOD.md, "Efficient per-example
  * clipping"). Each function runs a fused WGSL kernel when the active TF.js backend is webgpu and
  * its plain TF.js twin (twins.ts) otherwise. Layout: A (B, L, d) layer input, G (B, L, p) gradient
  * of the layer output; padded positions must have G = 0 (they then contribute nothing).
@@ -18,7 +18,7 @@ import { KERNEL_NAMES, registerNormAndSumKernels } from './webgpu-kernels';
 
 export type LinearNormMethod = 'ghost' | 'direct';
 
-/** Multiply-adds per example: ghost L^2 (d + p), direct L d p (METHOD.md's cost model). */
+/** Multiply-adds per example: ghost L^2 (d + p), direct L d p (docs/METHOD.md's cost model). */
 export function linearNormCosts(l: number, d: number, p: number): Record<LinearNormMethod, number> {
   return { ghost: l * l * (d + p), direct: l * d * p };
 }

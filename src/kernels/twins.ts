@@ -1,7 +1,7 @@
 /**
  * Plain TF.js twins of the WGSL kernels: the reference the kernels are tested against and the
  * fallback on wasm/cpu. Matmuls use explicit transposes (transposed matmuls are ~10x slower on
- * TF.js wasm, ENVIRONMENT.md). These materialise the L x L (or d x p) intermediates the WGSL
+ * TF.js wasm, docs/ARCHITECTURE.md "TF.js traps"). These materialise the L x L (or d x p) intermediates the WGSL
  * kernels avoid, which is fine for a fallback and for tests.
  */
 import * as tf from '@tensorflow/tfjs';

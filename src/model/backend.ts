@@ -4,10 +4,11 @@
  * backend is ~40x slower). An explicit choice overrides the order and fails loudly if unavailable.
  */
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { isNode, startWasm, type WasmThreadsInfo, wasmThreadsInfo } from './wasm-backend';
 import { installWasmKernelFixes } from './wasm-fixes';
-import { planWasmThreads, type WasmThreadPlan, withReportedCores } from './wasm-threads';
+
+export type { WasmThreadsInfo } from './wasm-backend';
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
 export const BACKEND_ORDER_BROWSER: BackendName[] = ['webgpu', 'wasm', 'cpu'];
@@ -24,17 +25,6 @@ export interface BackendInfo {
   wasmThreads?: WasmThreadsInfo;
 }
 
-export interface WasmThreadsInfo {
-  /** Threads in use (tfjs-backend-wasm's getThreadsCount()). */
-  count: number;
-  /** The requested count, or 'auto' (every logical core). */
-  requested: number | 'auto';
-  /** Logical cores of this machine (navigator.hardwareConcurrency). */
-  cores: number;
-  /** Why fewer threads than requested, if so. */
-  limitation?: string;
-}
-
 export interface BackendOptions {
   /** Force one backend; no silent fallback when it fails. */
   override?: BackendName;
@@ -42,9 +32,9 @@ export interface BackendOptions {
   wasmPaths?: Record<string, string>;
   /** WASM threads (default: every logical core where the page allows threads; 1 in Node). */
   wasmThreads?: number;
+  /** Re-create the wasm module even if it runs (a fresh heap; its tensors are lost). */
+  restartWasm?: boolean;
 }
-
-const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
 async function registerWebGPU(): Promise<void> {
   // Imported lazily: the module probes navigator.gpu when it loads.
@@ -61,7 +51,7 @@ async function tryBackend(name: BackendName, opts: BackendOptions): Promise<stri
     let ok: boolean;
     if (name === 'wasm') {
       if (opts.wasmPaths) setWasmPaths(opts.wasmPaths);
-      ok = await startWasm(opts.wasmThreads);
+      ok = await startWasm(opts.wasmThreads, opts.restartWasm);
     } else {
       ok = await tf.setBackend(name);
     }
@@ -100,53 +90,6 @@ function adapterInfo(): BackendInfo['adapter'] {
 }
 
 let current: BackendInfo | null = null;
-
-/** tfjs' own WebAssembly-threads feature test, read once before this module overrides the flag. */
-let wasmThreadsFeature: boolean | undefined;
-/** The thread plan the wasm backend was started with (null: not started yet). */
-let wasmStarted: (WasmThreadPlan & { requested: number | 'auto' }) | null = null;
-
-function cores(): number {
-  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return typeof n === 'number' && n > 0 ? n : 1;
-}
-
-/**
- * Starts the wasm backend with the planned thread count. The count is fixed when the backend starts,
- * so a different request re-creates it (its tensors are lost: callers switch before creating any).
- */
-async function startWasm(requested: number | undefined): Promise<boolean> {
-  wasmThreadsFeature ??= isNode ? false : !!(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
-  const plan = planWasmThreads(requested, {
-    isNode,
-    crossOriginIsolated: !!(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated,
-    wasmThreadsFeature,
-    cores: cores(),
-  });
-  if (wasmStarted && wasmStarted.threads !== plan.threads && tf.findBackend('wasm')) {
-    const factory = tf.findBackendFactory('wasm');
-    tf.removeBackend('wasm');
-    tf.registerBackend('wasm', factory, WASM_PRIORITY);
-  }
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', plan.threads > 1);
-  setThreadsCount(plan.threads);
-  const ok = await withReportedCores(2 * plan.threads, () => tf.setBackend('wasm'));
-  wasmStarted = { ...plan, requested: requested ?? 'auto' };
-  return ok;
-}
-
-/** tfjs-backend-wasm registers itself with priority 2 (src/base.ts). */
-const WASM_PRIORITY = 2;
-
-function wasmThreadsInfo(): WasmThreadsInfo | undefined {
-  if (!wasmStarted) return undefined;
-  return {
-    count: getThreadsCount(),
-    requested: wasmStarted.requested,
-    cores: cores(),
-    ...(wasmStarted.limitation ? { limitation: wasmStarted.limitation } : {}),
-  };
-}
 
 /** Selects and initialises a backend; returns what was chosen and why others were skipped. */
 export async function initBackend(opts: BackendOptions = {}): Promise<BackendInfo> {

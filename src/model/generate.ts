@@ -18,48 +18,19 @@
  *   forbids synchronous reads).
  */
 import * as tf from '@tensorflow/tfjs';
-import { seededUniform } from '../train/seeded';
+import { seededUniform } from '../random/seeded';
 import type { GPTConfig } from './config';
+import {
+  type GenerationConfig,
+  planBatches,
+  promptSeed,
+  resolveGenerationConfig,
+  samplingOptions,
+  validatePrompts,
+} from './generation-config';
 import { forward, type LayerKV } from './gpt';
 import type { Params } from './params';
-import { nextToken, type SamplingOptions, validateSamplingOptions } from './sampling';
-
-export interface GenerationConfig {
-  /** Total tokens per sequence including the prompt, capped at the context length. Default 128. */
-  maxLength: number;
-  /** Top-k filter; 0 disables. Default 50. */
-  topK: number;
-  /** Top-p (nucleus) filter; 1 disables. Default 0.9. */
-  topP: number;
-  /** Softmax temperature; 0 = greedy. Default 1.0. */
-  temperature: number;
-  /** No repeated n-grams of this size (prompt included); 0 disables. Default 2. */
-  noRepeatNgramSize: number;
-  /** Prompts per forward pass (of one prompt length). Default 32. */
-  batchSize: number;
-  /** Seed of the sampling streams (non-private; reproducibility only). Default 0. */
-  seed: number;
-  /** End-of-text id: generation of a sequence stops there (excluded from the output). Required. */
-  eotId: number;
-  /** Pad id: never generated (unless it equals eotId, as for GPT-2's tokenizer). Required. */
-  padId: number;
-  /** Use the KV cache (fast path); false recomputes every step (reference path). Default true. */
-  useKvCache: boolean;
-  /** Further ids never generated (e.g. EOT in a benchmark that wants full-length rows). Default []. */
-  bannedIds: number[];
-}
-
-export const DEFAULT_GENERATION: Omit<GenerationConfig, 'eotId' | 'padId'> = {
-  maxLength: 128,
-  topK: 50,
-  topP: 0.9,
-  temperature: 1.0,
-  noRepeatNgramSize: 2,
-  batchSize: 32,
-  seed: 0,
-  useKvCache: true,
-  bannedIds: [],
-};
+import { nextToken, type SamplingOptions } from './sampling';
 
 /** One finished sequence: its prompt's index, the continuation, and why it ended. */
 export interface GeneratedSequence {
@@ -80,80 +51,6 @@ export interface StreamOptions {
 }
 
 /** Per-prompt seed: murmur3's finaliser over (seed, index), so neighbouring prompts decorrelate. */
-export function promptSeed(seed: number, index: number): number {
-  let h = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca77)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-function isTokenId(id: unknown, vocab: number): boolean {
-  return Number.isInteger(id) && (id as number) >= 0 && (id as number) < vocab;
-}
-
-/** Fills defaults and validates everything once; maxLength comes back capped at the context. */
-export function resolveGenerationConfig(config: GPTConfig, gen: Partial<GenerationConfig>): GenerationConfig {
-  for (const key of ['eotId', 'padId'] as const) {
-    if (gen[key] === undefined)
-      throw new Error(`generation: ${key} is required (take it from the tokenizer)`);
-    if (!isTokenId(gen[key], config.vocabSize))
-      throw new Error(`generation: ${key} ${gen[key]} is outside the vocabulary 0..${config.vocabSize - 1}`);
-  }
-  const g = { ...DEFAULT_GENERATION, ...gen } as GenerationConfig;
-  if (!(Number.isInteger(g.maxLength) && g.maxLength >= 1))
-    throw new Error(`generation: maxLength must be a positive integer, got ${g.maxLength}`);
-  if (!(Number.isInteger(g.batchSize) && g.batchSize >= 1))
-    throw new Error(`generation: batchSize must be a positive integer, got ${g.batchSize}`);
-  if (!Number.isInteger(g.seed)) throw new Error(`generation: seed must be an integer, got ${g.seed}`);
-  for (const id of g.bannedIds)
-    if (!isTokenId(id, config.vocabSize))
-      throw new Error(`generation: banned id ${id} is outside the vocabulary 0..${config.vocabSize - 1}`);
-  validateSamplingOptions(samplingOptions(g));
-  return { ...g, maxLength: Math.min(g.maxLength, config.contextLength) };
-}
-
-function samplingOptions(g: GenerationConfig): SamplingOptions {
-  const banned = new Set(g.bannedIds);
-  if (g.padId !== g.eotId) banned.add(g.padId);
-  return {
-    temperature: g.temperature,
-    topK: g.topK,
-    topP: g.topP,
-    noRepeatNgramSize: g.noRepeatNgramSize,
-    bannedIds: [...banned],
-  };
-}
-
-function validatePrompts(config: GPTConfig, prompts: number[][]): void {
-  prompts.forEach((p, i) => {
-    if (!Array.isArray(p) || p.length === 0)
-      throw new Error(`generation: prompt ${i} is empty (the model needs at least one token)`);
-    if (p.length > config.contextLength)
-      throw new Error(
-        `generation: prompt ${i} has ${p.length} tokens, more than the context length ${config.contextLength}`,
-      );
-    const bad = p.find((id) => !isTokenId(id, config.vocabSize));
-    if (bad !== undefined)
-      throw new Error(
-        `generation: prompt ${i} holds token ${bad}, outside the vocabulary 0..${config.vocabSize - 1}`,
-      );
-  });
-}
-
-/** Prompt indices grouped by prompt length (first-seen order), cut into batches. */
-export function planBatches(prompts: number[][], batchSize: number): number[][] {
-  const groups = new Map<number, number[]>();
-  prompts.forEach((p, i) => {
-    const group = groups.get(p.length);
-    if (group) group.push(i);
-    else groups.set(p.length, [i]);
-  });
-  const batches: number[][] = [];
-  for (const group of groups.values())
-    for (let s = 0; s < group.length; s += batchSize) batches.push(group.slice(s, s + batchSize));
-  return batches;
-}
-
 /** Logits (rows, V) of the last position for the given (rows, T) ids, plus the new cache. */
 function lastLogits(
   params: Params,

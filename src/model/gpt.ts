@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from './config';
 import { adapterOf, type LoraAdapters } from './lora';
-import { causalAttention, embeddingLookup, gelu, layerNorm, linear } from './ops';
+import { causalAttention, embeddingLookup, gelu, layerNorm, linear, lmHeadLogits } from './ops';
 import { getParam, type Params } from './params';
 
 /** How each parameterised layer is computed; see the module comment. */
@@ -32,8 +32,8 @@ export const autodiffRunner: LayerRunner = {
   linear: (_site, x, w, b) => linear(x, w, b),
   layerNorm: (_site, x, gamma, beta, eps) => layerNorm(x, gamma, beta, eps) as tf.Tensor2D,
   embed: (ids, positions, wte, wpe) => tf.add(embeddingLookup(wte, ids), embeddingLookup(wpe, positions)),
-  // Explicit transpose + plain matmul: a transposed matmul is ~10x slower on wasm.
-  lmHead: (h, weight) => linear(h, tf.transpose(weight)),
+  // Plain matmuls only (a transposed matmul is ~10x slower on wasm), no V x d transpose.
+  lmHead: (h, weight) => lmHeadLogits(h, weight),
 };
 
 /** Keys and values of past positions for one layer, (B, H, P, dh) each. */

@@ -1,6 +1,6 @@
 /**
  * The GPT-2 building blocks as TF.js ops with hand-written gradients where TF.js' own are slow
- * or missing on the WASM backend (../shared/docs/ENVIRONMENT.md):
+ * or missing on the WASM backend (docs/ARCHITECTURE.md, "TF.js traps"):
  * - matmul gradients: TF.js uses transposed matmuls, ~10x slower on wasm than an explicit
  *   transpose followed by a plain matmul, so `linear` transposes explicitly;
  * - gather has no gradient on wasm (no UnsortedSegmentSum kernel), so `embeddingLookup` scatters
@@ -9,6 +9,18 @@
  * Every gradient here is checked against finite differences in tests/unit/model-grad.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
+
+type GradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+
+/**
+ * A custom gradient whose temporaries are freed as soon as it returns. TF.js calls a customGrad's
+ * gradFunc outside any tidy (engine.customGrad), so without this every intermediate of every
+ * backward op (softmax and one-hot over the vocabulary, GELU terms, attention scores) stays alive
+ * until the whole backward pass ends: at GPT-2's vocabulary that was most of the peak memory.
+ */
+export function tidyGrad(fn: GradFunc): GradFunc {
+  return (dy, saved) => tf.tidy(() => fn(dy, saved));
+}
 
 /** `x @ W + b` for x (N, in), W (in, out), b (out), differentiable in all three. */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
@@ -20,14 +32,14 @@ const linearWithBias = tf.customGrad((x, w, b, save) => {
   (save as tf.GradSaveFunc)([x as tf.Tensor, w as tf.Tensor]);
   return {
     value: tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b as tf.Tensor),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+    gradFunc: tidyGrad((dy, saved) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
       return [
         tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)),
         tf.matMul(tf.transpose(xs), dy as tf.Tensor2D),
         tf.sum(dy, 0),
       ];
-    },
+    }),
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
@@ -35,35 +47,67 @@ const linearNoBias = tf.customGrad((x, w, save) => {
   (save as tf.GradSaveFunc)([x as tf.Tensor, w as tf.Tensor]);
   return {
     value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+    gradFunc: tidyGrad((dy, saved) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
       return [tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy as tf.Tensor2D)];
-    },
+    }),
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
 /**
- * `x @ W + b` differentiable in x only: W and b are constants. Used by the DP book-keeping pass,
- * which needs only activation gradients (it writes the weight gradients itself).
- * `wT` is W transposed once per step by the caller, so the backward is a plain matmul.
+ * `x @ W + b` differentiable in x only: W and b are constants (parameters, alive through the
+ * step). Used by the DP book-keeping pass, which needs only activation gradients (it writes the
+ * weight gradients itself). The backward transposes W when it needs it and frees it at once, so
+ * W^T (and XNNPACK's packed copy of it) does not stay alive for the rest of the pass.
  */
-export function linearInputGradOnly(
-  x: tf.Tensor2D,
-  w: tf.Tensor2D,
-  wT: tf.Tensor2D,
-  b?: tf.Tensor1D,
-): tf.Tensor2D {
-  const op = tf.customGrad((xIn, save) => {
-    (save as tf.GradSaveFunc)([wT]);
+export function linearInputGradOnly(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  const op = tf.customGrad((xIn) => {
     const y = tf.matMul(xIn as tf.Tensor2D, w);
     return {
       value: b ? tf.add(y, b) : y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-        tf.matMul(dy as tf.Tensor2D, saved[0] as tf.Tensor2D),
-      ],
+      gradFunc: tidyGrad((dy) => [tf.matMul(dy as tf.Tensor2D, tf.transpose(w))]),
     };
   }) as (xIn: tf.Tensor2D) => tf.Tensor2D;
   return op(x);
+}
+
+/**
+ * LM-head logits h (N, d) @ W^T for W (V, d) in its parameter layout, computed as (W @ h^T)^T: on
+ * wasm a matmul packs its right operand (here h^T, N x d, small) and a plain 2-D product is the
+ * fast one, so this copies an N x V output once instead of transposing (and packing) the V x d
+ * table every step (at GPT-2's vocabulary, W^T is 147 MB).
+ */
+export function headLogits(h: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return tf.transpose(tf.matMul(w, tf.transpose(h))) as tf.Tensor2D;
+}
+
+/**
+ * `headLogits` differentiable in h and, unless `weightGrad` is false, in W (the DP book-keeping
+ * pass writes the head's weight gradient itself). Backward: dh = dY W, a plain product, and
+ * dW = dY^T h, which comes out in W's (V, d) layout with only dY (N x V) transposed.
+ */
+export function lmHeadLogits(h: tf.Tensor2D, w: tf.Tensor2D, weightGrad = true): tf.Tensor2D {
+  if (!weightGrad) {
+    const op = tf.customGrad((hIn, save) => {
+      (save as tf.GradSaveFunc)([w]);
+      return {
+        value: headLogits(hIn as tf.Tensor2D, w),
+        gradFunc: tidyGrad((dy, saved) => [tf.matMul(dy as tf.Tensor2D, saved[0] as tf.Tensor2D)]),
+      };
+    }) as (hIn: tf.Tensor2D) => tf.Tensor2D;
+    return op(h);
+  }
+  const op = tf.customGrad((hIn, wIn, save) => {
+    (save as tf.GradSaveFunc)([hIn as tf.Tensor, wIn as tf.Tensor]);
+    return {
+      value: headLogits(hIn as tf.Tensor2D, wIn as tf.Tensor2D),
+      gradFunc: tidyGrad((dy, saved) => {
+        const [hs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+        return [tf.matMul(dy as tf.Tensor2D, ws), tf.matMul(tf.transpose(dy as tf.Tensor2D), hs)];
+      }),
+    };
+  }) as (hIn: tf.Tensor2D, wIn: tf.Tensor2D) => tf.Tensor2D;
+  return op(h, w);
 }
 
 /**
@@ -75,9 +119,7 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor
     (save as tf.GradSaveFunc)([ids]);
     return {
       value: tf.gather(t as tf.Tensor2D, ids),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-        tf.scatterND(tf.reshape(saved[0], [-1, 1]), dy, table.shape),
-      ],
+      gradFunc: tidyGrad((dy, saved) => [tf.scatterND(tf.reshape(saved[0], [-1, 1]), dy, table.shape)]),
     };
   }) as (t: tf.Tensor2D) => tf.Tensor2D;
   return op(table);
@@ -92,7 +134,7 @@ export const gelu = tf.customGrad((x, save) => {
   const inner = tf.mul(GELU_C, tf.add(xt, tf.mul(0.044715, tf.pow(xt, 3))));
   return {
     value: tf.mul(tf.mul(0.5, xt), tf.add(1, tf.tanh(inner))),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+    gradFunc: tidyGrad((dy, saved) => {
       const xs = saved[0];
       const x2 = tf.square(xs);
       const th = tf.tanh(tf.mul(GELU_C, tf.add(xs, tf.mul(0.044715, tf.mul(x2, xs)))));
@@ -103,7 +145,7 @@ export const gelu = tf.customGrad((x, save) => {
         tf.mul(tf.mul(0.5, xs), tf.mul(tf.sub(1, tf.square(th)), dInner)),
       );
       return [tf.mul(dy, grad)];
-    },
+    }),
   };
 }) as <T extends tf.Tensor>(x: T) => T;
 
@@ -121,24 +163,31 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
   return tf.add(tf.mul(normalize(x, eps), gamma), beta);
 }
 
-// Keyed by backend too: a mask cached on webgpu and used after switching to wasm would need a
-// synchronous GPU read-back, which webgpu does not support everywhere (it throws in Node).
-const causalMasks = new Map<string, tf.Tensor2D>();
+// Keyed by backend instance: a mask cached on webgpu and used after switching to wasm would need a
+// synchronous GPU read-back, which webgpu does not support everywhere (it throws in Node), and a
+// restarted wasm module (another thread count) no longer holds the old module's tensors.
+const causalMasks = new WeakMap<object, Map<number, tf.Tensor2D>>();
 
-/** Causal masks held by the cache (one per length and backend; tests count them as non-leaks). */
+/** Causal masks the current backend's cache holds (one per length; tests count them as non-leaks). */
 export function cachedCausalMasks(): number {
-  return [...causalMasks.values()].filter((m) => !m.isDisposed).length;
+  const byLength = causalMasks.get(tf.backend());
+  return byLength ? [...byLength.values()].filter((m) => !m.isDisposed).length : 0;
 }
 
 /** (T, T) additive mask: 0 on and below the diagonal, -1e9 above (exp underflows to exactly 0). */
 export function causalMask(t: number): tf.Tensor2D {
-  const key = `${tf.getBackend()}:${t}`;
-  let m = causalMasks.get(key);
+  const backend = tf.backend();
+  let byLength = causalMasks.get(backend);
+  if (!byLength) {
+    byLength = new Map();
+    causalMasks.set(backend, byLength);
+  }
+  let m = byLength.get(t);
   if (!m || m.isDisposed) {
     const data = new Float32Array(t * t);
     for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) data[i * t + j] = -1e9;
     m = tf.keep(tf.tensor2d(data, [t, t]));
-    causalMasks.set(key, m);
+    byLength.set(t, m);
   }
   return m;
 }
@@ -193,7 +242,7 @@ export function causalAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, 
     (save as tf.GradSaveFunc)([q3, k3, v3, probs]);
     return {
       value: tf.reshape(batchMatMul(probs, v3), [b, h, t, dh]),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      gradFunc: tidyGrad((dy, saved) => {
         const [qs, ks, vs, ps] = saved as tf.Tensor3D[];
         const dy3 = tf.reshape(dy, [b * h, t, dh]) as tf.Tensor3D;
         const dv = batchMatMul(swapLast(ps), dy3);
@@ -206,7 +255,7 @@ export function causalAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, 
           tf.reshape(dk, [b, h, kLen, dh]),
           tf.reshape(dv, [b, h, kLen, dh]),
         ];
-      },
+      }),
     };
   }) as (qIn: tf.Tensor4D, kIn: tf.Tensor4D, vIn: tf.Tensor4D) => tf.Tensor4D;
   return op(q, k, v);
@@ -226,12 +275,12 @@ export function crossEntropyRows(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.
     (save as tf.GradSaveFunc)([zt, targets]);
     return {
       value: tf.sub(lse, picked),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      gradFunc: tidyGrad((dy, saved) => {
         const [zs, tgt] = saved;
         // tf.oneHot(..., 'float32') is wrong on wasm: cast an int32 one-hot instead.
         const onehot = tf.cast(tf.oneHot(tgt as tf.Tensor1D, vocab), 'float32');
         return [tf.mul(tf.sub(tf.softmax(zs), onehot), tf.reshape(dy, [-1, 1]))];
-      },
+      }),
     };
   }) as (z: tf.Tensor2D) => tf.Tensor1D;
   return op(logits);

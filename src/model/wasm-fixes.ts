@@ -1,10 +1,16 @@
 /**
- * A fix for a TF.js 4.22 wasm-backend trap: its Slice kernel calls `backend.readSync(x)`, which
- * copies the WHOLE input out of the wasm heap before copying the slice, so taking one example's
- * rows out of a batch costs as much as copying the batch (~1 ms per slice of a 3 MB tensor,
- * measured). The per-example DP norms slice every layer's activations per example, so this made
- * them ~4x slower. The replacement copies contiguous slices straight from a heap view and hands
- * every other case to the original kernel. Registered through the public kernel registry.
+ * Fixes for two TF.js 4.22 wasm-backend traps, registered through the public kernel registry:
+ * - Slice calls `backend.readSync(x)`, which copies the WHOLE input out of the wasm heap before
+ *   copying the slice, so taking one example's rows out of a batch costs as much as copying the
+ *   batch (~1 ms per slice of a 3 MB tensor, measured). The per-example DP norms slice every
+ *   layer's activations per example, so this made them ~4x slower. The replacement copies
+ *   contiguous slices straight from a heap view and hands every other case to the original kernel.
+ * - Identity (`tf.clone`) copies its input, and every tensor a custom gradient saves for its
+ *   backward pass is cloned (engine.runKernelFunc's saveFunc): each saved layer input, weight and
+ *   attention matrix was duplicated, and at GPT-2's vocabulary the saved logits and the tied
+ *   embedding cost 100+ MB each. TF.js tensors are immutable (a variable's `assign` swaps its data
+ *   id), so the replacement shares the data id with a reference count, as Reshape and the CPU
+ *   backend's Identity do.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -25,8 +31,31 @@ function isContiguous(shape: number[], begin: number[], size: number[]): boolean
   return true;
 }
 
+interface RefCountingBackend {
+  incRef(dataId: tf.DataId): void;
+}
+
+function installSharedIdentity(): void {
+  const original = tf.getKernel('Identity', 'wasm');
+  if (!original) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    setupFunc: original.setupFunc,
+    disposeFunc: original.disposeFunc,
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if (x.dtype === 'string') return original.kernelFunc(args);
+      (args.backend as unknown as RefCountingBackend).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+}
+
 export function installWasmKernelFixes(): void {
   if (installed) return;
+  installSharedIdentity();
   const original = tf.getKernel('Slice', 'wasm');
   if (!original) return;
   tf.unregisterKernel('Slice', 'wasm');

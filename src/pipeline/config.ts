@@ -8,13 +8,13 @@
  * The CLI, the worker and the tests all resolve through it, so a default never has to be restated.
  */
 import { DEFAULT_DISTILLATION, type DistillationConfig } from '../train/distill';
-import { DEFAULT_DP_TRAINING, type DPTrainingConfig } from '../train/dp-train';
+import { DEFAULT_DP_TRAINING, type DPTrainingConfig } from '../train/dp-plan';
 import { DEFAULT_ON_POLICY, type OnPolicyConfig } from '../train/on-policy';
 import type { CorpusOptions } from './corpus';
 import type { HistogramMode } from './histogram';
+import { DEFAULT_FINE_TUNE, type FineTuneConfig } from './model-tasks';
 import { AUTO_RECIPE, type AutoDPTrainingConfig } from './recipe';
 import type { MethodName } from './results';
-import { DEFAULT_FINE_TUNE, type FineTuneConfig } from './stages';
 import { DEFAULT_SYNTHETIC, type SyntheticConfig } from './synthetic';
 
 /**
@@ -32,14 +32,19 @@ export interface PipelineConfig {
   methods: MethodName[];
   /** Seed of the split, window order, generation and distillation (never of DP noise). */
   seed: number;
-  /** Documents held out for validation and test (default 10% each), and the control-code setting. */
-  split: Required<Pick<CorpusOptions, 'validationFraction' | 'testFraction'>> &
-    Pick<CorpusOptions, 'useControlCodes'>;
+  /** Documents held out for validation and test (default 10% each; each document by itself). */
+  split: Required<Pick<CorpusOptions, 'validationFraction' | 'testFraction'>>;
+  /** The user's data choices (public by declaration; listed in every privacy report). */
+  data: DataChoices;
   /** DP-SGD of teachers (distildp, dpkd). */
   teacherDP: PipelineDPConfig;
   /** DP-SGD of students (dpsgd, dpkd). */
   studentDP: PipelineDPConfig;
-  histogram: { mode: HistogramMode; sigma: number };
+  /**
+   * The control-code histogram: 'dp' (Gaussian noise sigma, accounted) or 'uniform' over `codes`,
+   * a list the user declares (public by declaration; required in that mode).
+   */
+  histogram: { mode: HistogramMode; sigma: number; codes?: string[][] };
   synthetic: Omit<SyntheticConfig, 'seed'>;
   /** Training of the students on the synthetic corpus (distildp, synthetic). */
   distill: Omit<FineTuneConfig, 'seed'>;
@@ -71,6 +76,30 @@ export type OnPolicyPipelineConfig = Omit<OnPolicyConfig, 'steps' | 'seed' | 'sc
   promptTokens: number;
 };
 
+/**
+ * How documents were read and whether their labels prompt the teacher: settings the user makes,
+ * never decided from the records (a decision from the data would be a release outside any DP
+ * mechanism). The pipeline uses `useControlCodes`; the rest says, in the privacy report, how the
+ * documents it got were made.
+ */
+export interface DataChoices {
+  /** Field of the records holding the text (default `text`). */
+  textField: string;
+  /** Fields of the records used as labels, in order (default none). */
+  labelFields: string[];
+  /** Folder names (below the dropped root) used as labels (default false). */
+  folderLabels: boolean;
+  /** Labels become DistilDP control codes: prompts, and a DP histogram phase (default false). */
+  useControlCodes: boolean;
+}
+
+export const DEFAULT_DATA_CHOICES: DataChoices = {
+  textField: 'text',
+  labelFields: [],
+  folderLabels: false,
+  useControlCodes: false,
+};
+
 /** Any part of a config: objects merge field by field, arrays and functions are replaced. */
 export type DeepPartial<T> = T extends (...args: never[]) => unknown
   ? T
@@ -98,6 +127,7 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
   methods: ['distildp'],
   seed: 1,
   split: { validationFraction: 0.1, testFraction: 0.1 },
+  data: DEFAULT_DATA_CHOICES,
   teacherDP: { ...dpTraining, ...AUTO_RECIPE },
   studentDP: { ...dpTraining, ...AUTO_RECIPE },
   histogram: { mode: 'dp', sigma: 10 },

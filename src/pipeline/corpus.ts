@@ -1,9 +1,9 @@
 /**
  * From ingested documents to what training and evaluation consume: a seeded train / validation /
  * test split of documents (the privacy unit), each training document's windows (kept per document
- * for DP sampling), and the evaluation windows of the held-out splits (the paper's protocol: texts
- * joined with "\n\n" into one string, tokenized once, cut into non-overlapping windows of T tokens;
- * no control codes).
+ * for DP sampling; each record starts with end-of-text, as a generation prompt does), and the
+ * evaluation windows of the held-out splits (the paper's protocol: texts joined with "\n\n" into
+ * one string, tokenized once, cut into non-overlapping windows of T tokens; no control codes).
  */
 
 import { splitDocuments } from '../data/split';
@@ -13,8 +13,12 @@ import { documentWindows, paperEvaluationWindows, trainingTokens } from '../data
 
 export interface CorpusOptions {
   contextLength: number;
-  /** Prefix training records with their labels (DistilDP control codes). Default: when labels exist. */
-  useControlCodes?: boolean;
+  /**
+   * Prefix training records with their labels (DistilDP control codes). A setting the user makes
+   * (public by declaration), never inferred from the documents: one labelled record would flip the
+   * whole run.
+   */
+  useControlCodes: boolean;
   seed: number | string;
   validationFraction?: number;
   testFraction?: number;
@@ -33,11 +37,10 @@ export interface PreparedCorpus {
   controlCodes: string[][];
 }
 
-export function hasLabels(docs: Document[]): boolean {
-  return docs.some((d) => d.labels.some((l) => l !== ''));
-}
-
-/** A training record's tokens: [EOT] + (control-code prompt) + text + [EOT]. */
+/**
+ * A DP training record's tokens: [EOT] + (control-code prompt) + text + [EOT]. Its start is exactly
+ * the generation prompt of its control code (synthetic.ts `promptTokens`).
+ */
 export function recordTokens(doc: Document, tokenizer: Tokenizer, useControlCodes: boolean): number[] {
   return [tokenizer.eotId, ...trainingTokens(doc, tokenizer, useControlCodes)];
 }
@@ -48,11 +51,13 @@ export function prepareCorpus(docs: Document[], tokenizer: Tokenizer, o: CorpusO
     validationFraction: o.validationFraction ?? 0.1,
     testFraction: o.testFraction ?? 0.1,
   });
-  const useControlCodes = o.useControlCodes ?? hasLabels(docs);
-  // Documents too short to predict anything (< 2 tokens) have no window and are left out of training.
-  const train = split.train.filter((d) => trainingTokens(d, tokenizer, useControlCodes).length >= 2);
+  const useControlCodes = o.useControlCodes;
+  // Each record starts with end-of-text, exactly as a generation prompt does (promptTokens in
+  // synthetic.ts): the teacher is prompted in the format it was fine-tuned on. Every record has at
+  // least 2 tokens ([EOT] ... [EOT]), so no training document is left out (N stays the split size).
+  const train = split.train.filter((d) => recordTokens(d, tokenizer, useControlCodes).length >= 2);
   const trainDocumentWindows = train.map((d) =>
-    documentWindows(trainingTokens(d, tokenizer, useControlCodes), o.contextLength),
+    documentWindows(recordTokens(d, tokenizer, useControlCodes), o.contextLength),
   );
   // The paper's protocol: texts joined by "\n\n", tokenized once, windows of T tokens (T - 1 scored).
   const evalWindows = (ds: Document[]) =>

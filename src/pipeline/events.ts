@@ -2,7 +2,9 @@
  * What a pipeline run tells its caller as it goes (the worker forwards these to the UI, the CLI
  * prints them). Every callback is optional.
  */
-import type { DPStepReport, PrivacyPlan } from '../train/dp-train';
+
+import type { PrivacyPlan } from '../train/dp-plan';
+import type { DPStepReport } from '../train/dp-train';
 import type { TrainStepReport } from '../train/train-loop';
 import type { MethodName, ResultRow, StageName, StageOwner } from './results';
 

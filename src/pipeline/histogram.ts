@@ -9,13 +9,16 @@
  *   their noisy count exceeds tau = 1 + sigma_h * z(1 - deltaThreshold): a code unique to one
  *   document appears with probability <= deltaThreshold, which is added to the run's delta
  *   (Gaussian partition selection).
- * - 'uniform': equal counts over the codes, treating the label set as public (the user's choice).
+ * - 'uniform': equal counts over a list of codes the USER declares (public by declaration, listed in
+ *   the privacy report). The private label set is never released: a declared code no document holds
+ *   is prompted anyway, and a code held only by private documents is not.
+ * Codes are released in canonical order (sorted by key), never in the documents' order.
  */
 
 import type { Document } from '../data/types';
 import type { Phase } from '../dp/accounting/index';
 import { normSf } from '../dp/accounting/special';
-import type { NoiseSource } from '../dp/random';
+import type { NoiseSource } from '../random/noise';
 
 export type HistogramMode = 'dp' | 'uniform';
 
@@ -56,6 +59,17 @@ export function normalUpperQuantile(p: number): number {
   return hi;
 }
 
+/** Orders codes by their key (code-unit order of the JSON text): the one canonical order of codes. */
+export function compareCodes(a: string[], b: string[]): number {
+  const ka = codeKey(a);
+  const kb = codeKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/**
+ * Exact counts per code, in canonical order (sorted by key). Never in the documents' order: that
+ * order is private (it would set the order of the released codes, hence of prompts and seeds).
+ */
 export function exactCodeCounts(docs: Document[]): Map<string, { labels: string[]; count: number }> {
   const counts = new Map<string, { labels: string[]; count: number }>();
   for (const d of docs) {
@@ -64,7 +78,7 @@ export function exactCodeCounts(docs: Document[]): Map<string, { labels: string[
     if (e) e.count++;
     else counts.set(k, { labels: d.labels, count: 1 });
   }
-  return counts;
+  return new Map([...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 export interface DPHistogramOptions {
@@ -72,6 +86,8 @@ export interface DPHistogramOptions {
   sigma: number;
   /** Probability bound for releasing a code held by one document. */
   deltaThreshold: number;
+  /** The codes of 'uniform' mode, declared by the user (required there; ignored by 'dp'). */
+  declaredCodes?: string[][];
 }
 
 /** The accounting phases of a histogram release: one full-batch Gaussian mechanism for 'dp'. */
@@ -85,16 +101,21 @@ export function releaseCodeHistogram(
   source: NoiseSource,
   options: DPHistogramOptions,
 ): HistogramRelease {
-  const exact = exactCodeCounts(docs);
   if (mode === 'uniform') {
+    if (!options.declaredCodes?.length)
+      throw new Error(
+        "histogram mode 'uniform' needs the list of codes declared by the user (public by declaration); it never takes them from the data",
+      );
+    const declared = new Map(options.declaredCodes.map((labels) => [codeKey(labels), labels]));
     return {
       mode,
-      codes: [...exact.values()].map((e) => ({ labels: e.labels, weight: 1 })),
+      codes: [...declared.keys()].sort().map((k) => ({ labels: declared.get(k)!, weight: 1 })),
       phases: [],
       deltaThreshold: 0,
       droppedCodes: 0,
     };
   }
+  const exact = exactCodeCounts(docs);
   if (!(options.sigma > 0)) throw new Error(`histogram sigma must be > 0, got ${options.sigma}`);
   const threshold = 1 + options.sigma * normalUpperQuantile(options.deltaThreshold);
   const noise = new Float32Array(exact.size + (exact.size % 2));

@@ -4,7 +4,8 @@
  * project's model files, or a Hugging Face GPT-2 folder. The same code serves the worker (assets
  * fetched from the app's origin, files dropped by the user) and the CLI (files on disk).
  */
-import { loadTokenizer, type Tokenizer, type TokenizerKind } from '../data/tokenizer';
+import { loadTokenizer, type Tokenizer } from '../data/tokenizer';
+import { identifyTokenizer } from '../data/tokenizer-identify';
 import { importHFGPT2 } from '../io/hf-gpt2';
 import { parseModelFile } from '../io/model-file';
 import type { GPTConfig } from '../model/config';
@@ -28,14 +29,6 @@ export type ModelSpec =
   | { kind: 'preset'; name: string }
   | { kind: 'model-file'; name: string; bytes: Uint8Array }
   | { kind: 'hf-folder'; name: string; files: Map<string, Uint8Array> };
-
-function tokenizerKindForVocab(vocabSize: number): TokenizerKind {
-  if (vocabSize === 258) return 'bytes';
-  if (vocabSize === 50257) return 'gpt2';
-  throw new Error(
-    `no tokenizer for a vocabulary of ${vocabSize}: supported are the byte-level tokenizer (258) and GPT-2 BPE (50257)`,
-  );
-}
 
 export async function loadModel(spec: ModelSpec, readAsset: AssetReader): Promise<LoadedModel> {
   const warnings: string[] = [];
@@ -63,7 +56,7 @@ export async function loadModel(spec: ModelSpec, readAsset: AssetReader): Promis
       name: `${spec.name} (random init)`,
       config: preset.config,
       params: initParams(preset.config, 1),
-      tokenizer: await loadTokenizer(tokenizerKindForVocab(preset.config.vocabSize)),
+      tokenizer: await loadTokenizer(preset.tokenizer),
       origin: 'random-init',
       warnings,
     };
@@ -80,15 +73,21 @@ export async function loadModel(spec: ModelSpec, readAsset: AssetReader): Promis
     };
   }
   const imported = importHFGPT2(spec.files);
-  warnings.push(...imported.warnings);
+  const tokenizer = await identifyTokenizer(imported.tokenizerFiles, imported.config.vocabSize);
+  warnings.push(...imported.warnings, ...tokenizer.warnings);
   return {
     name: spec.name,
     config: imported.config,
     params: paramsFromArrays(imported.config, imported.arrays),
-    tokenizer: await loadTokenizer(tokenizerKindForVocab(imported.config.vocabSize)),
+    tokenizer: await loadTokenizer(tokenizer.kind),
     origin: 'imported',
     warnings,
   };
+}
+
+/** Frees a model's weights (its tokenizer holds no tensors). */
+export function disposeModel(m: LoadedModel): void {
+  for (const v of m.params.values()) v.dispose();
 }
 
 /** Teacher and student must share a vocabulary (distillation compares their distributions). */

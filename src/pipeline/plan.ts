@@ -5,7 +5,7 @@
  * sigma, steps and epsilon curve a user sees are the ones the run uses.
  */
 import { defaultDelta, type Phase } from '../dp/accounting/index';
-import { type PrivacyPlan, planPrivacy } from '../train/dp-train';
+import { type PrivacyPlan, planPrivacy } from '../train/dp-plan';
 import type { PipelineConfig } from './config';
 import { histogramPhases } from './histogram';
 import { type RunDPTrainingConfig, resolveRecipe } from './recipe';

@@ -7,7 +7,7 @@
  * The rule and the sweep it was validated on are in README.md ("How the DP recipe is chosen").
  */
 import type { ParameterSelection } from '../dp/clipping';
-import type { DPTrainingConfig } from '../train/dp-train';
+import type { DPTrainingConfig } from '../train/dp-plan';
 import type { LearningRateSchedule } from '../train/schedule';
 
 /** A field the recipe rule fills in unless it is given. */

@@ -6,7 +6,8 @@
 import { computeEpsilon, type Phase } from '../dp/accounting/index';
 import type { ParameterSelection } from '../dp/clipping';
 import type { LoraConfig } from '../model/lora';
-import type { PrivacyPlan } from '../train/dp-train';
+import type { PrivacyPlan } from '../train/dp-plan';
+import type { PipelineConfig } from './config';
 import type { HistogramMode, HistogramRelease } from './histogram';
 
 export const ALL_METHODS = ['distildp', 'dpsgd', 'dpkd', 'synthetic', 'opd', 'nonprivate'] as const;
@@ -54,6 +55,46 @@ export interface SyntheticFidelity {
   classifier_accuracy?: number;
 }
 
+/**
+ * The neighbouring relation every guarantee here is stated for (as Opacus states its own): two
+ * datasets are neighbours when one is the other with one document added or removed, and the number
+ * of training documents N is public (the sampling rate q = expected batch / N and delta = 1/N^1.1
+ * are computed from it). `num_documents` in a report is that N.
+ */
+export const NEIGHBOURING_RELATION =
+  'add or remove one document (the privacy unit: one record, line, row or file); N = num_documents, the number of training documents, is treated as public';
+
+/** What the guarantee covers, and what never leaves the device. */
+export const GUARANTEE_SCOPE =
+  'covers the training split (each document assigned by itself, by a keyed hash of its content) and everything released from it: the DP models, the synthetic corpus and the control-code histogram; held-out (validation and test) documents are used only for local evaluation, and numbers computed on them are local only';
+
+/**
+ * Settings the user made, public by declaration: how documents were read and whether their labels
+ * prompt the teacher. Nothing here is read from the documents.
+ */
+export interface PublicChoices {
+  text_field: string;
+  label_fields: string[];
+  folder_labels: boolean;
+  use_labels_as_control_codes: boolean;
+  /** 'none' without control codes. */
+  histogram_mode: HistogramMode | 'none';
+  /** The codes the user declared for 'uniform' mode. */
+  declared_codes?: string[][];
+}
+
+export function publicChoices(c: Pick<PipelineConfig, 'data' | 'histogram'>): PublicChoices {
+  const mode = c.data.useControlCodes ? c.histogram.mode : 'none';
+  return {
+    text_field: c.data.textField,
+    label_fields: [...c.data.labelFields],
+    folder_labels: c.data.folderLabels,
+    use_labels_as_control_codes: c.data.useControlCodes,
+    histogram_mode: mode,
+    ...(mode === 'uniform' ? { declared_codes: c.histogram.codes ?? [] } : {}),
+  };
+}
+
 /** Everything to reproduce a DP row's epsilon: `distildp epsilon --phases <phases> --delta <accounting_delta>`. */
 export interface PrivacyReport {
   method: MethodName;
@@ -65,15 +106,21 @@ export interface PrivacyReport {
   phases: Phase[];
   sampling: 'poisson';
   unit: 'document';
+  /** NEIGHBOURING_RELATION. */
+  neighbouring_relation: string;
+  /** GUARANTEE_SCOPE. */
+  scope: string;
   clip_norm: number;
   /** The compute cap: the most windows of a sampled document used per step (the unit stays the document). */
   windows_per_document: number;
   /** What DP-SGD trained (a public choice): every parameter, biases + LayerNorms, or LoRA adapters. */
   trained_parameters: ParameterSelection;
   lora?: LoraConfig;
+  /** N: training documents, public under the neighbouring relation. */
   num_documents: number;
   secure_randomness: boolean;
   histogram?: { mode: HistogramMode; sigma?: number; threshold?: number; codes_released: number };
+  public_choices: PublicChoices;
   reproduce: string;
 }
 
@@ -82,6 +129,7 @@ export function privacyReport(
   method: MethodName,
   plan: PrivacyPlan,
   thresholdDelta: number,
+  choices: PublicChoices,
   histogram?: HistogramRelease,
 ): PrivacyReport {
   const phases = [...plan.priorPhases, { q: plan.q, sigma: plan.sigma, steps: plan.steps }];
@@ -95,6 +143,8 @@ export function privacyReport(
     phases,
     sampling: 'poisson',
     unit: 'document',
+    neighbouring_relation: NEIGHBOURING_RELATION,
+    scope: GUARANTEE_SCOPE,
     clip_norm: plan.clipNorm,
     windows_per_document: plan.windowsPerDocument,
     trained_parameters: plan.parameters,
@@ -109,6 +159,7 @@ export function privacyReport(
           codes_released: histogram.codes.length,
         }
       : undefined,
+    public_choices: choices,
     reproduce: `distildp epsilon --phases '${JSON.stringify(phases)}' --delta ${plan.delta} --accountant ${plan.accountant} --json`,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The DistilDP pipeline and its baselines at the same total (epsilon, delta), as one runner that
- * produces one table (METHOD.md), one function per method (methods/):
+ * produces one table (docs/METHOD.md), one function per method (methods/):
  * - distildp:   DP teacher (DP-SGD at epsilon, composed with the DP control-code histogram) ->
  *               synthetic corpus -> student distilled on it (CE + KL + hidden MSE), no further cost;
  * - synthetic:  the same teacher and corpus, student trained with hard labels only (lambda = 0);
@@ -28,18 +28,23 @@ import { runDPKD } from './methods/dpkd';
 import { runDPSGD } from './methods/dpsgd';
 import { runNonPrivate } from './methods/nonprivate';
 import { runOnPolicy } from './methods/opd';
-import { checkCompatible, type LoadedModel } from './models';
+import { evaluateModel } from './model-tasks';
+import { checkCompatible, disposeModel, type LoadedModel } from './models';
 import { planPipelinePrivacy } from './plan';
 import { ALL_METHODS, type PrivacyReport, type ResultRow } from './results';
 import { type RunContext, Stopped } from './stage-runner';
-import { disposeModel, evaluateModel } from './stages';
 import type { SyntheticCorpus } from './synthetic';
 
 export interface PipelineResult {
   results: ResultRow[];
   reports: PrivacyReport[];
   base: { teacher: EvaluationResult; student: EvaluationResult };
-  corpus: { train: number; validation: number; test: number; test_windows: number; control_codes: number };
+  /**
+   * Split sizes (N is treated as public by the neighbouring relation) and the number of control
+   * codes RELEASED by the DP histogram. Never the exact number of distinct training codes: a code
+   * held by one document would change it.
+   */
+  corpus: { train: number; validation: number; test: number; test_windows: number; codes_released: number };
   synthetic?: SyntheticCorpus;
   /** The DistilDP student and DP teacher (the caller disposes them), when distildp finished. */
   distildp?: { student: LoadedModel; teacher: LoadedModel };
@@ -64,19 +69,27 @@ export async function runPipeline(input: {
   if (unknown.length)
     throw new Error(`unknown methods: ${unknown.join(', ')} (known: ${ALL_METHODS.join(', ')})`);
   if (!(c.epsilon > 0)) throw new Error(`epsilon must be > 0, got ${c.epsilon}`);
+  if (c.data.useControlCodes && c.histogram.mode === 'uniform' && !c.histogram.codes?.length)
+    throw new Error(
+      "histogram mode 'uniform' needs the list of control codes declared by the user (it is never taken from the data)",
+    );
 
   const contextLength = Math.min(base.teacher.config.contextLength, base.student.config.contextLength);
   const corpus = prepareCorpus(input.documents, base.teacher.tokenizer, {
     contextLength,
     seed: c.seed,
     ...c.split,
+    useControlCodes: c.data.useControlCodes,
   });
   const n = corpus.train.length;
-  if (corpus.testWindows.length === 0) throw new Error('the test split has no evaluation windows');
+  if (corpus.testWindows.length === 0)
+    throw new Error(
+      `the test split has no evaluation windows (${corpus.test.length} test documents of ${input.documents.length}: each document goes to test by itself, with probability ${c.split.testFraction ?? 0.1}); add documents`,
+    );
   const plan = planPipelinePrivacy(c, { trainDocuments: n, useControlCodes: corpus.useControlCodes });
   const delta = plan.delta;
   events.log?.(
-    `${n} training documents (${corpus.validation.length} validation, ${corpus.test.length} test), delta ${delta.toExponential(2)}, control codes ${corpus.useControlCodes ? corpus.controlCodes.length : 'off'}`,
+    `${n} training documents (${corpus.validation.length} validation, ${corpus.test.length} test), delta ${delta.toExponential(2)}, control codes ${corpus.useControlCodes ? 'on' : 'off'}`,
   );
   const ctx: RunContext = {
     config: c,
@@ -99,7 +112,7 @@ export async function runPipeline(input: {
     results: ctx.results,
     reports: ctx.reports,
     base: baseEvaluation,
-    corpus: corpusSummary(corpus),
+    corpus: corpusSummary(corpus, ctx.reports),
     synthetic,
     distildp,
     stopped,
@@ -133,12 +146,12 @@ export async function runPipeline(input: {
   return finish(false, distildp, synthetic);
 }
 
-function corpusSummary(c: PreparedCorpus): PipelineResult['corpus'] {
+function corpusSummary(c: PreparedCorpus, reports: PrivacyReport[]): PipelineResult['corpus'] {
   return {
     train: c.train.length,
     validation: c.validation.length,
     test: c.test.length,
     test_windows: c.testWindows.length,
-    control_codes: c.useControlCodes ? c.controlCodes.length : 0,
+    codes_released: reports.find((r) => r.histogram)?.histogram?.codes_released ?? 0,
   };
 }

@@ -9,6 +9,7 @@ import type { Checkpoint, Checkpoints, ModelArrays } from './checkpoint';
 import type { PipelineConfig } from './config';
 import type { PreparedCorpus } from './corpus';
 import type { PipelineEvents } from './events';
+import { evaluateModel } from './model-tasks';
 import type { LoadedModel } from './models';
 import type { PipelinePrivacyPlan } from './plan';
 import type { MethodName, PrivacyReport, ResultRow, StageName, SyntheticFidelity } from './results';
@@ -19,7 +20,6 @@ import {
   type StageClock,
   type StageSpec,
 } from './stage-registry';
-import { evaluateModel } from './stages';
 
 /** Thrown when the caller asked the run to stop; runPipeline turns it into `stopped: true`. */
 export class Stopped extends Error {}

@@ -3,15 +3,17 @@
  * post-processing of a DP model (no privacy cost) except for how many samples each code gets,
  * which comes from histogram.ts (a DP-released histogram or a uniform prior, never the exact one).
  * Over-generates (default 2x), drops empty and duplicate samples, then down-samples each code to
- * its target count, as the paper does.
+ * its target count, as the paper does. Codes are used in canonical order and the corpus is shuffled
+ * by a public seed, so nothing about it depends on the order of the private documents.
  */
 import type { Tokenizer } from '../data/tokenizer';
 import { controlCodePrompt } from '../data/windows';
 import type { GPTConfig } from '../model/config';
-import { type GenerationConfig, generate } from '../model/generate';
+import { generate } from '../model/generate';
+import type { GenerationConfig } from '../model/generation-config';
 import type { Params } from '../model/params';
-import { seededUniform, shuffledIndices } from '../train/seeded';
-import { allocateSamples, type CodeCount } from './histogram';
+import { seededUniform, shuffledIndices } from '../random/seeded';
+import { allocateSamples, type CodeCount, compareCodes } from './histogram';
 
 export interface SyntheticConfig {
   /** Samples in the final corpus. */
@@ -58,6 +60,17 @@ export interface SyntheticCorpus {
   duplicates: number;
 }
 
+/**
+ * Embedding rows no token id of the tokenizer names (nanoGPT's vocabulary padded to 50,304, a pad
+ * token added at 50,257): never sampled, since the tokenizer could not decode them.
+ */
+export function idsBeyondTokenizer(tokenizer: Tokenizer, vocabSize: number): number[] {
+  return Array.from(
+    { length: Math.max(0, vocabSize - tokenizer.vocabSize) },
+    (_, i) => tokenizer.vocabSize + i,
+  );
+}
+
 /** The token prompt of a control code: end-of-text as a start marker, then `labels TAB.. \n\n`. */
 export function promptTokens(tokenizer: Tokenizer, labels: string[] | null): number[] {
   return labels ? [tokenizer.eotId, ...tokenizer.encode(controlCodePrompt(labels))] : [tokenizer.eotId];
@@ -96,8 +109,9 @@ export async function generateSyntheticCorpus(
     generation: { ...DEFAULT_SYNTHETIC.generation, ...config.generation },
   };
   if (!(c.samples >= 1)) throw new Error(`synthetic samples must be >= 1, got ${c.samples}`);
-  // Without control codes (or with none released) there is one unconditional "code".
-  const targets = codes?.length ? codes : null;
+  // Without control codes (or with none released) there is one unconditional "code". Codes are
+  // taken in canonical order, so prompts, chunk seeds and the corpus never depend on their order.
+  const targets = codes?.length ? [...codes].sort((a, b) => compareCodes(a.labels, b.labels)) : null;
   const perCode = targets ? allocateSamples(targets, c.samples) : [c.samples];
   const prompts: number[][] = [];
   const promptCode: number[] = [];
@@ -132,6 +146,10 @@ export async function generateSyntheticCorpus(
       {
         noRepeatNgramSize: noRepeatNgramFor(teacher.tokenizer),
         ...c.generation,
+        bannedIds: [
+          ...(c.generation?.bannedIds ?? []),
+          ...idsBeyondTokenizer(teacher.tokenizer, teacher.config.vocabSize),
+        ],
         seed: c.seed * 1_000_003 + chunk,
         eotId: teacher.tokenizer.eotId,
         padId: teacher.tokenizer.padId,
@@ -162,11 +180,14 @@ export async function generateSyntheticCorpus(
     await events.checkpoint?.(progress);
   }
   const uniform = seededUniform(c.seed + 1);
-  const samples = progress.kept.flatMap((list, code) =>
+  const chosen = progress.kept.flatMap((list, code) =>
     shuffledIndices(list.length, uniform)
       .slice(0, perCode[code])
       .map((i) => list[i]),
   );
+  // One shuffle by the public seed interleaves the codes: the order of the released corpus is a
+  // function of DP outputs and public seeds only.
+  const samples = shuffledIndices(chosen.length, seededUniform(c.seed + 2)).map((i) => chosen[i]);
   return {
     samples,
     generated: prompts.length,

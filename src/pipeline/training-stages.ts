@@ -6,13 +6,14 @@
 
 import { paramsToArrays } from '../model/params';
 import type { LoraTrainingState } from '../train/dp-parameters';
-import type { DPTrainingConfig, DPTrainingState, PrivacyPlan } from '../train/dp-train';
+import type { DPTrainingConfig, PrivacyPlan } from '../train/dp-plan';
+import type { DPTrainingState } from '../train/dp-train';
 import type { TrainState, TrainStepReport } from '../train/train-loop';
 import type { Checkpoint, CheckpointArrays } from './checkpoint';
+import { dpFineTune, type ProjectionArrays } from './model-tasks';
 import type { LoadedModel } from './models';
 import type { DPStageSpec, DPTrainingValue, MethodStageSpec, TrainingValue } from './stage-registry';
 import { type RunContext, runStage, snapshot, trackedModel, validator } from './stage-runner';
-import { dpFineTune, type ProjectionArrays } from './stages';
 
 type Extras = CheckpointArrays['extras'];
 

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MicroBatch } from '../dp/sampler';
-import type { TokenBatch } from './losses';
+import type { TokenBatch } from '../model/losses';
 
 /** A batch of `rows` windows (missing rows are empty padding rows). */
 export function windowsToBatch(

@@ -1,5 +1,5 @@
 /**
- * Knowledge-distillation loss of the DistilDP student (METHOD.md step 3):
+ * Knowledge-distillation loss of the DistilDP student (docs/METHOD.md step 3):
  *   loss = (1 - lambda) CE(hard labels) + lambda T^2 KL(p_teacher(T) || p_student(T)) + alpha MSE(P h_s, h_t)
  * Normalisation (stated, and unlike the reference code's `batchmean` over (B, T, V), which sums over
  * positions): every term is a mean over the REAL (non-pad) target positions of the batch; KL is the
@@ -9,9 +9,9 @@
  * bias; when they are equal, P is the identity (no parameters), as in the paper.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { TokenBatch } from '../model/losses';
+import { tokenCrossEntropy } from '../model/losses';
 import { linear } from '../model/ops';
-import type { TokenBatch } from './losses';
-import { tokenCrossEntropy } from './losses';
 
 export interface DistillationConfig {
   /** Weight of the soft-label term (paper: 0.4). */

@@ -7,9 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from '../model/config';
 import { forward } from '../model/gpt';
+import { tokenCrossEntropy } from '../model/losses';
 import type { Params } from '../model/params';
 import { disposeBatch, windowsToBatch } from './batching';
-import { tokenCrossEntropy } from './losses';
 
 export interface EvaluationResult {
   /** exp(total NLL / tokens). */

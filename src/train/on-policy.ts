@@ -17,12 +17,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from '../model/config';
 import { generate } from '../model/generate';
 import { forward } from '../model/gpt';
+import type { TokenBatch } from '../model/losses';
 import type { Params } from '../model/params';
+import { seededUniform } from '../random/seeded';
 import { disposeBatch, windowsToBatch } from './batching';
-import type { TokenBatch } from './losses';
 import { AdamW } from './optimizer';
 import type { LearningRateSchedule } from './schedule';
-import { seededUniform } from './seeded';
 import { gradientsOf } from './step';
 import type { TrainState, TrainStepReport } from './train-loop';
 

@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from '../model/config';
 import { forward } from '../model/gpt';
+import { meanTokenLoss, type TokenBatch } from '../model/losses';
 import type { Params } from '../model/params';
-import { meanTokenLoss, type TokenBatch } from './losses';
 
 export interface GradResult {
   loss: tf.Scalar;

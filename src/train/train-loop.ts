@@ -7,12 +7,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from '../model/config';
 import { forward } from '../model/gpt';
+import { meanTokenLoss, type TokenBatch } from '../model/losses';
 import type { Params } from '../model/params';
+import { seededUniform, shuffledIndices } from '../random/seeded';
 import { disposeBatch, windowsToBatch } from './batching';
-import { meanTokenLoss, type TokenBatch } from './losses';
 import { AdamW, type AdamWState } from './optimizer';
 import type { LearningRateSchedule } from './schedule';
-import { seededUniform, shuffledIndices } from './seeded';
 import { gradientsOf } from './step';
 
 export interface TrainLoopConfig {

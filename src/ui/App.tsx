@@ -10,6 +10,7 @@ import { ResultsPanel } from './components/ResultsPanel';
 import { RunPanel } from './components/RunPanel';
 import { SamplesPanel } from './components/SamplesPanel';
 import { SavedRunsBanner } from './components/SavedRunsBanner';
+import { UpdateBanner } from './components/UpdateBanner';
 
 const SECTIONS = [
   ['data', 'Data'],
@@ -44,6 +45,7 @@ export function App() {
         ))}
       </nav>
       <main className="app-main">
+        <UpdateBanner />
         <SavedRunsBanner />
         <DataPanel />
         <ModelsPanel />

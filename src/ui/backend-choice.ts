@@ -3,8 +3,9 @@
  * forced choice survives a reload and e2e tests can pin one (SwiftShader WebGPU is too slow for the
  * full pipeline).
  */
-import { parseThreadCount } from '../model/wasm-threads';
-import { BACKEND_CHOICES, type BackendChoice } from '../worker/protocol';
+
+import { BACKEND_CHOICES, type BackendChoice } from '../contract/protocol';
+import { parseThreadCount } from '../platform/wasm-threads';
 
 export const BACKEND_URL_PARAM = 'backend';
 

@@ -7,7 +7,7 @@
  * replaced points makes it start over), so an update at 10 events per second costs O(new points)
  * plus one O(n) LTTB pass per line, not a rebuild of 100k objects.
  */
-import type { MetricPoint } from '../worker/protocol';
+import type { MetricPoint } from '../contract/protocol';
 import { CHART_POINTS, lttbIndices, type XY } from './decimate';
 
 interface Column {

@@ -10,8 +10,8 @@ import type {
   ModelRole,
   ModelSource,
   WorkerEvent,
-} from '../worker/protocol';
-import { microBatchSize, type RunSettings, validateSettings } from '../worker/run-settings';
+} from '../contract/protocol';
+import { microBatchSize, type RunSettings, validateSettings } from '../contract/run-settings';
 import { type ThreadsChoice, urlWithBackendChoice, urlWithThreadsChoice } from './backend-choice';
 import { downloadBytes } from './downloads';
 import { mergeSelections, readSelectedFiles, type SelectedFile } from './file-sources';
@@ -151,8 +151,27 @@ export function clearFiles(): void {
 }
 
 export function setIngestOption<K extends keyof UiIngestOptions>(key: K, value: UiIngestOptions[K]): void {
-  appStore.getState().setIngestOption(key, value);
+  setDataChoices({ [key]: value });
+}
+
+/**
+ * The user's data choices (text field, label fields, folder labels): the files are read again with
+ * them. Without any source of labels left, control codes are switched off (there is nothing to
+ * prompt with).
+ */
+export function setDataChoices(patch: Partial<UiIngestOptions>): void {
+  const store = appStore.getState();
+  for (const [key, value] of Object.entries(patch))
+    store.setIngestOption(key as keyof UiIngestOptions, value as never);
+  const options = appStore.getState().data.options;
+  if (options.labelFields.length === 0 && !options.folderLabels && store.budget.settings.useControlCodes)
+    updateSettings({ useControlCodes: false });
   void ingestSources();
+}
+
+/** Whether labels become DistilDP control codes (the user's choice, never read from the data). */
+export function setUseControlCodes(on: boolean): void {
+  updateSettings({ useControlCodes: on });
 }
 
 /** Adds the public-domain demo corpus (fetched from this app's own origin). */
@@ -161,6 +180,11 @@ export async function loadDemoCorpus(): Promise<void> {
     const res = await fetch(DEMO_CORPUS_URL);
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const file = new File([await res.blob()], 'demo-corpus.jsonl', { type: 'application/x-ndjson' });
+    // The demo corpus is public: its text and genre fields are known, and its genres are control codes.
+    const store = appStore.getState();
+    store.setIngestOption('textField', 'text');
+    store.setIngestOption('labelFields', ['label']);
+    setUseControlCodes(true);
     addFiles([{ path: 'demo-corpus.jsonl', file }]);
   } catch (err) {
     appStore.getState().addLog('error', `could not load the demo corpus: ${(err as Error).message}`);
@@ -249,7 +273,7 @@ export function startRun(): void {
     .then((granted) => appStore.getState().setPersisted(granted))
     .catch(() => appStore.getState().setPersisted(false));
   s.runRequested('starting', s.budget.settings);
-  send({ type: 'start', settings: s.budget.settings });
+  send({ type: 'start', settings: s.budget.settings, confirmSpend: s.budget.spendConfirmedFor !== null });
 }
 
 export function pauseRun(): void {
@@ -272,10 +296,17 @@ export function openRun(runId: string): void {
 }
 
 export function exportRun(what: ExportKind): void {
-  const runId = appStore.getState().run.runId;
-  if (!runId) return;
+  const { run, exportChoices } = appStore.getState();
+  if (!run.runId) return;
   appStore.getState().setExportStatus(what, 'building');
-  send({ type: 'export', runId, what });
+  const description = exportChoices.dataDescription.trim();
+  send({
+    type: 'export',
+    runId: run.runId,
+    what,
+    dtype: exportChoices.dtype,
+    ...(description ? { dataDescription: description } : {}),
+  });
 }
 
 export function updateSettings(patch: Partial<RunSettings>): void {

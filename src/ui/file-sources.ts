@@ -4,7 +4,7 @@
  * Works with the File and Directory Entries API (webkitGetAsEntry), the only way to read a dropped
  * folder, and falls back to plain files where no entry exists (e.g. a DataTransfer built in script).
  */
-import type { FileInput } from '../data/types';
+import type { FileInput } from '../contract/protocol';
 
 /** A file chosen by the user, not yet read. */
 export interface SelectedFile {

@@ -3,10 +3,10 @@
  * store, so the rules are unit-tested.
  */
 
-import { maxEpsilon } from '../worker/run-manifest';
-import { validateSettings } from '../worker/run-settings';
+import { maxEpsilon } from '../contract/run-manifest';
+import { validateSettings } from '../contract/run-settings';
 import type { RunState } from './run-slice';
-import { modelsIncompatibility } from './setup-slices';
+import { modelsIncompatibility, spendConfirmed } from './setup-slices';
 import type { AppData } from './store';
 
 /** Why a run cannot start now (empty when it can). */
@@ -21,6 +21,10 @@ export function runBlockers(s: Pick<AppData, 'backend' | 'data' | 'models' | 'bu
   if (incompatible) out.push(incompatible);
   if (Object.keys(validateSettings(s.budget.settings)).length) out.push('Fix the privacy budget settings.');
   if (s.budget.planStatus === 'error' && s.budget.planError) out.push(s.budget.planError);
+  if (!spendConfirmed(s.budget))
+    out.push(
+      'Earlier runs spent privacy budget on these documents: confirm spending more in the budget panel.',
+    );
   if (isActive(s.run)) out.push('A run is in progress.');
   return out;
 }
@@ -54,7 +58,7 @@ export function runStatusText(run: RunState, target: number): string {
   const eps = epsilonSpent(run);
   const spent = `ε spent ${eps.toFixed(3)} of ${target}`;
   const checkpoint = run.manifest?.checkpoint
-    ? `; last checkpoint ${run.manifest.checkpoint.step} at ${timeFormat.format(run.manifest.checkpoint.at)}`
+    ? `; last checkpoint ${run.manifest.checkpoint.stage} at ${timeFormat.format(run.manifest.checkpoint.at)}`
     : '';
   switch (run.status) {
     case 'idle':

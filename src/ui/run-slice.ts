@@ -15,9 +15,9 @@ import type {
   StageOwner,
   SyntheticSampleOut,
   WorkerEvent,
-} from '../worker/protocol';
-import type { RunManifest } from '../worker/run-manifest';
-import type { RunSettings } from '../worker/run-settings';
+} from '../contract/protocol';
+import type { RunManifest } from '../contract/run-manifest';
+import type { RunSettings } from '../contract/run-settings';
 import type { ProgressMark } from './eta';
 
 /** Chart points kept (the charts decimate to ~1000 per line). */

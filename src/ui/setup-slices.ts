@@ -2,8 +2,8 @@
  * The slices the user sets up before a run: the two base models and the privacy budget (settings
  * and the worker's plan for them). Pure reducers over worker events, like the run slice.
  */
-import type { ModelInfo, ModelRole, PlanSummary, WorkerEvent } from '../worker/protocol';
-import type { RunSettings } from '../worker/run-settings';
+import type { ModelInfo, ModelRole, PlanSummary, WorkerEvent } from '../contract/protocol';
+import type { RunSettings } from '../contract/run-settings';
 
 /** What the user picked for a role; the folder's bytes are read again when it is (re)loaded. */
 export type ModelChoice = { kind: 'preset'; name: string } | { kind: 'hf-folder'; name: string };
@@ -82,10 +82,15 @@ export interface BudgetState {
   planError: string | null;
   /** Id of the newest plan request. */
   requestId: number;
+  /**
+   * The total epsilon (earlier runs on these documents and this run, composed) the user agreed to
+   * spend; a run on documents with earlier spending starts only when it matches the plan's.
+   */
+  spendConfirmedFor: number | null;
 }
 
 export function initialBudget(settings: RunSettings): BudgetState {
-  return { settings, plan: null, planStatus: 'idle', planError: null, requestId: 0 };
+  return { settings, plan: null, planStatus: 'idle', planError: null, requestId: 0, spendConfirmedFor: null };
 }
 
 export function reduceBudgetEvent(state: BudgetState, event: WorkerEvent): BudgetState | null {
@@ -98,4 +103,16 @@ export function reduceBudgetEvent(state: BudgetState, event: WorkerEvent): Budge
     return { ...state, plan: null, planStatus: 'error', planError: event.message };
   }
   return null;
+}
+
+/** The privacy ledger's earlier spending on these documents, when there is any to confirm. */
+export function spendToConfirm(budget: Pick<BudgetState, 'plan'>): number | null {
+  const ledger = budget.plan?.ledger;
+  return ledger && ledger.priorRuns > 0 ? ledger.totalEpsilon : null;
+}
+
+/** Whether the user confirmed exactly the spending the current plan shows (or none is needed). */
+export function spendConfirmed(budget: Pick<BudgetState, 'plan' | 'spendConfirmedFor'>): boolean {
+  const total = spendToConfirm(budget);
+  return total === null || budget.spendConfirmedFor === total;
 }

@@ -14,10 +14,11 @@ import type {
   LogLevel,
   ModelRole,
   StorageInfo,
+  WeightDtype,
   WorkerEvent,
-} from '../worker/protocol';
-import type { RunManifest } from '../worker/run-manifest';
-import { defaultSettings, type RunProfile, type RunSettings } from '../worker/run-settings';
+} from '../contract/protocol';
+import type { RunManifest } from '../contract/run-manifest';
+import { defaultSettings, type RunProfile, type RunSettings } from '../contract/run-settings';
 import type { ThreadsChoice } from './backend-choice';
 import type { SelectedFile } from './file-sources';
 import { clearedRun, initialRunState, type RunState, reduceRunEvent, type UiRunStatus } from './run-slice';
@@ -49,6 +50,10 @@ export interface BackendState {
 export interface UiIngestOptions {
   splitOnBlankLines: boolean;
   folderLabels: boolean;
+  /** Field of record files holding the text (the user's choice; default `text`). */
+  textField: string;
+  /** Fields used as labels (the user's choice; default none). */
+  labelFields: string[];
 }
 
 export type DataStatus = 'empty' | 'reading' | 'ingesting' | 'ready' | 'error';
@@ -80,6 +85,12 @@ export interface LogEntry {
   source: 'worker' | 'ui';
 }
 
+/** The user's choices for downloads (precision of the weights, their description of the data). */
+export interface ExportChoices {
+  dtype: WeightDtype;
+  dataDescription: string;
+}
+
 export interface AppData {
   profile: RunProfile;
   backend: BackendState;
@@ -89,6 +100,7 @@ export interface AppData {
   run: RunState;
   saved: SavedRunsState;
   exports: Record<ExportKind, ExportStatus>;
+  exportChoices: ExportChoices;
   logs: LogEntry[];
 }
 
@@ -107,10 +119,13 @@ export interface AppActions {
   setSettings(patch: Partial<RunSettings>): void;
   /** A plan request begins; returns its request id. */
   beginPlan(): number;
+  /** The user agreed to spend this total epsilon on documents earlier runs used (null: withdrawn). */
+  confirmSpend(totalEpsilon: number | null): void;
   /** Start or resume requested: charts and results are cleared for the run's own history. */
   runRequested(status: UiRunStatus, settings: RunSettings | null, runId?: string): void;
   setPersisted(persisted: boolean): void;
   setExportStatus(what: ExportKind, status: ExportStatus): void;
+  setExportChoices(patch: Partial<ExportChoices>): void;
   addLog(level: LogLevel, message: string, source?: LogEntry['source']): void;
   applyWorkerEvent(event: WorkerEvent): void;
   /** The worker script failed to load or crashed; nothing it was doing will finish. */
@@ -119,7 +134,12 @@ export interface AppActions {
 
 export type AppState = AppData & AppActions;
 
-export const DEFAULT_UI_INGEST_OPTIONS: UiIngestOptions = { splitOnBlankLines: false, folderLabels: false };
+export const DEFAULT_UI_INGEST_OPTIONS: UiIngestOptions = {
+  splitOnBlankLines: false,
+  folderLabels: false,
+  textField: 'text',
+  labelFields: [],
+};
 
 export function initialAppData(
   choice: BackendChoice = 'auto',
@@ -141,7 +161,8 @@ export function initialAppData(
     budget: initialBudget(defaultSettings(profile)),
     run: initialRunState(),
     saved: { runs: [], storage: null, persisted: null },
-    exports: { student: 'idle', teacher: 'idle', synthetic: 'idle', report: 'idle' },
+    exports: { student: 'idle', teacher: 'idle', synthetic: 'idle', report: 'idle', all: 'idle' },
+    exportChoices: { dtype: 'F32', dataDescription: '' },
     logs: [],
   };
 }
@@ -298,10 +319,13 @@ export function createAppStore(initial: AppData = initialAppData()): StoreApi<Ap
       set((s) => ({ budget: { ...s.budget, requestId, planStatus: 'computing', planError: null } }));
       return requestId;
     },
+    confirmSpend: (totalEpsilon) =>
+      set((s) => ({ budget: { ...s.budget, spendConfirmedFor: totalEpsilon } })),
     runRequested: (status, settings, runId) =>
       set(() => ({ run: clearedRun(status, settings, runId ?? null) })),
     setPersisted: (persisted) => set((s) => ({ saved: { ...s.saved, persisted } })),
     setExportStatus: (what, status) => set((s) => ({ exports: { ...s.exports, [what]: status } })),
+    setExportChoices: (patch) => set((s) => ({ exportChoices: { ...s.exportChoices, ...patch } })),
     addLog: (level, message, source = 'ui') =>
       set((s) => ({ logs: appendLog(s.logs, { level, message, time: Date.now(), source }) })),
     applyWorkerEvent: (event) => set((s) => reduceWorkerEvent(s, event)),

@@ -6,8 +6,8 @@
  *   the failure path (message, checkpoint kept, continue on another backend);
  * - `?storage=indexeddb` (tests): keep runs in IndexedDB, the fallback where OPFS is missing.
  */
-import type { InjectedFault, ModelRole } from '../worker/protocol';
-import type { RunProfile } from '../worker/run-settings';
+import type { InjectedFault, ModelRole } from '../contract/protocol';
+import type { RunProfile } from '../contract/run-settings';
 
 export interface UrlOptions {
   profile: RunProfile;

@@ -2,7 +2,7 @@
  * Creates the module worker and gives it a typed `send`. Vite bundles the worker from this
  * `new URL(..., import.meta.url)` form; the UI thread itself never imports TF.js.
  */
-import type { WorkerCommand, WorkerEvent } from '../worker/protocol';
+import type { WorkerCommand, WorkerEvent } from '../contract/protocol';
 
 export interface WorkerClient {
   /** Posts a command; `transfer` hands buffers over without copying (they become unusable here). */

@@ -3,7 +3,7 @@
  * metric points and synthetic samples are collected and sent together; progress keeps only the
  * newest value per stage. Nothing is dropped except superseded progress.
  */
-import type { MetricPoint, ProgressEvent, SyntheticSampleOut, WorkerEvent } from './protocol';
+import type { MetricPoint, ProgressEvent, SyntheticSampleOut, WorkerEvent } from '../contract/protocol';
 
 export const FLUSH_INTERVAL_MS = 100;
 

@@ -3,7 +3,7 @@
  * stops with its last checkpoint intact (a failing step writes nothing), and it can continue from
  * there, on this backend or another one.
  */
-import type { BackendName, RunFailure } from './protocol';
+import type { BackendName, RunFailure } from '../contract/protocol';
 
 const NON_FINITE = /diverged|non-finite|\bNaN\b|Infinity/i;
 // TF.js webgpu: "Failed to allocate" / GPUOutOfMemoryError; wasm: "Aborted(OOM)", "Cannot enlarge

@@ -2,8 +2,9 @@
  * The part of an ingest result that crosses to the UI: per-file reports and totals, never the
  * document text (it stays in the worker that trains on it).
  */
+
+import type { IngestSummary, IngestTotals } from '../contract/protocol';
 import type { IngestResult } from '../data/types';
-import type { IngestSummary, IngestTotals } from './protocol';
 
 export function summarizeIngest(result: IngestResult, tokenizer: string): IngestSummary {
   const totals: IngestTotals = {
@@ -22,5 +23,5 @@ export function summarizeIngest(result: IngestResult, tokenizer: string): Ingest
   const labels = new Set<string>();
   for (const doc of result.documents) for (const label of doc.labels) labels.add(label);
   totals.labels = [...labels].sort();
-  return { files: result.files, totals, tokenizer };
+  return { files: result.files, totals, tokenizer, proposal: result.proposal };
 }

@@ -3,11 +3,12 @@
  * time between consecutive steps of the same training), clipped fraction, learning rate.
  * Non-finite values (the loss of a DP step that sampled no document) are left out.
  */
+
+import type { MetricPoint, ModelRole } from '../contract/protocol';
+import { seriesName } from '../contract/series';
 import type { MethodName, StageName } from '../pipeline/results';
 import type { DPStepReport } from '../train/dp-train';
 import type { TrainStepReport } from '../train/train-loop';
-import type { MetricPoint, ModelRole } from './protocol';
-import { seriesName } from './series';
 
 function finiteValues(values: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => Number.isFinite(v)));
@@ -40,6 +41,9 @@ export class MetricPointMaker {
         tokensPerSecond: this.tokensPerSecond(series, r.tokens, r.elapsedMs),
         clippedFraction: r.clippedFraction,
         learningRate: r.learningRate,
+        // Documents skipped this step for a non-finite gradient: local only (stored with the run's
+        // charts in this browser, never exported).
+        nonFiniteDocuments: r.nonFiniteDocuments,
       }),
     };
   }

@@ -1,42 +1,19 @@
 /**
  * Will a model fit this device? Computed from its config before any weight is read, so a model too
  * big for the tab is refused with the reason instead of crashing it. Compares the memory estimate
- * (src/io/memory-estimate.ts) with what the browser tells us: navigator.deviceMemory (approximate
+ * (src/io/memory-estimate.ts modelMemory) with what the browser tells us: navigator.deviceMemory (approximate
  * RAM), the WebGPU adapter's buffer limits, and the wasm32 address space.
  */
-import { estimateModelMemory } from '../io/memory-estimate';
-import type { GPTConfig } from '../model/config';
-import { formatBytes } from './format';
-import type { DeviceLimits, ModelMemory } from './protocol';
+
+import { formatBytes } from '../contract/format';
+import type { DeviceLimits } from '../contract/protocol';
+import type { ModelMemory } from '../io/memory-estimate';
 
 const GIB = 1024 ** 3;
 /** Share of the device's memory one tab can expect to use (the OS, the browser and other tabs need the rest). */
 export const DEVICE_MEMORY_SHARE = 0.5;
 /** The wasm backend's heap lives in a 32-bit address space. */
 export const WASM_MEMORY_BYTES = 4 * GIB;
-
-const F32 = 4;
-
-/** Training (DP, one micro-batch of full-context windows) and inference memory, and the largest buffer. */
-export function modelMemory(config: GPTConfig, batch: number): ModelMemory {
-  const seqLen = config.contextLength;
-  const training = estimateModelMemory(config, { batch, seqLen, training: true, dp: true });
-  const inference = estimateModelMemory(config, { batch, seqLen, training: false, dp: false });
-  const d = config.nEmbd;
-  const largestFloats = Math.max(
-    batch * seqLen * config.vocabSize, // logits of a micro-batch
-    config.vocabSize * d, // token embedding (and its gradient)
-    4 * d * d, // MLP weights
-    batch * config.nHead * seqLen * seqLen, // attention probabilities
-  );
-  return {
-    trainingBytes: training.totalBytes,
-    inferenceBytes: inference.totalBytes,
-    batch,
-    seqLen,
-    largestBufferBytes: largestFloats * F32,
-  };
-}
 
 /** Why the model cannot be trained here, or null when it fits every known limit. */
 export function refusalReason(role: string, memory: ModelMemory, limits: DeviceLimits): string | null {

@@ -3,15 +3,16 @@
  * (pipeline/plan.ts) on the same split and config, so the sigma, steps and epsilon curve shown are
  * the ones the run will use.
  */
+
+import type { PlanSummary } from '../contract/protocol';
+import type { RunSettings } from '../contract/run-settings';
 import type { Tokenizer } from '../data/tokenizer';
-import type { Document } from '../data/types';
+import type { Document, IngestOptions } from '../data/types';
 import { defaultDelta, deltaWarning } from '../dp/accounting/index';
 import { prepareCorpus } from '../pipeline/corpus';
 import { planPipelinePrivacy } from '../pipeline/plan';
-import { type PrivacyPlan, plannedEpsilonCurve } from '../train/dp-train';
-import type { PlanSummary } from './protocol';
+import { type PrivacyPlan, plannedEpsilonCurve } from '../train/dp-plan';
 import { pipelineConfigFor } from './run-config';
-import type { RunSettings } from './run-settings';
 
 /** Points of the expected epsilon curve. */
 export const PLAN_CURVE_POINTS = 60;
@@ -21,16 +22,19 @@ export interface PlanInput {
   tokenizer: Tokenizer;
   contextLength: number;
   settings: RunSettings;
+  /** The options the documents were read with (the data choices of the run). */
+  ingestOptions?: Partial<IngestOptions>;
 }
 
 export function planRun(input: PlanInput): { summary: PlanSummary; plan: PrivacyPlan } {
-  const c = pipelineConfigFor(input.settings);
+  const c = pipelineConfigFor(input.settings, input.ingestOptions);
   if (input.documents.length < 3)
     throw new Error(`need at least 3 documents (train, validation, test), found ${input.documents.length}`);
   const corpus = prepareCorpus(input.documents, input.tokenizer, {
     contextLength: input.contextLength,
     seed: c.seed,
     ...c.split,
+    useControlCodes: c.data.useControlCodes,
   });
   const n = corpus.train.length;
   if (n < 2) throw new Error(`the training split has ${n} usable document(s); DP training needs at least 2`);

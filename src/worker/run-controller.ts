@@ -1,73 +1,46 @@
 /**
- * Runs the DistilDP pipeline in the worker exactly as the CLI does (runPipeline), with its
- * checkpoints in the browser's private storage: start, pause (stop at a step boundary, saving),
- * resume (the same worker, or a fresh one after a reload, a crash or a backend change: documents,
- * base models and checkpoints come back from storage), cancel (stop and delete), and exports.
- * Failures stop the run with a message; the last checkpoint stays intact.
+ * The worker's run commands: start (or continue the same run from its checkpoints), pause, resume
+ * (the same worker, or a fresh one after a reload, a crash or a backend change: documents, base
+ * models and checkpoints come back from storage), cancel (stop and delete), open a saved run, and
+ * exports. The run itself executes as a LiveRun (live-run.ts), through runPipeline exactly as the
+ * CLI's. Failures stop the run with a message; the last checkpoint stays intact.
  */
-import type { Document } from '../data/types';
-import { DEFAULT_GENERATION } from '../model/generate';
-import { type Checkpoint, parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
-import type { PipelineEvents } from '../pipeline/events';
-import type { LoadedModel } from '../pipeline/models';
-import type { ResultRow } from '../pipeline/results';
-import { type PipelineResult, runPipeline } from '../pipeline/run';
-import { checkpointOf, dpStageOfKey } from '../pipeline/stage-registry';
-import { disposeModel } from '../pipeline/stages';
-import { plannedEpsilonCurve } from '../train/dp-train';
-import { type ByteStore, openByteStore } from './byte-store';
-import { EventBatcher } from './event-batcher';
-import { buildExport, type ExportFile } from './exports';
-import { classifyFailure } from './failure';
-import { formatBytes } from './format';
-import { MetricPointMaker } from './metric-points';
 import type {
   BackendName,
-  DPPlanEvent,
-  ExportKind,
+  ExportRequest,
   InjectedFault,
   LogLevel,
-  MetricPoint,
   ModelRole,
   PrivacyReport,
   RunStatus,
   WorkerEvent,
-} from './protocol';
-import { pipelineConfigFor } from './run-config';
+} from '../contract/protocol';
+import { contentKeyFor, isResumable, newManifest, type RunManifest } from '../contract/run-manifest';
+import type { RunSettings } from '../contract/run-settings';
+import type { Document, IngestOptions } from '../data/types';
+import { parseCheckpoint, serializeCheckpoint } from '../pipeline/checkpoint';
+import { describeComposition, type LedgerComposition } from '../pipeline/ledger';
+import { disposeModel, type LoadedModel } from '../pipeline/models';
+import { newRunId } from '../pipeline/run-id';
+import { checkLedger, markInLedger, recordInLedger } from './browser-ledger';
+import { type ByteStorage, openByteStorage } from './byte-storage';
+import { buildExport, type ExportFile } from './exports';
+import { LiveRun, type RunInputs } from './live-run';
+import { dataChoicesOf, pipelineConfigFor } from './run-config';
 import { loadRunHistory } from './run-history';
-import { isResumable, mergeEpsilon, newManifest, type RunManifest, runIdFor } from './run-manifest';
-import type { RunSettings } from './run-settings';
-import { estimateRunStorageBytes, RunCheckpoints, RunStorage, runPaths } from './run-storage';
-import { seriesName } from './series';
+import { RunStorage, runPaths } from './run-storage';
 import { baseModelRecord, restoreBaseModel, type SessionModel } from './session-models';
+import { checkStorageQuota, warnIfStorageNotPersistent } from './storage-quota';
 
 export interface RunHost {
   post(event: WorkerEvent, transfer?: Transferable[]): void;
   log(level: LogLevel, message: string): void;
   backend(): BackendName | null;
   documents(): Document[];
+  /** The options the documents were read with (text field, label fields, folder labels). */
+  ingestOptions(): Partial<IngestOptions>;
   models(): Partial<Record<ModelRole, SessionModel>>;
 }
-
-interface LiveRun {
-  manifest: RunManifest;
-  checkpoints: RunCheckpoints;
-  stop: 'pause' | 'cancel' | null;
-  /** Chart points not yet written to storage (written with the next checkpoint). */
-  pendingMetrics: MetricPoint[];
-  results: ResultRow[];
-  plans: Omit<DPPlanEvent, 'type'>[];
-  /** Base models restored for this run (disposed when it ends); session models are not. */
-  restored: LoadedModel[];
-}
-
-interface RunInputs {
-  documents: Document[];
-  teacher: LoadedModel;
-  student: LoadedModel;
-}
-
-const utf8 = new TextEncoder();
 
 export class RunController {
   private live: LiveRun | null = null;
@@ -75,7 +48,6 @@ export class RunController {
   /** Test aid: fail as diverged right after this DP step (see InitCommand.fault). */
   injectedFault: InjectedFault | undefined;
   private storage: RunStorage | null = null;
-  private writes: Promise<void> = Promise.resolve();
 
   constructor(private readonly host: RunHost) {}
 
@@ -84,11 +56,11 @@ export class RunController {
   }
 
   async openStorage(skipOpfs = false): Promise<void> {
-    const { store, problems } = await openByteStore(skipOpfs);
+    const { storage, problems } = await openByteStorage(skipOpfs);
     for (const p of problems) this.host.log('warn', p);
-    if (store.kind === 'memory')
+    if (storage.kind === 'memory')
       this.host.log('warn', 'no browser storage available: checkpoints will not survive a reload');
-    this.storage = new RunStorage(store);
+    this.storage = new RunStorage(storage);
   }
 
   private get runs(): RunStorage {
@@ -105,7 +77,7 @@ export class RunController {
       type: 'savedRuns',
       runs: manifests,
       storage: {
-        kind: (this.runs.bytes as ByteStore).kind,
+        kind: (this.runs.bytes as ByteStorage).kind,
         quotaBytes: estimate?.quota,
         usageBytes: estimate?.usage,
       },
@@ -119,7 +91,20 @@ export class RunController {
     this.host.log('error', `the GPU device was lost: ${reason}`);
   }
 
-  async start(settings: RunSettings): Promise<void> {
+  /** What earlier runs in this browser spent on these documents, composed with this run's plan. */
+  async ledgerSummary(
+    documents: Document[],
+    settings: RunSettings,
+    ingest: Partial<IngestOptions>,
+  ): Promise<LedgerComposition> {
+    return (await checkLedger(this.runs, documents, pipelineConfigFor(settings, ingest))).composition;
+  }
+
+  /**
+   * Starts a run. When earlier runs in this browser used these documents (the privacy ledger), it
+   * starts only with `confirmSpend`: the user saw the composed spend in the budget panel.
+   */
+  async start(settings: RunSettings, options: { confirmSpend?: boolean } = {}): Promise<void> {
     if (this.live) throw new Error('a run is already in progress: pause or cancel it first');
     if (this.deviceLost)
       throw new Error(`the GPU device was lost (${this.deviceLost}): choose another backend`);
@@ -129,10 +114,21 @@ export class RunController {
     const { teacher, student } = this.host.models();
     if (!teacher || !student) throw new Error('load a teacher and a student model first');
     const models = { teacher: teacher.ref, student: student.ref };
-    const runId = await runIdFor(documents, settings, models);
-    const saved = await this.runs.readManifest(runId).catch(() => null);
-    await this.checkQuota(settings, documents, teacher, student);
-    requestPersistenceNote(this.host);
+    // The same run started again (same documents, settings and models) continues an interrupted
+    // run from its checkpoints; otherwise it is a new run with a new random id.
+    const data = dataChoicesOf(this.host.ingestOptions(), settings.useControlCodes ?? false);
+    const contentKey = await contentKeyFor(documents, settings, models, data);
+    const { manifests } = await this.runs.listManifests();
+    const saved = manifests.find((m) => m.contentKey === contentKey && isResumable(m)) ?? null;
+    const runId = saved?.runId ?? newRunId();
+    const ledger = await checkLedger(this.runs, documents, pipelineConfigFor(settings, data), runId);
+    if (ledger.composition.priorRuns > 0 && !options.confirmSpend)
+      throw new Error(
+        `${describeComposition(ledger.composition)}. Confirm in the privacy budget panel to spend more on these documents.`,
+      );
+    const log = (level: LogLevel, message: string) => this.host.log(level, message);
+    await checkStorageQuota(log, settings, data, documents, teacher, student);
+    warnIfStorageNotPersistent(log);
     await this.runs.writeDocuments(runId, documents);
     for (const [role, m] of [
       ['teacher', teacher],
@@ -149,12 +145,22 @@ export class RunController {
       ? { ...saved, status: 'running', failure: null, backend: this.host.backend() }
       : newManifest({
           runId,
+          contentKey,
           settings,
+          data,
           models,
           documents: documents.length,
           backend: this.host.backend(),
           now: Date.now(),
         });
+    // Recorded before anything is spent; a resumed run keeps its entry (it is not spent twice).
+    await recordInLedger(this.runs, {
+      id: runId,
+      documents: ledger.documents,
+      releases: ledger.releases,
+      status: 'planned',
+    });
+    this.host.log('info', `privacy ledger: ${describeComposition(ledger.composition)}`);
     if (saved) this.host.log('info', `found saved run ${runId}: continuing from its checkpoints`);
     if (saved) await this.postHistory(saved);
     this.launch(manifest, { documents, teacher: teacher.model, student: student.model }, []);
@@ -162,9 +168,7 @@ export class RunController {
 
   pause(): void {
     if (!this.live) throw new Error('no run is in progress');
-    if (this.live.stop) return;
-    this.live.stop = 'pause';
-    this.status(this.live.manifest, 'pausing');
+    this.live.requestStop('pause');
   }
 
   async resume(runId: string): Promise<void> {
@@ -196,13 +200,13 @@ export class RunController {
 
   /** Stops the live run and deletes it; or deletes a saved run. */
   async cancel(runId?: string): Promise<void> {
-    if (this.live && (runId === undefined || runId === this.live.manifest.runId)) {
-      this.live.stop = 'cancel';
-      this.status(this.live.manifest, 'cancelling');
+    if (this.live && (runId === undefined || runId === this.live.runId)) {
+      this.live.requestStop('cancel');
       return;
     }
     if (!runId) throw new Error('no run is in progress');
     await this.runs.removeRun(runId);
+    await markInLedger(this.runs, runId, 'cancelled'); // it still counts: its outputs may have been seen
     this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
     await this.announceSavedRuns();
   }
@@ -217,233 +221,42 @@ export class RunController {
     this.host.post({ type: 'runStatus', runId, status: manifestRunStatus(manifest), manifest });
   }
 
-  exportFile(runId: string, what: ExportKind): Promise<ExportFile> {
-    return buildExport(this.runs, runId, what);
+  exportFile(runId: string, request: ExportRequest): Promise<ExportFile> {
+    return buildExport(this.runs, runId, request);
   }
 
   // ---- internals ----
-
-  private async checkQuota(
-    settings: RunSettings,
-    documents: Document[],
-    teacher: SessionModel,
-    student: SessionModel,
-  ): Promise<void> {
-    const config = pipelineConfigFor(settings);
-    const samples = Math.ceil(config.synthetic.samples * config.synthetic.overGenerate);
-    const maxTokens = config.synthetic.generation.maxLength ?? DEFAULT_GENERATION.maxLength;
-    const need = estimateRunStorageBytes({
-      teacherParameters: teacher.info.parameters,
-      studentParameters: student.info.parameters,
-      teacherWidth: teacher.info.config.nEmbd,
-      studentWidth: student.info.config.nEmbd,
-      methods: config.methods,
-      documentBytes: documents.reduce((a, d) => a + utf8.encode(d.text).length, 0),
-      syntheticSamples: samples,
-      syntheticSampleBytes: maxTokens * (teacher.info.tokenizer === 'bytes' ? 1 : 4),
-      storedBaseParameters:
-        (teacher.ref.kind === 'stored' ? teacher.info.parameters : 0) +
-        (student.ref.kind === 'stored' ? student.info.parameters : 0),
-    });
-    const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
-    if (estimate?.quota === undefined) {
-      this.host.log('warn', `cannot check the storage quota; this run needs about ${formatBytes(need)}`);
-      return;
-    }
-    const free = estimate.quota - (estimate.usage ?? 0);
-    if (need > free) {
-      throw new Error(
-        `not enough browser storage for this run's checkpoints: it needs about ${formatBytes(need)}, ${formatBytes(free)} is free (quota ${formatBytes(estimate.quota)}). Delete old runs or other sites' data, or use smaller models.`,
-      );
-    }
-    this.host.log('info', `storage: this run needs about ${formatBytes(need)} of ${formatBytes(free)} free`);
-  }
-
-  private status(manifest: RunManifest, status: RunStatus, failure?: RunStatusFailure): void {
-    this.host.post({ type: 'runStatus', runId: manifest.runId, status, manifest, failure });
-  }
-
-  /** Small JSON writes (manifest, results, plans) one at a time, in order: none lands before an earlier one. */
-  private queueWrite(what: string, write: () => Promise<void>): Promise<void> {
-    const next = this.writes.then(write);
-    this.writes = next.catch((e) => this.host.log('warn', `${what} not written: ${(e as Error).message}`));
-    return next;
-  }
-
-  private writeManifest(m: RunManifest): Promise<void> {
-    return this.queueWrite('run manifest', () => this.runs.writeManifest({ ...m, updatedAt: Date.now() }));
-  }
 
   private async postHistory(manifest: RunManifest): Promise<void> {
     this.host.post(await loadRunHistory(this.runs, manifest));
   }
 
   private launch(manifest: RunManifest, inputs: RunInputs, restored: LoadedModel[]): void {
-    const runId = manifest.runId;
-    const live: LiveRun = {
-      manifest,
-      checkpoints: new RunCheckpoints(this.runs, runId, (key, record) =>
-        this.onCheckpoint(live, key, record),
-      ),
-      stop: null,
-      pendingMetrics: [],
-      results: [],
-      plans: [],
-      restored,
-    };
-    this.live = live;
-    void this.writeManifest(manifest);
-    this.status(manifest, 'running');
-    void this.execute(live, inputs);
-  }
-
-  private async onCheckpoint(live: LiveRun, key: string, checkpoint: Checkpoint): Promise<void> {
-    const stage = dpStageOfKey(key);
-    const series = stage ? seriesName(stage.owner, stage.role) : null;
-    const last = stage ? checkpointOf(stage, checkpoint)?.value.epsilonHistory.at(-1)?.epsilon : undefined;
-    live.manifest = {
-      ...live.manifest,
-      checkpoint: { step: key, at: Date.now() },
-      epsilonSpent:
-        series && last !== undefined
-          ? mergeEpsilon(live.manifest.epsilonSpent, { [series]: last })
-          : live.manifest.epsilonSpent,
-    };
-    const points = live.pendingMetrics;
-    live.pendingMetrics = [];
-    await this.runs.appendMetrics(live.manifest.runId, points);
-    await this.writeManifest(live.manifest);
-    this.status(
-      live.manifest,
-      live.stop === 'pause' ? 'pausing' : live.stop === 'cancel' ? 'cancelling' : 'running',
-    );
-  }
-
-  private events(live: LiveRun, batcher: EventBatcher): PipelineEvents {
-    const runId = live.manifest.runId;
-    const maker = new MetricPointMaker();
-    const point = (p: MetricPoint) => {
-      batcher.metric(p);
-      live.pendingMetrics.push(p);
-    };
-    return {
-      stage: (e) => {
-        batcher.flush();
-        this.host.post({ type: 'stage', ...e, time: Date.now() });
-        if (e.status === 'start') {
-          live.manifest = { ...live.manifest, stage: { method: e.method, stage: e.stage } };
-          void this.writeManifest(live.manifest);
-        }
-      },
-      progress: (e) => batcher.setProgress({ type: 'progress', ...e, time: Date.now() }),
-      dpStep: (method, role, r) => {
-        if (this.injectedFault?.divergeAtDPStep === r.step) {
+    const live = new LiveRun(
+      {
+        post: (event, transfer) => this.host.post(event, transfer),
+        log: (level, message) => this.host.log(level, message),
+        backend: () => this.host.backend(),
+        deviceLost: () => this.deviceLost,
+        takeInjectedFault: (step) => {
+          if (this.injectedFault?.divergeAtDPStep !== step) return false;
           this.injectedFault = undefined;
-          throw new Error(
-            `training diverged: loss is NaN at DP step ${r.step} (fault injected by ?fault=diverge@${r.step})`,
-          );
-        }
-        point(maker.dp(method, role, r));
+          return true;
+        },
       },
-      trainStep: (method, role, r) => point(maker.train(method, role, r)),
-      validation: (method, role, e) => point(maker.validation(method, role, e)),
-      plan: (method, role, plan) => {
-        const event: Omit<DPPlanEvent, 'type'> = {
-          series: seriesName(method, role),
-          target: plan.epsilon,
-          steps: plan.steps,
-          curve: plannedEpsilonCurve(plan, 60),
-        };
-        live.plans = [...live.plans.filter((p) => p.series !== event.series), event];
-        this.host.post({ type: 'dpPlan', ...event });
-        const plans = live.plans;
-        void this.queueWrite('expected epsilon curves', () =>
-          this.runs.writeJson(runPaths.json(runId, 'plans'), plans),
-        );
-      },
-      sample: (labels, text) => batcher.sample({ labels, text }),
-      result: (row) => {
-        batcher.flush();
-        live.results = [
-          ...live.results.filter((r) => !(r.method === row.method && r.model === row.model)),
-          row,
-        ];
-        this.host.post({ type: 'result', row });
-        const results = live.results;
-        void this.queueWrite('results', () => this.runs.writeJson(runPaths.json(runId, 'results'), results));
-      },
-      log: (message) => this.host.log('info', message),
-      shouldStop: () => live.stop !== null || this.deviceLost !== undefined,
-    };
-  }
-
-  private async execute(live: LiveRun, inputs: RunInputs): Promise<void> {
-    const runId = live.manifest.runId;
-    const batcher = new EventBatcher((e) => this.host.post(e));
-    let result: PipelineResult | undefined;
-    try {
-      result = await runPipeline({
-        ...inputs,
-        config: pipelineConfigFor(live.manifest.settings),
-        events: this.events(live, batcher),
-        checkpoints: live.checkpoints,
-      });
-      batcher.flush();
-      if (result.stopped && this.deviceLost !== undefined) throw new Error(`device lost: ${this.deviceLost}`);
-      if (result.stopped && live.stop === 'cancel') {
-        await this.runs.removeRun(runId);
-        this.host.log('info', `run ${runId} cancelled; its checkpoints and stored documents were deleted`);
-        this.host.post({ type: 'runStatus', runId, status: 'cancelled' });
-      } else if (result.stopped) {
-        await this.runs.appendMetrics(runId, live.pendingMetrics);
-        live.pendingMetrics = [];
-        live.manifest = { ...live.manifest, status: 'paused' };
-        await this.writeManifest(live.manifest);
-        this.status(live.manifest, 'paused');
-      } else {
-        await this.runs.appendMetrics(runId, live.pendingMetrics);
-        await this.runs.writeJson(runPaths.json(runId, 'reports'), result.reports);
-        this.host.post({ type: 'reports', runId, reports: result.reports });
-        live.manifest = { ...live.manifest, status: 'completed', stage: null };
-        await this.writeManifest(live.manifest);
-        this.status(live.manifest, 'completed');
-      }
-    } catch (err) {
-      batcher.flush();
-      live.checkpoints.freeze('the run failed');
-      const failure = classifyFailure(err, this.host.backend(), this.deviceLost);
-      this.host.log('error', failure.message);
-      live.manifest = { ...live.manifest, status: 'failed', failure };
-      await this.writeManifest(live.manifest).catch(() => undefined);
-      this.status(live.manifest, 'failed', failure);
-    } finally {
-      if (result?.distildp) {
-        disposeModel(result.distildp.student);
-        disposeModel(result.distildp.teacher);
-      }
-      for (const m of live.restored) disposeModel(m);
+      this.runs,
+      manifest,
+      restored,
+    );
+    this.live = live;
+    void live.execute(inputs).finally(async () => {
       this.live = null;
       await this.announceSavedRuns().catch(() => undefined);
-    }
+    });
   }
 }
-
-type RunStatusFailure = NonNullable<Extract<WorkerEvent, { type: 'runStatus' }>['failure']>;
 
 function manifestRunStatus(m: RunManifest): RunStatus {
   // A 'running' manifest with no live run was interrupted: it can be resumed like a paused one.
   return m.status === 'running' ? 'paused' : m.status;
-}
-
-/** Persistence (navigator.storage.persist) exists only on the page: the UI requests it at start. */
-function requestPersistenceNote(host: RunHost): void {
-  if (typeof navigator.storage?.persisted === 'function') {
-    void navigator.storage.persisted().then((p) => {
-      if (!p)
-        host.log(
-          'warn',
-          'browser storage is not persistent: the browser may evict checkpoints under storage pressure',
-        );
-    });
-  }
 }

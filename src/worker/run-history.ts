@@ -2,13 +2,20 @@
  * What a saved run had produced, read back from storage for the UI (after a reload, on resume, or
  * to reopen a finished run): chart points, synthetic samples, results, reports, expected curves.
  */
+
+import type {
+  DPPlanEvent,
+  HistoryEvent,
+  MetricPoint,
+  PrivacyReport,
+  SyntheticSampleOut,
+} from '../contract/protocol';
+import type { RunManifest } from '../contract/run-manifest';
+import { seriesName } from '../contract/series';
 import type { Checkpoint } from '../pipeline/checkpoint';
 import type { ResultRow } from '../pipeline/results';
 import { checkpointOf, dpStageOfKey, STAGES } from '../pipeline/stage-registry';
-import type { DPPlanEvent, HistoryEvent, MetricPoint, PrivacyReport, SyntheticSampleOut } from './protocol';
-import type { RunManifest } from './run-manifest';
 import { type RunStorage, runPaths } from './run-storage';
-import { seriesName } from './series';
 
 /** The chart series of the DP training a checkpoint key belongs to, or null for other stages. */
 export function dpSeriesOfKey(stageKey: string): string | null {

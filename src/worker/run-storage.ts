@@ -1,5 +1,5 @@
 /**
- * A run's files in the origin-private byte store (byte-store.ts), and the pipeline's checkpoints
+ * A run's files in the origin-private byte storage (byte-storage.ts), and the pipeline's checkpoints
  * kept there (RunCheckpoints). Layout under `runs/<runId>/`:
  *   manifest.json        what the run is and how far it got (run-manifest.ts)
  *   documents.json       the ingested documents (private: restored on resume, never sent anywhere)
@@ -8,6 +8,8 @@
  *   metrics/<seq>.json   chart points, appended in chunks at each checkpoint
  *   results.json, reports.json, plans.json   result rows, privacy reports, expected epsilon curves
  */
+
+import { parseManifest, type RunManifest } from '../contract/run-manifest';
 import type { Document } from '../data/types';
 import {
   type Checkpoint,
@@ -15,8 +17,7 @@ import {
   parseCheckpoint,
   serializeCheckpoint,
 } from '../pipeline/checkpoint';
-import type { ByteStore } from './byte-store';
-import { parseManifest, type RunManifest } from './run-manifest';
+import type { ByteStorage } from './byte-storage';
 
 export const RUNS_FOLDER = 'runs';
 
@@ -68,9 +69,9 @@ export const runPaths = {
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
-/** Typed access to the runs in a byte store. */
+/** Typed access to the runs in the byte storage. */
 export class RunStorage {
-  constructor(readonly bytes: ByteStore) {}
+  constructor(readonly bytes: ByteStorage) {}
 
   async readJson<T>(path: string): Promise<T | null> {
     const b = await this.bytes.read(path);

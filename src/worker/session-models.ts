@@ -4,16 +4,17 @@
  * device (model-fit.ts), so a model too big for the tab is refused before its weights are read.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendName, DeviceLimits, ModelInfo, ModelRole, ModelSource } from '../contract/protocol';
+import { filesSha256, type ModelRef } from '../contract/run-manifest';
 import { loadTokenizer, type TokenizerKind } from '../data/tokenizer';
 import { configFromHF } from '../io/hf-config';
+import { modelMemory } from '../io/memory-estimate';
 import { countParameters, type GPTConfig } from '../model/config';
 import { paramsFromArrays, paramsToArrays } from '../model/params';
 import { MODEL_PRESETS } from '../model/presets';
 import type { Checkpoint } from '../pipeline/checkpoint';
 import { type LoadedModel, loadModel } from '../pipeline/models';
-import { modelMemory, refusalReason } from './model-fit';
-import type { BackendName, DeviceLimits, ModelInfo, ModelRole, ModelSource } from './protocol';
-import { filesSha256, type ModelRef } from './run-manifest';
+import { refusalReason } from './model-fit';
 
 export interface SessionModel {
   model: LoadedModel;
@@ -38,12 +39,12 @@ export async function readAppAsset(path: string): Promise<Uint8Array | null> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-export function tokenizerKindOf(config: GPTConfig): TokenizerKind {
-  if (config.vocabSize === 258) return 'bytes';
-  if (config.vocabSize === 50257) return 'gpt2';
-  throw new Error(
-    `no tokenizer for a vocabulary of ${config.vocabSize}: supported are the byte-level tokenizer (258) and GPT-2 BPE (50257)`,
-  );
+/** The tokenizer of a run's base model (teacher and student share it). */
+export function tokenizerOfRef(ref: ModelRef): TokenizerKind {
+  if (ref.kind === 'stored') return ref.tokenizer;
+  const preset = MODEL_PRESETS[ref.name];
+  if (!preset) throw new Error(`unknown model preset "${ref.name}"`);
+  return preset.tokenizer;
 }
 
 /** What the browser says about this device's memory and, on WebGPU, the adapter's buffer limits. */

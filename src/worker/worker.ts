@@ -7,14 +7,6 @@
  * another command is being handled, because a run must stop promptly.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ingestFiles } from '../data/ingest';
-import { splitSizes } from '../data/split';
-import { tokenizerFor } from '../data/tokenizer';
-import type { IngestResult } from '../data/types';
-import { type BackendName, initBackend } from '../model/backend';
-import { DEFAULT_PIPELINE } from '../pipeline/config';
-import { summarizeIngest } from './ingest-summary';
-import { planRun } from './plan';
 import type {
   IngestCommand,
   InitCommand,
@@ -24,10 +16,19 @@ import type {
   PlanCommand,
   WorkerCommand,
   WorkerEvent,
-} from './protocol';
+} from '../contract/protocol';
+import { DEFAULT_RUN_SETTINGS } from '../contract/run-settings';
+import { ingestFiles } from '../data/ingest';
+import { splitDocuments } from '../data/split';
+import { tokenizerFor } from '../data/tokenizer';
+import type { IngestResult } from '../data/types';
+import { type BackendName, initBackend } from '../model/backend';
+import { tfjsWasmPaths } from '../model/wasm-paths';
+import { DEFAULT_PIPELINE } from '../pipeline/config';
+import { summarizeIngest } from './ingest-summary';
+import { planRun } from './plan';
 import { RunController } from './run-controller';
 import { deviceLimits, loadSessionModel, ModelRefusedError, type SessionModel } from './session-models';
-import { tfjsWasmPaths } from './wasm-paths';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -37,9 +38,11 @@ const INGEST_TOKENIZER = 'bytes';
 /** What the worker holds between commands. */
 const session: {
   documents: IngestResult['documents'];
+  /** The options the documents were read with: part of the run's data choices. */
+  ingestOptions: IngestCommand['options'];
   backend: BackendName | null;
   models: Partial<Record<ModelRole, SessionModel>>;
-} = { documents: [], backend: null, models: {} };
+} = { documents: [], ingestOptions: {}, backend: null, models: {} };
 
 function post(event: WorkerEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
@@ -58,6 +61,7 @@ const runs = new RunController({
   log,
   backend: () => session.backend,
   documents: () => session.documents,
+  ingestOptions: () => session.ingestOptions,
   models: () => session.models,
 });
 
@@ -95,11 +99,23 @@ async function init(command: InitCommand): Promise<void> {
 function ingest(command: IngestCommand): void {
   const result = ingestFiles(command.files, command.options, tokenizerFor(INGEST_TOKENIZER));
   session.documents = result.documents;
+  session.ingestOptions = { ...command.options };
   const summary = summarizeIngest(result, INGEST_TOKENIZER);
   const n = result.documents.length;
   // The run's split is the pipeline's default one (run settings do not change it).
   const { validationFraction, testFraction } = DEFAULT_PIPELINE.split;
-  if (n >= 3) summary.split = splitSizes(n, validationFraction, testFraction);
+  if (n >= 3) {
+    const split = splitDocuments(result.documents, {
+      seed: DEFAULT_RUN_SETTINGS.seed,
+      validationFraction,
+      testFraction,
+    });
+    summary.split = {
+      train: split.train.length,
+      validation: split.validation.length,
+      test: split.test.length,
+    };
+  }
   const { totals } = summary;
   log(
     'info',
@@ -136,7 +152,7 @@ async function loadModels(command: LoadModelsCommand): Promise<void> {
   }
 }
 
-function plan(command: PlanCommand): void {
+async function plan(command: PlanCommand): Promise<void> {
   const teacher = session.models.teacher?.model;
   const student = session.models.student?.model;
   if (!teacher || !student) throw new Error('load a teacher and a student model first');
@@ -145,7 +161,9 @@ function plan(command: PlanCommand): void {
     tokenizer: teacher.tokenizer,
     contextLength: Math.min(teacher.config.contextLength, student.config.contextLength),
     settings: command.settings,
+    ingestOptions: session.ingestOptions,
   });
+  summary.ledger = await runs.ledgerSummary(session.documents, command.settings, session.ingestOptions);
   post({ type: 'plan', requestId: command.requestId, plan: summary });
 }
 
@@ -162,10 +180,10 @@ async function handle(command: WorkerCommand): Promise<void> {
         await loadModels(command);
         return;
       case 'plan':
-        plan(command);
+        await plan(command);
         return;
       case 'start':
-        await runs.start(command.settings);
+        await runs.start(command.settings, { confirmSpend: command.confirmSpend });
         return;
       case 'resume':
         await runs.resume(command.runId);
@@ -174,7 +192,7 @@ async function handle(command: WorkerCommand): Promise<void> {
         await runs.openRun(command.runId);
         return;
       case 'export': {
-        const file = await runs.exportFile(command.runId, command.what);
+        const file = await runs.exportFile(command.runId, command);
         const bytes =
           file.bytes.byteOffset === 0 && file.bytes.byteLength === file.bytes.buffer.byteLength
             ? (file.bytes.buffer as ArrayBuffer)

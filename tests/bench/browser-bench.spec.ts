@@ -3,7 +3,11 @@
  * /bench.html, waits for its JSON report, prints it to stdout and writes it to
  * bench-results/browser-bench.json. Environment (defaults sized for SwiftShader, no GPU):
  *   BENCH_BACKEND       force webgpu | wasm | cpu (default: the browser's choice)
- *   BENCH_CONFIG        DP step config, tiny | small (default tiny)
+ *   BENCH_CONFIG        DP step config, tiny | small | distilgpt2 | gpt2 (default tiny)
+ *   BENCH_BATCH         batch of the DP config (default: the config's)
+ *   BENCH_THREADS       WASM thread counts, a DP row each (default 1,2,all; none skips them)
+ *   BENCH_ROUNDS        turns over the thread counts, interleaved (default 1)
+ *   BENCH_NAIVE         0 skips the naive oracle (slow at GPT-2 size)
  *   BENCH_REPEATS       timed DP step repetitions (default 2)
  *   BENCH_KERNEL_SHAPES kernel shapes, tiny | small | gpt2 (default tiny)
  *   BENCH_KERNEL_RUNS   timed runs per kernel (default 3)
@@ -24,6 +28,15 @@ const query = new URLSearchParams({
   suites: env.BENCH_SUITES ?? 'kernels,dp',
 });
 if (env.BENCH_BACKEND) query.set('backend', env.BENCH_BACKEND);
+for (const [name, param] of [
+  ['BENCH_BATCH', 'batch'],
+  ['BENCH_THREADS', 'threads'],
+  ['BENCH_ROUNDS', 'rounds'],
+  ['BENCH_NAIVE', 'naive'],
+] as const) {
+  const value = env[name];
+  if (value) query.set(param, value);
+}
 const outFile = env.BENCH_OUT ?? 'bench-results/browser-bench.json';
 
 test('browser benchmark', async ({ page }) => {
@@ -44,6 +57,16 @@ test('browser benchmark', async ({ page }) => {
   console.log(`written to ${outFile}`);
   expect(report.errors, 'benchmark errors').toEqual([]);
   expect(report.backend?.backend).toBeDefined();
-  if (query.get('suites')!.includes('dp')) expect(report.dp?.dp_over_nondp_time).toBeGreaterThan(0);
+  if (query.get('suites')!.includes('dp')) {
+    expect(report.dp?.dp_over_nondp_time).toBeGreaterThan(0);
+    if (report.backend?.backend === 'wasm' && query.get('threads') !== 'none') {
+      const rows = report.dp_threads?.rows ?? [];
+      expect(rows.map((r) => r.threads_requested)).toEqual((query.get('threads') ?? '1,2,all').split(','));
+      for (const r of rows) {
+        for (const key of ['dp_tokens_per_s', 'threads', 'matmul_gflops_peak', 'fraction_of_peak'] as const)
+          expect(r[key], `${key} of threads ${r.threads_requested}`).toBeGreaterThan(0);
+      }
+    }
+  }
   if (query.get('suites')!.includes('kernels')) expect(report.kernels?.timings.length).toBe(8);
 });

@@ -50,17 +50,26 @@ function safetensorsHeader(bytes: Uint8Array) {
   return { header, dataBytes: bytes.length - 8 - length };
 }
 
+/** The files of a model folder as `save_pretrained` + our model card and privacy report write them. */
+const MODEL_FILES = [
+  'README.md',
+  'config.json',
+  'generation_config.json',
+  'merges.txt',
+  'model.safetensors',
+  'privacy-report.json',
+  'special_tokens_map.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'vocab.json',
+];
+
 function checkModelZip(bytes: Uint8Array) {
   const files = unzipSync(bytes);
-  expect(Object.keys(files).sort()).toEqual(
-    expect.arrayContaining([
-      'config.json',
-      'generation_config.json',
-      'model.safetensors',
-      'vocab.json',
-      'merges.txt',
-    ]),
-  );
+  expect(Object.keys(files).sort()).toEqual(MODEL_FILES);
+  // Truncation in Python must cut at the position table, and padding must have an id.
+  const tokenizerConfig = JSON.parse(new TextDecoder().decode(files['tokenizer_config.json']));
+  expect(tokenizerConfig.model_max_length).toBe(TINY.context);
   const config = JSON.parse(new TextDecoder().decode(files['config.json']));
   expect(config).toMatchObject({
     model_type: 'gpt2',
@@ -70,6 +79,7 @@ function checkModelZip(bytes: Uint8Array) {
     n_embd: TINY.width,
     n_layer: TINY.layers,
     n_head: TINY.heads,
+    pad_token_id: 257,
   });
   const { header, dataBytes } = safetensorsHeader(files['model.safetensors']);
   expect(header.__metadata__).toEqual({ format: 'pt' });
@@ -108,17 +118,29 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await expect(row('private.jsonl')).toHaveAttribute('data-status', 'ok');
   await expect(row('scan.pdf')).toHaveAttribute('data-status', 'rejected');
   await expect(row('scan.pdf').getByTestId('file-notes')).toContainText('unsupported file type');
+  // Labels are the user's choice, never read from the data: none until the proposal is confirmed.
+  await expect(page.getByTestId('total-labels')).toHaveText('');
+  await expect(page.getByTestId('field-proposal')).toContainText("labels 'label'");
+  await page.getByTestId('use-proposal').click();
   await expect(page.getByTestId('total-labels')).toHaveText('garden, ships');
-  // 57 documents: round(5.7) = 6 validation, 6 test, 45 train.
-  await expect(page.getByTestId('split-train')).toHaveText('45');
-  await expect(page.getByTestId('split-validation')).toHaveText('6');
-  await expect(page.getByTestId('split-test')).toHaveText('6');
+  await page.getByTestId('use-control-codes').check();
+  // 57 documents, each assigned by a keyed hash of its content: 3 validation, 4 test, 50 train.
+  await expect(page.getByTestId('split-train')).toHaveText('50');
+  await expect(page.getByTestId('split-validation')).toHaveText('3');
+  await expect(page.getByTestId('split-test')).toHaveText('4');
   await screenshot(page.locator('#data'), 'data');
 
-  // The plan, before training: q = 4 / 45 and steps = ceil(2 / q) = 23 (tiny profile: batch 4, 2 epochs).
-  await expect(page.getByTestId('plan-steps')).toHaveText('23');
-  await expect(page.getByTestId('plan-delta')).toContainText('rule 1/N^1.1, N = 45');
-  await expect(page.getByTestId('plan-delta')).toContainText((45 ** -1.1).toExponential(2));
+  // The plan, before training: q = 4 / 50 and steps = ceil(2 / q) = 25 (tiny profile: batch 4, 2 epochs).
+  await expect(page.getByTestId('plan-steps')).toHaveText('25');
+  await expect(page.getByTestId('plan-delta')).toContainText('rule 1/N^1.1, N = 50');
+  await expect(page.getByTestId('plan-delta')).toContainText((50 ** -1.1).toExponential(2));
+  // The neighbouring relation and what the guarantee covers are stated; no earlier run spent anything.
+  await expect(page.getByTestId('neighbouring-relation')).toContainText('adding or removing one document');
+  await expect(page.getByTestId('neighbouring-relation')).toContainText('treated as public');
+  await expect(page.getByTestId('guarantee-scope')).toContainText('covers the training split');
+  await expect(page.getByTestId('ledger')).toContainText(
+    'no earlier run in this browser used these documents',
+  );
   const planned = Number((await page.getByTestId('plan-epsilon').textContent())?.split(' ')[0]);
   expect(planned).toBeLessThanOrEqual(2);
   expect(planned).toBeGreaterThan(1.9);
@@ -167,7 +189,6 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await screenshot(page.locator('#charts'), 'charts');
   await screenshot(page.locator('#samples'), 'samples');
   await screenshot(page.locator('#results'), 'results');
-  await screenshot(page.locator('#export'), 'export');
 
   // Downloads.
   const student = await download(page, page.getByTestId('export-student'));
@@ -224,4 +245,34 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   // The same weights as before the reload (zips differ only in entry times).
   const weights = (zip: Buffer) => Buffer.from(unzipSync(new Uint8Array(zip))['model.safetensors']);
   expect(weights(again.bytes).equals(weights(student.bytes))).toBe(true);
+
+  // Everything at once, with the user's description in the model cards and float16 weights.
+  const description = 'Notes about our garden and the harbour, written by club members.';
+  await page.getByTestId('export-description').fill(description);
+  await page.getByTestId('export-fp16').check();
+  await screenshot(page.locator('#export'), 'export');
+  const all = await download(page, page.getByTestId('export-all'));
+  expect(all.name).toMatch(/^distildp-run-[0-9a-f]{8}\.zip$/);
+  const tree = unzipSync(new Uint8Array(all.bytes));
+  expect(Object.keys(tree).sort()).toEqual(
+    [
+      'README.md',
+      'privacy-report.json',
+      'synthetic.jsonl',
+      ...MODEL_FILES.map((f) => `student/${f}`),
+      ...MODEL_FILES.map((f) => `teacher/${f}`),
+    ].sort(),
+  );
+  const read = (name: string) => new TextDecoder().decode(tree[name]);
+  expect(JSON.parse(read('student/config.json')).torch_dtype).toBe('float16');
+  expect(safetensorsHeader(tree['student/model.safetensors']).header['transformer.wte.weight']).toMatchObject(
+    {
+      dtype: 'F16',
+    },
+  );
+  expect(read('student/README.md')).toContain(`> ${description}`);
+  expect(read('student/README.md')).toContain(`ε = ${report.epsilon.toPrecision(4)}`);
+  expect(JSON.parse(read('privacy-report.json')).epsilon).toBe(report.epsilon);
+  expect(read('README.md')).toContain('no further privacy cost');
+  expect(read('synthetic.jsonl')).toBe(synthetic.bytes.toString('utf8'));
 });

@@ -8,9 +8,9 @@
 import type { Locator, Page } from '@playwright/test';
 import { download, dropFiles, expect, labelledJsonl, screenshot, test, waitForApp } from './helpers';
 
-/** 20 epochs at q = 4/45: ceil(20 / q) = 225 DP steps, long enough to reload in the middle. */
+/** 20 epochs at q = 4/50: ceil(20 / q) = 250 DP steps, long enough to reload in the middle. */
 const EPOCHS = '20';
-const STEPS = 225;
+const STEPS = 250;
 
 async function prepare(page: Page, query = ''): Promise<void> {
   await page.goto(`/?backend=wasm&models=tiny${query}`);
@@ -19,7 +19,7 @@ async function prepare(page: Page, query = ''): Promise<void> {
     'private.jsonl': labelledJsonl(56),
     'notes.txt': 'A plain note about the harbour and the garden.',
   });
-  await expect(page.getByTestId('split-train')).toHaveText('45');
+  await expect(page.getByTestId('split-train')).toHaveText('50');
   await page.getByTestId('epochs-input').fill(EPOCHS);
   await expect(page.getByTestId('plan-steps')).toHaveText(String(STEPS));
 }
@@ -152,6 +152,13 @@ test('cancel (keyboard) stops the run and deletes it: no resume offer after a re
   // The saved runs were listed (storage info shown) and none is offered.
   await expect(page.getByTestId('storage-info')).toContainText('origin private file system');
   await expect(page.getByTestId('resume-offer')).toHaveCount(0);
+  // The privacy ledger still counts the cancelled run: the same documents again need a confirmation.
+  await prepare(page);
+  await expect(page.getByTestId('ledger')).toHaveAttribute('data-prior-runs', '1');
+  await expect(page.getByTestId('ledger-prior')).toContainText('ε = ');
+  await expect(page.getByTestId('start-run')).toBeDisabled();
+  await page.getByTestId('confirm-spend').check();
+  await expect(page.getByTestId('start-run')).toBeEnabled();
 });
 
 test('the IndexedDB fallback keeps the run across a reload too', async ({ page }) => {

@@ -3,16 +3,16 @@
  * - clippedGradientsFast with the 'auto' strategy, i.e. the fused WGSL kernels on webgpu and the
  *   per-example loops on wasm: same clipped sums, norms, clip factors, losses and per-parameter
  *   norms (relative error <= 1e-4), tied and untied, padded rows, K = 1 and 2;
- * - the noisy AdamW update: the fused WGSL kernel (AdamW.applyNoisySums) against CPU noise +
+ * - the noisy AdamW update: the fused WGSL kernel (applyNoisySums (train/noisy-update.ts)) against CPU noise +
  *   AdamW.applyGradients on wasm with the same test-only seed; then two whole trainWithDP steps.
  * Tensors never cross backends: every run starts from Float32Arrays (variables are re-created).
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ClippedGradients, clippedGradientsFast } from '../../src/dp/clipping';
-import { insecureFixedSeedNoiseSource } from '../../src/dp/random';
 import { initBackend } from '../../src/model/backend';
 import { type GPTConfig, makeConfig } from '../../src/model/config';
+import type { TokenBatch } from '../../src/model/losses';
 import {
   disposeParams,
   type Params,
@@ -20,8 +20,10 @@ import {
   paramsFromArrays,
   paramsToArrays,
 } from '../../src/model/params';
-import { noisyAverage, planPrivacy, trainWithDP } from '../../src/train/dp-train';
-import type { TokenBatch } from '../../src/train/losses';
+import { insecureFixedSeedNoiseSource } from '../../src/random/noise';
+import { planPrivacy } from '../../src/train/dp-plan';
+import { trainWithDP } from '../../src/train/dp-train';
+import { applyNoisySums, noisyAverage } from '../../src/train/noisy-update';
 import { AdamW, type AdamWConfig } from '../../src/train/optimizer';
 import { seededNormal } from '../unit/helpers/random';
 import { randomIds } from '../unit/helpers/tiny-model';
@@ -46,7 +48,7 @@ const repeated: Row = { ids: [4, 4, 9, 4, 4, 9, 4, 4, 9], real: T };
 const padded: Row = { ids: [1, 2, 3, 0, 0, 0, 0, 0, 0], real: 3 };
 const emptyPad: Row = { ids: new Array(T + 1).fill(0), real: 0 };
 // Width 16: with L = 8 the ghost kernel serves c_attn, c_fc, c_proj and the head; with L = 16
-// (K = 2) the direct one does (METHOD.md's cost model), so both kernels are exercised.
+// (K = 2) the direct one does (docs/METHOD.md's cost model), so both kernels are exercised.
 const model = (tie: boolean) =>
   makeConfig({ vocabSize: V, contextLength: T, nLayer: 2, nHead: 2, nEmbd: 16, tieEmbeddings: tie });
 
@@ -237,7 +239,7 @@ async function noisyUpdate(fused: boolean, config: GPTConfig, start: Map<string,
   let inPlace = 0;
   for (let step = 0; step < 2; step++) {
     if (fused) {
-      inPlace += opt.applyNoisySums(sums, {
+      inPlace += applyNoisySums(opt, sums, {
         seed: source.nextSeed(),
         noiseStd: 0.8,
         expectedBatchSize: 6,

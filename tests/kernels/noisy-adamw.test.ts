@@ -1,9 +1,9 @@
 /**
  * Fused noise + AdamW kernel on WebGPU (Dawn + SwiftShader in Node): Philox bit-exactness, equality
- * with src/dp/random.ts, noise statistics, AdamW against float64; the twin on wasm as well.
+ * with src/random/noise.ts, noise statistics, AdamW against float64; the twin on wasm as well.
  */
 import { describe, expect, it } from 'vitest';
-import type { KernelCheck } from '../../src/kernels/checks/kernel-checks';
+import type { KernelCheck } from '../../src/kernels/checks/check-result';
 import { noiseChecks } from '../../src/kernels/checks/noise-checks';
 import { initBackend } from '../../src/model/backend';
 

@@ -4,12 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { NODE_CASES } from '../../src/kernels/checks/cases';
-import {
-  type KernelCheck,
-  normChecks,
-  programCoverageCheck,
-  sumChecks,
-} from '../../src/kernels/checks/kernel-checks';
+import type { KernelCheck } from '../../src/kernels/checks/check-result';
+import { normChecks, programCoverageCheck, sumChecks } from '../../src/kernels/checks/kernel-checks';
 import { initBackend } from '../../src/model/backend';
 
 function runAll(checks: KernelCheck[]): void {

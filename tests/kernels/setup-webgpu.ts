@@ -1,5 +1,5 @@
 // Makes `navigator.gpu` available in Node before tfjs-backend-webgpu is imported
-// (see ../shared/docs/ENVIRONMENT.md: npm `webgpu` + Chromium's SwiftShader driver).
+// (npm `webgpu` + Chromium's SwiftShader driver; vitest.config.ts sets the driver's paths).
 import { create, globals } from 'webgpu';
 
 Object.assign(globalThis, globals);

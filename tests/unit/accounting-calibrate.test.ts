@@ -14,9 +14,9 @@ import {
   type Phase,
   SIGMA_MAX,
 } from '../../src/dp/accounting/index';
-import { planPrivacy } from '../../src/train/dp-train';
+import { planPrivacy } from '../../src/train/dp-plan';
 
-/** shared/reference/accounting.json: noise multipliers calibrated by Opacus and Google dp_accounting. */
+/** fixtures/accounting-reference.json: noise multipliers calibrated by Opacus and Google dp_accounting. */
 const ref = JSON.parse(
   readFileSync(new URL('./fixtures/accounting-reference.json', import.meta.url), 'utf8'),
 ) as {

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { CommandIO } from '../../src/cli/command';
-import { main } from '../../src/cli/main';
+import { runCli } from './helpers/cli';
 
-/** Epsilons computed by Opacus and Google dp_accounting (shared/reference/accounting.json). */
+/** Epsilons computed by Opacus and Google dp_accounting (fixtures/accounting-reference.json). */
 const ref = JSON.parse(
   readFileSync(new URL('./fixtures/accounting-reference.json', import.meta.url), 'utf8'),
 ) as {
@@ -11,20 +10,7 @@ const ref = JSON.parse(
 };
 const q001 = ref.cases.find((c) => c.id === 'q0.01-s1.0-T1000')!;
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CommandIO = {
-    out: (t) => {
-      out += `${t}\n`;
-    },
-    err: (t) => {
-      err += `${t}\n`;
-    },
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 /** --json must print exactly one JSON object and nothing else on stdout. */
 function oneJson(out: string): Record<string, unknown> {

@@ -8,7 +8,7 @@ import { opacusPrvEpsilon } from '../../src/dp/accounting/opacus';
 import { OPACUS_PARITY_BELOW, PrvEvaluator } from '../../src/dp/accounting/prv';
 import { rdpEpsilon } from '../../src/dp/accounting/rdp';
 
-/** Epsilons computed by Opacus (PRV, RDP) and Google dp_accounting (PLD): shared/reference/accounting.json. */
+/** Epsilons computed by Opacus (PRV, RDP) and Google dp_accounting (PLD) (fixtures/accounting-reference.json). */
 const ref = JSON.parse(
   readFileSync(new URL('./fixtures/accounting-reference.json', import.meta.url), 'utf8'),
 ) as {

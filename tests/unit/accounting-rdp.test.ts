@@ -9,7 +9,7 @@ import {
   rdpToEpsilon,
 } from '../../src/dp/accounting/rdp';
 
-/** Epsilons computed by Opacus and Google dp_accounting (shared/reference/accounting.json). */
+/** Epsilons computed by Opacus and Google dp_accounting (fixtures/accounting-reference.json). */
 const ref = JSON.parse(
   readFileSync(new URL('./fixtures/accounting-reference.json', import.meta.url), 'utf8'),
 ) as {

@@ -12,6 +12,9 @@ describe('bench page settings', () => {
       kernelShapes: 'small',
       kernelRuns: 10,
       suites: ['kernels', 'dp'],
+      threads: ['1', '2', 'all'],
+      rounds: 1,
+      naive: true,
     });
   });
 
@@ -23,7 +26,17 @@ describe('bench page settings', () => {
       kernelShapes: 'tiny',
       kernelRuns: 3,
       suites: ['dp'],
+      threads: ['1', '2', 'all'],
+      rounds: 1,
+      naive: true,
     });
+    expect(parseBenchSettings('?threads=1,4&rounds=3&batch=2&naive=0', known)).toMatchObject({
+      threads: ['1', '4'],
+      rounds: 3,
+      batch: 2,
+      naive: false,
+    });
+    expect(parseBenchSettings('?threads=none', known).threads).toEqual([]);
     expect(parseBenchSettings('?config=tiny&kernelShapes=gpt2', known).kernelShapes).toBe('gpt2');
   });
 
@@ -41,5 +54,7 @@ describe('bench page settings', () => {
     );
     expect(() => parseBenchSettings('?kernelShapes=x', known)).toThrow(/kernelShapes must be one of/);
     expect(() => parseBenchSettings('?repeat=3', known)).toThrow(/unknown parameter\(s\) repeat/);
+    expect(() => parseBenchSettings('?threads=1,many', known)).toThrow(/threads must be a list/);
+    expect(() => parseBenchSettings('?batch=0', known)).toThrow(/batch must be an integer >= 1/);
   });
 });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
-import { pipelineCommand, pipelineConfigFromOptions } from '../../src/cli/commands/pipeline';
+import {
+  DEMO_DATA_CHOICES,
+  pipelineCommand,
+  pipelineConfigFromOptions,
+} from '../../src/cli/commands/pipeline';
 import { DEFAULT_PIPELINE, resolvePipelineConfig } from '../../src/pipeline/config';
 import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
 import { ALL_METHODS } from '../../src/pipeline/results';
@@ -12,7 +16,17 @@ const configOf = (argv: string[]) =>
 describe('distildp pipeline options -> config', () => {
   it('--demo runs the standard profile: options left unset do not override it', () => {
     const c = configOf(['--demo']);
-    expect(c).toEqual(resolvePipelineConfig(STANDARD_PROFILE, { methods: [...ALL_METHODS] }));
+    expect(c).toEqual(
+      resolvePipelineConfig(STANDARD_PROFILE, { methods: [...ALL_METHODS], data: DEMO_DATA_CHOICES }),
+    );
+    // The demo corpus is public: its text field and genre labels (control codes) are known choices.
+    expect(c.data).toEqual({
+      textField: 'text',
+      labelFields: ['label'],
+      folderLabels: false,
+      useControlCodes: true,
+    });
+    expect(configOf(['--demo', '--no-labels']).data.useControlCodes).toBe(false);
     expect(c.distillation).toEqual(STANDARD_PROFILE.distillation);
     expect(c.synthetic).toEqual(STANDARD_PROFILE.synthetic);
     expect(c.distill).toMatchObject(STANDARD_PROFILE.distill);
@@ -32,11 +46,17 @@ describe('distildp pipeline options -> config', () => {
       '64',
       '--histogram',
       'uniform',
+      '--codes',
+      'novel,speech',
     ]);
     expect(c.distillation).toEqual({ ...STANDARD_PROFILE.distillation, lambda: 0.4, alpha: 0.1 });
     expect(c.teacherDP).toMatchObject({ ...STANDARD_PROFILE.teacherDP, expectedBatchSize: 64 });
     expect(c.studentDP).toMatchObject({ ...STANDARD_PROFILE.studentDP, expectedBatchSize: 64 });
-    expect(c.histogram).toEqual({ ...STANDARD_PROFILE.histogram, mode: 'uniform' });
+    expect(c.histogram).toEqual({
+      ...STANDARD_PROFILE.histogram,
+      mode: 'uniform',
+      codes: [['novel'], ['speech']],
+    });
   });
 
   it('without --demo, unset options fall through to the library defaults', () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { meanTokenLoss, type TokenBatch } from '../../src/model/losses';
 import { createProjection, distillationLoss, perExampleKDLoss, tokenKL } from '../../src/train/distill';
-import { meanTokenLoss, type TokenBatch } from '../../src/train/losses';
 import { AdamW } from '../../src/train/optimizer';
 import { useWasm } from './helpers/backend';
 import { seededNormal } from './helpers/random';

@@ -11,9 +11,9 @@ import type { NormMethod, ReductionStrategy } from '../../src/dp/norm-accumulato
 import { clippedGradientsNaive } from '../../src/dp/oracle';
 import type { GPTConfig } from '../../src/model/config';
 import { forward } from '../../src/model/gpt';
+import type { TokenBatch } from '../../src/model/losses';
 import { disposeParams, type Params } from '../../src/model/params';
 import { perExampleKDLoss } from '../../src/train/distill';
-import type { TokenBatch } from '../../src/train/losses';
 import { gradientsOf } from '../../src/train/step';
 import { useWasm } from './helpers/backend';
 import { randomIds, randomWeights, tinyConfig } from './helpers/tiny-model';

@@ -1,14 +1,14 @@
 /**
- * AdamW.applyNoisySums (the fused noise + AdamW update; on wasm the kernel's TF.js twin) against
- * the separate path trainWithDP uses off webgpu: noisyAverage (CPU Philox noise, one seed, offsets
+ * applyNoisySums (train/noisy-update.ts: the fused noise + AdamW update; on wasm the kernel's
+ * TF.js twin) against the separate path trainWithDP uses off webgpu: noisyAverage (CPU Philox noise, one seed, offsets
  * in parameter order, divided by the expected batch size) then AdamW.applyGradients. The webgpu
  * kernel itself is compared with that path in tests/kernels/dp-step.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { insecureFixedSeedNoiseSource, philoxFillNormal } from '../../src/dp/random';
 import { disposeParams, isDecayed, type Params, paramsToArrays } from '../../src/model/params';
-import { applyNoisyStep, noisyAverage, noisyUpdateMode } from '../../src/train/dp-train';
+import { insecureFixedSeedNoiseSource, philoxFillNormal } from '../../src/random/noise';
+import { applyNoisyStep, applyNoisySums, noisyAverage, noisyUpdateMode } from '../../src/train/noisy-update';
 import { AdamW, type AdamWConfig } from '../../src/train/optimizer';
 import { useWasm } from './helpers/backend';
 import { randomWeights, tinyConfig } from './helpers/tiny-model';
@@ -48,7 +48,7 @@ describe('fused noisy AdamW update (twin on wasm) equals CPU noise + AdamW', () 
       const sums = sumsFor(fusedParams, names, 100 * step);
       sums.get('ln_f.bias')!.dispose();
       sums.delete('ln_f.bias');
-      const report = fused.applyNoisySums(sums, {
+      const report = applyNoisySums(fused, sums, {
         seed: fusedSource.nextSeed(),
         noiseStd: 1.5,
         expectedBatchSize: 7,
@@ -84,7 +84,7 @@ describe('fused noisy AdamW update (twin on wasm) equals CPU noise + AdamW', () 
     const opt = new AdamW(sub, { schedule: { peak: 0.1 }, weightDecay: 0.5, beta1: 0, beta2: 0 });
     const seed = { key: [7, 8] as [number, number], stream: [9, 10] as [number, number] };
     const zeroSums = new Map(names.map((n) => [n, tf.zerosLike(sub.get(n)!)]));
-    opt.applyNoisySums(zeroSums, { seed, noiseStd: 2, expectedBatchSize: 4 });
+    applyNoisySums(opt, zeroSums, { seed, noiseStd: 2, expectedBatchSize: 4 });
     const after = await paramsToArrays(sub);
     // beta1 = beta2 = 0, step 1: update = lr * g / (|g| + eps) = lr * sign(g); g = 2 z / 4.
     let offset = 0;
@@ -114,13 +114,13 @@ describe('fused noisy AdamW update (twin on wasm) equals CPU noise + AdamW', () 
     const seed = { key: [1, 2] as [number, number], stream: [3, 4] as [number, number] };
     const noise = { seed, noiseStd: 1, expectedBatchSize: 2 };
     const unknown = new Map([['nope.weight', tf.zeros([2])]]);
-    expect(() => opt.applyNoisySums(unknown, noise)).toThrow(/unknown parameters \[nope.weight\]/);
+    expect(() => applyNoisySums(opt, unknown, noise)).toThrow(/unknown parameters \[nope.weight\]/);
     const wrong = new Map([
       ['wte.weight', tf.zeros(params.get('wte.weight')!.shape)],
       ['ln_f.bias', tf.zeros([3])],
     ]);
-    expect(() => opt.applyNoisySums(wrong, noise)).toThrow(/sum ln_f.bias: shape \[3\] differs/);
-    expect(() => opt.applyNoisySums(new Map(), { ...noise, expectedBatchSize: 0 })).toThrow(
+    expect(() => applyNoisySums(opt, wrong, noise)).toThrow(/sum ln_f.bias: shape \[3\] differs/);
+    expect(() => applyNoisySums(opt, new Map(), { ...noise, expectedBatchSize: 0 })).toThrow(
       /expectedBatchSize must be finite and > 0/,
     );
     expect(await maxAbsDiff(await paramsToArrays(params), before)).toBe(0);

@@ -25,8 +25,8 @@ import {
   loraShapes,
   mergeLora,
 } from '../../src/model/lora';
+import { perExampleLoss, type TokenBatch } from '../../src/model/losses';
 import { disposeParams, type Params } from '../../src/model/params';
-import { perExampleLoss, type TokenBatch } from '../../src/train/losses';
 import { useWasm } from './helpers/backend';
 import { seededNormal } from './helpers/random';
 import { randomIds, randomWeights, tinyConfig } from './helpers/tiny-model';

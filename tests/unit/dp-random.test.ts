@@ -2,7 +2,6 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { mulHi32, philox4x32 } from '../../src/dp/philox';
 import {
   insecureFixedSeedNoiseSource,
   type NoiseSeed,
@@ -12,7 +11,8 @@ import {
   philoxUniform53,
   philoxUniformFloat32,
   secureNoiseSource,
-} from '../../src/dp/random';
+} from '../../src/random/noise';
+import { mulHi32, philox4x32 } from '../../src/random/philox';
 import { seededRandom } from './helpers/random';
 
 const hex = (words: ArrayLike<number>) => Array.from(words, (w) => w.toString(16).padStart(8, '0')).join(' ');
@@ -352,15 +352,15 @@ describe('no insecure randomness in privacy code', () => {
       .replace(/(^|[^:])\/\/.*$/gm, '$1');
   const root = fileURLToPath(new URL('../../src', import.meta.url));
 
-  it('src/dp and src/train never call Math.random', () => {
-    const files = [...sources(join(root, 'dp')), ...sources(join(root, 'train'))];
+  it('src/dp, src/random and src/train never call Math.random', () => {
+    const files = ['dp', 'random', 'train'].flatMap((dir) => sources(join(root, dir)));
     expect(files.length).toBeGreaterThan(3);
     const offenders = files.filter((f) => /Math\s*(\.\s*random|\[\s*['"`]random)/.test(code(f)));
     expect(offenders).toEqual([]);
   });
 
-  it("src/dp never uses TF.js' random ops (seeded from a non-cryptographic generator)", () => {
-    const offenders = sources(join(root, 'dp')).filter((f) =>
+  it("src/dp and src/random never use TF.js' random ops (seeded from a non-cryptographic generator)", () => {
+    const offenders = [...sources(join(root, 'dp')), ...sources(join(root, 'random'))].filter((f) =>
       /\b(randomNormal|randomUniform|truncatedNormal|randomGamma|randomStandardNormal|multinomial)\b/.test(
         code(f),
       ),

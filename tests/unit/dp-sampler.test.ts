@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { insecureFixedSeedNoiseSource, type NoiseSeed, type NoiseSource } from '../../src/dp/random';
 import {
   distinctIndices,
   expectedBatchSize,
@@ -7,6 +6,7 @@ import {
   type SampledDocument,
   samplePoissonStep,
 } from '../../src/dp/sampler';
+import { insecureFixedSeedNoiseSource, type NoiseSeed, type NoiseSource } from '../../src/random/noise';
 
 /** Runs `steps` logical steps and returns each step's sample. */
 function run(windowCounts: number[], q: number, steps: number, seed: number, k = 1): SampledDocument[][] {

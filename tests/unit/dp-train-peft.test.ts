@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { isBiasOrLayerNorm } from '../../src/dp/clipping';
 import type { LoraConfig } from '../../src/model/lora';
 import { disposeParams, paramsToArrays } from '../../src/model/params';
-import { type DPTrainingConfig, planPrivacy, trainWithDP } from '../../src/train/dp-train';
+import { type DPTrainingConfig, planPrivacy } from '../../src/train/dp-plan';
+import { trainWithDP } from '../../src/train/dp-train';
 import { useWasm } from './helpers/backend';
 import { randomWeights, tinyConfig } from './helpers/tiny-model';
 

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { computeEpsilon, defaultDelta } from '../../src/dp/accounting/index';
-import { insecureFixedSeedNoiseSource, philoxFillNormal } from '../../src/dp/random';
 import { disposeParams, paramsToArrays } from '../../src/model/params';
-import { allPhases, noisyAverage, planPrivacy, trainWithDP } from '../../src/train/dp-train';
+import { insecureFixedSeedNoiseSource, philoxFillNormal } from '../../src/random/noise';
+import { allPhases, planPrivacy } from '../../src/train/dp-plan';
+import { trainWithDP } from '../../src/train/dp-train';
+import { noisyAverage } from '../../src/train/noisy-update';
 import { useWasm } from './helpers/backend';
 import { randomIds, randomWeights, tinyConfig } from './helpers/tiny-model';
 

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { generate, generateStream } from '../../src/model/generate';
 import {
   type GenerationConfig,
-  generate,
-  generateStream,
   planBatches,
   resolveGenerationConfig,
-} from '../../src/model/generate';
+} from '../../src/model/generation-config';
 import { disposeParams } from '../../src/model/params';
 import { useWasm } from './helpers/backend';
 import { randomIds, randomWeights, tinyConfig } from './helpers/tiny-model';

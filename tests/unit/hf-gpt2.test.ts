@@ -222,9 +222,8 @@ describe('importHFGPT2 on Hugging Face folders', () => {
     expect(imported.config).toEqual(config);
     expect(imported.tokenIds).toEqual({ bosTokenId: 22, eosTokenId: 22 });
     expect([...imported.tokenizerFiles.keys()]).toEqual(['vocab.json', 'merges.txt']);
-    expect(imported.warnings).toEqual([
-      'ignored 2 file(s) this app does not use: README.md, onnx/config.json',
-    ]);
+    // README.md (the hub's model card, and our exports') is expected, not reported.
+    expect(imported.warnings).toEqual(['ignored 1 file(s) this app does not use: onnx/config.json']);
     expect([...imported.arrays.keys()]).toEqual([...paramShapes(config).keys()]);
     for (const [name, data] of arrays) expect(imported.arrays.get(name)).toEqual(data);
   });
@@ -318,16 +317,14 @@ describe('importHFGPT2 on Hugging Face folders', () => {
     );
   });
 
-  it('explains what is supported when the weights are sharded, pickled or absent', () => {
+  it('explains what is supported when the weights are pickled, absent or sharded without an index', () => {
     const hf = enc.encode(JSON.stringify(hubConfig(tiny())));
-    const sharded = new Map([
+    const shardsOnly = new Map([
       ['config.json', hf],
-      ['model.safetensors.index.json', enc.encode('{}')],
       ['model-00001-of-00002.safetensors', new Uint8Array(8)],
-      ['model-00002-of-00002.safetensors', new Uint8Array(8)],
     ]);
-    expect(() => importHFGPT2(sharded)).toThrow(
-      'sharded checkpoints (model.safetensors.index.json with 2 shard file(s)) are not supported: a single model.safetensors is needed',
+    expect(() => importHFGPT2(shardsOnly)).toThrow(
+      'found model-00001-of-00002.safetensors but no model.safetensors.index.json',
     );
     const pickled = new Map([
       ['config.json', hf],
@@ -337,7 +334,7 @@ describe('importHFGPT2 on Hugging Face folders', () => {
       'found pytorch_model.bin but no model.safetensors: only the safetensors format is read',
     );
     expect(() => importHFGPT2(new Map([['config.json', hf]]))).toThrow(
-      'no model.safetensors found beside config.json',
+      'no model.safetensors (or model.safetensors.index.json with its shards) found beside config.json',
     );
     expect(() => importHFGPT2(new Map([['model.safetensors', new Uint8Array(8)]]))).toThrow(
       'no config.json found: expected a Hugging Face GPT-2 folder with config.json and model.safetensors (got: model.safetensors)',
@@ -463,6 +460,92 @@ describe('estimateModelMemory', () => {
   it('rejects sequences longer than the context', () => {
     expect(() => estimateModelMemory(tiny(), { batch: 1, seqLen: 9, training: false, dp: false })).toThrow(
       'seqLen 9 exceeds the model',
+    );
+  });
+});
+
+/** A sharded checkpoint as save_pretrained(max_shard_size=...) writes it: an index and numbered shards. */
+function shardedFolder(
+  c: GPTConfig,
+  arrays: Map<string, Float32Array>,
+  shards: number,
+  omit: string[] = [],
+): Map<string, Uint8Array> {
+  const tensors = paramTensors(c, arrays).filter((t) => !omit.includes(t.name));
+  const names = (i: number) =>
+    `model-${String(i + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
+  const weightMap: Record<string, string> = {};
+  const hf = { ...hubConfig(c), tie_word_embeddings: c.tieEmbeddings };
+  const files = new Map<string, Uint8Array>([['config.json', enc.encode(JSON.stringify(hf))]]);
+  for (let i = 0; i < shards; i++) {
+    const part = tensors.filter((_, k) => k % shards === i);
+    for (const t of part) weightMap[t.name] = names(i);
+    files.set(names(i), rawSafetensors(part));
+  }
+  const total = tensors.reduce((a, t) => a + t.bytes.length, 0);
+  files.set(
+    'model.safetensors.index.json',
+    enc.encode(JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap })),
+  );
+  return files;
+}
+
+describe('sharded checkpoints (model.safetensors.index.json)', () => {
+  it('merges the shards into the same model a single file gives', () => {
+    const config = tiny({ tieEmbeddings: false });
+    const arrays = randomArrays(config, 11);
+    const files = shardedFolder(config, arrays, 3);
+    const imported = importHFGPT2(files);
+    expect(imported.warnings).toEqual([]);
+    expect(imported.config).toEqual(config);
+    const single = importHFGPT2(
+      folder({ ...hubConfig(config), tie_word_embeddings: false }, paramTensors(config, arrays)),
+    );
+    expect([...imported.arrays.keys()]).toEqual([...single.arrays.keys()]);
+    for (const [name, data] of single.arrays) expect(imported.arrays.get(name), name).toEqual(data);
+  });
+
+  it('refuses an index and shards that disagree, naming the tensor and the files', () => {
+    const config = tiny();
+    const arrays = randomArrays(config, 12);
+    const missingShard = shardedFolder(config, arrays, 2);
+    missingShard.delete('model-00002-of-00002.safetensors');
+    expect(() => importHFGPT2(missingShard)).toThrow(
+      'model.safetensors.index.json names shard file(s) missing from the folder: model-00002-of-00002.safetensors',
+    );
+
+    const moved = shardedFolder(config, arrays, 2);
+    const index = JSON.parse(dec.decode(moved.get('model.safetensors.index.json')!));
+    index.weight_map['transformer.wte.weight'] = 'model-00002-of-00002.safetensors';
+    index.weight_map['transformer.h.9.ln_1.weight'] = 'model-00001-of-00002.safetensors';
+    moved.set('model.safetensors.index.json', enc.encode(JSON.stringify(index)));
+    expect(() => importHFGPT2(moved)).toThrow(
+      'sharded checkpoint: "transformer.wte.weight" is in model-00001-of-00002.safetensors but the index says ' +
+        'model-00002-of-00002.safetensors; "transformer.h.9.ln_1.weight" is listed in model.safetensors.index.json ' +
+        'but not in model-00001-of-00002.safetensors',
+    );
+
+    const twice = shardedFolder(config, arrays, 2);
+    const first = paramTensors(config, arrays)[0];
+    twice.set(
+      'model-00002-of-00002.safetensors',
+      rawSafetensors([first, ...paramTensors(config, arrays).filter((_, k) => k % 2 === 1)]),
+    );
+    expect(() => importHFGPT2(twice)).toThrow(`"${first.name}" is stored in more than one shard`);
+
+    const outside = shardedFolder(config, arrays, 1);
+    outside.set(
+      'model.safetensors.index.json',
+      enc.encode(JSON.stringify({ weight_map: { 'transformer.wte.weight': '../secret.safetensors' } })),
+    );
+    expect(() => importHFGPT2(outside)).toThrow('not a .safetensors file of the folder');
+  });
+
+  it('reports a shard that does not match config.json like a single file', () => {
+    const config = tiny();
+    const files = shardedFolder(config, randomArrays(config, 13), 2, ['transformer.ln_f.bias']);
+    expect(() => importHFGPT2(files)).toThrow(
+      'the sharded checkpoint does not match config.json (vocab_size 23, n_positions 8, n_embd 8, n_layer 2, n_head 2, tie_word_embeddings true):\n  missing 1 parameter(s): ln_f.bias',
     );
   });
 });

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Document } from '../../src/data/types';
 import { computeEpsilon } from '../../src/dp/accounting/index';
 import { normSf } from '../../src/dp/accounting/special';
-import { insecureFixedSeedNoiseSource } from '../../src/dp/random';
 import {
   allocateSamples,
   exactCodeCounts,
   normalUpperQuantile,
   releaseCodeHistogram,
 } from '../../src/pipeline/histogram';
+import { insecureFixedSeedNoiseSource } from '../../src/random/noise';
 
 function docs(counts: Record<string, number>): Document[] {
   const out: Document[] = [];
@@ -84,14 +84,50 @@ describe('DP control-code histogram', () => {
     expect(eps).toBeLessThan(hi * 1.02 + 0.011); // the reported bound is Opacus-style (eps + 0.01 slack)
   });
 
-  it('uniform mode spends nothing and weighs every code equally', () => {
+  it('uniform mode spends nothing and weighs every declared code equally', () => {
     const r = releaseCodeHistogram(docs({ a: 5, b: 1 }), 'uniform', insecureFixedSeedNoiseSource(4), {
       sigma: 1,
       deltaThreshold: 1e-6,
+      declaredCodes: [['b'], ['a']],
     });
     expect(r.phases).toEqual([]);
     expect(r.deltaThreshold).toBe(0);
     expect(r.codes.map((c) => c.weight)).toEqual([1, 1]);
+  });
+
+  it('uniform mode releases exactly the user-declared codes, never the private label set', () => {
+    const release = (d: Document[]) =>
+      releaseCodeHistogram(d, 'uniform', insecureFixedSeedNoiseSource(4), {
+        sigma: 1,
+        deltaThreshold: 1e-6,
+        declaredCodes: [['c'], ['a'], ['b']],
+      });
+    // A code held by one private document ('secret') is not released; a declared code no document
+    // holds ('c') is; the order is canonical.
+    const withSecret = release(docs({ a: 5, b: 1, secret: 1 }));
+    expect(withSecret.codes.map((c) => c.labels)).toEqual([['a'], ['b'], ['c']]);
+    expect(release(docs({ b: 9 })).codes).toEqual(withSecret.codes);
+  });
+
+  it('uniform mode without a declared list is refused', () => {
+    expect(() =>
+      releaseCodeHistogram(docs({ a: 5 }), 'uniform', insecureFixedSeedNoiseSource(4), {
+        sigma: 1,
+        deltaThreshold: 1e-6,
+      }),
+    ).toThrow(/uniform.*declared/);
+  });
+
+  it('releases codes in canonical order (sorted by key), whatever the order of the documents', () => {
+    const forward = docs({ zeta: 300, alpha: 200, mid: 250 });
+    const backward = [...forward].reverse();
+    const release = (d: Document[]) =>
+      releaseCodeHistogram(d, 'dp', insecureFixedSeedNoiseSource(5), { sigma: 2, deltaThreshold: 1e-6 });
+    const a = release(forward);
+    const b = release(backward);
+    expect(a.codes.map((c) => c.labels[0])).toEqual(['alpha', 'mid', 'zeta']);
+    // Same noise stream, same codes, same order: the release does not depend on document order.
+    expect(b.codes).toEqual(a.codes);
   });
 
   it('allocates samples in proportion to the released weights, summing exactly to the total', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hashString } from '../../src/data/hash';
 import { DEFAULT_INGEST_OPTIONS, ingestFiles, MAX_LISTED_PROBLEMS } from '../../src/data/ingest';
 import { byteTokenizer } from '../../src/data/tokenizer-bytes';
 import type { FileInput } from '../../src/data/types';
@@ -8,6 +9,8 @@ const file = (path: string, content: string | Uint8Array): FileInput => ({
   path,
   bytes: typeof content === 'string' ? enc.encode(content) : content,
 });
+/** A document's content id: the hex cyrb53 hash of its text (data/hash.ts), 14 digits. */
+const cid = (text: string) => hashString(text).toString(16).padStart(14, '0');
 const one = (f: FileInput, options = {}) => {
   const r = ingestFiles([f], options);
   return { docs: r.documents, report: r.files[0] };
@@ -20,8 +23,8 @@ describe('ingestFiles: text files', () => {
       file('notes/b.md', '# Title\n\nBody\n'),
     ]);
     expect(r.documents).toEqual([
-      { id: 'a.txt#0', text: 'Hello\nworld', labels: [], source: 'a.txt' },
-      { id: 'notes/b.md#0', text: '# Title\n\nBody', labels: [], source: 'notes/b.md' },
+      { id: cid('Hello\nworld'), text: 'Hello\nworld', labels: [], source: 'a.txt' },
+      { id: cid('# Title\n\nBody'), text: '# Title\n\nBody', labels: [], source: 'notes/b.md' },
     ]);
     expect(r.files[0]).toMatchObject({ status: 'ok', documents: 1, format: 'text', encoding: 'utf-8 (BOM)' });
   });
@@ -31,7 +34,7 @@ describe('ingestFiles: text files', () => {
       splitOnBlankLines: true,
     });
     expect(docs.map((d) => d.text)).toEqual(['one\nstill one', 'two', '  three (indented)']);
-    expect(docs.map((d) => d.id)).toEqual(['p.txt#0', 'p.txt#1', 'p.txt#2']);
+    expect(docs.map((d) => d.id)).toEqual(['one\nstill one', 'two', '  three (indented)'].map(cid));
   });
 
   it('decodes UTF-16 files with a BOM', () => {
@@ -135,7 +138,7 @@ describe('ingestFiles: bad input is reported, never dropped silently', () => {
     ].join('\r\n');
     const { docs, report } = one(file('r.jsonl', jsonl));
     expect(docs.map((d) => d.text)).toEqual(['first', 'a bare string record', 'last']);
-    expect(docs.map((d) => d.id)).toEqual(['r.jsonl#0', 'r.jsonl#1', 'r.jsonl#2']);
+    expect(docs.map((d) => d.id)).toEqual(['first', 'a bare string record', 'last'].map(cid));
     expect(report).toMatchObject({ status: 'partial', documents: 3, skipped: 4, textField: 'text' });
     expect(report.warnings[0]).toBe('skipped 4 record(s), kept 3:');
     expect(report.warnings.slice(1).map((w) => w.replace(/\(.*\)/, '(...)'))).toEqual([
@@ -178,14 +181,18 @@ describe('ingestFiles: bad input is reported, never dropped silently', () => {
   });
 
   it('reads TSV and semicolon CSV', () => {
-    expect(one(file('t.tsv', 'label\tsentence\npos\tnice one\n')).docs[0].text).toBe('nice one');
+    expect(
+      one(file('t.tsv', 'label\tsentence\npos\tnice one\n'), { textField: 'sentence' }).docs[0].text,
+    ).toBe('nice one');
     const semi = one(file('s.csv', 'text;score\nbonjour, monde;1\n'));
     expect(semi.docs[0].text).toBe('bonjour, monde');
     expect(semi.report.format).toBe('csv (;-separated)');
   });
 
   it('reads JSON arrays of records or strings, rejects other JSON with a reason', () => {
-    expect(one(file('a.json', '[{"body": "x"}, {"body": "y"}]')).docs.map((d) => d.text)).toEqual(['x', 'y']);
+    expect(
+      one(file('a.json', '[{"body": "x"}, {"body": "y"}]'), { textField: 'body' }).docs.map((d) => d.text),
+    ).toEqual(['x', 'y']);
     expect(one(file('s.json', '["one", "two", 3]')).docs.map((d) => d.text)).toEqual(['one', 'two']);
     expect(one(file('s.json', '["one", "two", 3]')).report.warnings.at(-1)).toBe(
       'item 3: expected an object or a string, got a number',
@@ -204,26 +211,61 @@ describe('ingestFiles: bad input is reported, never dropped silently', () => {
   });
 });
 
+describe('data choices are settings, never decided from the records (privacy issue item 2)', () => {
+  const labelled = [
+    '{"title": "a short title", "review": "a much longer review text here", "category": "Bars"}',
+    '{"title": "another title", "review": "another long review of a place", "category": "Cafes"}',
+  ].join('\n');
+
+  it('labels come only from the label fields the user set, never from a field found in the data', () => {
+    const { docs } = one(file('y.jsonl', labelled), { textField: 'review' });
+    expect(docs.map((d) => d.labels)).toEqual([[], []]);
+    const chosen = one(file('y.jsonl', labelled), { textField: 'review', labelFields: ['category'] });
+    expect(chosen.docs.map((d) => d.labels)).toEqual([['Bars'], ['Cafes']]);
+  });
+
+  it('the text field is "text" unless set: never picked by string length, rejected with the fields found', () => {
+    const { docs, report } = one(file('y.jsonl', labelled));
+    expect(docs).toEqual([]);
+    expect(report.reason).toBe(
+      "text field 'text' not found; fields in this file: title, review, category (set the text field)",
+    );
+  });
+
+  it('an exact field name only: "Text" is not "text" (which field matches must not depend on other records)', () => {
+    expect(one(file('t.jsonl', '{"Text": "b"}')).report.reason).toMatch(/text field 'text' not found/);
+  });
+
+  it('proposes fields from the file for the user to confirm (local only)', () => {
+    const r = ingestFiles([file('y.jsonl', labelled)]);
+    expect(r.proposal).toEqual({
+      textField: 'review',
+      labelFields: ['category'],
+      fields: ['title', 'review', 'category'],
+    });
+  });
+});
+
 describe('ingestFiles: text field and labels', () => {
-  it('prefers text, content, body, review, sentence, then the longest strings on average', () => {
-    const field = (records: object[]) =>
-      one(file('r.jsonl', records.map((r) => JSON.stringify(r)).join('\n'))).report;
-    expect(field([{ title: 'long title here', review: 'ok' }]).textField).toBe('review');
-    expect(field([{ content: 'a', text: 'b' }]).textField).toBe('text');
-    expect(field([{ Text: 'b', id: 'x' }]).textField).toBe('Text');
-    const auto = field([
-      { a: 'short', b: 'a much longer value' },
-      { a: 'short', b: 'another long value' },
-    ]);
-    expect(auto.textField).toBe('b');
-    expect(auto.warnings).toContain("text field chosen automatically: 'b' (longest strings on average)");
+  it('proposes text, content, body, review, sentence, then the longest strings on average', () => {
+    const proposal = (records: object[]) =>
+      ingestFiles([file('r.jsonl', records.map((r) => JSON.stringify(r)).join('\n'))]).proposal?.textField;
+    expect(proposal([{ title: 'long title here', review: 'ok' }])).toBe('review');
+    expect(proposal([{ content: 'a', text: 'b' }])).toBe('text');
+    expect(proposal([{ Text: 'b', id: 'x' }])).toBe('Text');
+    expect(
+      proposal([
+        { a: 'short', b: 'a much longer value' },
+        { a: 'short', b: 'another long value' },
+      ]),
+    ).toBe('b');
   });
 
   it('uses options.textField, or rejects the file listing the fields it has', () => {
     const jsonl = '{"title": "T1", "abstract": "A1"}\n{"title": "T2", "abstract": "A2"}';
     expect(one(file('p.jsonl', jsonl), { textField: 'title' }).docs.map((d) => d.text)).toEqual(['T1', 'T2']);
     expect(one(file('p.jsonl', jsonl), { textField: 'summary' }).report.reason).toBe(
-      "text field 'summary' not found; fields in this file: title, abstract",
+      "text field 'summary' not found; fields in this file: title, abstract (set the text field)",
     );
   });
 
@@ -276,6 +318,21 @@ describe('ingestFiles: text field and labels', () => {
     const ids = r.documents.map((d) => d.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(r.documents.map((d) => d.text)).toEqual(['x\ny', 'z', 'p\nq', 'r', 'one\n\ntwo']);
+  });
+
+  it('document ids come from the content, not the position: inserting a record renumbers nothing', () => {
+    const records = ['alpha', 'beta', 'gamma', 'alpha'].map((t) => JSON.stringify({ text: t }));
+    const before = ingestFiles([file('r.jsonl', records.join('\n'))]).documents;
+    const after = ingestFiles([
+      file('r.jsonl', [JSON.stringify({ text: 'new' }), ...records].join('\n')),
+    ]).documents;
+    const idOf = (docs: typeof before) => new Map(docs.map((d) => [d.id, d.text]));
+    // Every document of the first ingest has the same id in the second.
+    for (const d of before) expect(idOf(after).get(d.id), d.text).toBe(d.text);
+    // The same text under another file name keeps its id too; repeated texts are told apart.
+    const moved = ingestFiles([file('other.jsonl', records.join('\n'))]).documents;
+    expect(moved.map((d) => d.id)).toEqual(before.map((d) => d.id));
+    expect(new Set(before.map((d) => d.id)).size).toBe(4);
   });
 
   it('validates options', () => {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { forward } from '../../src/model/gpt';
+import { perExampleLoss, type TokenBatch } from '../../src/model/losses';
 import { disposeParams } from '../../src/model/params';
-import { perExampleLoss, type TokenBatch } from '../../src/train/losses';
 import { useWasm } from './helpers/backend';
 import { seededRandom } from './helpers/random';
 import { randomIds, randomWeights, tinyConfig } from './helpers/tiny-model';

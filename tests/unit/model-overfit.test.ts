@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeConfig } from '../../src/model/config';
+import type { TokenBatch } from '../../src/model/losses';
 import { disposeParams, initParams } from '../../src/model/params';
-import type { TokenBatch } from '../../src/train/losses';
 import { lmGradients } from '../../src/train/step';
 import { useWasm } from './helpers/backend';
 

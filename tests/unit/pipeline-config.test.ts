@@ -9,12 +9,12 @@ import {
   type PipelineOptions,
   resolvePipelineConfig,
 } from '../../src/pipeline/config';
+import { DEFAULT_FINE_TUNE } from '../../src/pipeline/model-tasks';
 import { STANDARD_PROFILE, TINY_PROFILE } from '../../src/pipeline/profiles';
 import { AUTO_RECIPE } from '../../src/pipeline/recipe';
-import { DEFAULT_FINE_TUNE } from '../../src/pipeline/stages';
 import { DEFAULT_SYNTHETIC } from '../../src/pipeline/synthetic';
 import { DEFAULT_DISTILLATION } from '../../src/train/distill';
-import { DEFAULT_DP_TRAINING } from '../../src/train/dp-train';
+import { DEFAULT_DP_TRAINING } from '../../src/train/dp-plan';
 
 describe('pipeline defaults', () => {
   it("are the library modules' own defaults, not a copy of them", () => {

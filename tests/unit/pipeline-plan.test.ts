@@ -8,13 +8,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Document } from '../../src/data/types';
 import { defaultDelta } from '../../src/dp/accounting/index';
 import { MemoryCheckpoints } from '../../src/pipeline/checkpoint';
-import { type PipelineConfig, resolvePipelineConfig } from '../../src/pipeline/config';
-import { loadModel } from '../../src/pipeline/models';
+import { DEFAULT_PIPELINE, type PipelineConfig, resolvePipelineConfig } from '../../src/pipeline/config';
+import { disposeModel, loadModel } from '../../src/pipeline/models';
 import { planPipelinePrivacy, thresholdDeltaOf } from '../../src/pipeline/plan';
 import { runPipeline } from '../../src/pipeline/run';
 import { STAGES } from '../../src/pipeline/stage-registry';
-import { disposeModel } from '../../src/pipeline/stages';
-import { planPrivacy } from '../../src/train/dp-train';
+import { planPrivacy } from '../../src/train/dp-plan';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);
@@ -24,6 +23,7 @@ const config: PipelineConfig = resolvePipelineConfig({
   teacherDP: { expectedBatchSize: 8, epochs: 1 },
   studentDP: { expectedBatchSize: 4, epochs: 2 },
   histogram: { mode: 'dp', sigma: 4 },
+  data: { ...DEFAULT_PIPELINE.data, labelFields: ['label'], useControlCodes: true },
 });
 
 describe('planPipelinePrivacy', () => {

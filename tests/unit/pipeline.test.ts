@@ -5,11 +5,10 @@ import { computeEpsilon } from '../../src/dp/accounting/index';
 import { cachedCausalMasks } from '../../src/model/ops';
 import { MemoryCheckpoints, parseCheckpoint, serializeCheckpoint } from '../../src/pipeline/checkpoint';
 import type { PipelineOptions } from '../../src/pipeline/config';
-import { loadModel } from '../../src/pipeline/models';
+import { disposeModel, loadModel } from '../../src/pipeline/models';
 import { ALL_METHODS } from '../../src/pipeline/results';
 import { runPipeline } from '../../src/pipeline/run';
 import { checkpointOf, STAGES } from '../../src/pipeline/stage-registry';
-import { disposeModel } from '../../src/pipeline/stages';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);
@@ -33,6 +32,7 @@ const small: PipelineOptions = {
   nonPrivate: { epochs: 1, batchSize: 8 },
   histogram: { mode: 'dp', sigma: 2 },
   checkpointEvery: { dp: 2, train: 3 },
+  data: { textField: 'text', labelFields: ['label'], folderLabels: false, useControlCodes: true },
 };
 
 async function models() {

@@ -12,7 +12,7 @@ import {
   topPMask,
   validateSamplingOptions,
 } from '../../src/model/sampling';
-import { seededUniform } from '../../src/train/seeded';
+import { seededUniform } from '../../src/random/seeded';
 import { seededRandom } from './helpers/random';
 
 const NEG = Number.NEGATIVE_INFINITY;

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenizerFor } from '../../src/data/tokenizer';
-import { loadModel } from '../../src/pipeline/models';
-import { disposeModel, syntheticWindows } from '../../src/pipeline/stages';
-import { generateSyntheticCorpus, noRepeatNgramFor } from '../../src/pipeline/synthetic';
+import { syntheticWindows } from '../../src/pipeline/model-tasks';
+import { disposeModel, loadModel } from '../../src/pipeline/models';
+import { generateSyntheticCorpus, noRepeatNgramFor, syntheticToJsonl } from '../../src/pipeline/synthetic';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);
@@ -32,6 +32,25 @@ describe('synthetic corpus', () => {
       // maxLength counts the prompt (one end-of-text token here).
       expect(corpus.samples[0].text).toBe('\0'.repeat(9));
       expect(corpus.samples[0].complete).toBe(false);
+    } finally {
+      disposeModel(model);
+    }
+  });
+
+  it('the corpus order depends on the released codes and public seeds only, not on their order', async () => {
+    const model = await loadModel({ kind: 'preset', name: 'tiny' }, noAssets);
+    try {
+      const config = { samples: 8, overGenerate: 1, seed: 3, generation: { maxLength: 12, batchSize: 8 } };
+      const codes = [
+        { labels: ['ships'], weight: 5 },
+        { labels: ['garden'], weight: 3 },
+      ];
+      const a = await generateSyntheticCorpus(model, codes, config);
+      const b = await generateSyntheticCorpus(model, [...codes].reverse(), config);
+      expect(syntheticToJsonl(b.samples)).toBe(syntheticToJsonl(a.samples));
+      // Interleaved by a public seed, not grouped by code.
+      const labels = a.samples.map((s) => s.labels[0]);
+      expect(labels.slice(0, 5)).not.toEqual(Array(5).fill(labels[0]));
     } finally {
       disposeModel(model);
     }

@@ -11,7 +11,7 @@ let tok: Tokenizer;
 let hfFiles: Record<string, string>;
 beforeAll(async () => {
   tok = await loadTokenizer('gpt2');
-  hfFiles = tok.huggingFaceFiles();
+  hfFiles = tok.huggingFaceFiles({ modelMaxLength: 1024 });
 });
 
 /** Python regex + encoder.py results (tests/unit/fixtures/gpt2-python-reference.py). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { MetricPoint } from '../../src/contract/protocol';
 import { metricLines, SeriesColumns } from '../../src/ui/chart-data';
 import { lttb, lttbIndices } from '../../src/ui/decimate';
-import type { MetricPoint } from '../../src/worker/protocol';
 
 describe('LTTB decimation', () => {
   it('matches a hand-computed example', () => {

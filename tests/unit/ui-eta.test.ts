@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { formatBytes, formatDuration } from '../../src/contract/format';
 import { etaSeconds } from '../../src/ui/eta';
-import { formatBytes, formatDuration } from '../../src/worker/format';
 
 describe('etaSeconds', () => {
   it('is the remaining units at the observed rate', () => {

@@ -4,64 +4,9 @@
  * in src/ui, and fails if any reachable module imports a @tensorflow package. The e2e test checks
  * the same on the built bundle.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import ts from 'typescript';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const repo = resolve(import.meta.dirname, '../..');
-
-interface ModuleImports {
-  /** Module specifiers loaded at run time (static, side-effect, re-export and dynamic imports). */
-  runtime: string[];
-  /** `new URL('./x', import.meta.url)` references: separate entries (workers, assets), not imports. */
-  urls: string[];
-}
-
-function importsOf(file: string): ModuleImports {
-  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
-  const out: ModuleImports = { runtime: [], urls: [] };
-  const visit = (node: ts.Node): void => {
-    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
-      if (!node.importClause?.isTypeOnly) out.runtime.push(node.moduleSpecifier.text);
-    } else if (
-      ts.isExportDeclaration(node) &&
-      node.moduleSpecifier &&
-      ts.isStringLiteral(node.moduleSpecifier)
-    ) {
-      if (!node.isTypeOnly) out.runtime.push(node.moduleSpecifier.text);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
-      const [arg] = node.arguments;
-      if (arg && ts.isStringLiteralLike(arg)) out.runtime.push(arg.text);
-      else out.runtime.push('<computed dynamic import>');
-    } else if (
-      ts.isNewExpression(node) &&
-      ts.isIdentifier(node.expression) &&
-      node.expression.text === 'URL' &&
-      node.arguments?.[0] &&
-      ts.isStringLiteralLike(node.arguments[0])
-    ) {
-      out.urls.push(node.arguments[0].text);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(source);
-  return out;
-}
-
-function resolveRelative(from: string, specifier: string): string {
-  const base = resolve(dirname(from), specifier.replace(/\?.*$/, ''));
-  for (const candidate of [
-    base,
-    `${base}.ts`,
-    `${base}.tsx`,
-    join(base, 'index.ts'),
-    join(base, 'index.tsx'),
-  ]) {
-    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
-  }
-  throw new Error(`${relative(repo, from)}: cannot resolve import '${specifier}'`);
-}
+import { filesUnder, importsOf, repo, resolveRelative } from './helpers/imports';
 
 interface Graph {
   files: Set<string>;
@@ -77,20 +22,15 @@ function walk(roots: string[]): Graph {
     if (graph.files.has(file)) continue;
     graph.files.add(file);
     if (!/\.(ts|tsx|js|mjs)$/.test(file)) continue; // CSS, wasm, ... carry no imports we follow
-    const { runtime, urls } = importsOf(file);
+    const { imports, urls } = importsOf(file);
     for (const url of urls) graph.urls.push(relative(repo, resolveRelative(file, url)));
-    for (const spec of runtime) {
+    // Type-only imports are erased at build time: they load nothing.
+    for (const spec of imports.filter((i) => !i.typeOnly).map((i) => i.specifier)) {
       if (spec.startsWith('.')) queue.push(resolveRelative(file, spec));
       else if (!graph.packages.has(spec)) graph.packages.set(spec, relative(repo, file));
     }
   }
   return graph;
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .map((f) => join(dir, f))
-    .filter((f) => /\.(ts|tsx)$/.test(f) && statSync(f).isFile());
 }
 
 const uiRoots = () => [join(repo, 'src/main.tsx'), ...filesUnder(join(repo, 'src/ui'))];
@@ -103,7 +43,7 @@ describe('UI import graph', () => {
     // The walk really covered the app: the entry, the store, the components, React.
     const reached = [...graph.files].map((f) => relative(repo, f));
     expect(reached).toEqual(
-      expect.arrayContaining(['src/ui/App.tsx', 'src/ui/store.ts', 'src/worker/protocol.ts']),
+      expect.arrayContaining(['src/ui/App.tsx', 'src/ui/store.ts', 'src/contract/protocol.ts']),
     );
     expect(graph.packages.has('react')).toBe(true);
     // No module under src/model (where TF.js lives) is part of the UI.
@@ -120,9 +60,15 @@ describe('UI import graph', () => {
   });
 
   it('treats type-only imports as erased and everything else as runtime', () => {
-    const graph = walk([join(repo, 'src/worker/protocol.ts')]);
-    // protocol.ts imports src/model/backend.ts (which imports TF.js) with `import type` only.
+    const graph = walk([join(repo, 'src/contract/protocol.ts')]);
+    // protocol.ts imports src/model/backend.ts (which imports TF.js) with `import type` only, and
+    // re-exports (a runtime `export *`) the message modules beside it, which import only types.
     expect(tfjsPackages(graph)).toEqual([]);
-    expect([...graph.files].map((f) => relative(repo, f))).toEqual(['src/worker/protocol.ts']);
+    expect([...graph.files].map((f) => relative(repo, f)).sort()).toEqual([
+      'src/contract/commands.ts',
+      'src/contract/protocol.ts',
+      'src/contract/run-events.ts',
+      'src/contract/setup-events.ts',
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MODEL_PRESETS } from '../../src/model/presets';
 import { PRESET_OPTIONS } from '../../src/ui/model-presets';
-import { MemoryByteStore, pathSegments } from '../../src/worker/byte-store';
+import { MemoryByteStorage, pathSegments } from '../../src/worker/byte-storage';
 
 describe('preset options of the Models panel', () => {
   it('name exactly the presets of src/model/presets.ts, with their sizes in the label', () => {
@@ -13,9 +13,9 @@ describe('preset options of the Models panel', () => {
   });
 });
 
-describe('MemoryByteStore (the in-memory fallback and the test double of OPFS/IndexedDB)', () => {
+describe('MemoryByteStorage (the in-memory fallback and the test double of OPFS/IndexedDB)', () => {
   it('reads, writes copies, lists one level, removes folders, rejects . and ..', async () => {
-    const s = new MemoryByteStore();
+    const s = new MemoryByteStorage();
     const bytes = new Uint8Array([1, 2, 3]);
     await s.write('runs/a/manifest.json', bytes);
     await s.write('runs/a/steps/x.safetensors', new Uint8Array([4]));

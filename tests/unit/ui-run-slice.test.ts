@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { MetricPoint, PlanSummary, ResultRow, WorkerEvent } from '../../src/contract/protocol';
+import { newManifest } from '../../src/contract/run-manifest';
+import { DEFAULT_RUN_SETTINGS } from '../../src/contract/run-settings';
 import { epsilonSpent, runBlockers, runStatusText } from '../../src/ui/run-readiness';
 import { appendPoints, initialRunState, type RunState, reduceRunEvent } from '../../src/ui/run-slice';
 import { initialAppData } from '../../src/ui/store';
-import type { MetricPoint, ResultRow, WorkerEvent } from '../../src/worker/protocol';
-import { newManifest } from '../../src/worker/run-manifest';
-import { DEFAULT_RUN_SETTINGS } from '../../src/worker/run-settings';
 
 const pt = (series: string, step: number, values: Record<string, number> = { loss: step }): MetricPoint => ({
   series,
@@ -176,6 +176,18 @@ describe('run readiness and status', () => {
         budget: { ...ready.budget, settings: { ...ready.budget.settings, epochs: -1 } },
       }),
     ).toEqual(['Fix the privacy budget settings.']);
+    // The privacy ledger: earlier runs on these documents block the run until the user confirms
+    // exactly the total the plan shows (a changed plan needs a new confirmation).
+    const ledger = (totalEpsilon: number) =>
+      ({
+        ledger: { priorRuns: 1, priorEpsilon: 2, runEpsilon: 2, totalEpsilon, totalDelta: 1e-5, delta: 1e-5 },
+      }) as unknown as PlanSummary;
+    const spent = { ...ready, budget: { ...ready.budget, plan: ledger(2.9) } };
+    expect(runBlockers(spent)).toEqual([expect.stringContaining('confirm spending more')]);
+    expect(runBlockers({ ...spent, budget: { ...spent.budget, spendConfirmedFor: 2.9 } })).toEqual([]);
+    expect(
+      runBlockers({ ...spent, budget: { ...spent.budget, plan: ledger(3.4), spendConfirmedFor: 2.9 } }),
+    ).toHaveLength(1);
   });
 
   it('epsilon spent is the largest reading (manifest or live points), and the status line says it', () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ModelInfo, PlanSummary } from '../../src/contract/protocol';
+import { DEFAULT_RUN_SETTINGS } from '../../src/contract/run-settings';
 import {
   initialBudget,
   initialModels,
@@ -7,8 +9,6 @@ import {
   reduceModelsEvent,
 } from '../../src/ui/setup-slices';
 import { urlOptionsFromSearch } from '../../src/ui/url-options';
-import type { ModelInfo, PlanSummary } from '../../src/worker/protocol';
-import { DEFAULT_RUN_SETTINGS } from '../../src/worker/run-settings';
 
 const info = (role: 'teacher' | 'student', vocabSize = 258): ModelInfo =>
   ({ role, name: role, tokenizer: vocabSize === 258 ? 'bytes' : 'gpt2', config: { vocabSize } }) as ModelInfo;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { BackendInfo, IngestSummary } from '../../src/contract/protocol';
 import type { SelectedFile } from '../../src/ui/file-sources';
 import {
   createAppStore,
@@ -7,7 +8,6 @@ import {
   MAX_METRIC_POINTS,
   reduceWorkerEvent,
 } from '../../src/ui/store';
-import type { BackendInfo, IngestSummary } from '../../src/worker/protocol';
 
 const wasmInfo: BackendInfo = {
   backend: 'wasm',
@@ -189,6 +189,13 @@ describe('store actions', () => {
     store.getState().backendStarting('wasm');
     expect(store.getState().backend.threads).toBe(2);
     store.getState().setIngestOption('folderLabels', true);
-    expect(store.getState().data.options).toEqual({ splitOnBlankLines: false, folderLabels: true });
+    store.getState().setIngestOption('labelFields', ['category']);
+    // The data choices start at fixed public defaults (text field 'text', no labels), never read from data.
+    expect(store.getState().data.options).toEqual({
+      splitOnBlankLines: false,
+      folderLabels: true,
+      textField: 'text',
+      labelFields: ['category'],
+    });
   });
 });

@@ -9,7 +9,7 @@ import {
   NOT_ISOLATED,
   parseThreadCount,
   planWasmThreads,
-} from '../../src/model/wasm-threads';
+} from '../../src/platform/wasm-threads';
 import { threadsChoiceFromSearch, urlWithThreadsChoice } from '../../src/ui/backend-choice';
 import { threadOptions } from '../../src/ui/components/BackendSelect';
 
@@ -44,7 +44,11 @@ describe('planWasmThreads', () => {
       limitation: NO_WASM_THREADS,
     });
     // One core, or one thread asked for: nothing is limited.
-    expect(planWasmThreads(undefined, { ...browser, cores: 1, isNode: true })).toEqual({ threads: 1 });
+    expect(planWasmThreads(undefined, { ...browser, cores: 1 })).toEqual({ threads: 1 });
+    expect(planWasmThreads(1, { ...browser, isNode: true })).toEqual({ threads: 1 });
+    expect(planWasmThreads(undefined, { ...browser, cores: 1, isNode: true }).limitation).toBe(
+      NODE_NO_THREADS,
+    );
   });
 
   it('rejects counts that are not positive integers', () => {

@@ -9,6 +9,8 @@ import {
   formatTrainingText,
   trainingTokens,
 } from '../../src/data/windows';
+import { prepareCorpus } from '../../src/pipeline/corpus';
+import { promptTokens } from '../../src/pipeline/synthetic';
 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 
@@ -95,5 +97,28 @@ describe('DistilDP record format', () => {
     expect(prompt.at(-1)).toBe(628); // "\n\n"
     expect(gpt2.encode(formatTrainingText(doc, true))).not.toEqual(ids.slice(0, -1));
     expect(trainingTokens(doc, byteTokenizer, false)).toEqual([...byteTokenizer.encode('Great tacos.'), 256]);
+  });
+
+  it('the DP training record of a document starts with exactly its generation prompt', () => {
+    const docs: Document[] = Array.from({ length: 30 }, (_, i) => ({
+      id: `d${i}`,
+      text: `Review number ${i}: ${i % 2 ? 'great tacos' : 'slow service'}.`,
+      labels: [i % 2 ? 'Restaurants' : 'Cafes', String(1 + (i % 5))],
+      source: 'y',
+    }));
+    for (const [tokenizer, useControlCodes] of [
+      [gpt2, true],
+      [gpt2, false],
+      [byteTokenizer, true],
+    ] as const) {
+      const corpus = prepareCorpus(docs, tokenizer, { contextLength: 64, seed: 1, useControlCodes });
+      expect(corpus.train.length).toBeGreaterThan(0);
+      corpus.train.forEach((d, i) => {
+        const prompt = promptTokens(tokenizer, useControlCodes ? d.labels : null);
+        const record = corpus.trainDocumentWindows[i][0];
+        expect(record.slice(0, prompt.length), `${tokenizer.kind} ${d.id}`).toEqual(prompt);
+        expect(prompt[0]).toBe(tokenizer.eotId);
+      });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { MetricPoint, WorkerEvent } from '../../src/contract/protocol';
 import { EventBatcher } from '../../src/worker/event-batcher';
-import type { MetricPoint, WorkerEvent } from '../../src/worker/protocol';
 
 function setup() {
   const posted: WorkerEvent[] = [];

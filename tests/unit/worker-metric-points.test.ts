@@ -8,6 +8,7 @@ const dp = (step: number, elapsedMs: number, tokens: number, loss = 2): DPStepRe
   loss,
   sampledDocuments: 3,
   clippedFraction: 0.5,
+  nonFiniteDocuments: 0,
   learningRate: 1e-3,
   epsilon: step / 10,
   tokens,
@@ -51,7 +52,12 @@ describe('MetricPointMaker', () => {
     const p = new MetricPointMaker().dp('dpsgd', 'student', dp(1, 0, 0, Number.NaN));
     expect(p.series).toBe('dpsgd/student');
     expect(p.stage).toBe('student-dp');
-    expect(Object.keys(p.values).sort()).toEqual(['clippedFraction', 'epsilon', 'learningRate']);
+    expect(Object.keys(p.values).sort()).toEqual([
+      'clippedFraction',
+      'epsilon',
+      'learningRate',
+      'nonFiniteDocuments',
+    ]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { estimateModelMemory } from '../../src/io/memory-estimate';
+import { estimateModelMemory, modelMemory } from '../../src/io/memory-estimate';
 import { makeConfig } from '../../src/model/config';
-import { modelMemory, refusalReason, WASM_MEMORY_BYTES } from '../../src/worker/model-fit';
+import { refusalReason, WASM_MEMORY_BYTES } from '../../src/worker/model-fit';
 
 const GIB = 1024 ** 3;
 const gpt2 = makeConfig({ vocabSize: 50257, contextLength: 1024, nLayer: 12, nHead: 12, nEmbd: 768 });

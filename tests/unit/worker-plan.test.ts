@@ -4,16 +4,16 @@
  */
 
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RUN_SETTINGS, TINY_RUN_SETTINGS, validateSettings } from '../../src/contract/run-settings';
+import { splitDocuments } from '../../src/data/split';
 import { byteTokenizer } from '../../src/data/tokenizer-bytes';
 import type { Document } from '../../src/data/types';
 import { resolvePipelineConfig } from '../../src/pipeline/config';
-import { loadModel } from '../../src/pipeline/models';
+import { disposeModel, loadModel } from '../../src/pipeline/models';
 import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
 import { runPipeline } from '../../src/pipeline/run';
-import { disposeModel } from '../../src/pipeline/stages';
 import { planRun } from '../../src/worker/plan';
 import { pipelineConfigFor } from '../../src/worker/run-config';
-import { DEFAULT_RUN_SETTINGS, TINY_RUN_SETTINGS, validateSettings } from '../../src/worker/run-settings';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);
@@ -91,7 +91,7 @@ describe('planRun', () => {
     const noAssets = async () => null;
     const teacher = await loadModel({ kind: 'preset', name: 'tiny' }, noAssets);
     const student = await loadModel({ kind: 'preset', name: 'tiny' }, noAssets);
-    const settings = { ...TINY_RUN_SETTINGS, epochs: 1 };
+    const settings = { ...TINY_RUN_SETTINGS, epochs: 1, useControlCodes: true };
     const { summary } = planRun({ documents: docs, tokenizer: byteTokenizer, contextLength: 64, settings });
     const result = await runPipeline({
       documents: docs,
@@ -109,15 +109,29 @@ describe('planRun', () => {
     expect(summary.delta).toBeCloseTo(report.delta, 15);
     expect(summary.epsilon).toBeCloseTo(report.epsilon, 12);
     expect(summary.curve.at(-1)).toEqual({ step: summary.steps, epsilon: summary.epsilon });
-    // 40 documents: 4 validation, 4 test, 32 training; q = 4 / 32; steps = ceil(1 / q) = 8.
-    expect(summary.documents).toEqual({ total: 40, train: 32, validation: 4, test: 4 });
+    // Each document's split is its own (a keyed hash): here 31 training, 4 validation, 5 test;
+    // q = 4 / 31; steps = ceil(1 / q) = 8.
+    const split = splitDocuments(docs, { seed: settings.seed });
+    expect(split.train.length).toBe(31);
+    expect(summary.documents).toEqual({ total: 40, train: 31, validation: 4, test: 5 });
     expect(summary.steps).toBe(8);
     expect(summary.deltaRule).toBe('default');
-    expect(summary.defaultDelta).toBeCloseTo(32 ** -1.1, 15);
+    expect(summary.defaultDelta).toBeCloseTo(31 ** -1.1, 15);
     disposeModel(result.distildp!.student);
     disposeModel(result.distildp!.teacher);
     disposeModel(teacher);
     disposeModel(student);
+  });
+
+  it('control codes come from the setting, never from the data: labelled documents alone change nothing', () => {
+    const plan = (settings: typeof TINY_RUN_SETTINGS) =>
+      planRun({ documents: documents(40, true), tokenizer: byteTokenizer, contextLength: 64, settings })
+        .summary;
+    expect(plan(TINY_RUN_SETTINGS).useControlCodes).toBe(false);
+    expect(plan(TINY_RUN_SETTINGS).histogram).toBeNull();
+    const on = plan({ ...TINY_RUN_SETTINGS, useControlCodes: true });
+    expect(on.useControlCodes).toBe(true);
+    expect(on.histogram?.sigma).toBeGreaterThan(0);
   });
 
   it('without labels there is no histogram phase; a user delta >= 1/N is warned about', () => {
@@ -130,7 +144,7 @@ describe('planRun', () => {
     expect(summary.histogram).toBeNull();
     expect(summary.useControlCodes).toBe(false);
     expect(summary.deltaRule).toBe('user');
-    expect(summary.deltaWarning).toMatch(/not below 1\/n = 0.03125/);
+    expect(summary.deltaWarning).toMatch(/not below 1\/n = 0.0322/); // 1/31 training documents
     expect(() =>
       planRun({
         documents: documents(2, false),

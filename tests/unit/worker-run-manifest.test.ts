@@ -2,17 +2,17 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalJson,
+  contentKeyFor,
   filesSha256,
   isResumable,
   maxEpsilon,
   mergeEpsilon,
   newManifest,
   parseManifest,
-  RUN_ID_LENGTH,
-  runIdFor,
   sha256Hex,
-} from '../../src/worker/run-manifest';
-import { DEFAULT_RUN_SETTINGS, TINY_RUN_SETTINGS } from '../../src/worker/run-settings';
+} from '../../src/contract/run-manifest';
+import { DEFAULT_RUN_SETTINGS, TINY_RUN_SETTINGS } from '../../src/contract/run-settings';
+import { newRunId } from '../../src/pipeline/run-id';
 
 const docs = [
   { id: 'a.txt#0', text: 'first private text', labels: ['x'] },
@@ -24,7 +24,7 @@ const models = {
 } as const;
 const nodeSha = (s: string | Uint8Array) => createHash('sha256').update(s).digest('hex');
 
-describe('run ids', () => {
+describe('run ids and content keys', () => {
   it('sha256Hex agrees with node:crypto', async () => {
     expect(await sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
     expect(await sha256Hex('DistilDP ✓')).toBe(nodeSha('DistilDP ✓'));
@@ -37,34 +37,49 @@ describe('run ids', () => {
     expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
   });
 
-  it('is the first 16 hex digits of SHA-256 over {documents, settings, models}', async () => {
-    const id = await runIdFor(docs, DEFAULT_RUN_SETTINGS, models);
+  it('the content key (local only) is SHA-256 over {documents, settings, models}', async () => {
+    const key = await contentKeyFor(docs, DEFAULT_RUN_SETTINGS, models);
     const expected = nodeSha(
       canonicalJson({
         documents: docs.map((d) => [d.id, d.text, d.labels]),
         settings: DEFAULT_RUN_SETTINGS,
         models,
       }),
-    ).slice(0, RUN_ID_LENGTH);
-    expect(id).toBe(expected);
-    expect(id).toMatch(/^[0-9a-f]{16}$/);
+    );
+    expect(key).toBe(expected);
+  });
+
+  it('run ids are 16 random hex digits, unrelated between calls', () => {
+    const ids = Array.from({ length: 200 }, newRunId);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{16}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Every hex digit turns up in every position across 200 ids (a counter or a hash of a fixed
+    // input would not): a crude check that the bits are random.
+    for (let pos = 0; pos < 16; pos++) expect(new Set(ids.map((id) => id[pos])).size).toBeGreaterThan(10);
   });
 
   it('changes with the text, a label, the order, a setting or a model; not with key order', async () => {
-    const base = await runIdFor(docs, DEFAULT_RUN_SETTINGS, models);
+    const base = await contentKeyFor(docs, DEFAULT_RUN_SETTINGS, models);
     const variants = [
-      await runIdFor([{ ...docs[0], text: 'first private text!' }, docs[1]], DEFAULT_RUN_SETTINGS, models),
-      await runIdFor([docs[0], { ...docs[1], labels: ['y'] }], DEFAULT_RUN_SETTINGS, models),
-      await runIdFor([docs[1], docs[0]], DEFAULT_RUN_SETTINGS, models),
-      await runIdFor(docs, { ...DEFAULT_RUN_SETTINGS, targetEpsilon: 3 }, models),
-      await runIdFor(docs, TINY_RUN_SETTINGS, models),
-      await runIdFor(docs, DEFAULT_RUN_SETTINGS, { ...models, student: { kind: 'preset', name: 'student' } }),
+      await contentKeyFor(
+        [{ ...docs[0], text: 'first private text!' }, docs[1]],
+        DEFAULT_RUN_SETTINGS,
+        models,
+      ),
+      await contentKeyFor([docs[0], { ...docs[1], labels: ['y'] }], DEFAULT_RUN_SETTINGS, models),
+      await contentKeyFor([docs[1], docs[0]], DEFAULT_RUN_SETTINGS, models),
+      await contentKeyFor(docs, { ...DEFAULT_RUN_SETTINGS, targetEpsilon: 3 }, models),
+      await contentKeyFor(docs, TINY_RUN_SETTINGS, models),
+      await contentKeyFor(docs, DEFAULT_RUN_SETTINGS, {
+        ...models,
+        student: { kind: 'preset', name: 'student' },
+      }),
     ];
     expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
     const reordered = Object.fromEntries(
       Object.entries(DEFAULT_RUN_SETTINGS).reverse(),
     ) as typeof DEFAULT_RUN_SETTINGS;
-    expect(await runIdFor(docs, reordered, models)).toBe(base);
+    expect(await contentKeyFor(docs, reordered, models)).toBe(base);
   });
 
   it('a folder hash does not depend on file order but on every byte', async () => {
@@ -113,5 +128,13 @@ describe('manifest rules', () => {
     );
     expect(() => parseManifest(JSON.stringify({ ...m, status: 'done' }))).toThrow('unknown status "done"');
     expect(() => parseManifest(JSON.stringify({ ...m, models: {} }))).toThrow('no models');
+  });
+
+  it("reads an older manifest's checkpoint `step` (a stage key) as its `stage`", () => {
+    const at = 1_700_000_000_000;
+    const current = { ...m, checkpoint: { stage: 'shared/teacher-dp', at } };
+    expect(parseManifest(JSON.stringify(current))).toEqual(current);
+    const legacy = { ...m, checkpoint: { step: 'shared/teacher-dp', at } };
+    expect(parseManifest(JSON.stringify(legacy))).toEqual(current);
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { newManifest } from '../../src/contract/run-manifest';
+import { DEFAULT_RUN_SETTINGS } from '../../src/contract/run-settings';
 import { makeConfig } from '../../src/model/config';
 import { paramShapes } from '../../src/model/params';
 import type { Checkpoint } from '../../src/pipeline/checkpoint';
-import { MemoryByteStore } from '../../src/worker/byte-store';
-import { newManifest } from '../../src/worker/run-manifest';
-import { DEFAULT_RUN_SETTINGS } from '../../src/worker/run-settings';
+import { MemoryByteStorage } from '../../src/worker/byte-storage';
 import {
   checkpointFileName,
   estimateRunStorageBytes,
@@ -70,7 +70,7 @@ describe('storage naming', () => {
 
 describe('RunStorage', () => {
   it('keeps manifests (newest first, unreadable ones reported), documents, steps and metrics per run', async () => {
-    const bytes = new MemoryByteStore();
+    const bytes = new MemoryByteStorage();
     const runs = new RunStorage(bytes);
     await runs.writeManifest(manifest(RUN, 10));
     await runs.writeManifest(manifest('0123456789abcdef', 20));
@@ -95,7 +95,7 @@ describe('RunStorage', () => {
   });
 
   it('the pipeline store round-trips records, reports saves, and writes nothing once frozen or non-finite', async () => {
-    const runs = new RunStorage(new MemoryByteStore());
+    const runs = new RunStorage(new MemoryByteStorage());
     const saved: string[] = [];
     const store = new RunCheckpoints(runs, RUN, async (key) => void saved.push(key));
     await store.save('shared/teacher-dp', tinyRecord(0.5));

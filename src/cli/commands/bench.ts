@@ -1,21 +1,66 @@
 import { type DPBenchResult, runDPBenchmark } from '../../bench/dp-bench';
+import { dpSummaryLine, dpTableRows, textTable, threadTableRows } from '../../bench/dp-report';
 import { type GenerateBenchResult, runGenerateBenchmark } from '../../bench/generate-bench';
+import { parseThreadRequests, runThreadBenchmark, type ThreadBenchResult } from '../../bench/thread-bench';
 import { initBackend } from '../../model/backend';
-import { UsageError } from '../args';
+import { type ParsedArgs, UsageError } from '../args';
 import type { Command, CommandIO } from '../command';
 
-type Suite = (opts: Record<string, number | string | boolean | undefined>, io: CommandIO) => Promise<object>;
+type Options = ParsedArgs['options'];
+type Suite = (opts: Options, io: CommandIO) => Promise<object>;
 
-function formatDP(r: DPBenchResult): string {
-  const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+interface DPSuiteResult {
+  /** One row per thread count (in Node tfjs-backend-wasm has one thread: see `limitation`). */
+  threads: ThreadBenchResult | null;
+  /** Non-DP vs fast DP vs naive, peak memory, the memory estimate's check. */
+  steps: DPBenchResult;
+}
+
+function formatDP({ threads, steps: r }: DPSuiteResult): string {
   const m = r.model;
-  return [
+  const lines: string[] = [];
+  if (threads) {
+    lines.push(
+      `Threads: DP step "${threads.config}", batch ${threads.batch} (${threads.tokens_per_step} tokens, ${(threads.step_flops / 1e9).toFixed(2)} GFLOP); ${threads.rounds} round(s) x ${threads.repeats}`,
+      textTable(threadTableRows(threads)),
+    );
+    for (const row of threads.rows)
+      if (row.limitation) lines.push(`  threads ${row.threads_requested}: ${row.limitation}`);
+  }
+  lines.push(
     `DP step benchmark "${r.config}" on ${r.backend} (${r.dp_reduction}): ${m.nLayer} layers, width ${m.nEmbd}, context ${m.contextLength}, batch ${r.batch}, vocab ${m.vocabSize}; median of ${r.repeats}`,
-    `  non-DP step   ${r.nondp_ms.toFixed(0).padStart(7)} ms   peak ${mb(r.nondp_peak_bytes)}`,
-    `  fast DP step  ${r.dp_ms.toFixed(0).padStart(7)} ms   peak ${mb(r.dp_peak_bytes)}`,
-    `  naive DP step ${r.naive_ms.toFixed(0).padStart(7)} ms   peak ${mb(r.naive_peak_bytes)}`,
-    `  fast DP / non-DP: time ${r.dp_over_nondp_time.toFixed(2)}x, memory ${r.dp_over_nondp_memory.toFixed(2)}x; naive / fast: time ${r.naive_over_dp_time.toFixed(2)}x`,
-  ].join('\n');
+    textTable(dpTableRows(r)),
+    `  ${dpSummaryLine(r)}`,
+  );
+  return lines.join('\n');
+}
+
+async function runDPSuite(opts: Options, io: CommandIO): Promise<DPSuiteResult> {
+  const config = String(opts.config ?? 'small');
+  const repeats = Number(opts.repeats ?? 5);
+  const batch = opts.batch === undefined ? undefined : Number(opts.batch);
+  const requests = opts.threads === 'none' ? [] : parseThreadRequests(String(opts.threads ?? '1,2,all'));
+  const start = async (wasmThreads: number | undefined) => {
+    const info = await initBackend({ override: 'wasm', wasmThreads });
+    return { threads: info.wasmThreads?.count ?? 1, limitation: info.wasmThreads?.limitation };
+  };
+  const threads =
+    requests.length === 0
+      ? null
+      : await runThreadBenchmark(
+          config,
+          start,
+          { threads: requests, repeats, rounds: Number(opts.rounds ?? 1), batch },
+          (m) => io.err(m),
+        );
+  await start(undefined);
+  const restart = async () => {
+    await initBackend({ override: 'wasm', restartWasm: true });
+  };
+  const steps = await runDPBenchmark(config, { repeats, batch, naive: opts.naive !== false, restart }, (m) =>
+    io.err(m),
+  );
+  return { threads, steps };
 }
 
 function formatGenerate(r: GenerateBenchResult): string {
@@ -30,11 +75,7 @@ function formatGenerate(r: GenerateBenchResult): string {
 }
 
 const suites: Record<string, { run: Suite; format: (r: never) => string }> = {
-  dp: {
-    run: async (opts, io) =>
-      runDPBenchmark(String(opts.config ?? 'small'), Number(opts.repeats ?? 5), (m) => io.err(m)),
-    format: formatDP as (r: never) => string,
-  },
+  dp: { run: runDPSuite, format: formatDP as (r: never) => string },
   generate: {
     run: async (opts, io) =>
       runGenerateBenchmark(
@@ -55,11 +96,13 @@ export const benchCommand: Command = {
   name: 'bench',
   summary: `Benchmarks, measured side by side in one process (suites: ${Object.keys(suites).join(', ')})`,
   usage: 'SUITE ',
+  positionals: true,
   options: [
     {
       name: 'config',
       type: 'string',
-      description: 'Named configuration of the suite (dp: small; generate: a model preset, teacher)',
+      description:
+        'Named configuration of the suite (dp: small, tiny, distilgpt2, gpt2; generate: a model preset or gpt2-vocab, teacher)',
     },
     {
       name: 'repeats',
@@ -67,7 +110,18 @@ export const benchCommand: Command = {
       description: 'Timed repetitions, median reported (dp: 5; generate: 3)',
     },
     { name: 'nocache-repeats', type: 'number', description: 'generate: timed runs without the KV cache (1)' },
-    { name: 'batch', type: 'number', description: 'generate: prompts per batch (32)' },
+    {
+      name: 'batch',
+      type: 'number',
+      description: "dp: the configuration's batch instead of its own; generate: prompts per batch (32)",
+    },
+    {
+      name: 'threads',
+      type: 'string',
+      description: 'dp: WASM thread counts, one row each (1,2,all; none skips the rows)',
+    },
+    { name: 'rounds', type: 'number', description: 'dp: turns over the thread counts, interleaved (1)' },
+    { name: 'naive', type: 'boolean', description: 'dp: time the naive oracle too (--naive=false skips it)' },
     { name: 'tokens', type: 'number', description: 'generate: tokens per sequence incl. the prompt (128)' },
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
   ],

@@ -6,9 +6,11 @@
  */
 import { EVALUATION_SEPARATOR, evaluationWindows, paperEvaluationWindows } from '../../data/windows';
 import { initBackend } from '../../model/backend';
-import { disposeModel, evaluateModel } from '../../pipeline/stages';
+import { evaluateModel } from '../../pipeline/model-tasks';
+import { disposeModel } from '../../pipeline/models';
 import { UsageError } from '../args';
 import type { Command } from '../command';
+import { textFieldOption } from '../data-args';
 import { ingestPath } from '../fs-data';
 import { loadModelArg } from '../models';
 import { progressPrinter } from '../progress';
@@ -18,6 +20,7 @@ export const evalCommand: Command = {
   summary:
     "Perplexity and bits/byte of a model on a corpus (the paper's protocol; every-token PPL as a second figure)",
   options: [
+    textFieldOption,
     { name: 'model', type: 'string', description: 'Preset name, model file or HF GPT-2 folder' },
     { name: 'data', type: 'string', description: 'Corpus file or folder (every document is evaluated)' },
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
@@ -27,7 +30,7 @@ export const evalCommand: Command = {
     if (!o.model || !o.data) throw new UsageError('--model and --data are required');
     await initBackend();
     const model = await loadModelArg(String(o.model), io.err);
-    const ingest = ingestPath(String(o.data), io.err);
+    const ingest = ingestPath(String(o.data), io.err, 1, { textField: String(o['text-field']) });
     const paperWindows = paperEvaluationWindows(
       ingest.documents.map((d) => d.text),
       model.tokenizer,

@@ -1,8 +1,8 @@
 /** `distildp generate`: sample text from a model (e.g. a DP teacher) with control-code prompts. */
 import { writeFileSync } from 'node:fs';
 import { initBackend } from '../../model/backend';
-import { DEFAULT_GENERATION } from '../../model/generate';
-import { disposeModel } from '../../pipeline/stages';
+import { DEFAULT_GENERATION } from '../../model/generation-config';
+import { disposeModel } from '../../pipeline/models';
 import { generateSyntheticCorpus, syntheticToJsonl } from '../../pipeline/synthetic';
 import { UsageError } from '../args';
 import type { Command } from '../command';

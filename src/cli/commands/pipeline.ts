@@ -5,30 +5,56 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { exportParamsToHF } from '../../io/params-io';
+import { splitDocuments } from '../../data/split';
 import { initBackend } from '../../model/backend';
 import {
+  type DataChoices,
   DEFAULT_PIPELINE,
   type PipelineConfig,
   type PipelineOptions,
   resolvePipelineConfig,
 } from '../../pipeline/config';
+import { runExportTree } from '../../pipeline/export-bundle';
+import { plannedReleases, releasesOfReports } from '../../pipeline/ledger';
+import { disposeModel } from '../../pipeline/models';
 import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
-import { runPipeline } from '../../pipeline/run';
-import { disposeModel } from '../../pipeline/stages';
-import { syntheticToJsonl } from '../../pipeline/synthetic';
+import { type PipelineResult, runPipeline } from '../../pipeline/run';
+import { newRunId } from '../../pipeline/run-id';
+import { outputsOfResult } from '../../pipeline/run-outputs';
 import { type ParsedArgs, UsageError } from '../args';
 import type { Command } from '../command';
-import { ingestPath } from '../fs-data';
+import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';
+import { LedgerSession, ledgerOptions } from '../ledger-file';
 import { loadModelArg, PUBLIC_DIR } from '../models';
 import { progressPrinter } from '../progress';
+import { writeFiles } from '../write-files';
 import { PARAMETER_OPTIONS, parameterSelectionArgs } from './parameter-args';
 
 export const DEMO_CORPUS = 'demo/demo-corpus.jsonl';
 
+/** The demo corpus's data choices (it is public): text in `text`, its genre in `label` as control codes. */
+export const DEMO_DATA_CHOICES: DataChoices = {
+  textField: 'text',
+  labelFields: ['label'],
+  folderLabels: false,
+  useControlCodes: true,
+};
+
 /** Settings of `--demo`: the app's standard run sizes, every method. */
 export const DEMO_SETTINGS: PipelineOptions = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
+
+/** Subfolder of --out for numbers computed on private data outside the DP guarantee. */
+export const LOCAL_ONLY = 'local-only';
+const LOCAL_ONLY_NOTE = `These files hold numbers computed on your private documents OUTSIDE the differential-privacy
+guarantee: test perplexities (on the held-out documents) and the rows of non-private models.
+Keep them on this machine; share only the files one level up (privacy reports, synthetic text,
+the DP student), which the guarantee covers.
+`;
+
+function baseTestPpl(result: PipelineResult) {
+  return { teacher: result.base.teacher.perplexity, student: result.base.student.perplexity };
+}
 
 export function formatResults(rows: ResultRow[]): string {
   const header = ['method', 'model', 'epsilon', 'delta', 'test PPL', 'bits/byte', 'wall time'];
@@ -57,6 +83,30 @@ function methodsArg(v: unknown): MethodName[] {
   return list as MethodName[];
 }
 
+/** --codes: a comma list of single-label codes, or a JSON array of label tuples. */
+function codesArg(v: string): string[][] {
+  if (v.trim().startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch (e) {
+      throw new UsageError(`--codes is not valid JSON (${(e as Error).message})`);
+    }
+    const ok =
+      Array.isArray(parsed) &&
+      parsed.length > 0 &&
+      parsed.every((c) => Array.isArray(c) && c.every((l) => typeof l === 'string'));
+    if (!ok) throw new UsageError('--codes as JSON must be a non-empty array of arrays of strings');
+    return parsed as string[][];
+  }
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new UsageError('--codes needs at least one code');
+  return list.map((l) => [l]);
+}
+
 /** A number option, or undefined when the user did not give it. */
 function numberOr(v: unknown): number | undefined {
   return v === undefined ? undefined : Number(v);
@@ -70,6 +120,12 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineCon
   const histogram = o.histogram === undefined ? undefined : String(o.histogram);
   if (histogram !== undefined && histogram !== 'dp' && histogram !== 'uniform')
     throw new UsageError('--histogram is dp or uniform');
+  const codes = o.codes === undefined ? undefined : codesArg(String(o.codes));
+  if (histogram === 'uniform' && !codes)
+    throw new UsageError(
+      '--histogram uniform needs the list of codes, declared by you (public): --codes a,b or --codes \'[["a","x"],["b","y"]]\' (it is never taken from the data)',
+    );
+  if (codes && histogram !== 'uniform') throw new UsageError('--codes is for --histogram uniform');
   // Options shared by every DP training (teachers and students).
   const dp = {
     expectedBatchSize: numberOr(o.batch),
@@ -98,7 +154,8 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineCon
       temperature: numberOr(o.temperature),
       alpha: numberOr(o.alpha),
     },
-    histogram: { mode: histogram },
+    histogram: { mode: histogram, codes },
+    data: dataChoicesFromOptions(o, o.demo ? DEMO_DATA_CHOICES : undefined),
   });
 }
 
@@ -117,6 +174,7 @@ export const pipelineCommand: Command = {
       type: 'boolean',
       description: `Use the public-domain demo corpus (public/${DEMO_CORPUS}) and demo settings`,
     },
+    ...dataOptions,
     {
       name: 'teacher-init',
       type: 'string',
@@ -177,7 +235,13 @@ export const pipelineCommand: Command = {
     {
       name: 'histogram',
       type: 'string',
-      description: `Control-code counts: dp (noised, accounted) or uniform (labels public) (default ${DEFAULT_PIPELINE.histogram.mode})`,
+      description: `Control-code counts: dp (noised, accounted) or uniform over the codes you declare with --codes (default ${DEFAULT_PIPELINE.histogram.mode})`,
+    },
+    {
+      name: 'codes',
+      type: 'string',
+      description:
+        'With --histogram uniform: the control codes, declared public by you (a,b or a JSON array of label lists)',
     },
     // No CLI defaults: an unset option keeps the --demo profile's value, else the library default.
     {
@@ -203,8 +267,16 @@ export const pipelineCommand: Command = {
     {
       name: 'out',
       type: 'string',
-      description: 'Folder for artifacts: student (HF GPT-2), synthetic.jsonl, privacy reports, results',
+      description:
+        'Folder for the release: student/ and teacher/ (HF GPT-2), synthetic.jsonl, privacy-report.json, README.md (how to continue on a cluster); test results go to its local-only/ subfolder',
     },
+    { name: 'fp16', type: 'boolean', description: 'With --out: store weights as float16' },
+    {
+      name: 'description',
+      type: 'string',
+      description: 'With --out: your description of the training data, published in the model cards',
+    },
+    ...ledgerOptions,
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
   ],
   async run(args, io) {
@@ -212,8 +284,22 @@ export const pipelineCommand: Command = {
     if (!o.demo && !o.private) throw new UsageError('give --private PATH or --demo');
     const backend = await initBackend();
     const dataPath = o.private ? String(o.private) : join(PUBLIC_DIR, DEMO_CORPUS);
-    const ingest = ingestPath(dataPath, io.err, 3);
     const config = pipelineConfigFromOptions(o);
+    const ingest = ingestWithChoices(dataPath, config.data, o, io.err, 3);
+    // A random run id (never a hash of the documents) names this run in its reports and the ledger.
+    const runId = newRunId();
+    // Earlier runs on these documents (the ledger) are composed with this run's plan; spending more
+    // needs --confirm-spend. The training split is each document's own (a keyed hash), as the run's.
+    const trainDocuments = splitDocuments(ingest.documents, { seed: config.seed, ...config.split }).train;
+    // The demo corpus is public: it has no budget to keep unless a ledger is asked for.
+    const ledger =
+      o.demo && o.ledger === undefined
+        ? null
+        : LedgerSession.open(
+            o,
+            { id: runId, trainDocuments, ...plannedReleases(config, trainDocuments.length) },
+            io.err,
+          );
     const teacher = await loadModelArg(String(o['teacher-init']), io.err);
     const student = await loadModelArg(String(o['student-init']), io.err);
     io.err(
@@ -246,20 +332,29 @@ export const pipelineCommand: Command = {
       },
     });
     const wall = (performance.now() - started) / 1000;
+    if (!result.stopped) ledger?.save(releasesOfReports(result.reports), 'spent');
     if (o.out) {
       const dir = String(o.out);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'results.json'), JSON.stringify(result.results, null, 2));
-      writeFileSync(join(dir, 'privacy-reports.json'), JSON.stringify(result.reports, null, 2));
-      if (result.synthetic)
-        writeFileSync(join(dir, 'synthetic.jsonl'), syntheticToJsonl(result.synthetic.samples));
-      if (result.distildp) {
-        const s = result.distildp.student;
-        const files = await exportParamsToHF(s.config, s.params, s.tokenizer.huggingFaceFiles());
-        mkdirSync(join(dir, 'student'), { recursive: true });
-        for (const [name, bytes] of files) writeFileSync(join(dir, 'student', name), bytes);
-      }
-      io.err(`artifacts written to ${dir}`);
+      // Numbers computed on private documents outside any DP mechanism (test perplexities, the
+      // non-private rows) stay out of the shareable folder.
+      mkdirSync(join(dir, LOCAL_ONLY), { recursive: true });
+      writeFileSync(join(dir, LOCAL_ONLY, 'README.txt'), LOCAL_ONLY_NOTE);
+      writeFileSync(
+        join(dir, LOCAL_ONLY, 'results.json'),
+        JSON.stringify({ base_test_ppl: baseTestPpl(result), results: result.results }, null, 2),
+      );
+      // The same files as the app's "export all", named by a random run id (never by the data).
+      const tree = await runExportTree(await outputsOfResult(result, teacher.tokenizer.kind), {
+        runId,
+        created: new Date(),
+        dtype: o.fp16 ? 'F16' : 'F32',
+        dataDescription: o.description === undefined ? undefined : String(o.description),
+      });
+      writeFiles(dir, tree);
+      const entries = new Set([...tree.keys()].map((n) => n.replace(/\/.*/, '/')));
+      io.err(
+        `artifacts written to ${dir}: ${[...entries].join(', ')}; numbers on private data in ${join(dir, LOCAL_ONLY)} (do not share)`,
+      );
     }
     if (result.distildp) {
       disposeModel(result.distildp.student);
@@ -273,8 +368,9 @@ export const pipelineCommand: Command = {
       tfjs: tf.version.tfjs,
       teacher: teacher.name,
       student: student.name,
+      run_id: runId,
       corpus: result.corpus,
-      base_test_ppl: { teacher: result.base.teacher.perplexity, student: result.base.student.perplexity },
+      base_test_ppl: baseTestPpl(result),
       results: result.results,
       privacy: result.reports,
       synthetic: result.synthetic

@@ -19,6 +19,7 @@ import { evaluatePerplexity } from '../../train/evaluate';
 import { type TrainState, trainLoop } from '../../train/train-loop';
 import { UsageError } from '../args';
 import type { Command } from '../command';
+import { textFieldOption } from '../data-args';
 import { ingestPath } from '../fs-data';
 import { progressPrinter } from '../progress';
 
@@ -26,6 +27,7 @@ export const pretrainCommand: Command = {
   name: 'pretrain',
   summary: 'Pretrain a base model on public text (the recipe of the shipped base models)',
   options: [
+    textFieldOption,
     {
       name: 'data',
       type: 'string',
@@ -68,7 +70,7 @@ export const pretrainCommand: Command = {
     const config = preset.config;
     const backend = await initBackend();
     const tokenizer = tokenizerFor('bytes');
-    const ingest = ingestPath(String(o.data), io.err);
+    const ingest = ingestPath(String(o.data), io.err, 1, { textField: String(o['text-field']) });
     const split = splitDocuments(ingest.documents, {
       seed: Number(o.seed),
       validationFraction: 0.01,

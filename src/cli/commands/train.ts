@@ -7,12 +7,15 @@ import { serializeModelFile } from '../../io/model-file';
 import { initBackend } from '../../model/backend';
 import { paramsToArrays } from '../../model/params';
 import { prepareCorpus } from '../../pipeline/corpus';
+import { dpFineTune, evaluateModel } from '../../pipeline/model-tasks';
+import { disposeModel } from '../../pipeline/models';
 import { AUTO_RECIPE, resolveRecipe } from '../../pipeline/recipe';
-import { disposeModel, dpFineTune, evaluateModel } from '../../pipeline/stages';
-import { DEFAULT_DP_TRAINING, planPrivacy } from '../../train/dp-train';
+import { newRunId } from '../../pipeline/run-id';
+import { allPhases, DEFAULT_DP_TRAINING, planPrivacy } from '../../train/dp-plan';
 import { UsageError } from '../args';
 import type { Command } from '../command';
-import { ingestPath } from '../fs-data';
+import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';
+import { LedgerSession, ledgerOptions } from '../ledger-file';
 import { loadModelArg } from '../models';
 import { progressPrinter } from '../progress';
 import { PARAMETER_OPTIONS, parameterSelectionArgs } from './parameter-args';
@@ -27,6 +30,7 @@ export const trainCommand: Command = {
       type: 'string',
       description: 'Private corpus: a file (.jsonl/.csv/.txt/...) or a folder',
     },
+    ...dataOptions,
     {
       name: 'preset',
       type: 'string',
@@ -83,6 +87,7 @@ export const trainCommand: Command = {
       default: 1,
     },
     { name: 'out', type: 'string', description: 'Write the fine-tuned model file (.safetensors)' },
+    ...ledgerOptions,
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
   ],
   async run(args, io) {
@@ -91,11 +96,13 @@ export const trainCommand: Command = {
     const accountant = String(o.accountant);
     if (accountant !== 'prv' && accountant !== 'rdp') throw new UsageError('--accountant is prv or rdp');
     const backend = await initBackend();
-    const ingest = ingestPath(String(o.data), io.err, 3);
+    const choices = dataChoicesFromOptions(o);
+    const ingest = ingestWithChoices(String(o.data), choices, o, io.err, 3);
     const model = await loadModelArg(String(o.preset), io.err);
     const corpus = prepareCorpus(ingest.documents, model.tokenizer, {
       contextLength: model.config.contextLength,
       seed: Number(o.seed),
+      useControlCodes: choices.useControlCodes,
     });
     const given = (v: unknown) => (v === undefined ? ('auto' as const) : Number(v));
     const { targetEpsilon: _e, ...defaults } = DEFAULT_DP_TRAINING;
@@ -127,6 +134,19 @@ export const trainCommand: Command = {
     io.err(
       `${model.name} on ${backend.backend}: N=${plan.numDocuments} documents, q=${plan.q.toPrecision(4)}, sigma=${plan.sigma.toPrecision(4)}, ${plan.steps} steps, delta=${plan.delta.toExponential(3)}`,
     );
+    // The privacy ledger: earlier runs on these training documents, composed with this training.
+    const release = { method: 'dpsgd' as const, phases: allPhases(plan), thresholdDelta: 0 };
+    const ledger = LedgerSession.open(
+      o,
+      {
+        id: newRunId(),
+        trainDocuments: corpus.train,
+        releases: [release],
+        delta: plan.delta,
+        accountant: plan.accountant,
+      },
+      io.err,
+    );
     const show = progressPrinter(io.err, 'step', plan.steps);
     const started = performance.now();
     const result = await dpFineTune({
@@ -137,10 +157,11 @@ export const trainCommand: Command = {
       onStep: (r) =>
         show(
           r.step,
-          `loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)} epsilon ${r.epsilon.toFixed(3)}`,
+          `loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)} epsilon ${r.epsilon.toFixed(3)}${r.nonFiniteDocuments ? ` (${r.nonFiniteDocuments} document(s) skipped: non-finite gradient)` : ''}`,
         ),
     });
     const trainSeconds = (performance.now() - started) / 1000;
+    if (result.state.step >= plan.steps) ledger.save([release], 'spent');
     const validation = corpus.validationWindows.length
       ? await evaluateModel(model, corpus.validationWindows)
       : null;

@@ -22,27 +22,14 @@ import {
 } from '../twins';
 import { webgpuActive } from '../webgpu-backend';
 import { type CaseData, caseLabel, makeCaseData, mulberry32, type NormCase } from './cases';
+import type { CheckResult, KernelCheck } from './check-result';
 import * as ref from './reference64';
 
 /** Relative error bound for norms and sums (float32 kernels against float64 truth). */
 export const SUM_TOLERANCE = 1e-5;
 
-export interface CheckResult {
-  name: string;
-  pass: boolean;
-  tolerance: number;
-  /** Named error measures; the pass criterion is stated in `detail`. */
-  errors: Record<string, number>;
-  detail: string;
-}
-
-export interface KernelCheck {
-  name: string;
-  run: () => Promise<CheckResult>;
-}
-
 async function take(t: tf.Tensor): Promise<Float64Array> {
-  // Never dataSync on webgpu (ENVIRONMENT.md): it breaks SwiftShader.
+  // Never dataSync on webgpu (docs/ARCHITECTURE.md, "TF.js traps"): it breaks SwiftShader.
   const v = await t.data();
   t.dispose();
   return Float64Array.from(v);

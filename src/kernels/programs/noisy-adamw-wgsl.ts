@@ -1,6 +1,6 @@
 /**
  * Fused DP noise + AdamW update: one pass over a parameter's buffers. Per element j (noise element
- * i = offset + j of the seed's normal stream, src/dp/random.ts SPEC):
+ * i = offset + j of the seed's normal stream, src/random/noise.ts SPEC):
  *   g  = (S_j + std * z_i) / expectedBatch
  *   m' = b1 m + (1 - b1) g,   v' = b2 v + (1 - b2) g^2
  *   p' = p - (m' / (sqrt(v') * invSqrtBias2 + eps)) * stepSize - p * decay

@@ -1,6 +1,6 @@
 /**
- * Philox4x32-10 and the Box-Muller pair of src/dp/random.ts's SPEC, in WGSL. The integer part
- * reproduces src/dp/philox.ts bit for bit (32x32 -> 64-bit products from 16-bit halves: WGSL has no
+ * Philox4x32-10 and the Box-Muller pair of src/random/noise.ts's SPEC, in WGSL. The integer part
+ * reproduces src/random/philox.ts bit for bit (32x32 -> 64-bit products from 16-bit halves: WGSL has no
  * 64-bit integers). The Gaussian part is float32 (WGSL has no f64): close to the float64 reference,
  * with the two places where a naive float32 evaluation loses accuracy handled explicitly:
  * - ln(u_r) for u_r near 1: 1 - u_r is formed from the integer words (exact up to one rounding)
@@ -48,7 +48,7 @@ export const PHILOX_WGSL = `
     return vec2<f32>(s, c);
   }
 
-  // The two standard normals of a block (SPEC of src/dp/random.ts): (r cos theta, r sin theta) with
+  // The two standard normals of a block (SPEC of src/random/noise.ts): (r cos theta, r sin theta) with
   // u_r = x0 2^-32 + (x1 + 0.5) 2^-64, r = sqrt(-2 ln u_r), theta = 2 pi (x2 + 0.5) 2^-32 - pi.
   fn philoxNormalPair(x : vec4<u32>) -> vec2<f32> {
     var lnU : f32;
@@ -90,7 +90,7 @@ export const PHILOX_WGSL = `
 /**
  * Test program: raw Philox4x32-10 blocks of n counters (int32 (n, 4), bit patterns of u32 words)
  * under one key; output int32 (n, 4). Checks the WGSL integer path against Random123 KATs and
- * src/dp/philox.ts.
+ * src/random/philox.ts.
  */
 export class PhiloxBlocksProgram implements WebGPUProgram {
   variableNames = ['Ctr'];

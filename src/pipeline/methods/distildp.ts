@@ -6,14 +6,14 @@
  * then, per method, the student trained on the synthetic text: DistilDP with hard + soft labels
  * and hidden-state alignment, synthetic-only with hard labels alone (lambda = alpha = 0).
  */
-import { secureNoiseSource } from '../../dp/random';
+import { secureNoiseSource } from '../../random/noise';
 import { syntheticFidelity } from '../fidelity';
 import { releaseCodeHistogram } from '../histogram';
+import { distillStudent, syntheticWindows } from '../model-tasks';
 import type { LoadedModel } from '../models';
-import { type PrivacyReport, privacyReport, type SyntheticFidelity } from '../results';
+import { type PrivacyReport, privacyReport, publicChoices, type SyntheticFidelity } from '../results';
 import { STAGES } from '../stage-registry';
 import { evaluationStage, type RunContext, runStage, Stopped } from '../stage-runner';
-import { distillStudent, syntheticWindows } from '../stages';
 import { generateSyntheticCorpus, type SyntheticCorpus } from '../synthetic';
 import { dpTrainingStage, trainingStage } from '../training-stages';
 
@@ -45,6 +45,7 @@ export async function runDistilDP(
           value: releaseCodeHistogram(ctx.corpus.train, planned.mode, secureNoiseSource(), {
             sigma: c.histogram.sigma,
             deltaThreshold: planned.deltaThreshold,
+            declaredCodes: c.histogram.codes,
           }),
         }))
       ).value
@@ -102,7 +103,7 @@ export async function runDistilDP(
   ev.log?.(
     `synthetic corpus: ${synthetic.samples.length} samples (${synthetic.generated} generated, ${synthetic.duplicates} duplicates, ${synthetic.empty} empty)`,
   );
-  const report = privacyReport('distildp', plan, thresholdDelta, hist ?? undefined);
+  const report = privacyReport('distildp', plan, thresholdDelta, publicChoices(c), hist ?? undefined);
   const privacy = { epsilon: report.epsilon, delta: report.delta };
   const sharedSeconds = teacher.seconds + generated.seconds;
   const windows = syntheticWindows(base.student, synthetic.samples);

@@ -4,7 +4,7 @@
  * the tight composition of both phases is the run's epsilon.
  */
 import type { LoadedModel } from '../models';
-import { privacyReport } from '../results';
+import { privacyReport, publicChoices } from '../results';
 import { STAGES } from '../stage-registry';
 import { evaluationStage, type RunContext } from '../stage-runner';
 import { dpTrainingStage } from '../training-stages';
@@ -25,7 +25,7 @@ export async function runDPKD(
     training: ctx.plan.training.student,
     kdTeacher: teacher.model,
   });
-  const report = privacyReport('dpkd', studentPlan, 0);
+  const report = privacyReport('dpkd', studentPlan, 0, publicChoices(ctx.config));
   ctx.reports.push(report);
   await evaluationStage(
     ctx,

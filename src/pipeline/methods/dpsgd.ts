@@ -1,6 +1,6 @@
 /** The DP-SGD baseline: the student fine-tuned on the private data with DP-SGD at the run's epsilon. */
 import type { LoadedModel } from '../models';
-import { privacyReport } from '../results';
+import { privacyReport, publicChoices } from '../results';
 import { STAGES } from '../stage-registry';
 import { evaluationStage, type RunContext } from '../stage-runner';
 import { dpTrainingStage } from '../training-stages';
@@ -12,7 +12,7 @@ export async function runDPSGD(ctx: RunContext, baseStudent: LoadedModel): Promi
     plan,
     training: ctx.plan.training.student,
   });
-  const report = privacyReport('dpsgd', plan, 0);
+  const report = privacyReport('dpsgd', plan, 0, publicChoices(ctx.config));
   ctx.reports.push(report);
   await evaluationStage(
     ctx,

@@ -1,8 +1,9 @@
 /** The non-private upper bounds: teacher and student fine-tuned on the private data without DP. */
+
+import { fineTune } from '../model-tasks';
 import type { LoadedModel } from '../models';
 import { STAGES } from '../stage-registry';
 import { evaluationStage, type RunContext } from '../stage-runner';
-import { fineTune } from '../stages';
 import { trainingStage } from '../training-stages';
 
 export async function runNonPrivate(

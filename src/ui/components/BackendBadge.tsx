@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import type { BackendInfo } from '../../worker/protocol';
+import type { BackendInfo } from '../../contract/protocol';
 import { useAppStore } from '../store';
 
 const BACKEND_LABELS: Record<BackendInfo['backend'], string> = { webgpu: 'WebGPU', wasm: 'WASM', cpu: 'CPU' };

@@ -1,5 +1,5 @@
-import { MAX_WASM_THREADS } from '../../model/wasm-threads';
-import { BACKEND_CHOICES, type BackendChoice } from '../../worker/protocol';
+import { BACKEND_CHOICES, type BackendChoice } from '../../contract/protocol';
+import { MAX_WASM_THREADS } from '../../platform/wasm-threads';
 import { isBackendChoice } from '../backend-choice';
 import { chooseBackend, chooseThreads } from '../controller';
 import { useAppStore } from '../store';

@@ -1,7 +1,8 @@
 import { useShallow } from 'zustand/react/shallow';
-import { validateSettings } from '../../worker/run-settings';
+import { validateSettings } from '../../contract/run-settings';
 import { updateSettings } from '../controller';
 import { useAppStore } from '../store';
+import { LedgerNotice } from './LedgerNotice';
 import { NumberField } from './NumberField';
 import { PlanView } from './PlanView';
 
@@ -25,7 +26,15 @@ export function BudgetPanel() {
         of your training data: adding or removing any single document changes the probability of any outcome
         by at most a factor e<sup>ε</sup>, except with probability δ. A document is one line of a .jsonl file,
         one CSV row, or one text file (one paragraph with the split option). The control-code histogram is
-        released with DP too and counted in ε.
+        released with DP too and counted in ε.{' '}
+        <span data-testid="neighbouring-relation">
+          Neighbouring datasets differ by adding or removing one document; N, the number of training
+          documents, is treated as public (it sets q and δ).
+        </span>{' '}
+        <span data-testid="guarantee-scope">
+          The guarantee covers the training split; the held-out validation and test documents are used only
+          for evaluation on this device, and numbers computed on them are never part of an export.
+        </span>
       </p>
       <form className="budget-form" onSubmit={(e) => e.preventDefault()} aria-describedby="guarantee">
         <NumberField
@@ -81,6 +90,7 @@ export function BudgetPanel() {
         />
       </form>
       <PlanView />
+      <LedgerNotice />
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import { seriesLabel } from '../../worker/series';
+import { seriesLabel } from '../../contract/series';
 import type { MetricLines, SeriesColumns } from '../chart-data';
 import { lttb } from '../decimate';
 

@@ -1,6 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { clearFiles, loadDemoCorpus, setIngestOption } from '../controller';
 import { type DataState, useAppStore } from '../store';
+import { DataChoices } from './DataChoices';
 import { DropZone } from './DropZone';
 import { FileSummaryTable } from './FileSummaryTable';
 import { SplitSizes } from './SplitSizes';
@@ -60,6 +61,7 @@ export function DataPanel() {
           Use folder names as labels
         </label>
       </fieldset>
+      <DataChoices />
       <div className="data-status-row">
         <p className={`data-status data-status-${data.status}`} role="status" data-testid="data-status">
           {statusText(data)}

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { BackendName } from '../../worker/protocol';
+import type { BackendName } from '../../contract/protocol';
 import { continueOnBackend } from '../controller';
 import { useAppStore } from '../store';
 

@@ -1,5 +1,4 @@
-import type { FileReport } from '../../data/types';
-import type { IngestSummary } from '../../worker/protocol';
+import type { FileReport, IngestSummary } from '../../contract/protocol';
 
 /** Warnings shown per file before the rest collapse into "+N more". */
 const MAX_WARNINGS_SHOWN = 5;

@@ -1,6 +1,6 @@
 import { useDeferredValue, useMemo, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { seriesLabel } from '../../worker/series';
+import { seriesLabel } from '../../contract/series';
 import { type MetricLines, SeriesColumns } from '../chart-data';
 import { CHART_POINTS } from '../decimate';
 import { useAppStore } from '../store';

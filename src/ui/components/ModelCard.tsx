@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import type { ModelRole } from '../../worker/protocol';
+import type { ModelRole } from '../../contract/protocol';
 import { chooseModelPreset } from '../controller';
 import { PRESET_OPTIONS } from '../model-presets';
 import { useAppStore } from '../store';

@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import type { ModelRole } from '../../worker/protocol';
+import type { ModelRole } from '../../contract/protocol';
 import { importModelFolder } from '../controller';
 import { collectDropped, filesFromInput, takeDropped } from '../file-sources';
 

@@ -1,5 +1,5 @@
-import { formatBytes } from '../../worker/format';
-import type { DeviceLimits, ModelInfo } from '../../worker/protocol';
+import { formatBytes } from '../../contract/format';
+import type { DeviceLimits, ModelInfo } from '../../contract/protocol';
 
 const ORIGIN_TEXT: Record<ModelInfo['origin'], string> = {
   pretrained: 'pretrained weights',

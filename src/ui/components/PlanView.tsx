@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import type { PlanSummary } from '../../worker/protocol';
+import type { PlanSummary } from '../../contract/protocol';
 import { useAppStore } from '../store';
 import { SeriesChart } from './SeriesChart';
 

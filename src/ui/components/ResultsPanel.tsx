@@ -1,5 +1,5 @@
-import { formatDuration } from '../../worker/format';
-import type { ResultRow } from '../../worker/protocol';
+import { formatDuration } from '../../contract/format';
+import type { ResultRow } from '../../contract/protocol';
 import { useAppStore } from '../store';
 import { SyntheticFidelityNote } from './SyntheticFidelityNote';
 

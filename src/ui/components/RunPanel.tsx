@@ -1,6 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
-import { formatBytes } from '../../worker/format';
-import { BASELINES, type Baseline } from '../../worker/run-settings';
+import { formatBytes } from '../../contract/format';
+import { BASELINES, type Baseline } from '../../contract/run-settings';
 import { cancelRun, pauseRun, resumeRun, startRun, updateSettings } from '../controller';
 import { isActive, runBlockers, runStatusText } from '../run-readiness';
 import { useAppStore } from '../store';

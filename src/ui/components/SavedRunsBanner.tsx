@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import { isResumable, maxEpsilon, type RunManifest } from '../../worker/run-manifest';
+import { isResumable, maxEpsilon, type RunManifest } from '../../contract/run-manifest';
 import { cancelRun, openRun, resumeRun } from '../controller';
 import { isActive } from '../run-readiness';
 import { useAppStore } from '../store';

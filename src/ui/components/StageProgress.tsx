@@ -1,4 +1,4 @@
-import { formatDuration } from '../../worker/format';
+import { formatDuration } from '../../contract/format';
 import { etaSeconds } from '../eta';
 import type { StageState } from '../run-slice';
 

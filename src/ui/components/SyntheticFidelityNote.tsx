@@ -1,4 +1,4 @@
-import type { ResultRow } from '../../worker/protocol';
+import type { ResultRow } from '../../contract/protocol';
 
 /**
  * How much the DP teacher's synthetic text looks like the held-out text (from the rows of the

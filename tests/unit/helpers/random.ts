@@ -1,4 +1,4 @@
-import { seededUniform } from '../../../src/train/seeded';
+import { seededUniform } from '../../../src/random/seeded';
 
 /** A small seeded PRNG (mulberry32) for test fixtures only (never for DP noise). */
 export const seededRandom = seededUniform;

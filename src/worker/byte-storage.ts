@@ -1,14 +1,14 @@
 /**
  * Files of bytes under `/`-separated paths in the browser's origin-private storage: the Origin
  * Private File System (OPFS) where it exists, IndexedDB otherwise, memory as the last resort (then
- * nothing survives a reload, and the UI says so). Only this origin can read either store, and
+ * nothing survives a reload, and the UI says so). Only this origin can read either, and
  * nothing here ever leaves the device.
  */
 
-export type ByteStoreKind = 'opfs' | 'indexeddb' | 'memory';
+export type ByteStorageKind = 'opfs' | 'indexeddb' | 'memory';
 
-export interface ByteStore {
-  readonly kind: ByteStoreKind;
+export interface ByteStorage {
+  readonly kind: ByteStorageKind;
   /** The file's bytes, or null when it does not exist. */
   read(path: string): Promise<Uint8Array | null>;
   /** Creates or replaces a file (atomically: a reader sees the old or the new bytes, never a mix). */
@@ -29,7 +29,7 @@ export function pathSegments(path: string): string[] {
 }
 
 /** In memory (tests, and browsers without OPFS or IndexedDB). */
-export class MemoryByteStore implements ByteStore {
+export class MemoryByteStorage implements ByteStorage {
   readonly kind = 'memory';
   readonly files = new Map<string, Uint8Array>();
   async read(path: string): Promise<Uint8Array | null> {
@@ -76,7 +76,7 @@ interface FileHandle {
 const isNotFound = (e: unknown) =>
   e instanceof DOMException && (e.name === 'NotFoundError' || e.name === 'TypeMismatchError');
 
-export class OpfsByteStore implements ByteStore {
+export class OpfsByteStorage implements ByteStorage {
   readonly kind = 'opfs';
   constructor(private readonly root: DirectoryHandle) {}
 
@@ -177,81 +177,83 @@ function request<T>(r: IDBRequest<T>): Promise<T> {
   });
 }
 
-/** One object store, key = full path, value = bytes. A put is atomic per key. */
-export class IdbByteStore implements ByteStore {
+/** One IndexedDB object store, key = full path, value = bytes. A put is atomic per key. */
+export class IdbByteStorage implements ByteStorage {
   readonly kind = 'indexeddb';
   constructor(private readonly db: IDBDatabase) {}
 
-  static async open(factory: IDBFactory): Promise<IdbByteStore> {
+  static async open(factory: IDBFactory): Promise<IdbByteStorage> {
     const open = factory.open(IDB_NAME, 1);
     open.onupgradeneeded = () => open.result.createObjectStore(IDB_STORE);
-    return new IdbByteStore(await request(open));
+    return new IdbByteStorage(await request(open));
   }
 
-  private store(mode: IDBTransactionMode): IDBObjectStore {
+  private objectStore(mode: IDBTransactionMode): IDBObjectStore {
     return this.db.transaction(IDB_STORE, mode).objectStore(IDB_STORE);
   }
 
   async read(path: string): Promise<Uint8Array | null> {
-    const value = await request(this.store('readonly').get(pathSegments(path).join('/')));
+    const value = await request(this.objectStore('readonly').get(pathSegments(path).join('/')));
     return value instanceof Uint8Array ? value : null;
   }
 
   async write(path: string, bytes: Uint8Array): Promise<void> {
-    const store = this.store('readwrite');
-    await request(store.put(bytes, pathSegments(path).join('/')));
+    const objects = this.objectStore('readwrite');
+    await request(objects.put(bytes, pathSegments(path).join('/')));
     await new Promise<void>((resolve, reject) => {
-      store.transaction.oncomplete = () => resolve();
-      store.transaction.onerror = () => reject(store.transaction.error);
-      store.transaction.onabort = () =>
-        reject(store.transaction.error ?? new Error('IndexedDB write aborted'));
+      objects.transaction.oncomplete = () => resolve();
+      objects.transaction.onerror = () => reject(objects.transaction.error);
+      objects.transaction.onabort = () =>
+        reject(objects.transaction.error ?? new Error('IndexedDB write aborted'));
     });
   }
 
   async list(folder: string): Promise<string[]> {
     const prefix = `${pathSegments(folder).join('/')}/`;
     const keys = await request(
-      this.store('readonly').getAllKeys(IDBKeyRange.bound(prefix, `${prefix}\uffff`)),
+      this.objectStore('readonly').getAllKeys(IDBKeyRange.bound(prefix, `${prefix}\uffff`)),
     );
     return [...new Set(keys.map((k) => String(k).slice(prefix.length).split('/')[0]))].sort();
   }
 
   async remove(path: string): Promise<void> {
     const key = pathSegments(path).join('/');
-    const store = this.store('readwrite');
-    await request(store.delete(key));
-    await request(store.delete(IDBKeyRange.bound(`${key}/`, `${key}/\uffff`)));
+    const objects = this.objectStore('readwrite');
+    await request(objects.delete(key));
+    await request(objects.delete(IDBKeyRange.bound(`${key}/`, `${key}/\uffff`)));
   }
 }
 
 /**
- * The best store this browser offers: OPFS (probed with a write and a read), then IndexedDB, then
+ * The best storage this browser offers: OPFS (probed with a write and a read), then IndexedDB, then
  * memory. `problems` says why a better one was skipped. `skipOpfs` starts at IndexedDB (tests of
  * the fallback, `?storage=indexeddb`).
  */
-export async function openByteStore(skipOpfs = false): Promise<{ store: ByteStore; problems: string[] }> {
+export async function openByteStorage(
+  skipOpfs = false,
+): Promise<{ storage: ByteStorage; problems: string[] }> {
   const problems: string[] = [];
   const storage = (globalThis.navigator as Navigator | undefined)?.storage;
   if (skipOpfs) problems.push('OPFS skipped on request (?storage=indexeddb)');
   else if (storage && typeof storage.getDirectory === 'function') {
     try {
       const root = (await storage.getDirectory()) as unknown as DirectoryHandle;
-      const store = new OpfsByteStore(root);
+      const opfs = new OpfsByteStorage(root);
       const probe = new Uint8Array([1, 2, 3]);
-      await store.write('.probe', probe);
-      const back = await store.read('.probe');
+      await opfs.write('.probe', probe);
+      const back = await opfs.read('.probe');
       if (back?.length !== 3) throw new Error('read back differs');
-      return { store, problems };
+      return { storage: opfs, problems };
     } catch (e) {
       problems.push(`OPFS unavailable: ${(e as Error).message}`);
     }
   } else problems.push('OPFS unavailable: navigator.storage.getDirectory is missing');
   if (typeof indexedDB !== 'undefined') {
     try {
-      return { store: await IdbByteStore.open(indexedDB), problems };
+      return { storage: await IdbByteStorage.open(indexedDB), problems };
     } catch (e) {
       problems.push(`IndexedDB unavailable: ${(e as Error).message}`);
     }
   } else problems.push('IndexedDB unavailable');
-  return { store: new MemoryByteStore(), problems };
+  return { storage: new MemoryByteStorage(), problems };
 }

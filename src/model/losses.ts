@@ -4,7 +4,7 @@
  * (unlike a batch-token mean; this matters for DP, where each example is clipped on its own).
  */
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropyRows } from '../model/ops';
+import { crossEntropyRows } from './ops';
 
 /** A fixed-shape batch of next-token prediction windows. Pads are on the right. */
 export interface TokenBatch {

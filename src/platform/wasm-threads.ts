@@ -11,7 +11,7 @@
  *   a 2-core machine that means 1 thread whatever `setThreadsCount` asks for, so while the module
  *   starts we report twice the wanted count (`withReportedCores`); the user's choice is the limit.
  * In Node the threaded build is never used: its WASM_HAS_MULTITHREAD_SUPPORT flag returns false when
- * IS_NODE (src/flags_wasm.ts, "Enable node support once this is resolved", tfjs issue #3830), and its
+ * IS_NODE (tfjs-backend-wasm's src/flags_wasm.ts, "Enable node support once this is resolved", tfjs issue #3830), and its
  * pthread workers are blob: URLs, which Node's worker_threads cannot start.
  */
 
@@ -59,9 +59,10 @@ export function parseThreadCount(raw: string | null | undefined): number | undef
 export function planWasmThreads(requested: number | undefined, env: ThreadEnvironment): WasmThreadPlan {
   if (requested !== undefined && (!Number.isInteger(requested) || requested < 1))
     throw new Error(`threads must be an integer >= 1, got ${requested}`);
+  // Node: always one thread, and said so unless one was asked for (Node 20 reports no core count).
+  if (env.isNode) return requested === 1 ? { threads: 1 } : { threads: 1, limitation: NODE_NO_THREADS };
   const wanted = requested ?? Math.max(1, env.cores);
   if (wanted === 1) return { threads: 1 };
-  if (env.isNode) return { threads: 1, limitation: NODE_NO_THREADS };
   if (!env.crossOriginIsolated) return { threads: 1, limitation: NOT_ISOLATED };
   if (!env.wasmThreadsFeature) return { threads: 1, limitation: NO_WASM_THREADS };
   if (wanted > MAX_WASM_THREADS) {

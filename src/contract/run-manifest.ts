@@ -3,11 +3,15 @@
  * run is (data, settings, models), how far it got (stage, epsilon spent, last checkpoint) and how it
  * ended. After a reload or a crashed tab the app lists manifests and offers to resume.
  *
- * The run id is a SHA-256 over the documents, the settings and the base models, so starting the same
- * run again finds its checkpoints, and different data or settings never mix with them.
+ * The run id is random (pipeline/run-id.ts): it names exported files, so it must not depend on the
+ * documents. To find an interrupted run's checkpoints when the same run is started again, the
+ * manifest also keeps a content key, a SHA-256 over the documents, the settings and the base
+ * models. The content key is a local lookup key only: it stays in this browser's private storage
+ * and never appears in an export, a file name or a report.
  */
 import type { TokenizerKind } from '../data/tokenizer';
 import type { Document } from '../data/types';
+import type { DataChoices } from '../pipeline/config';
 import type { ModelRole, RunFailure } from './protocol';
 import type { RunSettings } from './run-settings';
 
@@ -22,19 +26,24 @@ export type ManifestStatus = 'running' | 'paused' | 'failed' | 'completed' | 'ca
 
 export interface RunManifest {
   version: typeof MANIFEST_VERSION;
+  /** Random (pipeline/run-id.ts); names the run's exports. */
   runId: string;
+  /** Local lookup key for resuming (contentKeyFor); never exported. Absent in older manifests. */
+  contentKey?: string;
   createdAt: number;
   updatedAt: number;
   /** 'running' in storage with no live run means the tab closed or crashed mid-run. */
   status: ManifestStatus;
   settings: RunSettings;
+  /** How the documents were read and whether labels are control codes (absent in older manifests). */
+  data?: DataChoices;
   models: Record<ModelRole, ModelRef>;
   documents: number;
   stage: { method: string; stage: string } | null;
   /** Highest epsilon spent so far, per DP training (`${method}/${role}`); never decreases. */
   epsilonSpent: Record<string, number>;
-  /** The newest checkpoint written (step key and time). */
-  checkpoint: { step: string; at: number } | null;
+  /** The newest checkpoint written: its stage key (pipeline/stage-registry.ts) and time. */
+  checkpoint: { stage: string; at: number } | null;
   backend: string | null;
   failure: RunFailure | null;
 }
@@ -71,26 +80,26 @@ export async function filesSha256(files: { path: string; bytes: Uint8Array }[]):
   return sha256Hex(parts.join('\n'));
 }
 
-/** Characters of the hex SHA-256 kept as the run id (64 bits: collisions are not a concern). */
-export const RUN_ID_LENGTH = 16;
-
 /**
- * The run id: SHA-256 of the canonical JSON of {documents (id, text, labels, in order), settings,
- * models}. Document order matters (it is the ingest order the split and sampler see).
+ * The content key: SHA-256 of the canonical JSON of {documents (id, text, labels, in order),
+ * settings, models}. A local lookup key (the same run started again finds its checkpoints);
+ * never exported, never a file name.
  */
-export async function runIdFor(
+export async function contentKeyFor(
   documents: readonly Pick<Document, 'id' | 'text' | 'labels'>[],
   settings: RunSettings,
   models: Record<ModelRole, ModelRef>,
+  data?: DataChoices,
 ): Promise<string> {
   const docs = documents.map((d) => [d.id, d.text, d.labels]);
-  const text = canonicalJson({ documents: docs, settings, models });
-  return (await sha256Hex(text)).slice(0, RUN_ID_LENGTH);
+  return sha256Hex(canonicalJson({ documents: docs, settings, models, data }));
 }
 
 export function newManifest(input: {
   runId: string;
+  contentKey?: string;
   settings: RunSettings;
+  data?: DataChoices;
   models: Record<ModelRole, ModelRef>;
   documents: number;
   backend: string | null;
@@ -99,10 +108,12 @@ export function newManifest(input: {
   return {
     version: MANIFEST_VERSION,
     runId: input.runId,
+    contentKey: input.contentKey,
     createdAt: input.now,
     updatedAt: input.now,
     status: 'running',
     settings: input.settings,
+    data: input.data,
     models: input.models,
     documents: input.documents,
     stage: null,
@@ -158,5 +169,9 @@ export function parseManifest(text: string): RunManifest {
   if (!m.models?.teacher || !m.models?.student) throw new Error('run manifest: no models');
   if (typeof m.epsilonSpent !== 'object' || m.epsilonSpent === null)
     throw new Error('run manifest: no epsilonSpent');
+  // Manifests written before stages were called stages name the checkpoint's stage `step`.
+  const legacy = m.checkpoint as { step?: string; stage?: string; at: number } | null | undefined;
+  if (legacy && legacy.stage === undefined && typeof legacy.step === 'string')
+    return { ...(m as RunManifest), checkpoint: { stage: legacy.step, at: legacy.at } };
   return m as RunManifest;
 }

@@ -39,6 +39,11 @@ export interface RunSettings {
   baselines: Baseline[];
   /** Seed of the split, order and generation (never of DP noise, which is crypto-seeded). */
   seed: number;
+  /**
+   * Labels become DistilDP control codes (default false): the user's choice in the Data panel,
+   * never inferred from the documents. Absent in settings saved before it existed (off).
+   */
+  useControlCodes?: boolean;
 }
 
 /**
@@ -54,6 +59,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   epochs: null,
   baselines: [],
   seed: 1,
+  useControlCodes: false,
 };
 
 /** Budget defaults of the tiny profile: small batches so a few dozen documents give several steps. */

@@ -1,7 +1,7 @@
 /**
  * Secure randomness for DP: uniforms and Gaussian noise from Philox4x32-10 keyed by a fresh 128-bit seed
  * from `crypto.getRandomValues`. TF.js random ops are seeded from a non-cryptographic generator, so no
- * DP noise or sampling decision may come from them (METHOD.md, "Secure noise"). No TF.js import here:
+ * DP noise or sampling decision may come from them (docs/METHOD.md, "Secure noise"). No TF.js import here:
  * this module also runs on the UI thread for previews.
  *
  * ============================== SPEC: the exact mapping (GPU kernels reproduce it) ==============================

@@ -1,7 +1,7 @@
 /**
  * A small seeded PRNG (mulberry32) for reproducible NON-private choices: shuffling windows for
  * ordinary training, initialisation order, generation sampling. Never used for DP sampling or
- * noise (those come from src/dp/random.ts, seeded by crypto.getRandomValues).
+ * noise (those come from src/random/noise.ts, seeded by crypto.getRandomValues).
  */
 export function seededUniform(seed: number): () => number {
   let a = seed >>> 0;

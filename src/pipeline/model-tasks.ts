@@ -1,12 +1,13 @@
 /**
  * The pipeline's building blocks as plain async functions over loaded models: DP fine-tuning,
  * ordinary fine-tuning, distillation on synthetic text, evaluation. The DistilDP method and every
- * baseline (methods.ts) are compositions of these; the browser worker and the CLI call the same code.
+ * baseline (methods/) are compositions of these; the browser worker and the CLI call the same code.
  */
 import * as tf from '@tensorflow/tfjs';
 import { documentWindows } from '../data/windows';
 import { forward } from '../model/gpt';
-import { type Params, paramsFromArrays, paramsToArrays } from '../model/params';
+import type { TokenBatch } from '../model/losses';
+import type { Params } from '../model/params';
 import {
   createProjection,
   DEFAULT_DISTILLATION,
@@ -14,31 +15,12 @@ import {
   distillationLoss,
   perExampleKDLoss,
 } from '../train/distill';
-import {
-  type DPStepReport,
-  type DPTrainingConfig,
-  type DPTrainingState,
-  type PrivacyPlan,
-  trainWithDP,
-} from '../train/dp-train';
+import type { DPTrainingConfig, PrivacyPlan } from '../train/dp-plan';
+import { type DPStepReport, type DPTrainingState, trainWithDP } from '../train/dp-train';
 import { type EvaluationResult, evaluatePerplexity } from '../train/evaluate';
-import type { TokenBatch } from '../train/losses';
 import { type TrainState, type TrainStepReport, trainLoop } from '../train/train-loop';
 import type { LoadedModel } from './models';
 import type { SyntheticSample } from './synthetic';
-
-export async function cloneModel(m: LoadedModel, name = m.name): Promise<LoadedModel> {
-  return {
-    ...m,
-    name,
-    params: paramsFromArrays(m.config, await paramsToArrays(m.params)),
-    warnings: [...m.warnings],
-  };
-}
-
-export function disposeModel(m: LoadedModel): void {
-  for (const v of m.params.values()) v.dispose();
-}
 
 export interface DPFineTuneInput {
   model: LoadedModel;
@@ -133,7 +115,7 @@ function loopSchedule(c: FineTuneConfig, windows: number) {
   };
 }
 
-/** Ordinary (non-private) fine-tuning in place on windows: the non-private upper bounds. */
+/** Progress hooks, stop check, resume state and checkpoints of an ordinary training. */
 export interface TrainingControl {
   onStep?: (r: TrainStepReport) => void | Promise<void>;
   shouldStop?: () => boolean;
@@ -141,6 +123,7 @@ export interface TrainingControl {
   checkpoint?: { every: number; save: (state: TrainState) => Promise<void> };
 }
 
+/** Ordinary (non-private) fine-tuning in place on windows: the non-private upper bounds. */
 export async function fineTune(
   model: LoadedModel,
   windows: number[][],
