@@ -21,6 +21,11 @@ export interface SyntheticConfig {
   /** Generated per kept sample before de-duplication and down-sampling (paper: ~2). */
   overGenerate: number;
   generation: Partial<GenerationConfig>;
+  /**
+   * Tokens of text a sample may grow to by continuing window by window (generateLong); 0 = one
+   * window of the context length (the paper's samples). Default 0.
+   */
+  continueTo: number;
   seed: number;
 }
 
@@ -30,6 +35,7 @@ export const DEFAULT_SYNTHETIC: SyntheticConfig = {
   // Nothing set: generate()'s defaults (DEFAULT_GENERATION) are the paper's sampling, except the
   // no-repeat n-gram size, which depends on the tokenizer (noRepeatNgramFor).
   generation: {},
+  continueTo: 0,
   seed: 1,
 };
 
@@ -93,6 +99,53 @@ export interface SyntheticProgress {
   duplicates: number;
 }
 
+/**
+ * Continuations of prompts: one window (generate's maxLength), then, while `continueTo` > 0, the
+ * sequences cut at the window length continue window by window, each new window prompted with the
+ * last half-context of text so far (as the teacher saw the later windows of long documents in
+ * training: text starting mid-document at position 0), until end-of-text or `continueTo` tokens.
+ */
+async function generateLong(
+  teacher: { params: Params; config: GPTConfig },
+  prompts: number[][],
+  continueTo: number,
+  genConfig: (round: number, maxLength?: number) => Parameters<typeof generate>[3],
+): Promise<{ tokens: number[]; finish: 'eot' | 'length' }[]> {
+  const outs: { tokens: number[]; finish: 'eot' | 'length' }[] = prompts.map(() => ({
+    tokens: [],
+    finish: 'length',
+  }));
+  await generate(teacher.params, teacher.config, prompts, genConfig(0), undefined, undefined, {
+    onSample: (tokens, index, finish) => {
+      outs[index] = { tokens, finish };
+    },
+  });
+  const context = teacher.config.contextLength;
+  const overlap = Math.floor(context / 2);
+  for (let round = 1; continueTo > 0; round++) {
+    const active = outs.flatMap((o, i) => (o.finish === 'length' && o.tokens.length < continueTo ? [i] : []));
+    if (active.length === 0) break;
+    const tails = active.map((i) => [...prompts[i], ...outs[i].tokens].slice(-overlap));
+    const before = active.map((i) => outs[i].tokens.length);
+    await generate(teacher.params, teacher.config, tails, genConfig(round, context), undefined, undefined, {
+      onSample: (tokens, j, finish) => {
+        const o = outs[active[j]];
+        o.tokens.push(...tokens);
+        o.finish = finish;
+      },
+    });
+    if (active.every((i, k) => outs[i].tokens.length === before[k] && outs[i].finish === 'length')) break;
+    for (const i of active) {
+      const o = outs[i];
+      if (o.tokens.length >= continueTo) {
+        o.tokens.length = continueTo;
+        o.finish = 'length';
+      }
+    }
+  }
+  return outs;
+}
+
 /** Prompts per resumable chunk. */
 export const SYNTHETIC_CHUNK = 64;
 
@@ -137,45 +190,37 @@ export async function generateSyntheticCorpus(
     }
     const start = chunk * SYNTHETIC_CHUNK;
     const slice = prompts.slice(start, start + SYNTHETIC_CHUNK);
-    let finished = 0;
-    await generate(
-      teacher.params,
-      teacher.config,
-      slice,
-      // A seed per chunk: a resumed run generates exactly what an uninterrupted one would.
-      {
-        noRepeatNgramSize: noRepeatNgramFor(teacher.tokenizer),
-        ...c.generation,
-        bannedIds: [
-          ...(c.generation?.bannedIds ?? []),
-          ...idsBeyondTokenizer(teacher.tokenizer, teacher.config.vocabSize),
-        ],
-        seed: c.seed * 1_000_003 + chunk,
-        eotId: teacher.tokenizer.eotId,
-        padId: teacher.tokenizer.padId,
-      },
-      undefined,
-      undefined,
-      {
-        onSample: (tokens, index, finish) => {
-          events.onProgress?.(start + ++finished, prompts.length);
-          const code = promptCode[start + index];
-          const text = teacher.tokenizer.decode(tokens).trim();
-          if (!text) {
-            progress.empty++;
-            return;
-          }
-          if (seen[code].has(text)) {
-            progress.duplicates++;
-            return;
-          }
-          seen[code].add(text);
-          const sample = { labels: targets ? targets[code].labels : [], text, complete: finish === 'eot' };
-          progress.kept[code].push(sample);
-          events.onSample?.(sample);
-        },
-      },
-    );
+    const genConfig = (round: number, maxLength?: number) => ({
+      noRepeatNgramSize: noRepeatNgramFor(teacher.tokenizer),
+      ...c.generation,
+      ...(maxLength === undefined ? {} : { maxLength }),
+      bannedIds: [
+        ...(c.generation?.bannedIds ?? []),
+        ...idsBeyondTokenizer(teacher.tokenizer, teacher.config.vocabSize),
+      ],
+      // A seed per chunk and round: a resumed run generates exactly what an uninterrupted one would.
+      seed: c.seed * 1_000_003 + chunk + round * 7_919_113,
+      eotId: teacher.tokenizer.eotId,
+      padId: teacher.tokenizer.padId,
+    });
+    const outs = await generateLong(teacher, slice, c.continueTo, genConfig);
+    outs.forEach(({ tokens, finish }, index) => {
+      events.onProgress?.(start + index + 1, prompts.length);
+      const code = promptCode[start + index];
+      const text = teacher.tokenizer.decode(tokens).trim();
+      if (!text) {
+        progress.empty++;
+        return;
+      }
+      if (seen[code].has(text)) {
+        progress.duplicates++;
+        return;
+      }
+      seen[code].add(text);
+      const sample = { labels: targets ? targets[code].labels : [], text, complete: finish === 'eot' };
+      progress.kept[code].push(sample);
+      events.onSample?.(sample);
+    });
     progress.chunksDone = chunk + 1;
     await events.checkpoint?.(progress);
   }
