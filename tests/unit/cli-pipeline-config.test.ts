@@ -5,10 +5,9 @@ import {
   pipelineCommand,
   pipelineConfigFromOptions,
 } from '../../src/cli/commands/pipeline';
-import { DEFAULT_PIPELINE, resolvePipelineConfig } from '../../src/pipeline/config';
+import { resolvePipelineConfig } from '../../src/pipeline/config';
 import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
 import { ALL_METHODS } from '../../src/pipeline/results';
-import { DEFAULT_DISTILLATION } from '../../src/train/distill';
 
 const configOf = (argv: string[]) =>
   pipelineConfigFromOptions(parseArgs(argv, pipelineCommand.options).options);
@@ -28,7 +27,7 @@ describe('distildp pipeline options -> config', () => {
     });
     expect(configOf(['--demo', '--no-labels']).data.useControlCodes).toBe(false);
     expect(c.distillation).toEqual(STANDARD_PROFILE.distillation);
-    expect(c.synthetic).toEqual(STANDARD_PROFILE.synthetic);
+    expect(c.synthetic).toMatchObject(STANDARD_PROFILE.synthetic);
     expect(c.distill).toMatchObject(STANDARD_PROFILE.distill);
     expect(c.teacherDP).toMatchObject(STANDARD_PROFILE.teacherDP);
     expect(c.histogram).toEqual(STANDARD_PROFILE.histogram);
@@ -59,10 +58,10 @@ describe('distildp pipeline options -> config', () => {
     });
   });
 
-  it('without --demo, unset options fall through to the library defaults', () => {
-    const c = configOf(['--private', 'x.jsonl']);
-    expect(c).toEqual(DEFAULT_PIPELINE);
-    expect(c.distillation).toEqual(DEFAULT_DISTILLATION);
+  it('without --demo, unset options fall through to the same standard profile as the app', () => {
+    const c = configOf(['--private', 'x.jsonl', '--no-labels']);
+    expect(c).toEqual(resolvePipelineConfig(STANDARD_PROFILE, { data: c.data }));
+    expect(c.distillation).toEqual(STANDARD_PROFILE.distillation);
   });
 
   it('DP recipe options override the rule for every DP training; left out, the rule decides (auto)', () => {

@@ -42,14 +42,12 @@ describe('resolvePipelineConfig', () => {
     const c = resolvePipelineConfig(STANDARD_PROFILE, user);
     expect(c.epsilon).toBe(4);
     expect(c.methods).toEqual(['distildp', 'dpsgd']);
-    // teacherDP: the user's epochs, the profile's batch and rate, the library's accountant; K by the rule.
+    // teacherDP: the user's epochs and warmup, the profile's micro-batch, the library's accountant;
+    // batch, rate and K left to the recipe rule.
     expect(c.teacherDP.epochs).toBe(7);
-    expect(c.teacherDP.expectedBatchSize).toBe(STANDARD_PROFILE.teacherDP.expectedBatchSize);
-    expect(c.teacherDP.schedule).toEqual({
-      ...AUTO_RECIPE.schedule,
-      peak: STANDARD_PROFILE.teacherDP.schedule.peak,
-      warmupSteps: 3,
-    });
+    expect(c.teacherDP.microBatchSize).toBe(STANDARD_PROFILE.teacherDP.microBatchSize);
+    expect(c.teacherDP.expectedBatchSize).toBe('auto');
+    expect(c.teacherDP.schedule).toEqual({ ...AUTO_RECIPE.schedule, warmupSteps: 3 });
     expect(c.teacherDP.accountant).toBe(DEFAULT_DP_TRAINING.accountant);
     expect(c.teacherDP.windowsPerDocument).toBe('auto');
     expect(c.distillation).toEqual({ ...STANDARD_PROFILE.distillation, lambda: 0.5 });
@@ -57,7 +55,7 @@ describe('resolvePipelineConfig', () => {
     expect(c.validation).toEqual(DEFAULT_PIPELINE.validation);
     // The layers and the defaults are left as they were.
     expect(DEFAULT_PIPELINE.teacherDP.epochs).toBe('auto');
-    expect(STANDARD_PROFILE.teacherDP.schedule).toEqual({ peak: 1e-3 });
+    expect(STANDARD_PROFILE.teacherDP).toEqual({ microBatchSize: 16, clipNorm: 1 });
   });
 
   it('skips undefined (an option left unset), replaces arrays, and is idempotent on a resolved config', () => {

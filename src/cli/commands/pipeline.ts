@@ -132,7 +132,8 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineCon
     windowsPerDocument: numberOr(o['windows-per-doc']),
     ...parameterSelectionArgs(o),
   };
-  return resolvePipelineConfig(o.demo ? DEMO_SETTINGS : undefined, {
+  // The app's standard run is also the CLI's: --demo only adds the demo corpus and every method.
+  return resolvePipelineConfig(o.demo ? DEMO_SETTINGS : STANDARD_PROFILE, {
     epsilon: numberOr(o.epsilon),
     delta: numberOr(o.delta),
     seed: numberOr(o.seed),
@@ -243,21 +244,21 @@ export const pipelineCommand: Command = {
       description:
         'With --histogram uniform: the control codes, declared public by you (a,b or a JSON array of label lists)',
     },
-    // No CLI defaults: an unset option keeps the --demo profile's value, else the library default.
+    // No CLI defaults: an unset option keeps the standard profile's value (the app's).
     {
       name: 'lambda',
       type: 'number',
-      description: `Soft-label weight (default ${DEFAULT_PIPELINE.distillation.lambda}; --demo: ${STANDARD_PROFILE.distillation.lambda})`,
+      description: `Soft-label weight (default ${STANDARD_PROFILE.distillation.lambda})`,
     },
     {
       name: 'temperature',
       type: 'number',
-      description: `Distillation temperature (default ${DEFAULT_PIPELINE.distillation.temperature})`,
+      description: `Distillation temperature (default ${STANDARD_PROFILE.distillation.temperature})`,
     },
     {
       name: 'alpha',
       type: 'number',
-      description: `Hidden-state alignment weight (default ${DEFAULT_PIPELINE.distillation.alpha}; --demo: ${STANDARD_PROFILE.distillation.alpha})`,
+      description: `Hidden-state alignment weight (default ${STANDARD_PROFILE.distillation.alpha})`,
     },
     {
       name: 'seed',
