@@ -95,6 +95,14 @@ describe('distildp pipeline options -> config', () => {
     );
   });
 
+  it('--ci keeps the DP recipe, halves the synthetic text and, with --demo, runs the compared methods only', () => {
+    const c = configOf(['--demo', '--ci']);
+    expect(c.methods).toEqual(['distildp', 'synthetic', 'dpsgd']);
+    expect(c.synthetic.samples).toBe(STANDARD_PROFILE.synthetic.samples / 2);
+    expect(c.teacherDP).toEqual(configOf(['--demo']).teacherDP);
+    expect(configOf(['--private', 'x', '--no-labels', '--ci']).methods).toEqual(['distildp']);
+  });
+
   it('rejects an unknown histogram mode', () => {
     expect(() => configOf(['--demo', '--histogram', 'exact'])).toThrow(/--histogram is dp or uniform/);
   });

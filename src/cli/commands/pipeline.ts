@@ -44,6 +44,16 @@ export const DEMO_DATA_CHOICES: DataChoices = {
 /** Settings of `--demo`: the app's standard run sizes, every method. */
 export const DEMO_SETTINGS: PipelineOptions = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
 
+/**
+ * `--ci`: a run sized for the CI suite's minutes (tests/demo): the same DP recipe, half the
+ * synthetic text, and with --demo only the methods the acceptance test compares.
+ */
+export const CI_SETTINGS: PipelineOptions = {
+  ...STANDARD_PROFILE,
+  synthetic: { ...STANDARD_PROFILE.synthetic, samples: 1000 },
+};
+export const CI_DEMO_METHODS: MethodName[] = ['distildp', 'synthetic', 'dpsgd'];
+
 /** Subfolder of --out for numbers computed on private data outside the DP guarantee. */
 export const LOCAL_ONLY = 'local-only';
 const LOCAL_ONLY_NOTE = `These files hold numbers computed on your private documents OUTSIDE the differential-privacy
@@ -133,7 +143,12 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineCon
     ...parameterSelectionArgs(o),
   };
   // The app's standard run is also the CLI's: --demo only adds the demo corpus and every method.
-  return resolvePipelineConfig(o.demo ? DEMO_SETTINGS : STANDARD_PROFILE, {
+  const base = o.ci
+    ? { ...CI_SETTINGS, methods: o.demo ? CI_DEMO_METHODS : undefined }
+    : o.demo
+      ? DEMO_SETTINGS
+      : STANDARD_PROFILE;
+  return resolvePipelineConfig(base, {
     epsilon: numberOr(o.epsilon),
     delta: numberOr(o.delta),
     seed: numberOr(o.seed),
@@ -176,6 +191,11 @@ export const pipelineCommand: Command = {
       description: `Use the public-domain demo corpus (public/${DEMO_CORPUS}) and demo settings`,
     },
     ...dataOptions,
+    {
+      name: 'ci',
+      type: 'boolean',
+      description: `CI-sized run: ${CI_SETTINGS.synthetic?.samples} synthetic samples; with --demo only ${CI_DEMO_METHODS.join(', ')}`,
+    },
     {
       name: 'teacher-init',
       type: 'string',
