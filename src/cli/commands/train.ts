@@ -55,7 +55,8 @@ export const trainCommand: Command = {
       type: 'number',
       description: 'Expected batch size in documents, q = batch / N (default: the rule)',
     },
-    { name: 'lr', type: 'number', description: 'Learning rate, constant (default: the recipe rule)' },
+    { name: 'lr', type: 'number', description: 'Peak learning rate (default: the recipe rule)' },
+    { name: 'lr-decay', type: 'string', description: 'constant (default) or cosine (to 0 at the last step)' },
     {
       name: 'windows-per-doc',
       type: 'number',
@@ -104,6 +105,8 @@ export const trainCommand: Command = {
       seed: Number(o.seed),
       useControlCodes: choices.useControlCodes,
     });
+    if (o['lr-decay'] !== undefined && o['lr-decay'] !== 'constant' && o['lr-decay'] !== 'cosine')
+      throw new UsageError(`--lr-decay is constant or cosine; got "${o['lr-decay']}"`);
     const given = (v: unknown) => (v === undefined ? ('auto' as const) : Number(v));
     const { targetEpsilon: _e, ...defaults } = DEFAULT_DP_TRAINING;
     const selection = parameterSelectionArgs(o);
@@ -114,7 +117,11 @@ export const trainCommand: Command = {
         expectedBatchSize: given(o.batch),
         epochs: given(o.epochs),
         windowsPerDocument: given(o['windows-per-doc']),
-        schedule: { ...AUTO_RECIPE.schedule, peak: given(o.lr) },
+        schedule: {
+          ...AUTO_RECIPE.schedule,
+          peak: given(o.lr),
+          ...(o['lr-decay'] === 'cosine' ? { decay: 'cosine' as const, floor: 0 } : {}),
+        },
         parameters: selection.parameters ?? 'auto',
         lora: selection.lora ?? defaults.lora,
         microBatchSize: Number(o['micro-batch']),
