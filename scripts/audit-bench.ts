@@ -4,7 +4,8 @@
  *       tests/unit/audit-whitebox.test.ts: the correct code and every test-only fault, per seed
  *       with fresh crypto-seeded DP noise and audit randomness;
  *   npx tsx scripts/audit-bench.ts power [--epsilons 1,2,4,8] [--canaries 50000] [--runs 1] [--full-batch]   the
- *       shipped student on the demo corpus at the app's standard DP-SGD settings (q = 0.4, 5-6 steps),
+ *       shipped student on the demo corpus at the app's standard DP-SGD settings (the recipe rule:
+ *       q = 4%, 3 epochs, ~76 steps on the demo corpus),
  *       or full batch on 64 of its documents (5 steps): bound / claim (also the bound of the aligned
  *       score with the grid of guess counts, the analysis before the pre-registered guess count);
  *   npx tsx scripts/audit-bench.ts ideal [--canaries 50000] [--runs 10] [--full-batch]   the same
@@ -24,9 +25,11 @@ import { createTestFaults, type DPFaultSwitches } from '../src/dp/faults';
 import { initBackend } from '../src/model/backend';
 import { makeConfig } from '../src/model/config';
 import { disposeParams, initParams } from '../src/model/params';
+import { resolvePipelineConfig } from '../src/pipeline/config';
 import { prepareCorpus } from '../src/pipeline/corpus';
 import { cloneModel, disposeModel } from '../src/pipeline/models';
 import { STANDARD_PROFILE } from '../src/pipeline/profiles';
+import { resolveRecipe } from '../src/pipeline/recipe';
 import { seededUniform } from '../src/random/seeded';
 import { planPrivacy } from '../src/train/dp-plan';
 
@@ -107,6 +110,19 @@ async function soundness(seeds: number): Promise<void> {
   }
 }
 
+/**
+ * The app's standard DP-SGD student training for N documents at epsilon (the recipe rule fills in
+ * batch, epochs and learning rate, as in a run), or full batch for 5 epochs.
+ */
+function standardStudentDP(n: number, epsilon: number, fullBatch: boolean) {
+  const recipe = resolveRecipe(resolvePipelineConfig(STANDARD_PROFILE).studentDP, n, epsilon);
+  return {
+    ...recipe,
+    ...(fullBatch ? { expectedBatchSize: n, epochs: 5 } : {}),
+    targetEpsilon: epsilon,
+  };
+}
+
 /** The shipped student and the demo corpus; `documents` limits the training split. */
 async function studentAudits(o: {
   bench: string;
@@ -128,11 +144,7 @@ async function studentAudits(o: {
   const windows = corpus.trainDocumentWindows.slice(0, o.documents ?? corpus.trainDocumentWindows.length);
   for (const eps of o.epsilons.flatMap((e) => Array<number>(o.runs ?? 1).fill(e))) {
     for (const fault of o.faults) {
-      const training = {
-        ...STANDARD_PROFILE.studentDP,
-        ...(o.fullBatch ? { expectedBatchSize: windows.length, epochs: 5 } : {}),
-        targetEpsilon: eps,
-      };
+      const training = standardStudentDP(windows.length, eps, o.fullBatch);
       const plan = planPrivacy(windows.length, training);
       const model = await cloneModel(base);
       const t0 = performance.now();
@@ -182,11 +194,7 @@ function ideal(o: { canaries: number; runs: number; fullBatch: boolean; epsilons
   const uniform = seededUniform(77);
   const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   for (const eps of o.epsilons) {
-    const training = {
-      ...STANDARD_PROFILE.studentDP,
-      ...(o.fullBatch ? { expectedBatchSize: documents, epochs: 5 } : {}),
-      targetEpsilon: eps,
-    };
+    const training = standardStudentDP(documents, eps, o.fullBatch);
     const plan = planPrivacy(documents, training);
     const family = dpsgdFamily({ q: plan.q, steps: plan.steps, delta: plan.delta });
     const claimed = family.epsilon(1 / plan.sigma);

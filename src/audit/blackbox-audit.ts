@@ -8,6 +8,7 @@ import { prepareCorpus } from '../pipeline/corpus';
 import { dpFineTune, fineTune } from '../pipeline/model-tasks';
 import type { LoadedModel } from '../pipeline/models';
 import { cloneModel, disposeModel } from '../pipeline/models';
+import { resolveRecipe } from '../pipeline/recipe';
 import type { StageName } from '../pipeline/results';
 import { runPipeline } from '../pipeline/run';
 import type { NoiseSeed } from '../random/noise';
@@ -91,7 +92,11 @@ export async function runBlackbox(
       released = [{ model, base }];
       const delta = inputs.config.delta ?? defaultDelta(corpus.train.length);
       if (request.method === 'dpsgd') {
-        const training = { ...inputs.config.studentDP, targetEpsilon: inputs.config.epsilon, delta };
+        const training = {
+          ...resolveRecipe(inputs.config.studentDP, corpus.train.length, inputs.config.epsilon),
+          targetEpsilon: inputs.config.epsilon,
+          delta,
+        };
         const plan = planPrivacy(corpus.train.length, training);
         const r = await dpFineTune({
           model,

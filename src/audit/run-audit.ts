@@ -6,11 +6,11 @@
 
 import { trainableNames } from '../dp/clipping';
 import { loraShapes } from '../model/lora';
-import type { PipelineDPConfig } from '../pipeline/config';
 import { prepareCorpus } from '../pipeline/corpus';
 import type { LoadedModel } from '../pipeline/models';
 import { cloneModel, disposeModel } from '../pipeline/models';
 import { planPipelinePrivacy } from '../pipeline/plan';
+import type { RunDPTrainingConfig } from '../pipeline/recipe';
 import { type NoiseSeed, secureNoiseSource } from '../random/noise';
 import { planPrivacy } from '../train/dp-plan';
 import { type AuditInputs, type AuditOutcome, type AuditRequest, corpusOptions } from './audit-types';
@@ -20,7 +20,7 @@ import { DEFAULT_WHITEBOX, seedHex, whiteboxAudit } from './whitebox';
 export * from './audit-types';
 
 /** White-box canaries: at most a quarter of the trainable parameters (Dirac canaries need room). */
-function whiteboxCanaries(request: AuditRequest, model: LoadedModel, dp: PipelineDPConfig): number {
+function whiteboxCanaries(request: AuditRequest, model: LoadedModel, dp: RunDPTrainingConfig): number {
   if (request.canaries !== undefined) return request.canaries;
   let size = 0;
   if (dp.parameters === 'lora')
@@ -57,7 +57,6 @@ async function runWhitebox(
       'the white-box audit checks the DP-SGD step; the non-private method has none (use blackbox)',
     );
   const { config } = inputs;
-  const dp = request.method === 'distildp' ? config.teacherDP : config.studentDP;
   const corpus = prepareCorpus(inputs.documents, base.tokenizer, corpusOptions(config, base));
   // The run's own noise: the run's plan (DistilDP's teacher shares the budget with the control-code
   // histogram), audited as the DP-SGD phase it is, claiming that phase's epsilon alone.
@@ -65,6 +64,8 @@ async function runWhitebox(
     trainDocuments: corpus.train.length,
     useControlCodes: corpus.useControlCodes,
   });
+  // The run's DP recipe with the rule's values filled in (what the run itself trains with).
+  const dp = request.method === 'distildp' ? runPlan.training.teacher : runPlan.training.student;
   const own = request.method === 'distildp' ? runPlan.distildpTeacher() : runPlan.dpsgdStudent();
   const plan = planPrivacy(corpus.train.length, {
     ...dp,

@@ -181,12 +181,15 @@ export const LIBRARY_DEFAULTS: Required<PipelineOverrides> = {
   samplingTemperature: 1,
 };
 
+const numberOr = (v: unknown, fallback: number): number => (typeof v === 'number' ? v : fallback);
+
 /** The value each knob has in a config or a profile, library defaults where it is silent. */
 export function effectiveValues(c: PipelineOptions): Required<PipelineOverrides> {
   const d = LIBRARY_DEFAULTS;
   return {
-    teacherLearningRate: c.teacherDP?.schedule?.peak ?? d.teacherLearningRate,
-    studentLearningRate: c.studentDP?.schedule?.peak ?? d.studentLearningRate,
+    // 'auto' (the recipe rule's learning rate, 1e-3 today) reads as the library default.
+    teacherLearningRate: numberOr(c.teacherDP?.schedule?.peak, d.teacherLearningRate),
+    studentLearningRate: numberOr(c.studentDP?.schedule?.peak, d.studentLearningRate),
     distillLearningRate: c.distill?.learningRate ?? d.distillLearningRate,
     lambda: c.distillation?.lambda ?? d.lambda,
     temperature: c.distillation?.temperature ?? d.temperature,

@@ -17,6 +17,7 @@ export type RunProfile = 'standard' | 'tiny';
 
 export const BASELINES = [
   'synthetic',
+  'opd',
   'dpsgd',
   'dpkd',
   'nonprivate',
@@ -31,10 +32,10 @@ export interface RunSettings {
   delta: number | null;
   /** Clip norm C per document (default 1). */
   clipNorm: number;
-  /** Expected documents per DP-SGD step (q = this / N). */
-  expectedBatchSize: number;
-  /** Passes over the data in expectation (steps = ceil(epochs / q)). */
-  epochs: number;
+  /** Expected documents per DP-SGD step (q = this / N); null = the recipe rule's for this N and epsilon. */
+  expectedBatchSize: number | null;
+  /** Passes over the data in expectation (steps = ceil(epochs / q)); null = the recipe rule's. */
+  epochs: number | null;
   /** Baselines run after DistilDP at the same (epsilon, delta). */
   baselines: Baseline[];
   /** Seed of the split, order and generation (never of DP noise, which is crypto-seeded). */
@@ -51,14 +52,17 @@ export interface RunSettings {
   advanced?: PipelineOverrides;
 }
 
-/** Budget defaults: the standard profile's teacher DP settings (src/pipeline/profiles.ts). */
+/**
+ * Budget defaults: the standard profile's clip norm; batch and epochs left to the recipe rule
+ * (src/pipeline/recipe.ts), which the plan shows once the documents are known.
+ */
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
   profile: 'standard',
   targetEpsilon: 2,
   delta: null,
   clipNorm: STANDARD_PROFILE.teacherDP.clipNorm,
-  expectedBatchSize: STANDARD_PROFILE.teacherDP.expectedBatchSize,
-  epochs: STANDARD_PROFILE.teacherDP.epochs,
+  expectedBatchSize: null,
+  epochs: null,
   baselines: [],
   seed: 1,
   useControlCodes: false,
@@ -98,10 +102,11 @@ export function validateSettings(s: RunSettings): SettingsErrors {
   if (s.delta !== null && !(Number.isFinite(s.delta) && s.delta > 0 && s.delta < 1))
     e.delta = 'Delta must be between 0 and 1 (exclusive), or empty for the default.';
   if (!(Number.isFinite(s.clipNorm) && s.clipNorm > 0)) e.clipNorm = 'Clip norm must be a number above 0.';
-  if (!(Number.isInteger(s.expectedBatchSize) && s.expectedBatchSize >= 1))
-    e.expectedBatchSize = 'Expected batch size must be a whole number of documents, at least 1.';
-  if (!(Number.isFinite(s.epochs) && s.epochs > 0 && s.epochs <= 1000))
-    e.epochs = 'Epochs must be a number above 0 (at most 1000).';
+  if (s.expectedBatchSize !== null && !(Number.isInteger(s.expectedBatchSize) && s.expectedBatchSize >= 1))
+    e.expectedBatchSize =
+      'Expected batch size must be a whole number of documents, at least 1 (or empty: automatic).';
+  if (s.epochs !== null && !(Number.isFinite(s.epochs) && s.epochs > 0 && s.epochs <= 1000))
+    e.epochs = 'Epochs must be a number above 0, at most 1000 (or empty: automatic).';
   const unknown = s.baselines.filter((b) => !(BASELINES as readonly string[]).includes(b));
   if (unknown.length) e.baselines = `Unknown baselines: ${unknown.join(', ')}.`;
   if (!Number.isInteger(s.seed)) e.seed = 'Seed must be a whole number.';

@@ -16,6 +16,7 @@ export function seriesLabel(series: string): string {
     'distildp/teacher': 'DP teacher (DP-SGD)',
     'distildp/student': 'DistilDP student (distillation)',
     'synthetic/student': 'synthetic-only student',
+    'opd/student': 'on-policy distilled student',
     'dpsgd/student': 'DP-SGD student',
     'dpkd/teacher': 'DPKD teacher (DP-SGD)',
     'dpkd/student': 'DPKD student (DP-SGD + KD)',

@@ -6,9 +6,11 @@
 import type { FieldProposal } from '../data/records';
 import type { TokenizerKind } from '../data/tokenizer';
 import type { FileReport } from '../data/types';
+import type { ParameterSelection } from '../dp/clipping';
 import type { ModelMemory } from '../io/memory-estimate';
 import type { BackendInfo, BackendName } from '../model/backend';
 import type { GPTConfig } from '../model/config';
+import type { LoraConfig } from '../model/lora';
 import type { RunEstimate } from '../pipeline/estimate';
 import type { LedgerComposition } from '../pipeline/ledger';
 import type { ModelRole } from './commands';
@@ -119,8 +121,20 @@ export interface PlanSummary {
   histogram: { sigma: number; deltaThreshold: number; epsilon: number } | null;
   accountant: string;
   clipNorm: number;
+  /** The DP teacher's expected batch and epochs (the user's, or the recipe rule's). */
   expectedBatchSize: number;
   epochs: number;
+  /** How the DP teacher trains (src/pipeline/recipe.ts): public choices, shown before the run. */
+  recipe: {
+    /** 'rule' when batch and epochs both come from the recipe rule. */
+    batchAndEpochs: 'rule' | 'user';
+    parameters: ParameterSelection;
+    lora?: LoraConfig;
+    learningRate: number;
+    /** The compute cap: the most windows (of contextLength tokens) of a sampled document per step. */
+    windowsPerDocument: number;
+    contextLength: number;
+  };
   /** Epsilon after all steps (<= target). */
   epsilon: number;
   /** Expected epsilon spent vs DP-SGD step (prior phases included). */

@@ -166,6 +166,12 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
 // restarted wasm module (another thread count) no longer holds the old module's tensors.
 const causalMasks = new WeakMap<object, Map<number, tf.Tensor2D>>();
 
+/** Causal masks the current backend's cache holds (one per length; tests count them as non-leaks). */
+export function cachedCausalMasks(): number {
+  const byLength = causalMasks.get(tf.backend());
+  return byLength ? [...byLength.values()].filter((m) => !m.isDisposed).length : 0;
+}
+
 /** (T, T) additive mask: 0 on and below the diagonal, -1e9 above (exp underflows to exactly 0). */
 export function causalMask(t: number): tf.Tensor2D {
   const backend = tf.backend();

@@ -9,14 +9,20 @@
  */
 import { DEFAULT_DISTILLATION, type DistillationConfig } from '../train/distill';
 import { DEFAULT_DP_TRAINING, type DPTrainingConfig } from '../train/dp-plan';
+import { DEFAULT_ON_POLICY, type OnPolicyConfig } from '../train/on-policy';
 import type { CorpusOptions } from './corpus';
 import type { HistogramMode } from './histogram';
 import { DEFAULT_FINE_TUNE, type FineTuneConfig } from './model-tasks';
+import { AUTO_RECIPE, type AutoDPTrainingConfig } from './recipe';
 import type { MethodName } from './results';
 import { DEFAULT_SYNTHETIC, type SyntheticConfig } from './synthetic';
 
-/** A DP training inside the pipeline: the run's epsilon, delta and seed apply, not the section's. */
-export type PipelineDPConfig = Omit<DPTrainingConfig, 'targetEpsilon' | 'delta'>;
+/**
+ * A DP training inside the pipeline: the run's epsilon, delta and seed apply, not the section's.
+ * Its recipe fields (batch, epochs, learning rate, what is trained, windows per document) default
+ * to 'auto': the rule of recipe.ts for the run's N and epsilon.
+ */
+export type PipelineDPConfig = AutoDPTrainingConfig<Omit<DPTrainingConfig, 'targetEpsilon' | 'delta'>>;
 
 export interface PipelineConfig {
   /** Total epsilon of every private method (default 2). */
@@ -43,6 +49,8 @@ export interface PipelineConfig {
   /** Training of the students on the synthetic corpus (distildp, synthetic). */
   distill: Omit<FineTuneConfig, 'seed'>;
   distillation: DistillationConfig;
+  /** On-policy distillation (method 'opd'): the student learns on its own samples, scored by the DP teacher. */
+  onPolicy: OnPolicyPipelineConfig;
   /** Fine-tuning of the non-private upper bounds. */
   nonPrivate: Omit<FineTuneConfig, 'seed'>;
   /** Save a partial checkpoint every this many training steps (default 10 DP steps / 50 ordinary steps). */
@@ -54,6 +62,19 @@ export interface PipelineConfig {
    */
   validation: { points: number; maxWindows: number };
 }
+
+/**
+ * On-policy distillation in the pipeline: as many student steps as `epochs` passes of distillation
+ * over the synthetic windows would take (so 'opd' and 'distildp' compare at equal steps).
+ */
+export type OnPolicyPipelineConfig = Omit<OnPolicyConfig, 'steps' | 'seed' | 'schedule'> & {
+  epochs: number;
+  /** Peak rate of a warmup + cosine schedule (to a tenth), as distillation's. */
+  learningRate: number;
+  warmupSteps: number;
+  /** Synthetic-text tokens (after the control-code prompt) the student's prompts keep, at most. */
+  promptTokens: number;
+};
 
 /**
  * How documents were read and whether their labels prompt the teacher: settings the user makes,
@@ -94,6 +115,12 @@ export type PipelineOptions = DeepPartial<PipelineConfig>;
 const { targetEpsilon: _runEpsilon, ...dpTraining } = DEFAULT_DP_TRAINING;
 const { seed: _syntheticSeed, ...synthetic } = DEFAULT_SYNTHETIC;
 const { seed: _fineTuneSeed, ...fineTune } = DEFAULT_FINE_TUNE;
+const {
+  seed: _onPolicySeed,
+  steps: _onPolicySteps,
+  schedule: _onPolicySchedule,
+  ...onPolicy
+} = DEFAULT_ON_POLICY;
 
 export const DEFAULT_PIPELINE: PipelineConfig = {
   epsilon: 2,
@@ -101,13 +128,14 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
   seed: 1,
   split: { validationFraction: 0.1, testFraction: 0.1 },
   data: DEFAULT_DATA_CHOICES,
-  teacherDP: dpTraining,
-  studentDP: dpTraining,
+  teacherDP: { ...dpTraining, ...AUTO_RECIPE },
+  studentDP: { ...dpTraining, ...AUTO_RECIPE },
   histogram: { mode: 'dp', sigma: 10 },
   synthetic,
   // Two passes over the synthetic corpus: it is small and the teacher's soft labels are cheap.
   distill: { ...fineTune, epochs: 2 },
   distillation: DEFAULT_DISTILLATION,
+  onPolicy: { ...onPolicy, epochs: 2, learningRate: 3e-4, warmupSteps: 10, promptTokens: 16 },
   nonPrivate: fineTune,
   checkpointEvery: { dp: 10, train: 50 },
   validation: { points: 10, maxWindows: 32 },

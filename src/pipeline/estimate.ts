@@ -8,6 +8,7 @@
  */
 import type { PipelineConfig } from './config';
 import type { PreparedCorpus } from './corpus';
+import { resolveRecipe } from './recipe';
 import type { MethodName, StageName, StageOwner } from './results';
 
 /** The device's speed on the run's models (speed-probe.ts). */
@@ -165,7 +166,11 @@ export function workShape(
   promptTokens: number,
 ): WorkShape {
   const tokens = (ws: readonly number[][]) => ws.reduce((a, w) => a + w.length, 0);
-  const perDoc = c.teacherDP.windowsPerDocument;
+  const perDoc = resolveRecipe(
+    c.teacherDP,
+    Math.max(1, corpus.trainDocumentWindows.length),
+    c.epsilon,
+  ).windowsPerDocument;
   return {
     trainDocumentTokens: corpus.trainDocumentWindows.map((ws) => tokens(ws.slice(0, perDoc))),
     trainTokens: corpus.trainDocumentWindows.reduce((a, ws) => a + tokens(ws), 0),

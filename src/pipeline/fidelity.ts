@@ -10,6 +10,8 @@
  * Plain TypeScript, no TF.js.
  */
 
+import type { SyntheticFidelity } from './results';
+
 const encoder = new TextEncoder();
 
 /** Counts of byte n-grams (as strings of n bytes' char codes) over all texts. */
@@ -42,7 +44,7 @@ export function jensenShannon(p: Map<string, number>, q: Map<string, number>): n
     const m = (a + b) / 2;
     js += 0.5 * term(a, m) + 0.5 * term(b, m);
   }
-  return Math.max(0, js);
+  return Math.min(1, Math.max(0, js)); // round-off can leave it a hair outside [0, 1]
 }
 
 /** Texts from the front of `texts` until they hold about `bytes` bytes (at least one text). */
@@ -164,5 +166,26 @@ export function controlCodeFidelity(
     fidelity: classifier.accuracy(synthetic.map(toExample)),
     classifierAccuracy: classifier.accuracy(heldOut.map(toExample)),
     samples: synthetic.length,
+  };
+}
+
+/** The fidelity of a synthetic corpus against the test split (and the training split's labelled text). */
+export function syntheticFidelity(
+  samples: { labels: string[]; text: string }[],
+  corpus: {
+    train: { labels: string[]; text: string }[];
+    test: { labels: string[]; text: string }[];
+    useControlCodes: boolean;
+  },
+): SyntheticFidelity {
+  const texts = (xs: { text: string }[]) => xs.map((x) => x.text);
+  const d = distributionFidelity(texts(samples), texts(corpus.test), texts(corpus.train));
+  const codes = corpus.useControlCodes ? controlCodeFidelity(samples, corpus.train, corpus.test) : null;
+  return {
+    js_divergence: d.syntheticJs,
+    js_divergence_real: d.realJs,
+    ...(codes
+      ? { control_code_fidelity: codes.fidelity, classifier_accuracy: codes.classifierAccuracy }
+      : {}),
   };
 }

@@ -8,6 +8,7 @@ import { defaultDelta, type Phase } from '../dp/accounting/index';
 import { type PrivacyPlan, planPrivacy } from '../train/dp-plan';
 import type { PipelineConfig } from './config';
 import { histogramPhases } from './histogram';
+import { type RunDPTrainingConfig, resolveRecipe } from './recipe';
 
 /** The delta spent on releasing the control-code set (Gaussian partition selection): 1% of the run's. */
 export function thresholdDeltaOf(runDelta: number): number {
@@ -29,6 +30,8 @@ export interface PipelinePrivacyPlan {
   delta: number;
   /** The histogram release (null when the run uses no control codes). */
   histogram: HistogramPlan | null;
+  /** The DP training configs with the recipe rule applied (recipe.ts): what the trainings run with. */
+  training: { teacher: ResolvedDPTraining; student: ResolvedDPTraining };
   /** DistilDP's (and synthetic-only's) DP teacher: the run's epsilon with the histogram phase. */
   distildpTeacher(): PrivacyPlan;
   /** The DP-SGD student: the run's epsilon. */
@@ -36,6 +39,9 @@ export interface PipelinePrivacyPlan {
   /** DPKD: the teacher at epsilon / 2, then the student composed with it to the run's epsilon. */
   dpkd(): { teacher: PrivacyPlan; student: PrivacyPlan };
 }
+
+/** A DP training config with every recipe field resolved. */
+export type ResolvedDPTraining = RunDPTrainingConfig;
 
 /** Calibrates each DP training's noise once, when first asked (a calibration takes a while). */
 function once<T>(f: () => T): () => T {
@@ -62,9 +68,13 @@ export function planPipelinePrivacy(
         }
       : { mode: 'uniform', phases: [], deltaThreshold: 0 }
     : null;
+  const training = {
+    teacher: resolveRecipe(c.teacherDP, n, c.epsilon),
+    student: resolveRecipe(c.studentDP, n, c.epsilon),
+  };
   const dpkd = once(() => {
-    const teacher = planPrivacy(n, { ...c.teacherDP, targetEpsilon: c.epsilon / 2, delta });
-    const student = planPrivacy(n, { ...c.studentDP, targetEpsilon: c.epsilon, delta }, [
+    const teacher = planPrivacy(n, { ...training.teacher, targetEpsilon: c.epsilon / 2, delta });
+    const student = planPrivacy(n, { ...training.student, targetEpsilon: c.epsilon, delta }, [
       { q: teacher.q, sigma: teacher.sigma, steps: teacher.steps },
     ]);
     return { teacher, student };
@@ -73,14 +83,15 @@ export function planPipelinePrivacy(
     trainDocuments: n,
     delta,
     histogram,
+    training,
     distildpTeacher: once(() =>
       planPrivacy(
         n,
-        { ...c.teacherDP, targetEpsilon: c.epsilon, delta: delta - (histogram?.deltaThreshold ?? 0) },
+        { ...training.teacher, targetEpsilon: c.epsilon, delta: delta - (histogram?.deltaThreshold ?? 0) },
         histogram?.phases ?? [],
       ),
     ),
-    dpsgdStudent: once(() => planPrivacy(n, { ...c.studentDP, targetEpsilon: c.epsilon, delta })),
+    dpsgdStudent: once(() => planPrivacy(n, { ...training.student, targetEpsilon: c.epsilon, delta })),
     dpkd,
   };
 }

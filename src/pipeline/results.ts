@@ -4,11 +4,13 @@
  * the UI reads them without loading the pipeline.
  */
 import { computeEpsilon, type Phase } from '../dp/accounting/index';
+import type { ParameterSelection } from '../dp/clipping';
+import type { LoraConfig } from '../model/lora';
 import type { PrivacyPlan } from '../train/dp-plan';
 import type { PipelineConfig } from './config';
 import type { HistogramMode, HistogramRelease } from './histogram';
 
-export const ALL_METHODS = ['distildp', 'dpsgd', 'dpkd', 'synthetic', 'nonprivate'] as const;
+export const ALL_METHODS = ['distildp', 'dpsgd', 'dpkd', 'synthetic', 'opd', 'nonprivate'] as const;
 export type MethodName = (typeof ALL_METHODS)[number];
 
 /** The kind of work a pipeline stage does (shown in progress events; see stage-registry.ts). */
@@ -34,6 +36,23 @@ export interface ResultRow {
   bits_per_byte: number;
   /** Seconds of every stage this row needed (shared stages included). */
   wall_s: number;
+  /**
+   * For students that learned from the DP teacher's synthetic text: how much that text looks like
+   * the held-out test text (fidelity.ts; local numbers, like the test perplexity).
+   */
+  synthetic_fidelity?: SyntheticFidelity;
+}
+
+/** Synthetic-text fidelity of a run (src/pipeline/fidelity.ts), measured on the test split. */
+export interface SyntheticFidelity {
+  /** Jensen-Shannon divergence (bits) of byte 3-grams: synthetic vs test text. */
+  js_divergence: number;
+  /** The same for as many bytes of real training text (the floor of sampling noise). */
+  js_divergence_real: number;
+  /** Share of synthetic samples a naive Bayes classifier assigns to their own control code. */
+  control_code_fidelity?: number;
+  /** That classifier's accuracy on the test split. */
+  classifier_accuracy?: number;
 }
 
 /**
@@ -92,7 +111,11 @@ export interface PrivacyReport {
   /** GUARANTEE_SCOPE. */
   scope: string;
   clip_norm: number;
+  /** The compute cap: the most windows of a sampled document used per step (the unit stays the document). */
   windows_per_document: number;
+  /** What DP-SGD trained (a public choice): every parameter, biases + LayerNorms, or LoRA adapters. */
+  trained_parameters: ParameterSelection;
+  lora?: LoraConfig;
   /** N: training documents, public under the neighbouring relation. */
   num_documents: number;
   secure_randomness: boolean;
@@ -124,6 +147,8 @@ export function privacyReport(
     scope: GUARANTEE_SCOPE,
     clip_norm: plan.clipNorm,
     windows_per_document: plan.windowsPerDocument,
+    trained_parameters: plan.parameters,
+    lora: plan.lora,
     num_documents: plan.numDocuments,
     secure_randomness: plan.secureRandomness,
     histogram: histogram

@@ -4,6 +4,8 @@
  * - distildp:   DP teacher (DP-SGD at epsilon, composed with the DP control-code histogram) ->
  *               synthetic corpus -> student distilled on it (CE + KL + hidden MSE), no further cost;
  * - synthetic:  the same teacher and corpus, student trained with hard labels only (lambda = 0);
+ * - opd:        the same teacher and corpus, student trained by on-policy distillation (its own
+ *               samples scored by the teacher, mixed with the synthetic windows);
  * - dpsgd:      the student fine-tuned on the private data with DP-SGD at epsilon;
  * - dpkd:       teacher DP-SGD at epsilon/2, then the student DP-SGD with the KD loss on the private
  *               data, calibrated so that the tight composition of both phases is epsilon;
@@ -24,6 +26,7 @@ import { runDistilDP } from './methods/distildp';
 import { runDPKD } from './methods/dpkd';
 import { runDPSGD } from './methods/dpsgd';
 import { runNonPrivate } from './methods/nonprivate';
+import { runOnPolicy } from './methods/opd';
 import { checkCompatible, disposeModel, type LoadedModel } from './models';
 import { planPipelinePrivacy } from './plan';
 import { ALL_METHODS, type PrivacyReport, type ResultRow } from './results';
@@ -118,8 +121,19 @@ export async function runPipeline(input: {
     events.log?.(
       `base models: teacher PPL ${baseEvaluation.teacher.perplexity.toFixed(2)}, student PPL ${baseEvaluation.student.perplexity.toFixed(2)}`,
     );
-    if (c.methods.includes('distildp') || c.methods.includes('synthetic')) {
-      ({ synthetic, models: distildp } = await runDistilDP(ctx, base));
+    if (c.methods.includes('distildp') || c.methods.includes('synthetic') || c.methods.includes('opd')) {
+      const out = await runDistilDP(ctx, base);
+      ({ synthetic, models: distildp } = out);
+      if (c.methods.includes('opd'))
+        await runOnPolicy(ctx, {
+          baseStudent: base.student,
+          teacher: out.shared.teacher,
+          samples: out.synthetic.samples,
+          windows: out.shared.windows,
+          report: out.shared.report,
+          sharedSeconds: out.shared.seconds,
+          fidelity: out.shared.fidelity,
+        });
     }
     if (c.methods.includes('dpsgd')) await runDPSGD(ctx, base.student);
     if (c.methods.includes('dpkd')) await runDPKD(ctx, base);

@@ -98,6 +98,7 @@ export const STAGES = {
   distill: {
     distildp: trainingStage('distildp/distill', 'distildp', 'distill'),
     synthetic: trainingStage('synthetic/distill', 'synthetic', 'distill'),
+    opd: trainingStage('opd/distill', 'opd', 'distill'),
   },
   dpsgdStudent: dpStage('dpsgd/student-dp', 'dpsgd', 'student'),
   dpkdTeacher: dpStage('dpkd/teacher-dp', 'dpkd', 'teacher'),

@@ -20,6 +20,7 @@ import {
   publicChoices,
   type ResultRow,
   type StageName,
+  type SyntheticFidelity,
 } from './results';
 import {
   type BaseEvaluation,
@@ -163,6 +164,8 @@ export async function evaluationStage(
   privacy: { epsilon: number | null; delta: number | null },
   /** Seconds of the stages that produced the model (added to the row's wall time). */
   seconds: number,
+  /** For a student of the synthetic text: that text's fidelity (fidelity.ts). */
+  syntheticFidelity?: SyntheticFidelity,
 ): Promise<void> {
   const { value: v } = await runStage(ctx, STAGES.evaluate(method, role), async () => {
     const e = await evaluateModel(model, ctx.corpus.testWindows, (done, total) => {
@@ -192,6 +195,7 @@ export async function evaluationStage(
     window_mean_ppl: v.window_mean_ppl,
     bits_per_byte: v.bits_per_byte,
     wall_s: seconds + (v.seconds ?? 0),
+    ...(syntheticFidelity ? { synthetic_fidelity: syntheticFidelity } : {}),
   };
   ctx.results.push(row);
   ctx.events.result?.(row);

@@ -21,6 +21,11 @@ export interface SyntheticConfig {
   /** Generated per kept sample before de-duplication and down-sampling (paper: ~2). */
   overGenerate: number;
   generation: Partial<GenerationConfig>;
+  /**
+   * Tokens of text a sample may grow to by continuing window by window (generateLong); 0 = one
+   * window of the context length (the paper's samples). Default 0.
+   */
+  continueTo: number;
   seed: number;
 }
 
@@ -30,6 +35,7 @@ export const DEFAULT_SYNTHETIC: SyntheticConfig = {
   // Nothing set: generate()'s defaults (DEFAULT_GENERATION) are the paper's sampling, except the
   // no-repeat n-gram size, which depends on the tokenizer (noRepeatNgramFor).
   generation: {},
+  continueTo: 0,
   seed: 1,
 };
 
@@ -93,6 +99,71 @@ export interface SyntheticProgress {
   duplicates: number;
 }
 
+/**
+ * Continuations of prompts: one window (generate's maxLength), then, while `continueTo` > 0, the
+ * sequences cut at the window length continue window by window, each new window prompted with the
+ * last half-context of text so far (as the teacher saw the later windows of long documents in
+ * training: text starting mid-document at position 0), until end-of-text or `continueTo` tokens.
+ */
+async function generateLong(
+  teacher: { params: Params; config: GPTConfig },
+  prompts: number[][],
+  continueTo: number,
+  genConfig: (round: number, maxLength?: number) => Parameters<typeof generate>[3],
+  hooks: { shouldStop?: () => boolean; onTokens?: (n: number) => void } = {},
+): Promise<{ tokens: number[]; finish: 'eot' | 'length' }[] | null> {
+  const outs: { tokens: number[]; finish: 'eot' | 'length' }[] = prompts.map(() => ({
+    tokens: [],
+    finish: 'length',
+  }));
+  let finished = 0;
+  await generate(teacher.params, teacher.config, prompts, genConfig(0), undefined, hooks.shouldStop, {
+    onTokens: hooks.onTokens,
+    onSample: (tokens, index, finish) => {
+      outs[index] = { tokens, finish };
+      finished++;
+    },
+  });
+  // Stopped before every sample finished: the caller drops the whole chunk.
+  if (finished < prompts.length) return null;
+  const context = teacher.config.contextLength;
+  const overlap = Math.floor(context / 2);
+  for (let round = 1; continueTo > 0; round++) {
+    const active = outs.flatMap((o, i) => (o.finish === 'length' && o.tokens.length < continueTo ? [i] : []));
+    if (active.length === 0) break;
+    const tails = active.map((i) => [...prompts[i], ...outs[i].tokens].slice(-overlap));
+    const before = active.map((i) => outs[i].tokens.length);
+    let continued = 0;
+    await generate(
+      teacher.params,
+      teacher.config,
+      tails,
+      genConfig(round, context),
+      undefined,
+      hooks.shouldStop,
+      {
+        onTokens: hooks.onTokens,
+        onSample: (tokens, j, finish) => {
+          const o = outs[active[j]];
+          o.tokens.push(...tokens);
+          o.finish = finish;
+          continued++;
+        },
+      },
+    );
+    if (continued < active.length) return null;
+    if (active.every((i, k) => outs[i].tokens.length === before[k] && outs[i].finish === 'length')) break;
+    for (const i of active) {
+      const o = outs[i];
+      if (o.tokens.length >= continueTo) {
+        o.tokens.length = continueTo;
+        o.finish = 'length';
+      }
+    }
+  }
+  return outs;
+}
+
 /** Prompts per resumable chunk. */
 export const SYNTHETIC_CHUNK = 64;
 
@@ -137,75 +208,57 @@ export async function generateSyntheticCorpus(
     }
     const start = chunk * SYNTHETIC_CHUNK;
     const slice = prompts.slice(start, start + SYNTHETIC_CHUNK);
-    let finished = 0;
-    // Where this chunk started: a stop inside it rolls back to here (its checkpoint).
-    const before = {
-      kept: progress.kept.map((k) => k.length),
-      empty: progress.empty,
-      dups: progress.duplicates,
-    };
-    // Progress in prompts, fractional: every generated token is 1/maxNew of its prompt (a sample
+    // Progress in prompts, fractional: every generated token is 1/perSample of its prompt (a sample
     // that ends early is credited in full), so the ETA moves within a chunk of long samples.
-    const maxNew = Math.max(
+    const window = Math.max(
       1,
       Math.min(c.generation.maxLength ?? DEFAULT_GENERATION.maxLength, teacher.config.contextLength) -
         slice[0].length,
     );
+    const perSample = Math.max(window, c.continueTo);
     let credit = 0;
-    await generate(
-      teacher.params,
-      teacher.config,
-      slice,
-      // A seed per chunk: a resumed run generates exactly what an uninterrupted one would.
-      {
-        noRepeatNgramSize: noRepeatNgramFor(teacher.tokenizer),
-        ...c.generation,
-        bannedIds: [
-          ...(c.generation?.bannedIds ?? []),
-          ...idsBeyondTokenizer(teacher.tokenizer, teacher.config.vocabSize),
-        ],
-        seed: c.seed * 1_000_003 + chunk,
-        eotId: teacher.tokenizer.eotId,
-        padId: teacher.tokenizer.padId,
+    const genConfig = (round: number, maxLength?: number) => ({
+      noRepeatNgramSize: noRepeatNgramFor(teacher.tokenizer),
+      ...c.generation,
+      ...(maxLength === undefined ? {} : { maxLength }),
+      bannedIds: [
+        ...(c.generation?.bannedIds ?? []),
+        ...idsBeyondTokenizer(teacher.tokenizer, teacher.config.vocabSize),
+      ],
+      // A seed per chunk and round: a resumed run generates exactly what an uninterrupted one would.
+      seed: c.seed * 1_000_003 + chunk + round * 7_919_113,
+      eotId: teacher.tokenizer.eotId,
+      padId: teacher.tokenizer.padId,
+    });
+    const outs = await generateLong(teacher, slice, c.continueTo, genConfig, {
+      shouldStop: events.shouldStop,
+      onTokens: (n) => {
+        credit += n;
+        events.onProgress?.(start + Math.min(credit / perSample, slice.length), prompts.length);
       },
-      undefined,
-      events.shouldStop,
-      {
-        onTokens: (n) => {
-          credit += n;
-          events.onProgress?.(start + Math.min(credit / maxNew, slice.length), prompts.length);
-        },
-        onSample: (tokens, index, finish) => {
-          finished++;
-          credit += Math.max(0, maxNew - tokens.length);
-          events.onProgress?.(start + Math.min(credit / maxNew, slice.length), prompts.length);
-          const code = promptCode[start + index];
-          const text = teacher.tokenizer.decode(tokens).trim();
-          if (!text) {
-            progress.empty++;
-            return;
-          }
-          if (seen[code].has(text)) {
-            progress.duplicates++;
-            return;
-          }
-          seen[code].add(text);
-          const sample = { labels: targets ? targets[code].labels : [], text, complete: finish === 'eot' };
-          progress.kept[code].push(sample);
-          events.onSample?.(sample);
-        },
-      },
-    );
-    if (finished < slice.length) {
-      // Stopped inside the chunk: drop its samples; a resume redoes the chunk from its seed.
-      progress.kept.forEach((k, code) => {
-        k.length = before.kept[code];
-      });
-      progress.empty = before.empty;
-      progress.duplicates = before.dups;
+    });
+    if (!outs) {
+      // Stopped inside the chunk: nothing of it was kept; a resume redoes the chunk from its seed.
       completed = false;
       break;
     }
+    outs.forEach(({ tokens, finish }, index) => {
+      events.onProgress?.(start + index + 1, prompts.length);
+      const code = promptCode[start + index];
+      const text = teacher.tokenizer.decode(tokens).trim();
+      if (!text) {
+        progress.empty++;
+        return;
+      }
+      if (seen[code].has(text)) {
+        progress.duplicates++;
+        return;
+      }
+      seen[code].add(text);
+      const sample = { labels: targets ? targets[code].labels : [], text, complete: finish === 'eot' };
+      progress.kept[code].push(sample);
+      events.onSample?.(sample);
+    });
     progress.chunksDone = chunk + 1;
     // A copy: the next chunk goes on changing `progress`.
     await events.checkpoint?.({ ...progress, kept: progress.kept.map((k) => [...k]) });

@@ -5,14 +5,41 @@
  */
 
 import { paramsToArrays } from '../model/params';
+import type { LoraTrainingState } from '../train/dp-parameters';
 import type { DPTrainingConfig, PrivacyPlan } from '../train/dp-plan';
 import type { DPTrainingState } from '../train/dp-train';
 import type { TrainState, TrainStepReport } from '../train/train-loop';
-import type { Checkpoint } from './checkpoint';
+import type { Checkpoint, CheckpointArrays } from './checkpoint';
 import { dpFineTune, type ProjectionArrays } from './model-tasks';
 import type { LoadedModel } from './models';
 import type { DPStageSpec, DPTrainingValue, MethodStageSpec, TrainingValue } from './stage-registry';
 import { type RunContext, runStage, snapshot, trackedModel, validator } from './stage-runner';
+
+type Extras = CheckpointArrays['extras'];
+
+/** A partial LoRA run's factors and frozen weights as checkpoint extras (`lora.A|base.<name>`). */
+function loraToExtras(lora: LoraTrainingState | undefined): Extras {
+  if (!lora) return undefined;
+  const out: NonNullable<Extras> = {};
+  for (const [kind, arrays] of [
+    ['adapter', lora.adapters],
+    ['base', lora.base],
+  ] as const)
+    for (const [name, data] of arrays) out[`lora.${kind}.${name}`] = { shape: [data.length], data };
+  return out;
+}
+
+function loraFromExtras(extras: Extras): LoraTrainingState | undefined {
+  const entries = Object.entries(extras ?? {}).filter(([k]) => k.startsWith('lora.'));
+  if (entries.length === 0) return undefined;
+  const of = (kind: string) =>
+    new Map(
+      entries
+        .filter(([k]) => k.startsWith(`lora.${kind}.`))
+        .map(([k, v]) => [k.slice(`lora.${kind}.`.length), v.data] as const),
+    );
+  return { adapters: of('adapter'), base: of('base') };
+}
 
 /** The model a training stage produced: trained now, or rebuilt from its finished checkpoint. */
 export interface TrainedModel {
@@ -55,6 +82,7 @@ export async function dpTrainingStage(
           step: partial.value.step,
           optimizer: partial.optimizer!,
           epsilonHistory: partial.value.epsilonHistory,
+          lora: loraFromExtras(partial.extras),
         }
       : undefined;
     const toCheckpoint = async (state: DPTrainingState): Promise<Checkpoint<DPTrainingValue>> => {
@@ -68,6 +96,7 @@ export async function dpTrainingStage(
         },
         models: { model: await snapshot(m) },
         optimizer: done ? undefined : state.optimizer,
+        extras: done ? undefined : loraToExtras(state.lora),
       };
     };
     const result = await dpFineTune({

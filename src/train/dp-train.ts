@@ -136,7 +136,9 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
   );
   const trainable = trained.trainable;
   const names = [...trainable.keys()];
-  const optimizer = new AdamW(trainable, { schedule: c.schedule, weightDecay: c.weightDecay });
+  // A decaying schedule runs over the plan's steps unless told otherwise.
+  const schedule = { ...c.schedule, totalSteps: c.schedule.totalSteps ?? plan.steps };
+  const optimizer = new AdamW(trainable, { schedule, weightDecay: c.weightDecay });
   const history = input.resume ? [...input.resume.epsilonHistory] : [];
   if (input.resume) await optimizer.importState(input.resume.optimizer);
   const faults = checkAuditHooks(input.audit);

@@ -2,7 +2,7 @@
  * UI state of the privacy audit: what was asked, progress (with an ETA), the result in words.
  * Pure reducer over worker events, like the other slices.
  */
-import { auditExplanation, auditHeadline, auditViolatesClaim } from '../audit/explain';
+import { auditExplanation, auditHeadline, auditViolatesClaim } from '../contract/audit-explain';
 import type { AuditMethod, AuditMode, AuditReleasedRow, AuditReport } from '../contract/audit-protocol';
 import type { WorkerEvent } from '../contract/protocol';
 import { etaSeconds, type ProgressMark } from './eta';

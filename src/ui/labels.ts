@@ -10,6 +10,7 @@ export const METHOD_LABELS: Record<string, string> = {
   synthetic: 'Synthetic-only',
   dpsgd: 'DP-SGD',
   dpkd: 'DPKD',
+  opd: 'On-policy distillation',
   nonprivate: 'Non-private',
   shared: 'DistilDP',
 };
@@ -24,6 +25,7 @@ const STAGE_LABELS: Record<string, string> = {
   'shared/generate': 'Synthetic text',
   'distildp/distill': 'DistilDP student (distillation)',
   'synthetic/distill': 'Synthetic-only student',
+  'opd/distill': 'On-policy distillation student',
   'dpsgd/student-dp': 'DP-SGD student',
   'dpkd/teacher-dp': 'DPKD teacher (DP-SGD at ε/2)',
   'dpkd/student-dp': 'DPKD student (DP-SGD with distillation)',

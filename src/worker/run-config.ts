@@ -30,7 +30,12 @@ export function dataChoicesOf(ingest: Partial<IngestOptions>, useControlCodes = 
 export function pipelineConfigFor(s: RunSettings, ingest: Partial<IngestOptions> = {}): PipelineConfig {
   const errors = Object.values(validateSettings(s));
   if (errors.length) throw new Error(`invalid run settings: ${errors.join(' ')}`);
-  const dp = { expectedBatchSize: s.expectedBatchSize, epochs: s.epochs, clipNorm: s.clipNorm };
+  // Left empty, batch and epochs stay the profile's, or the recipe rule's ('auto').
+  const dp = {
+    expectedBatchSize: s.expectedBatchSize ?? undefined,
+    epochs: s.epochs ?? undefined,
+    clipNorm: s.clipNorm,
+  };
   return resolvePipelineConfig(
     PROFILE_CONFIG[s.profile],
     {

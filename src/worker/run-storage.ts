@@ -223,11 +223,12 @@ export function estimateRunStorageBytes(i: StorageNeedInput): number {
   const partial = (p: number) => 3 * p * F;
   const records: number[] = [];
   const has = (m: string) => i.methods.includes(m);
-  if (has('distildp') || has('synthetic')) {
+  if (has('distildp') || has('synthetic') || has('opd')) {
     records.push(partial(i.teacherParameters)); // DistilDP's DP teacher
     const distill = partial(i.studentParameters) + (i.studentWidth * i.teacherWidth + i.teacherWidth) * F;
     if (has('distildp')) records.push(distill);
     if (has('synthetic')) records.push(distill);
+    if (has('opd')) records.push(distill);
   }
   if (has('dpsgd')) records.push(partial(i.studentParameters));
   if (has('dpkd')) records.push(partial(i.teacherParameters), partial(i.studentParameters));

@@ -2,7 +2,8 @@
  * One full DP step of a tiny GPT on webgpu (Dawn + SwiftShader) against the same step on wasm:
  * - clippedGradientsFast with the 'auto' strategy, i.e. the fused WGSL kernels on webgpu and the
  *   per-example loops on wasm: same clipped sums, norms, clip factors, losses and per-parameter
- *   norms (relative error <= 1e-4), tied and untied, padded rows, K = 1 and 2;
+ *   norms (relative error <= 1e-4), tied and untied, padded rows, K = 1 and 2, and LoRA adapters
+ *   (their factors are bias-free linear layers for the kernels);
  * - the noisy AdamW update: the fused WGSL kernel (applyNoisySums (train/noisy-update.ts)) against CPU noise +
  *   AdamW.applyGradients on wasm with the same test-only seed; then two whole trainWithDP steps.
  * Tensors never cross backends: every run starts from Float32Arrays (variables are re-created).
@@ -12,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type ClippedGradients, clippedGradientsFast } from '../../src/dp/clipping';
 import { initBackend } from '../../src/model/backend';
 import { type GPTConfig, makeConfig } from '../../src/model/config';
+import { type LoraConfig, loraAdaptersFromArrays, loraShapes } from '../../src/model/lora';
 import type { TokenBatch } from '../../src/model/losses';
 import {
   disposeParams,
@@ -41,6 +43,8 @@ interface StepCase {
   config: GPTConfig;
   rows: Row[];
   k: number;
+  /** LoRA adapters trained instead of the model (their factors are the clipped parameters). */
+  lora?: LoraConfig;
 }
 
 const full = (seed: number): Row => ({ ids: randomIds(T + 1, V, seed), real: T });
@@ -72,7 +76,27 @@ const cases: StepCase[] = [
     rows: [repeated, full(7), full(8), padded],
     k: 2,
   },
+  {
+    name: 'LoRA r = 2 on every linear layer (tied, K = 2): the factors through the fused kernels',
+    config: model(true),
+    rows: [full(9), repeated, padded, full(10)],
+    k: 2,
+    lora: { rank: 2, alpha: 4, targets: ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'] },
+  },
 ];
+
+/** Random A and B factors (B non-zero, so A's gradient is too). */
+function loraArrays(c: StepCase, seed: number): Map<string, Float32Array> {
+  const normal = seededNormal(seed);
+  const out = new Map<string, Float32Array>();
+  if (!c.lora) return out;
+  for (const [name, [a, b]] of loraShapes(c.config, c.lora))
+    out.set(
+      name,
+      Float32Array.from({ length: a * b }, () => 0.3 * normal()),
+    );
+  return out;
+}
 
 function randomArrays(config: GPTConfig, seed: number): Map<string, Float32Array> {
   const normal = seededNormal(seed);
@@ -138,14 +162,17 @@ async function readStep(r: ClippedGradients): Promise<StepArrays> {
 
 function runStep(c: StepCase, weights: Map<string, Float32Array>, clipNorm: number) {
   const params = paramsFromArrays(c.config, weights);
+  const adapters = c.lora ? loraAdaptersFromArrays(c.config, c.lora, loraArrays(c, 90)) : undefined;
   const batch = makeBatch(c.rows);
   const r = clippedGradientsFast(params, c.config, batch, {
     clipNorm,
     windowsPerExample: c.k,
     recordNormBreakdown: true,
+    ...(adapters ? { parameters: 'lora' as const, adapters } : {}),
   });
   const dispose = () => {
     disposeParams(params);
+    if (adapters) disposeParams(adapters.params);
     tf.dispose([batch.inputs, batch.targets, batch.mask]);
   };
   return { r, dispose };
@@ -201,6 +228,8 @@ describe('one DP step: webgpu (fused kernels) equals wasm (per-example loops)', 
         losses: relErr(gpu.losses, cpu.losses),
       };
       expect([...gpu.sums.keys()].sort()).toEqual([...cpu.sums.keys()].sort());
+      // Under LoRA exactly the adapter factors are clipped and summed, on the GPU as on wasm.
+      if (c.lora) expect([...gpu.sums.keys()].every((n) => /\.lora_[AB]\.weight$/.test(n))).toBe(true);
       for (const [name, x] of cpu.sums) errors[`sum ${name}`] = relErr(gpu.sums.get(name)!, x);
       expect([...gpu.parts.keys()].sort()).toEqual([...cpu.parts.keys()].sort());
       for (const [name, x] of cpu.parts) errors[`norm² ${name}`] = relErr(gpu.parts.get(name)!, x);

@@ -3,7 +3,9 @@ import { epsilonLowerBound } from '../../src/audit/bound';
 import { idealScores, pilotGuessCounts, planGuesses } from '../../src/audit/guess-plan';
 import { dpsgdFamily, gaussianFamily } from '../../src/audit/tradeoff';
 import { gaussianEpsilon } from '../../src/dp/accounting/mechanism';
+import { resolvePipelineConfig } from '../../src/pipeline/config';
 import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
+import { resolveRecipe } from '../../src/pipeline/recipe';
 import { planPrivacy } from '../../src/train/dp-plan';
 import { seededNormal, seededRandom } from './helpers/random';
 
@@ -66,13 +68,20 @@ describe('soundness of the one-run bound on the ideal Gaussian mechanism', () =>
 });
 
 describe('the planned guess count on the ideal DP-SGD mechanism (guess-plan.ts)', () => {
-  // The app's standard DP-SGD student at epsilon 4: 655 documents, q = 0.39, 6 steps, delta 1/N^1.1.
-  const plan = planPrivacy(655, { ...STANDARD_PROFILE.studentDP, targetEpsilon: 4 });
+  // The app's standard DP-SGD student at epsilon 4 on the demo corpus: 655 documents, the recipe
+  // rule's q = 26 / 655 and 3 epochs (76 steps), delta 1/N^1.1.
+  const recipe = resolveRecipe(resolvePipelineConfig(STANDARD_PROFILE).studentDP, 655, 4);
+  const plan = planPrivacy(655, { ...recipe, targetEpsilon: 4 });
   const mech = { q: plan.q, sigma: plan.sigma, steps: plan.steps };
   const family = dpsgdFamily({ q: plan.q, steps: plan.steps, delta: plan.delta });
   const claimed = family.epsilon(1 / plan.sigma);
   const m = 10000;
   const guesses = planGuesses(mech, family, m, 'likelihood', { delta: plan.delta, confidence: 0.95 });
+
+  it('runs at the recipe settings', () => {
+    expect(plan.q).toBeCloseTo(26 / 655, 12);
+    expect(plan.steps).toBe(76);
+  });
 
   it('is a function of the claim only (a fixed public pilot seed), one one-sided hypothesis', () => {
     const again = planGuesses(mech, family, m, 'likelihood', { delta: plan.delta, confidence: 0.95 });
@@ -82,7 +91,7 @@ describe('the planned guess count on the ideal DP-SGD mechanism (guess-plan.ts)'
     expect(pilotGuessCounts(m)).toContain(guesses.hypotheses[0].top);
   });
 
-  it('bound <= the claim in >= 95% of 40 runs, and at least half of it in the median (power)', () => {
+  it('bound <= the claim in >= 95% of 40 runs, and 0.4 of it in the median (power)', () => {
     const u = seededRandom(31);
     const ratios = Array.from({ length: 40 }, () => {
       const { scores, included } = idealScores(mech, m, 'likelihood', u);
@@ -95,7 +104,9 @@ describe('the planned guess count on the ideal DP-SGD mechanism (guess-plan.ts)'
     });
     expect(ratios.filter((r) => r > 1).length).toBeLessThanOrEqual(2);
     const sorted = [...ratios].sort((a, b) => a - b);
-    expect(sorted[20]).toBeGreaterThan(0.5);
+    // Measured: median 0.50 here (m = 10000); the grid of 26 counts with Bonferroni gets ~0.37 on
+    // the same scores, and with the aligned score ~0.20 (scripts/audit-bench.ts ideal, m = 50000: 0.58).
+    expect(sorted[20]).toBeGreaterThan(0.4);
   });
 
   it('a mechanism with half the claimed noise is caught (the test can fail)', () => {

@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
 import { pipelineCommand } from '../../src/cli/commands/pipeline';
 import { DEMO_DATA_CHOICES, pipelineConfigFromOptions } from '../../src/cli/commands/pipeline-options';
-import { DEFAULT_PIPELINE, resolvePipelineConfig } from '../../src/pipeline/config';
+import { resolvePipelineConfig } from '../../src/pipeline/config';
 import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
 import { ALL_METHODS } from '../../src/pipeline/results';
-import { DEFAULT_DISTILLATION } from '../../src/train/distill';
 
 const configOf = (argv: string[]) =>
   pipelineConfigFromOptions(parseArgs(argv, pipelineCommand.options).options);
@@ -25,7 +24,7 @@ describe('distildp pipeline options -> config', () => {
     });
     expect(configOf(['--demo', '--no-labels']).data.useControlCodes).toBe(false);
     expect(c.distillation).toEqual(STANDARD_PROFILE.distillation);
-    expect(c.synthetic).toEqual(STANDARD_PROFILE.synthetic);
+    expect(c.synthetic).toMatchObject(STANDARD_PROFILE.synthetic);
     expect(c.distill).toMatchObject(STANDARD_PROFILE.distill);
     expect(c.teacherDP).toMatchObject(STANDARD_PROFILE.teacherDP);
     expect(c.histogram).toEqual(STANDARD_PROFILE.histogram);
@@ -56,10 +55,49 @@ describe('distildp pipeline options -> config', () => {
     });
   });
 
-  it('without --demo, unset options fall through to the library defaults', () => {
-    const c = configOf(['--private', 'x.jsonl']);
-    expect(c).toEqual(DEFAULT_PIPELINE);
-    expect(c.distillation).toEqual(DEFAULT_DISTILLATION);
+  it('without --demo, unset options fall through to the same standard profile as the app', () => {
+    const c = configOf(['--private', 'x.jsonl', '--no-labels']);
+    expect(c).toEqual(resolvePipelineConfig(STANDARD_PROFILE, { data: c.data }));
+    expect(c.distillation).toEqual(STANDARD_PROFILE.distillation);
+  });
+
+  it('DP recipe options override the rule for every DP training; left out, the rule decides (auto)', () => {
+    const auto = configOf(['--private', 'x.jsonl']);
+    expect(auto.teacherDP).toMatchObject({ parameters: 'auto', windowsPerDocument: 'auto', epochs: 'auto' });
+    const c = configOf([
+      '--private',
+      'x.jsonl',
+      '--parameters',
+      'lora',
+      '--lora-rank',
+      '4',
+      '--lora-targets',
+      'attn.c_attn,mlp.c_fc',
+      '--windows-per-doc',
+      '3',
+      '--teacher-lr',
+      '0.002',
+    ]);
+    const lora = { rank: 4, alpha: 16, targets: ['attn.c_attn', 'mlp.c_fc'] };
+    expect(c.teacherDP).toMatchObject({ parameters: 'lora', lora, windowsPerDocument: 3 });
+    expect(c.teacherDP.schedule.peak).toBe(0.002);
+    expect(c.studentDP).toMatchObject({ parameters: 'lora', lora, windowsPerDocument: 3 });
+    expect(c.studentDP.schedule.peak).toBe('auto');
+    expect(configOf(['--private', 'x', '--parameters', 'bias-layernorm']).teacherDP.parameters).toBe(
+      'biasLayerNorm',
+    );
+    expect(() => configOf(['--private', 'x', '--parameters', 'some'])).toThrow(/--parameters is one of/);
+    expect(() => configOf(['--private', 'x', '--parameters', 'lora', '--lora-targets', 'wte'])).toThrow(
+      /--lora-targets/,
+    );
+  });
+
+  it('--ci keeps the DP recipe, halves the synthetic text and, with --demo, runs the compared methods only', () => {
+    const c = configOf(['--demo', '--ci']);
+    expect(c.methods).toEqual(['distildp', 'synthetic', 'dpsgd']);
+    expect(c.synthetic.samples).toBe(STANDARD_PROFILE.synthetic.samples / 2);
+    expect(c.teacherDP).toEqual(configOf(['--demo']).teacherDP);
+    expect(configOf(['--private', 'x', '--no-labels', '--ci']).methods).toEqual(['distildp']);
   });
 
   it('rejects an unknown histogram mode', () => {

@@ -53,6 +53,7 @@ export const REPORT: PrivacyReport = {
   scope: GUARANTEE_SCOPE,
   clip_norm: 1,
   windows_per_document: 1,
+  trained_parameters: 'all',
   num_documents: 500,
   secure_randomness: true,
   public_choices: {

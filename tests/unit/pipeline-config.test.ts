@@ -11,6 +11,7 @@ import {
 } from '../../src/pipeline/config';
 import { DEFAULT_FINE_TUNE } from '../../src/pipeline/model-tasks';
 import { STANDARD_PROFILE, TINY_PROFILE } from '../../src/pipeline/profiles';
+import { AUTO_RECIPE } from '../../src/pipeline/recipe';
 import { DEFAULT_SYNTHETIC } from '../../src/pipeline/synthetic';
 import { DEFAULT_DISTILLATION } from '../../src/train/distill';
 import { DEFAULT_DP_TRAINING } from '../../src/train/dp-plan';
@@ -18,9 +19,10 @@ import { DEFAULT_DP_TRAINING } from '../../src/train/dp-plan';
 describe('pipeline defaults', () => {
   it("are the library modules' own defaults, not a copy of them", () => {
     expect(DEFAULT_PIPELINE.distillation).toBe(DEFAULT_DISTILLATION);
+    // DP trainings: the library's, with the recipe fields left to the rule of recipe.ts.
     const { targetEpsilon: _e, ...dp } = DEFAULT_DP_TRAINING;
-    expect(DEFAULT_PIPELINE.teacherDP).toEqual(dp);
-    expect(DEFAULT_PIPELINE.studentDP).toEqual(dp);
+    expect(DEFAULT_PIPELINE.teacherDP).toEqual({ ...dp, ...AUTO_RECIPE });
+    expect(DEFAULT_PIPELINE.studentDP).toEqual({ ...dp, ...AUTO_RECIPE });
     const { seed: _s, ...synthetic } = DEFAULT_SYNTHETIC;
     expect(DEFAULT_PIPELINE.synthetic).toEqual(synthetic);
     const { seed: _f, ...fineTune } = DEFAULT_FINE_TUNE;
@@ -40,22 +42,20 @@ describe('resolvePipelineConfig', () => {
     const c = resolvePipelineConfig(STANDARD_PROFILE, user);
     expect(c.epsilon).toBe(4);
     expect(c.methods).toEqual(['distildp', 'dpsgd']);
-    // teacherDP: the user's epochs, the profile's batch and rate, the library's accountant and K.
+    // teacherDP: the user's epochs and warmup, the profile's micro-batch, the library's accountant;
+    // batch, rate and K left to the recipe rule.
     expect(c.teacherDP.epochs).toBe(7);
-    expect(c.teacherDP.expectedBatchSize).toBe(STANDARD_PROFILE.teacherDP.expectedBatchSize);
-    expect(c.teacherDP.schedule).toEqual({
-      ...DEFAULT_DP_TRAINING.schedule,
-      peak: STANDARD_PROFILE.teacherDP.schedule.peak,
-      warmupSteps: 3,
-    });
+    expect(c.teacherDP.microBatchSize).toBe(STANDARD_PROFILE.teacherDP.microBatchSize);
+    expect(c.teacherDP.expectedBatchSize).toBe('auto');
+    expect(c.teacherDP.schedule).toEqual({ ...AUTO_RECIPE.schedule, warmupSteps: 3 });
     expect(c.teacherDP.accountant).toBe(DEFAULT_DP_TRAINING.accountant);
-    expect(c.teacherDP.windowsPerDocument).toBe(DEFAULT_DP_TRAINING.windowsPerDocument);
+    expect(c.teacherDP.windowsPerDocument).toBe('auto');
     expect(c.distillation).toEqual({ ...STANDARD_PROFILE.distillation, lambda: 0.5 });
     expect(c.synthetic.generation).toEqual(STANDARD_PROFILE.synthetic.generation);
     expect(c.validation).toEqual(DEFAULT_PIPELINE.validation);
     // The layers and the defaults are left as they were.
-    expect(DEFAULT_PIPELINE.teacherDP.epochs).toBe(DEFAULT_DP_TRAINING.epochs);
-    expect(STANDARD_PROFILE.teacherDP.schedule).toEqual({ peak: 1e-3 });
+    expect(DEFAULT_PIPELINE.teacherDP.epochs).toBe('auto');
+    expect(STANDARD_PROFILE.teacherDP).toEqual({ microBatchSize: 16, clipNorm: 1 });
   });
 
   it('skips undefined (an option left unset), replaces arrays, and is idempotent on a resolved config', () => {

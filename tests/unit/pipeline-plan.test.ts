@@ -40,7 +40,7 @@ describe('planPipelinePrivacy', () => {
     const teacher = p.distildpTeacher();
     const byHand = planPrivacy(
       48,
-      { ...config.teacherDP, targetEpsilon: 3, delta: p.delta - p.delta / 100 },
+      { ...p.training.teacher, targetEpsilon: 3, delta: p.delta - p.delta / 100 },
       [{ q: 1, sigma: 4, steps: 1 }],
     );
     expect(teacher).toEqual(byHand);
@@ -51,9 +51,11 @@ describe('planPipelinePrivacy', () => {
   it('plans DP-SGD at epsilon and DPKD as epsilon/2 then a composed student; uniform and unlabelled cost nothing', () => {
     const p = planPipelinePrivacy({ ...config, delta: 1e-3 }, { trainDocuments: 48, useControlCodes: true });
     expect(p.delta).toBe(1e-3);
-    expect(p.dpsgdStudent()).toEqual(planPrivacy(48, { ...config.studentDP, targetEpsilon: 3, delta: 1e-3 }));
+    expect(p.dpsgdStudent()).toEqual(
+      planPrivacy(48, { ...p.training.student, targetEpsilon: 3, delta: 1e-3 }),
+    );
     const { teacher, student } = p.dpkd();
-    expect(teacher).toEqual(planPrivacy(48, { ...config.teacherDP, targetEpsilon: 1.5, delta: 1e-3 }));
+    expect(teacher).toEqual(planPrivacy(48, { ...p.training.teacher, targetEpsilon: 1.5, delta: 1e-3 }));
     expect(student.priorPhases).toEqual([{ q: teacher.q, sigma: teacher.sigma, steps: teacher.steps }]);
     expect(student.epsilon).toBeLessThanOrEqual(3);
     const uniform = planPipelinePrivacy(

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Document } from '../../src/data/types';
 import { computeEpsilon } from '../../src/dp/accounting/index';
+import { cachedCausalMasks } from '../../src/model/ops';
 import { MemoryCheckpoints, parseCheckpoint, serializeCheckpoint } from '../../src/pipeline/checkpoint';
 import type { PipelineOptions } from '../../src/pipeline/config';
 import { disposeModel, loadModel } from '../../src/pipeline/models';
@@ -45,7 +46,7 @@ async function models() {
 describe('pipeline runner', () => {
   it('runs DistilDP and every baseline; each DP epsilon is reproducible from its report and within budget', async () => {
     const { teacher, student } = await models();
-    const before = tf.memory().numTensors;
+    const before = tf.memory().numTensors - cachedCausalMasks();
     const samples: string[] = [];
     const validation: { series: string; step: number; perplexity: number }[] = [];
     const result = await runPipeline({
@@ -69,11 +70,27 @@ describe('pipeline runner', () => {
         'dpsgd/student',
         'nonprivate/student',
         'nonprivate/teacher',
+        'opd/student',
         'synthetic/student',
       ].sort(),
     );
+    // Students of the synthetic text carry its fidelity (control codes: the documents are labelled).
+    for (const m of ['distildp', 'synthetic', 'opd']) {
+      const f = result.results.find((r) => r.method === m && r.model === 'student')!.synthetic_fidelity!;
+      expect(f.js_divergence).toBeGreaterThan(0);
+      expect(f.js_divergence).toBeLessThanOrEqual(1);
+      expect(f.control_code_fidelity).toBeGreaterThanOrEqual(0);
+      expect(f.classifier_accuracy).toBeGreaterThan(0.5);
+    }
+    expect(result.results.find((r) => r.method === 'dpsgd')!.synthetic_fidelity).toBeUndefined();
     for (const r of result.results) expect(r.test_ppl).toBeGreaterThan(1);
-    expect(result.reports.map((r) => r.method).sort()).toEqual(['distildp', 'dpkd', 'dpsgd', 'synthetic']);
+    expect(result.reports.map((r) => r.method).sort()).toEqual([
+      'distildp',
+      'dpkd',
+      'dpsgd',
+      'opd',
+      'synthetic',
+    ]);
     for (const rep of result.reports) {
       expect(rep.epsilon).toBeLessThanOrEqual(3 + 1e-9);
       expect(rep.epsilon).toBeGreaterThan(2.5);
@@ -94,6 +111,7 @@ describe('pipeline runner', () => {
       'distildp/teacher/teacher-dp',
       'distildp/student/distill',
       'synthetic/student/distill',
+      'opd/student/distill',
       'dpsgd/student/student-dp',
       'dpkd/teacher/teacher-dp',
       'dpkd/student/student-dp',
@@ -106,7 +124,8 @@ describe('pipeline runner', () => {
     expect(result.synthetic!.samples.length).toBeGreaterThan(0);
     disposeModel(result.distildp!.student);
     disposeModel(result.distildp!.teacher);
-    expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 4); // caches (masks) only
+    // Only the cache of causal masks (one per sequence length seen) stays.
+    expect(tf.memory().numTensors).toBe(before + cachedCausalMasks());
     disposeModel(teacher);
     disposeModel(student);
   });
@@ -125,7 +144,12 @@ describe('pipeline runner', () => {
       },
       shouldStop: () => stopNow,
     };
-    const config = { ...small, methods: ['distildp' as const] };
+    // The teacher trains LoRA adapters here, so their checkpoint (factors, frozen weights) is covered.
+    const config: PipelineOptions = {
+      ...small,
+      methods: ['distildp'],
+      teacherDP: { ...small.teacherDP, parameters: 'lora' },
+    };
     const first = await runPipeline({
       documents: documents(60),
       teacher,
@@ -143,6 +167,10 @@ describe('pipeline runner', () => {
     expect([...roundTrip.models!.model.arrays.get('wte.weight')!]).toEqual([
       ...saved!.models!.model.arrays.get('wte.weight')!,
     ]);
+    // LoRA adapters: their factors and frozen weights are saved too.
+    const loraKeys = Object.keys(roundTrip.extras ?? {});
+    expect(loraKeys.some((k) => k.startsWith('lora.adapter.h.0.'))).toBe(true);
+    expect(loraKeys.some((k) => k.startsWith('lora.base.h.0.'))).toBe(true);
     checkpoints.records.set(STAGES.distildpTeacher.key, roundTrip);
     stopNow = false;
     const second = await runPipeline({

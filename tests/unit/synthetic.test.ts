@@ -42,6 +42,28 @@ describe('synthetic corpus', () => {
     }
   });
 
+  it('continues samples cut at the window length, window by window, up to continueTo tokens', async () => {
+    const model = await loadModel({ kind: 'preset', name: 'tiny' }, noAssets);
+    try {
+      for (const v of model.params.values()) v.assign(tf.zerosLike(v));
+      const generation = { maxLength: 10, temperature: 0, batchSize: 2 };
+      const long = await generateSyntheticCorpus(model, null, {
+        samples: 1,
+        overGenerate: 1,
+        generation,
+        continueTo: 3 * model.config.contextLength + 5,
+      });
+      expect(long.samples[0].text).toBe('\0'.repeat(3 * model.config.contextLength + 5));
+      expect(long.samples[0].complete).toBe(false);
+      // Its student windows cover the whole sample, not its first window only.
+      expect(syntheticWindows(model, long.samples).length).toBeGreaterThanOrEqual(4);
+      const one = await generateSyntheticCorpus(model, null, { samples: 1, overGenerate: 1, generation });
+      expect(one.samples[0].text).toBe('\0'.repeat(9));
+    } finally {
+      disposeModel(model);
+    }
+  });
+
   it('the corpus order depends on the released codes and public seeds only, not on their order', async () => {
     const model = await loadModel({ kind: 'preset', name: 'tiny' }, noAssets);
     try {

@@ -22,6 +22,13 @@ function plan(p: Partial<PlanSummary>): PlanSummary {
     clipNorm: 1,
     expectedBatchSize: 256,
     epochs: 2,
+    recipe: {
+      batchAndEpochs: 'user',
+      parameters: 'all',
+      learningRate: 1e-3,
+      windowsPerDocument: 4,
+      contextLength: 128,
+    },
     epsilon: 1.999,
     curve: [],
     warnings: [],

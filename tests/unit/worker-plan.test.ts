@@ -9,6 +9,7 @@ import { splitDocuments } from '../../src/data/split';
 import { byteTokenizer } from '../../src/data/tokenizer-bytes';
 import type { Document } from '../../src/data/types';
 import { computeEpsilon } from '../../src/dp/accounting/index';
+import { resolvePipelineConfig } from '../../src/pipeline/config';
 import { disposeModel, loadModel } from '../../src/pipeline/models';
 import { STANDARD_PROFILE } from '../../src/pipeline/profiles';
 import { runPipeline } from '../../src/pipeline/run';
@@ -71,8 +72,15 @@ describe('run settings', () => {
       microBatchSize: 16,
     });
     expect(c.studentDP).toMatchObject({ expectedBatchSize: 77, epochs: 5, clipNorm: 0.5 });
-    expect(c.teacherDP.schedule).toMatchObject(STANDARD_PROFILE.teacherDP.schedule);
-    expect(DEFAULT_RUN_SETTINGS.expectedBatchSize).toBe(STANDARD_PROFILE.teacherDP?.expectedBatchSize);
+    expect(c.teacherDP.schedule.peak).toBe('auto'); // the recipe rule's
+    // Left empty, batch and epochs are the profile's, or the recipe rule's ('auto').
+    expect(DEFAULT_RUN_SETTINGS.expectedBatchSize).toBeNull();
+    expect(DEFAULT_RUN_SETTINGS.epochs).toBeNull();
+    const profile = resolvePipelineConfig(STANDARD_PROFILE).teacherDP;
+    expect(pipelineConfigFor(DEFAULT_RUN_SETTINGS).teacherDP.expectedBatchSize).toBe(
+      profile.expectedBatchSize,
+    );
+    expect(pipelineConfigFor(DEFAULT_RUN_SETTINGS).teacherDP.epochs).toBe(profile.epochs);
     expect(pipelineConfigFor(DEFAULT_RUN_SETTINGS).delta).toBeUndefined();
     expect(pipelineConfigFor(TINY_RUN_SETTINGS).synthetic?.samples).toBe(12);
   });

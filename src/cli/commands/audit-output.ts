@@ -1,6 +1,7 @@
 /** What `distildp audit` prints: the report's JSON keys exactly, or the headline and explanation. */
-import { auditExplanation, auditHeadline } from '../../audit/explain';
+
 import type { AuditOutcome, AuditReport } from '../../audit/run-audit';
+import { auditExplanation, auditHeadline } from '../../contract/audit-explain';
 
 /** The issue's keys in its order; exposure_bits only for black-box audits. */
 export function reportJson(r: AuditReport): string {

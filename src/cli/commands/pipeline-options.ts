@@ -12,7 +12,6 @@ import {
 } from '../../contract/overrides';
 import {
   type DataChoices,
-  DEFAULT_PIPELINE,
   type PipelineConfig,
   type PipelineOptions,
   resolvePipelineConfig,
@@ -21,6 +20,7 @@ import { STANDARD_PROFILE } from '../../pipeline/profiles';
 import { ALL_METHODS, type MethodName, type ResultRow } from '../../pipeline/results';
 import { type ParsedArgs, UsageError } from '../args';
 import { dataChoicesFromOptions } from '../data-args';
+import { parameterSelectionArgs } from './parameter-args';
 
 export const DEMO_CORPUS = 'demo/demo-corpus.jsonl';
 
@@ -34,6 +34,16 @@ export const DEMO_DATA_CHOICES: DataChoices = {
 
 /** Settings of `--demo`: the app's standard run sizes, every method. */
 export const DEMO_SETTINGS: PipelineOptions = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
+
+/**
+ * `--ci`: a run sized for the CI suite's minutes (tests/demo): the same DP recipe, half the
+ * synthetic text, and with --demo only the methods the acceptance test compares.
+ */
+export const CI_SETTINGS: PipelineOptions = {
+  ...STANDARD_PROFILE,
+  synthetic: { ...STANDARD_PROFILE.synthetic, samples: 1000 },
+};
+export const CI_DEMO_METHODS: MethodName[] = ['distildp', 'synthetic', 'dpsgd'];
 
 export function formatResults(rows: ResultRow[]): string {
   const header = ['method', 'model', 'epsilon', 'delta', 'test PPL', 'bits/byte', 'wall time'];
@@ -105,13 +115,19 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineCon
       '--histogram uniform needs the list of codes, declared by you (public): --codes a,b or --codes \'[["a","x"],["b","y"]]\' (it is never taken from the data)',
     );
   if (codes && histogram !== 'uniform') throw new UsageError('--codes is for --histogram uniform');
+  // Options shared by every DP training (teachers and students); left out, the recipe rule's.
+  const dp = {
+    expectedBatchSize: numberOr(o.batch),
+    windowsPerDocument: numberOr(o['windows-per-doc']),
+    ...parameterSelectionArgs(o),
+  };
   const options: PipelineOptions = {
     epsilon: numberOr(o.epsilon),
     delta: numberOr(o.delta),
     seed: numberOr(o.seed),
     methods: o.methods ? methodsArg(o.methods) : undefined,
-    teacherDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['teacher-epochs']) },
-    studentDP: { expectedBatchSize: numberOr(o.batch), epochs: numberOr(o['student-epochs']) },
+    teacherDP: { ...dp, epochs: numberOr(o['teacher-epochs']) },
+    studentDP: { ...dp, epochs: numberOr(o['student-epochs']) },
     histogram: { mode: histogram, codes },
     data: dataChoicesFromOptions(o, o.demo ? DEMO_DATA_CHOICES : undefined),
   };
@@ -121,16 +137,21 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineCon
   );
   const problems = Object.values(validateOverrides(knobs));
   if (problems.length) throw new UsageError(problems.join(' '));
-  return resolvePipelineConfig(o.demo ? DEMO_SETTINGS : undefined, options, overridesLayer(knobs));
+  // The app's standard run is also the CLI's: --demo only adds the demo corpus and every method.
+  const base = o.ci
+    ? { ...CI_SETTINGS, methods: o.demo ? CI_DEMO_METHODS : undefined }
+    : o.demo
+      ? DEMO_SETTINGS
+      : STANDARD_PROFILE;
+  return resolvePipelineConfig(base, options, overridesLayer(knobs));
 }
 
-/** The CLI options of the knobs (library default and --demo value in each description). */
+/** The CLI options of the knobs (the standard run's value in each description). */
 export function knobOptions(): { name: string; type: 'number'; description: string }[] {
-  const library = effectiveValues(DEFAULT_PIPELINE);
-  const demo = effectiveValues(resolvePipelineConfig(DEMO_SETTINGS));
+  const standard = effectiveValues(STANDARD_PROFILE);
   return OVERRIDE_FIELDS.map((f) => ({
     name: f.cli,
     type: 'number',
-    description: `${f.help} (default ${library[f.key]}; --demo: ${demo[f.key]})`,
+    description: `${f.help} (default ${standard[f.key]})`,
   }));
 }

@@ -23,7 +23,15 @@ import { LedgerSession, ledgerOptions } from '../ledger-file';
 import { loadModelArg, PUBLIC_DIR } from '../models';
 import { progressPrinter } from '../progress';
 import { writeFiles } from '../write-files';
-import { DEMO_CORPUS, formatResults, knobOptions, pipelineConfigFromOptions } from './pipeline-options';
+import { PARAMETER_OPTIONS } from './parameter-args';
+import {
+  CI_DEMO_METHODS,
+  CI_SETTINGS,
+  DEMO_CORPUS,
+  formatResults,
+  knobOptions,
+  pipelineConfigFromOptions,
+} from './pipeline-options';
 
 /** Subfolder of --out for numbers computed on private data outside the DP guarantee. */
 export const LOCAL_ONLY = 'local-only';
@@ -56,6 +64,11 @@ export const pipelineCommand: Command = {
     },
     ...dataOptions,
     {
+      name: 'ci',
+      type: 'boolean',
+      description: `CI-sized run: ${CI_SETTINGS.synthetic?.samples} synthetic samples; with --demo only ${CI_DEMO_METHODS.join(', ')}`,
+    },
+    {
       name: 'teacher-init',
       type: 'string',
       description: 'Teacher: preset name, model file or HF GPT-2 folder',
@@ -78,9 +91,28 @@ export const pipelineCommand: Command = {
       type: 'string',
       description: `Comma list of ${ALL_METHODS.join(',')} (default: distildp; all with --demo)`,
     },
-    { name: 'batch', type: 'number', description: 'Expected DP batch size in documents' },
-    { name: 'teacher-epochs', type: 'number', description: 'DP epochs of teachers' },
-    { name: 'student-epochs', type: 'number', description: 'DP epochs of DP-SGD/DPKD students' },
+    // DP recipe: every option left out keeps the rule of src/pipeline/recipe.ts (from N and epsilon).
+    {
+      name: 'batch',
+      type: 'number',
+      description: 'Expected DP batch size in documents (default: the recipe rule)',
+    },
+    {
+      name: 'teacher-epochs',
+      type: 'number',
+      description: 'DP epochs of teachers (default: the recipe rule)',
+    },
+    {
+      name: 'student-epochs',
+      type: 'number',
+      description: 'DP epochs of DP-SGD/DPKD students (default: the rule)',
+    },
+    {
+      name: 'windows-per-doc',
+      type: 'number',
+      description: 'Compute cap: the most windows a sampled document contributes (default: the recipe rule)',
+    },
+    ...PARAMETER_OPTIONS,
     {
       name: 'histogram',
       type: 'string',
@@ -92,7 +124,7 @@ export const pipelineCommand: Command = {
       description:
         'With --histogram uniform: the control codes, declared public by you (a,b or a JSON array of label lists)',
     },
-    // No CLI defaults: an unset option keeps the --demo profile's value, else the library default.
+    // No CLI defaults: an unset option keeps the standard run's value (the app's).
     // The same knobs as the app's Advanced settings (one definition: src/contract/overrides.ts).
     ...knobOptions(),
     {

@@ -5,11 +5,11 @@
 import { writeFileSync } from 'node:fs';
 import { serializeModelFile } from '../../io/model-file';
 import { initBackend } from '../../model/backend';
-import { DEFAULT_LORA, LORA_TARGETS } from '../../model/lora';
 import { paramsToArrays } from '../../model/params';
 import { prepareCorpus } from '../../pipeline/corpus';
 import { dpFineTune, evaluateModel } from '../../pipeline/model-tasks';
 import { disposeModel } from '../../pipeline/models';
+import { AUTO_RECIPE, resolveRecipe } from '../../pipeline/recipe';
 import { newRunId } from '../../pipeline/run-id';
 import { allPhases, DEFAULT_DP_TRAINING, planPrivacy } from '../../train/dp-plan';
 import { UsageError } from '../args';
@@ -18,7 +18,7 @@ import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-
 import { LedgerSession, ledgerOptions } from '../ledger-file';
 import { loadModelArg } from '../models';
 import { progressPrinter } from '../progress';
-import { parameterSelectionArgs } from './parameter-args';
+import { PARAMETER_OPTIONS, parameterSelectionArgs } from './parameter-args';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -44,29 +44,30 @@ export const trainCommand: Command = {
       default: DEFAULT_DP_TRAINING.targetEpsilon,
     },
     { name: 'delta', type: 'number', description: 'Delta (default 1/N^1.1, N = training documents)' },
+    // The recipe: every option left out takes the rule of src/pipeline/recipe.ts (from N and epsilon).
     {
       name: 'epochs',
       type: 'number',
-      description: 'Expected passes over the documents (steps = epochs / q)',
-      default: DEFAULT_DP_TRAINING.epochs,
+      description: 'Expected passes over the documents (default: the recipe rule)',
     },
     {
       name: 'batch',
       type: 'number',
-      description: 'Expected batch size in documents (q = batch / N)',
-      default: DEFAULT_DP_TRAINING.expectedBatchSize,
+      description: 'Expected batch size in documents, q = batch / N (default: the rule)',
     },
+    { name: 'lr', type: 'number', description: 'Peak learning rate (default: the recipe rule)' },
+    { name: 'lr-decay', type: 'string', description: 'constant (default) or cosine (to 0 at the last step)' },
+    {
+      name: 'windows-per-doc',
+      type: 'number',
+      description: 'Compute cap: the most windows a sampled document contributes (default: the rule)',
+    },
+    ...PARAMETER_OPTIONS,
     {
       name: 'micro-batch',
       type: 'number',
       description: 'Documents per physical micro-batch',
       default: DEFAULT_DP_TRAINING.microBatchSize,
-    },
-    {
-      name: 'windows-per-doc',
-      type: 'number',
-      description: 'Windows a sampled document contributes (K)',
-      default: DEFAULT_DP_TRAINING.windowsPerDocument,
     },
     {
       name: 'clip',
@@ -75,35 +76,10 @@ export const trainCommand: Command = {
       default: DEFAULT_DP_TRAINING.clipNorm,
     },
     {
-      name: 'lr',
-      type: 'number',
-      description: 'Learning rate (constant)',
-      default: DEFAULT_DP_TRAINING.schedule.peak,
-    },
-    {
       name: 'accountant',
       type: 'string',
       description: 'prv or rdp',
       default: DEFAULT_DP_TRAINING.accountant,
-    },
-    {
-      name: 'parameters',
-      type: 'string',
-      description: 'What DP-SGD trains: all, bias-layernorm (biases + LayerNorms) or lora (adapters)',
-      default: 'all',
-    },
-    { name: 'lora-rank', type: 'number', description: 'LoRA rank r', default: DEFAULT_LORA.rank },
-    {
-      name: 'lora-alpha',
-      type: 'number',
-      description: 'LoRA scale numerator (update x alpha / r)',
-      default: DEFAULT_LORA.alpha,
-    },
-    {
-      name: 'lora-targets',
-      type: 'string',
-      description: `Comma list of adapted layers (${LORA_TARGETS.join(',')})`,
-      default: DEFAULT_LORA.targets.join(','),
     },
     {
       name: 'seed',
@@ -129,17 +105,36 @@ export const trainCommand: Command = {
       seed: Number(o.seed),
       useControlCodes: choices.useControlCodes,
     });
+    if (o['lr-decay'] !== undefined && o['lr-decay'] !== 'constant' && o['lr-decay'] !== 'cosine')
+      throw new UsageError(`--lr-decay is constant or cosine; got "${o['lr-decay']}"`);
+    const given = (v: unknown) => (v === undefined ? ('auto' as const) : Number(v));
+    const { targetEpsilon: _e, ...defaults } = DEFAULT_DP_TRAINING;
+    const selection = parameterSelectionArgs(o);
+    const resolved = resolveRecipe(
+      {
+        ...defaults,
+        ...AUTO_RECIPE,
+        expectedBatchSize: given(o.batch),
+        epochs: given(o.epochs),
+        windowsPerDocument: given(o['windows-per-doc']),
+        schedule: {
+          ...AUTO_RECIPE.schedule,
+          peak: given(o.lr),
+          ...(o['lr-decay'] === 'cosine' ? { decay: 'cosine' as const, floor: 0 } : {}),
+        },
+        parameters: selection.parameters ?? 'auto',
+        lora: selection.lora ?? defaults.lora,
+        microBatchSize: Number(o['micro-batch']),
+        clipNorm: Number(o.clip),
+        accountant: accountant as 'prv' | 'rdp',
+      },
+      corpus.train.length,
+      Number(o.epsilon),
+    );
     const training = {
+      ...resolved,
       targetEpsilon: Number(o.epsilon),
       delta: o.delta === undefined ? undefined : Number(o.delta),
-      epochs: Number(o.epochs),
-      expectedBatchSize: Number(o.batch),
-      microBatchSize: Number(o['micro-batch']),
-      windowsPerDocument: Number(o['windows-per-doc']),
-      clipNorm: Number(o.clip),
-      accountant: accountant as 'prv' | 'rdp',
-      schedule: { peak: Number(o.lr) },
-      ...parameterSelectionArgs(o),
     };
     const plan = planPrivacy(corpus.train.length, training);
     for (const w of plan.warnings) io.err(`warning: ${w}`);

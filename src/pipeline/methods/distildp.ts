@@ -7,10 +7,11 @@
  * and hidden-state alignment, synthetic-only with hard labels alone (lambda = alpha = 0).
  */
 import { secureNoiseSource } from '../../random/noise';
+import { syntheticFidelity } from '../fidelity';
 import { releaseCodeHistogram } from '../histogram';
 import { distillStudent, syntheticWindows } from '../model-tasks';
 import type { LoadedModel } from '../models';
-import { privacyReport, publicChoices } from '../results';
+import { type PrivacyReport, privacyReport, publicChoices, type SyntheticFidelity } from '../results';
 import { STAGES } from '../stage-registry';
 import { evaluationStage, type RunContext, runStage, Stopped } from '../stage-runner';
 import { generateSyntheticCorpus, type SyntheticCorpus } from '../synthetic';
@@ -20,6 +21,14 @@ export interface DistilDPOutput {
   synthetic: SyntheticCorpus;
   /** The DistilDP student and its DP teacher, when DistilDP itself ran (not only synthetic-only). */
   models?: { student: LoadedModel; teacher: LoadedModel };
+  /** What on-policy distillation builds on: the DP teacher, the student's windows, the report. */
+  shared: {
+    teacher: LoadedModel;
+    windows: number[][];
+    report: PrivacyReport;
+    seconds: number;
+    fidelity: SyntheticFidelity;
+  };
 }
 
 export async function runDistilDP(
@@ -62,7 +71,7 @@ export async function runDistilDP(
   const teacher = await dpTrainingStage(ctx, STAGES.distildpTeacher, {
     base: { ...base.teacher, name: 'DistilDP teacher' },
     plan,
-    training: c.teacherDP,
+    training: ctx.plan.training.teacher,
   });
   const codes = hist?.codes.length ? hist.codes : null;
   const generated = await runStage(ctx, STAGES.generate, async (partial) => {
@@ -99,6 +108,10 @@ export async function runDistilDP(
   const sharedSeconds = teacher.seconds + generated.seconds;
   const windows = syntheticWindows(base.student, synthetic.samples);
   if (windows.length === 0) throw new Error('the teacher generated no usable synthetic text');
+  const fidelity = syntheticFidelity(synthetic.samples, ctx.corpus);
+  ev.log?.(
+    `synthetic fidelity (local, test split): JS divergence ${fidelity.js_divergence.toFixed(4)} (real text ${fidelity.js_divergence_real.toFixed(4)})${fidelity.control_code_fidelity === undefined ? '' : `, control codes matched ${(100 * fidelity.control_code_fidelity).toFixed(1)}% (classifier accuracy ${(100 * (fidelity.classifier_accuracy ?? 0)).toFixed(1)}%)`}`,
+  );
   let models: DistilDPOutput['models'];
   for (const method of ['distildp', 'synthetic'] as const) {
     if (!c.methods.includes(method)) continue;
@@ -121,10 +134,22 @@ export async function runDistilDP(
           checkpoint: { every: c.checkpointEvery.train, save },
         }),
     );
-    await evaluationStage(ctx, method, 'student', student.model, privacy, sharedSeconds + student.seconds);
+    await evaluationStage(
+      ctx,
+      method,
+      'student',
+      student.model,
+      privacy,
+      sharedSeconds + student.seconds,
+      fidelity,
+    );
     if (method === 'distildp') models = { student: student.model, teacher: teacher.model };
   }
-  const teacherOwner = c.methods.includes('distildp') ? 'distildp' : 'synthetic';
+  const teacherOwner = (['distildp', 'synthetic', 'opd'] as const).find((m) => c.methods.includes(m))!;
   await evaluationStage(ctx, teacherOwner, 'teacher', teacher.model, privacy, teacher.seconds);
-  return { synthetic, models };
+  return {
+    synthetic,
+    models,
+    shared: { teacher: teacher.model, windows, report, seconds: sharedSeconds, fidelity },
+  };
 }

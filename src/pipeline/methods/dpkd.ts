@@ -12,17 +12,16 @@ export async function runDPKD(
   ctx: RunContext,
   base: { teacher: LoadedModel; student: LoadedModel },
 ): Promise<void> {
-  const c = ctx.config;
   const { teacher: teacherPlan, student: studentPlan } = ctx.plan.dpkd();
   const teacher = await dpTrainingStage(ctx, STAGES.dpkdTeacher, {
     base: { ...base.teacher, name: 'DPKD teacher' },
     plan: teacherPlan,
-    training: c.teacherDP,
+    training: ctx.plan.training.teacher,
   });
   const student = await dpTrainingStage(ctx, STAGES.dpkdStudent, {
     base: { ...base.student, name: 'DPKD student' },
     plan: studentPlan,
-    training: c.studentDP,
+    training: ctx.plan.training.student,
     kdTeacher: teacher.model,
   });
   await reportAndEvaluateStudent(ctx, 'dpkd', studentPlan, student.model, teacher.seconds + student.seconds);

@@ -9,7 +9,7 @@ export async function runDPSGD(ctx: RunContext, baseStudent: LoadedModel): Promi
   const student = await dpTrainingStage(ctx, STAGES.dpsgdStudent, {
     base: { ...baseStudent, name: 'DP-SGD student' },
     plan,
-    training: ctx.config.studentDP,
+    training: ctx.plan.training.student,
   });
   await reportAndEvaluateStudent(ctx, 'dpsgd', plan, student.model, student.seconds);
 }

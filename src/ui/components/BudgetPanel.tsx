@@ -70,20 +70,24 @@ export function BudgetPanel() {
         <NumberField
           label="Expected batch size (documents)"
           value={settings.expectedBatchSize}
-          help="Each step samples every document independently with probability q = batch / N."
+          allowEmpty
+          placeholder={plan ? `automatic: ${plan.expectedBatchSize}` : 'automatic'}
+          help="Each step samples every document independently with probability q = batch / N. Empty: chosen from N and ε."
           error={errors.expectedBatchSize}
           disabled={locked}
           testId="batch-input"
-          onChange={(v) => updateSettings({ expectedBatchSize: v ?? Number.NaN })}
+          onChange={(v) => updateSettings({ expectedBatchSize: v })}
         />
         <NumberField
           label="Epochs"
           value={settings.epochs}
-          help="Expected passes over the data: steps = epochs / q."
+          allowEmpty
+          placeholder={plan ? `automatic: ${plan.epochs}` : 'automatic'}
+          help="Expected passes over the data: steps = epochs / q. Empty: chosen from N and ε."
           error={errors.epochs}
           disabled={locked}
           testId="epochs-input"
-          onChange={(v) => updateSettings({ epochs: v ?? Number.NaN })}
+          onChange={(v) => updateSettings({ epochs: v })}
         />
       </form>
       <EpsilonGuide epsilon={settings.targetEpsilon} />

@@ -1,4 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
+import type { PlanSummary } from '../../contract/protocol';
 import { budgetWarnings, noisePerStep } from '../budget-guidance';
 import { useAppStore } from '../store';
 import { PlanEstimate } from './PlanEstimate';
@@ -38,6 +39,8 @@ export function PlanView() {
         <dd data-testid="plan-q">
           {plan.q.toPrecision(3)} ({plan.expectedBatchSize} of {plan.trainUsable} training documents per step)
         </dd>
+        <dt>What is trained</dt>
+        <dd data-testid="plan-recipe">{recipeText(plan)}</dd>
         <dt>DP-SGD steps</dt>
         <dd data-testid="plan-steps">{plan.steps.toLocaleString('en-US')}</dd>
         <dt>δ</dt>
@@ -99,4 +102,18 @@ export function PlanView() {
       />
     </div>
   );
+}
+
+/** The DP teacher's recipe in words: what is trained, at what rate, how much text per document. */
+function recipeText(plan: PlanSummary): string {
+  const r = plan.recipe;
+  const what =
+    r.parameters === 'lora' && r.lora
+      ? `LoRA adapters (rank ${r.lora.rank}) on ${r.lora.targets.length} layer types`
+      : r.parameters === 'biasLayerNorm'
+        ? 'biases and LayerNorms only'
+        : 'every parameter';
+  const source =
+    r.batchAndEpochs === 'rule' ? 'batch and epochs chosen from N and ε' : 'batch and epochs set by you';
+  return `${what}, learning rate ${r.learningRate}, ${plan.epochs} epochs (${source}); each sampled document contributes its whole text up to ${r.windowsPerDocument} windows of ${r.contextLength} tokens (the privacy unit stays the document)`;
 }

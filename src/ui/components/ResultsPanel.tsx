@@ -3,6 +3,7 @@ import { formatDuration } from '../../contract/format';
 import { downloadText } from '../downloads';
 import { formatVsBase, resultsCsv, resultTable, type TableRow } from '../results-table';
 import { useAppStore } from '../store';
+import { SyntheticFidelityNote } from './SyntheticFidelityNote';
 
 function epsilonText(r: TableRow): string {
   if (r.epsilon === undefined) return '–';
@@ -94,6 +95,7 @@ export function ResultsPanel() {
               </tbody>
             </table>
           </div>
+          <SyntheticFidelityNote rows={results} />
           <ul className="hint results-notes" data-testid="results-notes">
             <li>
               Read each row against its <strong>base model</strong> (the same model before any training): a

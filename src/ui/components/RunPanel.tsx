@@ -14,6 +14,7 @@ const STORAGE_NAMES = { opfs: 'origin private file system', indexeddb: 'IndexedD
 
 const BASELINE_TEXT: Record<Baseline, string> = {
   synthetic: 'Synthetic-only student (same DP teacher and text, hard labels only)',
+  opd: 'On-policy student (learns on its own samples, scored by the same DP teacher)',
   dpsgd: 'DP-SGD student (trained on your data with DP-SGD)',
   dpkd: 'DPKD (DP teacher, then DP-SGD student with distillation)',
   nonprivate: 'Non-private teacher and student (no privacy: an upper bound)',

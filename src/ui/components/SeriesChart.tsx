@@ -259,6 +259,7 @@ export const SERIES_COLORS: Record<string, string> = {
   'distildp/teacher': '#3b6fd8',
   'distildp/student': '#1f9d55',
   'synthetic/student': '#c28a00',
+  'opd/student': '#c44d8a',
   'dpsgd/student': '#9b59c6',
   'dpkd/teacher': '#1597a8',
   'dpkd/student': '#e0641a',

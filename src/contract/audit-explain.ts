@@ -1,7 +1,7 @@
 /**
  * The audit's result in words, for the app and the CLI (no TF.js: the UI thread imports it).
  */
-import { chanceExposureBits, EXPOSURE_CANDIDATES } from './exposure';
+import { chanceExposureBits, EXPOSURE_CANDIDATES } from '../audit/exposure';
 
 export interface AuditSummaryInput {
   mode: 'whitebox' | 'blackbox';

@@ -1,0 +1,99 @@
+/**
+ * The default DP-SGD recipe, chosen from the number of training documents N and the target epsilon
+ * by one rule, for the app and the CLI alike: every recipe field of a DP training config may be
+ * 'auto' (the library default), and a value the user gives replaces the rule's for that field
+ * only. Type-only imports: the UI thread computes it too (the budget panel shows what a run uses).
+ *
+ * The rule and the sweep it was validated on are in README.md ("How the DP recipe is chosen").
+ */
+import type { ParameterSelection } from '../dp/clipping';
+import type { DPTrainingConfig } from '../train/dp-plan';
+import type { LearningRateSchedule } from '../train/schedule';
+
+/** A field the recipe rule fills in unless it is given. */
+export type Auto<T> = T | 'auto';
+
+export interface DPRecipe {
+  /** Expected documents per step (q = B / N). */
+  expectedBatchSize: number;
+  /** Expected passes over the documents. */
+  epochs: number;
+  /** Peak (constant) learning rate. */
+  learningRate: number;
+  parameters: ParameterSelection;
+  /** Compute cap: the most windows (of T tokens) a sampled document contributes. */
+  windowsPerDocument: number;
+}
+
+/** The most windows a sampled document contributes by default (4 x 128 tokens: a 512-byte document whole). */
+export const DEFAULT_WINDOWS_PER_DOCUMENT = 4;
+
+/**
+ * The recipe for N training documents at `epsilon` (validated on the development corpora's
+ * validation splits; README.md, "How the DP recipe is chosen"):
+ * - sampling rate q = 4%: expected batch B = round(N / 25) (at least 16 and at most 1024, never
+ *   more than N), so every run takes about 25 steps per epoch whatever its size;
+ * - epochs E = 3 (75 steps);
+ * - every parameter trained (full fine-tuning) at learning rate 1e-3: LoRA adapters (rank 8 on
+ *   every linear layer) and larger batches were measured and were worse at N = 1,600;
+ * - each sampled document contributes all its windows up to DEFAULT_WINDOWS_PER_DOCUMENT.
+ */
+export function dpRecipe(n: number, _epsilon: number): DPRecipe {
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`the DP recipe needs N >= 1 documents, got ${n}`);
+  return {
+    expectedBatchSize: Math.min(n, Math.min(1024, Math.max(16, Math.round(n / 25)))),
+    epochs: 3,
+    learningRate: 1e-3,
+    parameters: 'all',
+    windowsPerDocument: DEFAULT_WINDOWS_PER_DOCUMENT,
+  };
+}
+
+/** The recipe fields of a DP training config, each a value or 'auto'. */
+export interface RecipeFields {
+  expectedBatchSize: Auto<number>;
+  epochs: Auto<number>;
+  parameters: Auto<ParameterSelection>;
+  windowsPerDocument: Auto<number>;
+  schedule: Omit<LearningRateSchedule, 'peak'> & { peak: Auto<number> };
+}
+
+type RecipeKeys = keyof RecipeFields;
+
+/** A DP training config whose recipe fields may be 'auto' (the pipeline's and the CLI's). */
+export type AutoDPTrainingConfig<T extends Partial<DPTrainingConfig> = DPTrainingConfig> = Omit<
+  T,
+  RecipeKeys
+> &
+  RecipeFields;
+
+/** Every recipe field 'auto': what the library defaults to. */
+export const AUTO_RECIPE: RecipeFields = {
+  expectedBatchSize: 'auto',
+  epochs: 'auto',
+  parameters: 'auto',
+  windowsPerDocument: 'auto',
+  schedule: { peak: 'auto', warmupSteps: 0, decay: 'constant' },
+};
+
+const pick = <T>(v: Auto<T>, rule: T): T => (v === 'auto' ? rule : v);
+
+/** A DP training config without the run's epsilon and delta, every field given. */
+export type RunDPTrainingConfig = Omit<DPTrainingConfig, 'targetEpsilon' | 'delta'>;
+
+/** The config with every 'auto' field replaced by the rule's value for N documents at epsilon. */
+export function resolveRecipe(
+  config: AutoDPTrainingConfig<RunDPTrainingConfig>,
+  n: number,
+  epsilon: number,
+): RunDPTrainingConfig {
+  const rule = dpRecipe(n, epsilon);
+  return {
+    ...config,
+    expectedBatchSize: pick(config.expectedBatchSize, rule.expectedBatchSize),
+    epochs: pick(config.epochs, rule.epochs),
+    parameters: pick(config.parameters, rule.parameters),
+    windowsPerDocument: pick(config.windowsPerDocument, rule.windowsPerDocument),
+    schedule: { ...config.schedule, peak: pick(config.schedule.peak, rule.learningRate) },
+  };
+}
