@@ -2,7 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { auditReleasedModels, blackboxCanaries, canaryRecord } from '../../src/audit/blackbox';
+import {
+  auditReleasedModels,
+  blackboxCanaries,
+  canaryExposures,
+  canaryRecord,
+} from '../../src/audit/blackbox';
 import { auditStream } from '../../src/audit/canaries';
 import { chanceExposureBits, exposureBits } from '../../src/audit/exposure';
 import { sequenceLogLikelihoods } from '../../src/audit/likelihood';
@@ -97,6 +102,18 @@ describe('secret-string canaries', () => {
     expect(exposureBits(5, [1, 2, 3])).toBeCloseTo(2, 12); // rank 1 of 4
     expect(exposureBits(2, [1, 2, 3])).toBeCloseTo(2 - Math.log2(3), 12); // ties count against it
     expect(exposureBits(0, [1, 2, 3])).toBeCloseTo(0, 12);
+  });
+
+  it('each secret is ranked among the candidates in its own context only (hand example, K = 3)', () => {
+    const gains = {
+      sentence: new Float64Array(2),
+      secret: Float64Array.from([3, 0]),
+      // Canary 0's context: [1, 2, 4]; canary 1's: [1, 2, 5].
+      candidates: Float64Array.from([1, 2, 4, 1, 2, 5]),
+    };
+    const e = canaryExposures(gains);
+    expect(e[0]).toBeCloseTo(2 - 1, 12); // rank 2 of 4 (ranked among all six: rank 3)
+    expect(e[1]).toBeCloseTo(2 - 2, 12); // rank 4 of 4
   });
 
   it('chance exposure: the mean over a uniform rank (hand value for K = 1; every rank for K = 127)', () => {
