@@ -17,7 +17,7 @@ export function progressPrinter(err: (s: string) => void, label: string, total: 
             : `${s.toFixed(0)}s`
         : '?';
     err(
-      `${label} ${done}/${total} (${((100 * done) / total).toFixed(0)}%) elapsed ${fmt(elapsed)} ETA ${fmt(eta)} ${extra}`,
+      `${label} ${Number.isInteger(done) ? done : done.toFixed(1)}/${total} (${((100 * done) / total).toFixed(0)}%) elapsed ${fmt(elapsed)} ETA ${fmt(eta)} ${extra}`,
     );
   };
 }

@@ -1,17 +1,19 @@
 /**
- * The DistilDP issue's acceptance run: `distildp pipeline --demo --json` end to end (the CLI as a user
- * runs it), on the committed public-domain demo corpus with the shipped base models. At epsilon = 2
- * the DistilDP student must beat the DP-SGD student on test perplexity.
+ * The DistilDP issue's acceptance run: `distildp pipeline --demo --ci --json` end to end (the CLI as a
+ * user runs it), on the committed public-domain demo corpus with the shipped base models: the app's
+ * standard DP recipe, 1,000 synthetic samples, and the methods the claim compares (DistilDP,
+ * synthetic-only, DP-SGD; about 9 minutes on 2 cores). At epsilon = 2 the DistilDP student must beat
+ * the DP-SGD student on test perplexity.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-describe('distildp pipeline --demo', () => {
-  it('runs every method and the DistilDP student beats the DP-SGD student at epsilon 2', () => {
+describe('distildp pipeline --demo --ci', () => {
+  it('runs DistilDP, synthetic-only and DP-SGD, and the DistilDP student beats the DP-SGD student at epsilon 2', () => {
     expect(existsSync('public/models/teacher.safetensors')).toBe(true);
     expect(existsSync('public/models/student.safetensors')).toBe(true);
-    const stdout = execFileSync('node', ['bin/distildp.mjs', 'pipeline', '--demo', '--json'], {
+    const stdout = execFileSync('node', ['bin/distildp.mjs', 'pipeline', '--demo', '--ci', '--json'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 64 * 2 ** 20,
@@ -33,8 +35,7 @@ describe('distildp pipeline --demo', () => {
       if (!r) throw new Error(`no ${method}/${model} row in ${stdout}`);
       return r;
     };
-    for (const m of ['distildp', 'dpsgd', 'dpkd', 'synthetic', 'nonprivate'])
-      expect(row(m).test_ppl).toBeGreaterThan(1);
+    for (const m of ['distildp', 'dpsgd', 'synthetic']) expect(row(m).test_ppl).toBeGreaterThan(1);
     for (const r of out.results) {
       if (r.method === 'nonprivate') expect(r.epsilon).toBeNull();
       else expect(r.epsilon!).toBeLessThanOrEqual(2 + 1e-9);
