@@ -167,9 +167,10 @@ export function overridesLayer(o: PipelineOverrides): PipelineOptions {
  * The library defaults of these knobs (DEFAULT_PIPELINE in config.ts, which the UI thread cannot
  * import: it pulls TF.js); tests/unit/pipeline-overrides.test.ts checks them against it.
  */
-export const LIBRARY_DEFAULTS: Required<PipelineOverrides> = {
-  teacherLearningRate: 1e-3,
-  studentLearningRate: 1e-3,
+export const LIBRARY_DEFAULTS: KnobValues = {
+  // The DP learning rates come from the recipe rule (pipeline/recipe.ts: 1e-3 x min(1, B / 64)).
+  teacherLearningRate: 'auto',
+  studentLearningRate: 'auto',
   distillLearningRate: 1e-3,
   lambda: 0.4,
   temperature: 1,
@@ -181,15 +182,20 @@ export const LIBRARY_DEFAULTS: Required<PipelineOverrides> = {
   samplingTemperature: 1,
 };
 
-const numberOr = (v: unknown, fallback: number): number => (typeof v === 'number' ? v : fallback);
+/** Each knob's value: a number, or 'auto' where the DP recipe rule picks it from N and epsilon. */
+export type KnobValues = { [K in OverrideKey]-?: number | 'auto' };
+
+/** A knob's default in words (a placeholder, a --help line). */
+export function describeKnobValue(v: number | 'auto'): string {
+  return v === 'auto' ? 'from the DP recipe rule' : String(v);
+}
 
 /** The value each knob has in a config or a profile, library defaults where it is silent. */
-export function effectiveValues(c: PipelineOptions): Required<PipelineOverrides> {
+export function effectiveValues(c: PipelineOptions): KnobValues {
   const d = LIBRARY_DEFAULTS;
   return {
-    // 'auto' (the recipe rule's learning rate, 1e-3 today) reads as the library default.
-    teacherLearningRate: numberOr(c.teacherDP?.schedule?.peak, d.teacherLearningRate),
-    studentLearningRate: numberOr(c.studentDP?.schedule?.peak, d.studentLearningRate),
+    teacherLearningRate: c.teacherDP?.schedule?.peak ?? d.teacherLearningRate,
+    studentLearningRate: c.studentDP?.schedule?.peak ?? d.studentLearningRate,
     distillLearningRate: c.distill?.learningRate ?? d.distillLearningRate,
     lambda: c.distillation?.lambda ?? d.lambda,
     temperature: c.distillation?.temperature ?? d.temperature,

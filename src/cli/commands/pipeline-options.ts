@@ -4,6 +4,7 @@
  */
 
 import {
+  describeKnobValue,
   effectiveValues,
   OVERRIDE_FIELDS,
   overridesLayer,
@@ -152,6 +153,6 @@ export function knobOptions(): { name: string; type: 'number'; description: stri
   return OVERRIDE_FIELDS.map((f) => ({
     name: f.cli,
     type: 'number',
-    description: `${f.help} (default ${standard[f.key]})`,
+    description: `${f.help} (default ${describeKnobValue(standard[f.key])})`,
   }));
 }

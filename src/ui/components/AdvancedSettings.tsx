@@ -1,5 +1,10 @@
 import { useShallow } from 'zustand/react/shallow';
-import { effectiveValues, OVERRIDE_FIELDS, validateOverrides } from '../../contract/overrides';
+import {
+  describeKnobValue,
+  effectiveValues,
+  OVERRIDE_FIELDS,
+  validateOverrides,
+} from '../../contract/overrides';
 import { advancedPatch, PROFILE_CONFIG } from '../../contract/run-settings';
 import { updateSettings } from '../controller';
 import { useAppStore } from '../store';
@@ -34,7 +39,7 @@ export function AdvancedSettings({ locked }: { locked: boolean }) {
             label={f.label}
             value={settings.advanced?.[f.key] ?? null}
             allowEmpty
-            placeholder={`default ${defaults[f.key]}`}
+            placeholder={`default ${describeKnobValue(defaults[f.key])}`}
             help={`${f.help} (--${f.cli})`}
             error={errors[f.key]}
             disabled={locked}
