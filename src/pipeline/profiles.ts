@@ -5,7 +5,7 @@
  *
  * DP trainings take their batch, epochs, learning rate, trained parameters and windows per
  * document from the recipe rule (recipe.ts), for the run's N and epsilon. The rest was chosen on
- * VALIDATION splits (README.md, "How the settings were chosen"; never on test):
+ * VALIDATION splits (README.md, "Results" and "How the DP recipe is chosen"; never on test):
  * - Synthetic text: the teacher's own distribution (no top-k/top-p truncation); distillation then
  *   minimises the sequence-level KL to the teacher (the paper's top-k 50 / top-p 0.9 gave a worse
  *   student on the demo corpus: 4.910 vs 4.862). 2,000 samples.
