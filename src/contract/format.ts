@@ -23,3 +23,9 @@ export function formatDuration(seconds: number): string {
   if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
+
+/** A learning rate as people write it: 1e-3, 4.1e-4 (two significant digits). */
+export function formatRate(rate: number): string {
+  const [mantissa, exponent] = rate.toExponential(1).split('e');
+  return `${mantissa.replace(/\.0$/, '')}e${exponent.replace('+', '')}`;
+}

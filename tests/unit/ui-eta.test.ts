@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration } from '../../src/contract/format';
+import { formatBytes, formatDuration, formatRate } from '../../src/contract/format';
 import { etaSeconds } from '../../src/ui/eta';
 
 describe('etaSeconds', () => {
@@ -26,5 +26,14 @@ describe('formatting', () => {
     expect(formatDuration(185)).toBe('3 min 05 s');
     expect(formatDuration(7620)).toBe('2 h 07 min');
     expect(formatDuration(Number.NaN)).toBe('–');
+  });
+});
+
+describe('formatRate', () => {
+  it('writes learning rates with two significant digits', () => {
+    expect(formatRate(1e-3)).toBe('1e-3');
+    expect(formatRate((1e-3 * 26) / 64)).toBe('4.1e-4');
+    expect(formatRate(2.5e-4)).toBe('2.5e-4');
+    expect(formatRate(0.05)).toBe('5e-2');
   });
 });

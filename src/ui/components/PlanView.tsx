@@ -1,4 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
+import { formatRate } from '../../contract/format';
 import type { PlanSummary } from '../../contract/protocol';
 import { budgetWarnings, noisePerStep } from '../budget-guidance';
 import { useAppStore } from '../store';
@@ -115,5 +116,5 @@ function recipeText(plan: PlanSummary): string {
         : 'every parameter';
   const source =
     r.batchAndEpochs === 'rule' ? 'batch and epochs chosen from N and ε' : 'batch and epochs set by you';
-  return `${what}, learning rate ${r.learningRate}, ${plan.epochs} epochs (${source}); each sampled document contributes its whole text up to ${r.windowsPerDocument} windows of ${r.contextLength} tokens (the privacy unit stays the document)`;
+  return `${what}, learning rate ${formatRate(r.learningRate)}, ${plan.epochs} epochs (${source}); each sampled document contributes its whole text up to ${r.windowsPerDocument} windows of ${r.contextLength} tokens (the privacy unit stays the document)`;
 }
