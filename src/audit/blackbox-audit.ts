@@ -3,16 +3,14 @@
  * would (runPipeline for DistilDP; dpFineTune / fineTune for the DP-SGD and non-private students)
  * with the canary documents in the training split, then score them (blackbox.ts).
  */
-import { defaultDelta } from '../dp/accounting/index';
 import { prepareCorpus } from '../pipeline/corpus';
 import { dpFineTune, fineTune } from '../pipeline/model-tasks';
 import type { LoadedModel } from '../pipeline/models';
 import { cloneModel, disposeModel } from '../pipeline/models';
-import { resolveRecipe } from '../pipeline/recipe';
+import { planPipelinePrivacy } from '../pipeline/plan';
 import type { StageName } from '../pipeline/results';
 import { runPipeline } from '../pipeline/run';
 import type { NoiseSeed } from '../random/noise';
-import { planPrivacy } from '../train/dp-plan';
 import {
   type AuditInputs,
   type AuditOutcome,
@@ -90,14 +88,15 @@ export async function runBlackbox(
       });
       const model = await cloneModel(base, `${base.name} (audit, ${request.method})`);
       released = [{ model, base }];
-      const delta = inputs.config.delta ?? defaultDelta(corpus.train.length);
+      // The run's own planner: the DP-SGD student's recipe, delta and calibrated noise, as the run has them.
+      const runPlan = planPipelinePrivacy(inputs.config, {
+        trainDocuments: corpus.train.length,
+        useControlCodes: false,
+      });
+      const delta = runPlan.delta;
       if (request.method === 'dpsgd') {
-        const training = {
-          ...resolveRecipe(inputs.config.studentDP, corpus.train.length, inputs.config.epsilon),
-          targetEpsilon: inputs.config.epsilon,
-          delta,
-        };
-        const plan = planPrivacy(corpus.train.length, training);
+        const training = { ...runPlan.training.student, targetEpsilon: inputs.config.epsilon, delta };
+        const plan = runPlan.dpsgdStudent();
         const r = await dpFineTune({
           model,
           documentWindows: corpus.trainDocumentWindows,
