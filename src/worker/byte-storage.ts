@@ -64,6 +64,8 @@ interface DirectoryHandle {
 }
 interface FileHandle {
   getFile(): Promise<File>;
+  /** Renames within the folder, replacing a file of that name (Chromium 110+, Safari 16.4+). */
+  move?: (name: string) => Promise<void>;
   createWritable?: () => Promise<{ write(data: Uint8Array): Promise<void>; close(): Promise<void> }>;
   createSyncAccessHandle?: () => Promise<{
     write(data: Uint8Array, o?: { at: number }): number;
@@ -71,6 +73,17 @@ interface FileHandle {
     flush(): void;
     close(): void;
   }>;
+}
+
+/** Suffix of a write's scratch file (renamed over the target when complete). */
+const PARTIAL = '.partial';
+/** Chromium's swap file of an open createWritable(), visible in listings until close(). */
+const SWAP = '.crswap';
+const isScratchName = (name: string) => name.endsWith(PARTIAL) || name.endsWith(SWAP);
+
+function randomSuffix(): string {
+  const b = crypto.getRandomValues(new Uint8Array(6));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
 const isNotFound = (e: unknown) =>
@@ -108,48 +121,48 @@ export class OpfsByteStorage implements ByteStorage {
 
   async write(path: string, bytes: Uint8Array): Promise<void> {
     const parts = pathSegments(path);
+    const name = parts.at(-1)!;
+    if (isScratchName(name))
+      throw new Error(`storage path "${path}": names ending in ${PARTIAL} or ${SWAP} are reserved`);
     const dir = (await this.folder(parts.slice(0, -1), true))!;
-    const handle = await dir.getFileHandle(parts.at(-1)!, { create: true });
-    if (handle.createWritable) {
-      // Chromium writes to a swap file and swaps it in on close(): a crash mid-write keeps the old file.
-      const w = await handle.createWritable();
-      await w.write(bytes);
-      await w.close();
-      return;
-    }
-    if (!handle.createSyncAccessHandle) throw new Error('OPFS: this browser cannot write files');
-    // Safari: no createWritable in OPFS; write a temporary file, then replace the target with it.
-    const tmpName = `${parts.at(-1)!}.tmp`;
-    const tmp = await dir.getFileHandle(tmpName, { create: true });
-    const access = await tmp.createSyncAccessHandle!();
+    // Never write the target in place: getFileHandle({create: true}) makes an empty file at once,
+    // and a reload or crash before the write's close() leaves it there, empty (measured in
+    // Chromium 150: the swap file goes, the 0-byte target stays), so a new metrics chunk or
+    // checkpoint would be read back as garbage. The bytes go to a scratch file first, which is then
+    // renamed over the target: the target holds the old bytes or the new ones, never a mix or none.
+    const scratchName = `${name}.${randomSuffix()}${PARTIAL}`;
+    const scratch = await dir.getFileHandle(scratchName, { create: true });
     try {
-      access.truncate(0);
-      access.write(bytes, { at: 0 });
-      access.flush();
-    } finally {
-      access.close();
+      if (scratch.createWritable) {
+        const w = await scratch.createWritable();
+        await w.write(bytes);
+        await w.close();
+      } else if (scratch.createSyncAccessHandle) {
+        // Safari: no createWritable in OPFS.
+        const access = await scratch.createSyncAccessHandle();
+        try {
+          access.truncate(0);
+          access.write(bytes, { at: 0 });
+          access.flush();
+        } finally {
+          access.close();
+        }
+      } else throw new Error('OPFS: this browser cannot write files');
+      if (!scratch.move) throw new Error('OPFS: this browser cannot rename files (FileSystemHandle.move)');
+      await scratch.move(name);
+    } catch (e) {
+      await dir.removeEntry(scratchName).catch(() => undefined);
+      throw e;
     }
-    const moved = tmp as unknown as { move?: (name: string) => Promise<void> };
-    if (moved.move) {
-      await moved.move(parts.at(-1)!);
-      return;
-    }
-    const target = await handle.createSyncAccessHandle();
-    try {
-      target.truncate(0);
-      target.write(bytes, { at: 0 });
-      target.flush();
-    } finally {
-      target.close();
-    }
-    await dir.removeEntry(tmpName);
   }
 
   async list(folder: string): Promise<string[]> {
     const dir = await this.folder(pathSegments(folder), false);
     if (!dir) return [];
     const names: string[] = [];
-    for await (const name of dir.keys()) names.push(name);
+    // Scratch files of writes that never finished (and Chromium's swap files of open writes) are
+    // not files of the store.
+    for await (const name of dir.keys()) if (!isScratchName(name)) names.push(name);
     return names.sort();
   }
 

@@ -73,8 +73,17 @@ const fromUtf8 = new TextDecoder();
 export class RunStorage {
   constructor(readonly bytes: ByteStorage) {}
 
-  async readJson<T>(path: string): Promise<T | null> {
+  /**
+   * A file's bytes, or null when it is missing or empty. No file of a run is ever empty; an empty
+   * one is a write a reload interrupted under an earlier version (which wrote OPFS files in place).
+   */
+  private async readFile(path: string): Promise<Uint8Array | null> {
     const b = await this.bytes.read(path);
+    return b && b.length > 0 ? b : null;
+  }
+
+  async readJson<T>(path: string): Promise<T | null> {
+    const b = await this.readFile(path);
     return b ? (JSON.parse(fromUtf8.decode(b)) as T) : null;
   }
 
@@ -87,7 +96,7 @@ export class RunStorage {
   }
 
   async readManifest(runId: string): Promise<RunManifest | null> {
-    const b = await this.bytes.read(runPaths.manifest(runId));
+    const b = await this.readFile(runPaths.manifest(runId));
     return b ? parseManifest(fromUtf8.decode(b)) : null;
   }
 
@@ -118,7 +127,7 @@ export class RunStorage {
   }
 
   async readStage(runId: string, stageKey: string): Promise<Checkpoint | undefined> {
-    const b = await this.bytes.read(runPaths.checkpoint(runId, stageKey));
+    const b = await this.readFile(runPaths.checkpoint(runId, stageKey));
     return b ? parseCheckpoint(b) : undefined;
   }
 

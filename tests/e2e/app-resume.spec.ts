@@ -6,7 +6,16 @@
  * reached with Tab and pressed with Enter. Cancel deletes the run: no resume offer after a reload.
  */
 import type { Locator, Page } from '@playwright/test';
-import { download, dropFiles, expect, labelledJsonl, screenshot, test, waitForApp } from './helpers';
+import {
+  download,
+  dropFiles,
+  expect,
+  expectRunStatus,
+  labelledJsonl,
+  screenshot,
+  test,
+  waitForApp,
+} from './helpers';
 
 /** 20 epochs at q = 4/50: ceil(20 / q) = 250 DP steps, long enough to reload in the middle. */
 const EPOCHS = '20';
@@ -64,7 +73,7 @@ test('a reload mid-training offers resume, continues from the checkpoint with th
   // Keyboard: from the epochs field, Tab reaches the Run button.
   await page.getByTestId('epochs-input').focus();
   await tabToAndPress(page, page.getByTestId('start-run'));
-  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
+  await expectRunStatus(page, 'running');
   await expect(page.getByTestId('run-status')).toContainText('last checkpoint: DP teacher (DP-SGD)', {
     timeout: 120_000,
   });
@@ -77,6 +86,8 @@ test('a reload mid-training offers resume, continues from the checkpoint with th
 
   await page.reload();
   await waitForApp(page);
+  // The runs live in OPFS (writes are scratch files renamed over their targets), not in a fallback.
+  await expect(page.getByTestId('storage-info')).toContainText('(origin private file system)');
   const offer = page.getByTestId('resume-offer');
   await expect(offer).toBeVisible();
   await expect(offer).toContainText('interrupted during DP teacher (DP-SGD)');
@@ -87,7 +98,7 @@ test('a reload mid-training offers resume, continues from the checkpoint with th
   expect(restoredEps).toBeGreaterThan(0);
   await page.getByTestId('resume-saved').focus();
   await page.keyboard.press('Enter');
-  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
+  await expectRunStatus(page, 'running');
   await expect(page.getByTestId('step-resumed')).toBeVisible();
 
   // Let it train well past where it was, so a restart from step 1 would have replaced the old points.
@@ -116,7 +127,7 @@ test('a reload mid-training offers resume, continues from the checkpoint with th
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'paused', { timeout: 60_000 });
   const paused = maxStep(await teacherRows(page));
   await tabToAndPress(page, page.getByTestId('resume-run'));
-  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
+  await expectRunStatus(page, 'running');
   await expect
     .poll(async () => maxStep(await teacherRows(page)), { timeout: 120_000 })
     .toBeGreaterThan(paused);

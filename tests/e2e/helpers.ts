@@ -127,4 +127,34 @@ export async function download(
   const path = await file.path();
   return { name: file.suggestedFilename(), bytes: readFileSync(path) };
 }
+/**
+ * Waits until the run's status is `status`; if the run fails instead, fails at once with the
+ * failure banner's message (a bare "expected running, got failed" says nothing about why).
+ */
+export async function expectRunStatus(page: Page, status: string, timeout = 30_000): Promise<void> {
+  const run = page.getByTestId('run-status');
+  await expect
+    .poll(
+      async () => {
+        const now = await run.getAttribute('data-status');
+        if (now === 'failed' && status !== 'failed') {
+          const why = await page
+            .getByTestId('run-failure')
+            .textContent()
+            .catch(() => null);
+          const log = await page
+            .getByTestId('log')
+            .textContent()
+            .catch(() => null);
+          throw new Error(
+            `the run failed instead of reaching "${status}": ${why ?? '(no failure banner)'}\napp log: ${log ?? '(none)'}`,
+          );
+        }
+        return now;
+      },
+      { timeout },
+    )
+    .toBe(status);
+}
+
 export { expect };
