@@ -92,10 +92,11 @@ describe('distildp pipeline options -> config', () => {
     );
   });
 
-  it('--ci keeps the DP recipe, halves the synthetic text and, with --demo, runs the compared methods only', () => {
+  it('--ci keeps the DP recipe, writes 1,000 synthetic samples (fewer than the standard run) and, with --demo, runs the compared methods only', () => {
     const c = configOf(['--demo', '--ci']);
     expect(c.methods).toEqual(['distildp', 'synthetic', 'dpsgd']);
-    expect(c.synthetic.samples).toBe(STANDARD_PROFILE.synthetic.samples / 2);
+    expect(c.synthetic.samples).toBe(1000);
+    expect(c.synthetic.samples).toBeLessThan(STANDARD_PROFILE.synthetic.samples);
     expect(c.teacherDP).toEqual(configOf(['--demo']).teacherDP);
     expect(configOf(['--private', 'x', '--no-labels', '--ci']).methods).toEqual(['distildp']);
   });

@@ -37,8 +37,8 @@ export const DEMO_DATA_CHOICES: DataChoices = {
 export const DEMO_SETTINGS: PipelineOptions = { ...STANDARD_PROFILE, methods: [...ALL_METHODS] };
 
 /**
- * `--ci`: a run sized for the CI suite's minutes (tests/demo): the same DP recipe, half the
- * synthetic text, and with --demo only the methods the acceptance test compares.
+ * `--ci`: a run sized for the CI suite's minutes (tests/demo): the same DP recipe, a quarter of the
+ * synthetic text (1,000 samples), and with --demo only the methods the acceptance test compares.
  */
 export const CI_SETTINGS: PipelineOptions = {
   ...STANDARD_PROFILE,
