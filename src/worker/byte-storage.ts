@@ -64,7 +64,7 @@ interface DirectoryHandle {
 }
 interface FileHandle {
   getFile(): Promise<File>;
-  /** Renames within the folder, replacing a file of that name (Chromium 110+, Safari 16.4+). */
+  /** Renames within the folder, replacing a file of that name (Chromium; where missing, OPFS is not used). */
   move?: (name: string) => Promise<void>;
   createWritable?: () => Promise<{ write(data: Uint8Array): Promise<void>; close(): Promise<void> }>;
   createSyncAccessHandle?: () => Promise<{
