@@ -12,6 +12,7 @@
  *   saved DP teacher) the student reached 9.743 with 2,000 samples x 2 epochs, 9.638 with 2,000 x 4
  *   and 9.578 with 4,000 x 2 (the teacher: 9.374): more text beats more passes over the same text.
  *   4,000 x 4 reached 9.498, for twice the distillation time again (Advanced settings).
+ *   Measured with scripts/distill-budget.ts.
  * - Distillation: mostly soft labels (lambda 0.9, T 1) at a small learning rate (the paper's lambda
  *   0.4 at lr 1e-3: 5.12 on the demo's validation split, worse than the base student's 4.95; T 2
  *   and hidden-state alignment did not help).

@@ -1,6 +1,6 @@
 /**
  * OPFS writes survive a reload mid-write. The fake folder below behaves as Chromium 150's OPFS was
- * measured to (a page evaluating the File System API, then reloading with a writable still open):
+ * measured to (scripts/opfs-reload-probe.ts: a page using the File System API, reloaded with a writable open):
  * getFileHandle({create: true}) makes an empty file at once; createWritable() writes to a swap file
  * `<name>.crswap`, visible in the folder's listing until close() swaps it in; a reload before
  * close() deletes the swap file and leaves the (empty) target; move(name) renames, replacing a file
