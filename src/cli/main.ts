@@ -1,6 +1,7 @@
 import { formatOptions, parseArgs, UsageError } from './args';
 import { type CommandIO, processIO } from './command';
 import { commands } from './commands/index';
+import { parseThreads, startGradientHelpersOnDemand, threadsOption } from './gradient-workers';
 
 function globalHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -34,7 +35,13 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
   }
   try {
     const args = parseArgs(rest, command.options, { positionals: command.positionals });
-    return await command.run(args, io);
+    if (!command.options.includes(threadsOption)) return await command.run(args, io);
+    const release = startGradientHelpersOnDemand(parseThreads(args.options.threads), io.err);
+    try {
+      return await command.run(args, io);
+    } finally {
+      await release();
+    }
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`distildp ${command.name}: ${e.message}`);

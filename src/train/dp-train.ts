@@ -14,13 +14,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { computeEpsilon } from '../dp/accounting/index';
-import { type ClippingOptions, clippedGradientsFast } from '../dp/clipping';
-import { clipSkippingNonFinite } from '../dp/nonfinite';
+import type { ClippingOptions } from '../dp/clipping';
 import { packMicroBatches } from '../dp/sampler';
 import type { GPTConfig } from '../model/config';
 import type { Params } from '../model/params';
 import { insecureFixedSeedNoiseSource, secureNoiseSource } from '../random/noise';
 import { disposeBatch, documentRowsToBatch } from './batching';
+import { ClippedSumAccumulator } from './clipped-accumulator';
 import {
   addCanarySums,
   checkAuditHooks,
@@ -28,8 +28,16 @@ import {
   samplePoissonWithCanaries,
   stepNoiseStd,
 } from './dp-audit-hooks';
-import { type LoraTrainingState, trainedParameters } from './dp-parameters';
+import { type LoraTrainingState, type TrainedParameters, trainedParameters } from './dp-parameters';
 import { allPhases, DEFAULT_DP_TRAINING, type DPTrainingConfig, type PrivacyPlan } from './dp-plan';
+import {
+  type GradientPool,
+  MAX_HELPER_MODEL_BYTES,
+  microBatchCost,
+  microBatchWindows,
+  processGradientPool,
+  splitMicroBatches,
+} from './gradient-pool';
 import { applyNoisyStep, type NoisyUpdateMode, noisyUpdateMode } from './noisy-update';
 import { AdamW, type AdamWState } from './optimizer';
 
@@ -93,6 +101,11 @@ export interface DPTrainingInput {
   training: Partial<DPTrainingConfig>;
   hooks?: DPTrainingHooks;
   resume?: DPTrainingState;
+  /**
+   * Gradient helpers that clip shares of each step's micro-batches on other cores
+   * (train/gradient-pool.ts); default the process's (processGradientPool()), null for none.
+   */
+  gradientPool?: GradientPool | null;
   /** The empirical privacy audit's canaries and observer (src/audit; never in a user's run). */
   audit?: DPAuditHooks;
 }
@@ -112,6 +125,42 @@ async function allFinite(params: Params): Promise<boolean> {
   const ok = (await flag.data())[0] === 1;
   flag.dispose();
   return ok;
+}
+
+/** The trained parameters' current values, in `names` order (what helpers clip with). */
+async function trainedValues(trainable: Params, names: readonly string[]): Promise<Float32Array[]> {
+  return Promise.all(names.map(async (n) => (await trainable.get(n)!.data()) as Float32Array));
+}
+
+/**
+ * The gradient helpers this run uses (train/gradient-pool.ts), loaded with the model; null when
+ * there are none, or clipping needs what cannot be copied to them (a per-row loss with its
+ * teacher, the audit's injected faults), or the model is too large to copy.
+ */
+async function loadGradientHelpers(
+  input: DPTrainingInput,
+  c: DPTrainingConfig,
+  clipping: Partial<ClippingOptions>,
+  trained: TrainedParameters,
+  names: string[],
+): Promise<GradientPool | null> {
+  if (c.rowLoss || clipping.faults) return null;
+  const forwardParams = [...trained.forwardParams.values()].reduce((a, p) => a + p.size, 0);
+  if (4 * forwardParams > MAX_HELPER_MODEL_BYTES) return null;
+  const pool =
+    input.gradientPool === undefined ? await processGradientPool(forwardParams) : input.gradientPool;
+  if (!pool || pool.helpers === 0) return null;
+  const read = async (params: Params) =>
+    Promise.all([...params].map(async ([name, p]) => ({ name, data: (await p.data()) as Float32Array })));
+  await pool.load({
+    config: input.config,
+    padId: input.padId,
+    forward: await read(trained.forwardParams),
+    trainable: names,
+    lora: trained.adapters ? { config: c.lora, factors: await read(trained.adapters.params) } : undefined,
+    clipping: { clipNorm: input.plan.clipNorm, embeddings: c.embeddings, parameters: c.parameters },
+  });
+  return pool;
 }
 
 export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingResult> {
@@ -152,6 +201,8 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
     rowLoss: c.rowLoss,
     faults,
   };
+  const clipContext = { params: trained.forwardParams, config, clipping, padId: input.padId };
+  const helpers = await loadGradientHelpers(input, c, clipping, trained, names);
   const windowCounts = documentWindows.map((w) => w.length);
   const expectedBatch = plan.q * plan.numDocuments;
   const epsilonEvery = input.hooks?.epsilonEvery ?? Math.max(1, Math.floor(plan.steps / 200));
@@ -166,60 +217,49 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
       { samplingRate: plan.q, windowsPerDocument: plan.windowsPerDocument },
       source,
     );
-    let sums = new Map<string, tf.Tensor>();
-    let lossSum = 0;
-    let clipped = 0;
-    let nonFinite = 0;
-    let tokens = 0;
     const microBatches = packMicroBatches(sample, c.microBatchSize);
+    const [own, ...shares] = helpers
+      ? splitMicroBatches(microBatches, helpers.helpers + 1, (mb) =>
+          microBatchCost(microBatchWindows(mb, documentWindows), config.contextLength),
+        )
+      : [microBatches];
+    // The helpers' requests are posted before this thread starts its own (synchronous) share.
+    const remote = shares.some((s) => s.length)
+      ? helpers!.step(
+          await trainedValues(trainable, names),
+          shares.map((s) => s.map((mb) => microBatchWindows(mb, documentWindows))),
+        )
+      : null;
+    // Settled even when this thread fails or stops first, so no helper reply is left unawaited.
+    remote?.catch(() => {});
+    const acc = new ClippedSumAccumulator();
     let aborted = false;
-    for (const [mbIndex, mb] of microBatches.entries()) {
-      if (input.hooks?.abortStep?.()) {
-        aborted = true;
-        break;
-      }
-      const batch = documentRowsToBatch(mb, documentWindows, config.contextLength, input.padId);
-      const r = await clipSkippingNonFinite(
-        clippedGradientsFast,
-        trained.forwardParams,
-        config,
-        batch,
-        { ...clipping, windowsPerExample: mb.windowsPerExample },
-        input.padId,
-      );
-      const skipped = new Set(r.nonFiniteExamples);
-      nonFinite += skipped.size;
-      const tokenCount = tf.sum(batch.mask);
-      const [losses, factors, count] = await Promise.all([
-        r.losses.data(),
-        r.clipFactors.data(),
-        tokenCount.data(),
-      ]);
-      tokenCount.dispose();
-      tokens += count[0];
-      for (let i = 0; i < mb.rows.length; i++) {
-        if (skipped.has(i)) continue;
-        lossSum += losses[i];
-        if (factors[i] < 1) clipped++;
-      }
-      const next = new Map<string, tf.Tensor>();
-      for (const [name, g] of r.clippedSum) {
-        const prev = sums.get(name);
-        next.set(name, prev ? tf.add(prev, g) : g);
-        if (prev) {
-          prev.dispose();
-          g.dispose();
+    try {
+      for (const [mbIndex, mb] of own.entries()) {
+        if (input.hooks?.abortStep?.()) {
+          aborted = true;
+          break;
         }
+        const batch = documentRowsToBatch(mb, documentWindows, config.contextLength, input.padId);
+        try {
+          await acc.addMicroBatch(batch, mb.windowsPerExample, clipContext);
+        } finally {
+          disposeBatch(batch);
+        }
+        input.hooks?.onProgress?.(step + (mbIndex + 1) / (own.length + (remote ? 1 : 0)));
       }
-      sums = next;
-      tf.dispose([r.norms, r.clipFactors, r.losses]);
-      disposeBatch(batch);
-      input.hooks?.onProgress?.(step + (mbIndex + 1) / microBatches.length);
+      const results = await remote;
+      for (const r of results ?? []) acc.addArrays(names, r.sums, r.stats, trainable);
+    } catch (e) {
+      acc.dispose();
+      throw e;
     }
     if (aborted) {
-      tf.dispose([...sums.values()]);
+      acc.dispose();
       break;
     }
+    const { lossSum, clipped, nonFinite, tokens } = acc.stats;
+    let sums = acc.take();
     sums = addCanarySums(sums, input.audit, canaries, trainable, plan.clipNorm);
     const noisyUpdate = noisyUpdateMode(source);
     const base = {
@@ -276,6 +316,7 @@ export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingRes
     epsilonHistory: history,
     lora: step < plan.steps ? await trained.exportState() : undefined,
   };
+  await helpers?.unload();
   optimizer.dispose();
   trained.dispose();
   const spent = step > 0 ? computeEpsilon(allPhases(plan, step), plan.delta, plan.accountant) : 0;

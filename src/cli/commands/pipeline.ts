@@ -19,6 +19,7 @@ import { outputsOfResult } from '../../pipeline/run-outputs';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { dataOptions, ingestWithChoices } from '../data-args';
+import { threadsOption } from '../gradient-workers';
 import { LedgerSession, ledgerOptions } from '../ledger-file';
 import { loadModelArg, PUBLIC_DIR } from '../models';
 import { progressPrinter } from '../progress';
@@ -144,6 +145,7 @@ export const pipelineCommand: Command = {
       type: 'string',
       description: 'With --out: your description of the training data, published in the model cards',
     },
+    threadsOption,
     ...ledgerOptions,
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
   ],

@@ -15,6 +15,7 @@ import { allPhases, DEFAULT_DP_TRAINING, planPrivacy } from '../../train/dp-plan
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { dataChoicesFromOptions, dataOptions, ingestWithChoices } from '../data-args';
+import { threadsOption } from '../gradient-workers';
 import { LedgerSession, ledgerOptions } from '../ledger-file';
 import { loadModelArg } from '../models';
 import { progressPrinter } from '../progress';
@@ -89,6 +90,7 @@ export const trainCommand: Command = {
     },
     { name: 'out', type: 'string', description: 'Write the fine-tuned model file (.safetensors)' },
     ...ledgerOptions,
+    threadsOption,
     { name: 'json', type: 'boolean', description: 'Print one JSON object' },
   ],
   async run(args, io) {
