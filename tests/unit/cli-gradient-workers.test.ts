@@ -56,7 +56,7 @@ describe('gradient worker threads', () => {
     const local = await train(null);
     const shared = await train(pool);
     expect(shared.losses.length).toBe(local.losses.length);
-    shared.losses.forEach((l, i) => expect(l).toBeCloseTo(local.losses[i], 4));
+    for (const [i, l] of shared.losses.entries()) expect(l).toBeCloseTo(local.losses[i], 4);
     let diff = 0;
     for (const [name, a] of local.arrays) {
       const b = shared.arrays.get(name)!;
