@@ -10,11 +10,12 @@
  */
 import { type BackendInfo, initBackend } from '../model/backend';
 import { tfjsWasmPaths } from '../model/wasm-paths';
+import { startBrowserGradientHelpers } from '../train/browser-gradient-helpers';
 import { type BrowserBenchSettings, parseBenchSettings } from './bench-settings';
 import { DP_BENCH_CONFIGS, type DPBenchResult, runDPBenchmark } from './dp-bench';
 import { dpSummaryLine, dpTableRows, ms, threadTableRows } from './dp-report';
 import { KERNEL_BENCH_SHAPES, type KernelBenchResult, runKernelBenchmark } from './kernel-bench';
-import { runThreadBenchmark, type ThreadBenchResult, type ThreadStart } from './thread-bench';
+import { helperPools, runThreadBenchmark, type ThreadBenchResult, type ThreadStart } from './thread-bench';
 
 export interface BrowserBenchReport {
   settings: BrowserBenchSettings | null;
@@ -115,11 +116,16 @@ async function run(report: BrowserBenchReport): Promise<void> {
   }
   if (settings.suites.includes('dp')) {
     const onWasm = report.backend.backend === 'wasm';
+    const pools = helperPools(startBrowserGradientHelpers);
     const startWasm = async (threads: number | undefined): Promise<ThreadStart> => {
       const info = await initBackend({ override: 'wasm', wasmPaths: tfjsWasmPaths, wasmThreads: threads });
       report.backend = info;
       el('backend').textContent = backendText(info);
-      return { threads: info.wasmThreads?.count ?? 1, limitation: info.wasmThreads?.limitation };
+      return {
+        threads: info.wasmThreads?.count ?? 1,
+        limitation: info.wasmThreads?.limitation,
+        helpers: await pools.forThreads(threads ?? navigator.hardwareConcurrency),
+      };
     };
     try {
       if (onWasm && settings.threads.length > 0) {
@@ -132,6 +138,7 @@ async function run(report: BrowserBenchReport): Promise<void> {
         );
         renderTables(report);
         await startWasm(undefined);
+        await pools.closeAll();
       }
       const restart = async () => {
         await initBackend({ override: 'wasm', wasmPaths: tfjsWasmPaths, restartWasm: true });

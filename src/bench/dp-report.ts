@@ -25,6 +25,9 @@ export function threadTableRows(t: ThreadBenchResult): TextTable {
       'matmul peak GFLOP/s',
       'DP % of peak',
       'non-DP % of peak',
+      'DP on workers: tokens/s',
+      'ms (spread)',
+      '% of peak',
     ],
     rows: t.rows.map((r) => [
       r.threads_requested === String(r.threads) ? String(r.threads) : `${r.threads_requested} (${r.threads})`,
@@ -35,6 +38,9 @@ export function threadTableRows(t: ThreadBenchResult): TextTable {
       r.matmul_gflops_peak.toFixed(1),
       pct(r.fraction_of_peak),
       pct(r.nondp_fraction_of_peak),
+      `${r.workers}: ${r.dp_workers_tokens_per_s.toFixed(0)}`,
+      `${ms(r.dp_workers_ms)} (${pct(r.dp_workers_spread)})`,
+      pct(r.dp_workers_fraction_of_peak),
     ]),
   };
 }

@@ -8,7 +8,11 @@
  * threads (Node; a page without cross-origin isolation) runs on fewer, says why (`limitation`), and
  * shares the measurement of the earlier request that ran on the same count (`same_as`).
  */
-import { disposeParams, initParams } from '../model/params';
+import type { GPTConfig } from '../model/config';
+import { disposeParams, initParams, type Params } from '../model/params';
+import { disposeBatch, windowsToBatch } from '../train/batching';
+import { ClippedSumAccumulator } from '../train/clipped-accumulator';
+import type { GradientPool } from '../train/gradient-pool';
 import { benchConfig } from './bench-configs';
 import { stepRunners, syntheticBatch } from './dp-bench';
 import { trainingStepFlops } from './flops';
@@ -23,6 +27,11 @@ export interface ThreadStart {
   threads: number;
   /** Why fewer than requested, if so. */
   limitation?: string;
+  /**
+   * Gradient helpers for the requested count (src/train/gradient-pool.ts): the data-parallel DP
+   * step runs on helpers + 1 workers. Null or absent: one worker.
+   */
+  helpers?: GradientPool | null;
 }
 
 export interface ThreadBenchOptions {
@@ -59,11 +68,21 @@ export interface ThreadRow {
   nondp_gflops: number;
   /** dp_gflops / matmul_gflops_peak. */
   fraction_of_peak: number;
+  /**
+   * The DP step as training runs it at this count: the batch split across `workers` (this thread
+   * and its gradient helpers, each on one wasm thread), clipped sums of every share added here.
+   */
+  workers: number;
+  dp_workers_ms: number;
+  dp_workers_tokens_per_s: number;
+  /** The data-parallel step's model FLOPs per second over this count's matmul peak. */
+  dp_workers_fraction_of_peak: number;
+  dp_workers_spread: number;
   nondp_fraction_of_peak: number;
   /** (max - min) / median of the step samples. */
   dp_spread: number;
   nondp_spread: number;
-  samples_ms: { dp: number[]; nondp: number[] };
+  samples_ms: { dp: number[]; nondp: number[]; dp_workers: number[] };
   matmul_peaks: number[];
   matmul_timings: MatmulTiming[];
 }
@@ -79,6 +98,83 @@ export interface ThreadBenchResult {
   /** dp_tokens_per_s at 2 threads over 1 thread (null unless both ran with those counts). */
   dp_speedup_2_over_1: number | null;
   nondp_speedup_2_over_1: number | null;
+  /** dp_workers_tokens_per_s at 2 threads over 1 thread. */
+  dp_workers_speedup_2_over_1: number | null;
+}
+
+/**
+ * One data-parallel DP step (the clipped-sum part of train/dp-train.ts's step): the batch's rows
+ * in `helpers + 1` micro-batches, the helpers' shares posted first (with the current weights),
+ * this thread's share clipped meanwhile, the helpers' sums added to it and read back.
+ */
+async function dataParallelStep(
+  params: Params,
+  model: GPTConfig,
+  rows: number[][],
+  pool: GradientPool | null,
+): Promise<void> {
+  const parts = (pool?.helpers ?? 0) + 1;
+  const per = Math.ceil(rows.length / parts);
+  const shares = Array.from({ length: parts }, (_, i) => rows.slice(i * per, (i + 1) * per)).filter(
+    (r) => r.length > 0,
+  );
+  const names = [...params.keys()];
+  const remote =
+    pool && shares.length > 1
+      ? pool.step(
+          await Promise.all(names.map(async (n) => (await params.get(n)!.data()) as Float32Array)),
+          shares.slice(1).map((windows) => [{ windowsPerExample: 1, windows }]),
+        )
+      : null;
+  const acc = new ClippedSumAccumulator();
+  try {
+    const batch = windowsToBatch(shares[0], shares[0].length, model.contextLength, 0);
+    try {
+      await acc.addMicroBatch(batch, 1, { params, config: model, clipping: { clipNorm: 1 }, padId: 0 });
+    } finally {
+      disposeBatch(batch);
+    }
+    for (const r of (await remote) ?? []) acc.addArrays(names, r.sums, r.stats, params);
+    await acc.readArrays(names, params);
+  } finally {
+    acc.dispose();
+  }
+}
+
+function helpersOfStart(s: ThreadStart | null): number {
+  return s?.helpers?.helpers ?? 0;
+}
+
+/** What a helper loads to clip for the benchmark: every weight trained (as a full DP run). */
+function benchShardModel(params: Params, model: GPTConfig) {
+  return {
+    config: model,
+    padId: 0,
+    forward: [...params].map(([name, p]) => ({ name, data: p.dataSync() as Float32Array })),
+    trainable: [...params.keys()],
+    clipping: { clipNorm: 1, embeddings: 'train' as const, parameters: 'all' as const },
+  };
+}
+
+/**
+ * Gradient helper pools for the thread counts of a benchmark, each started once and kept across
+ * rounds (`start(n)` starts n helpers: worker threads in Node, dedicated workers in a page).
+ */
+export function helperPools(start: (helpers: number) => Promise<GradientPool>) {
+  const pools = new Map<number, Promise<GradientPool>>();
+  return {
+    /** Helpers beside this thread for a step on `threads` threads (none for one). */
+    forThreads(threads: number): Promise<GradientPool | null> {
+      const helpers = threads - 1;
+      if (helpers < 1) return Promise.resolve(null);
+      if (!pools.has(helpers)) pools.set(helpers, start(helpers));
+      return pools.get(helpers)!;
+    },
+    async closeAll(): Promise<void> {
+      for (const p of pools.values()) await (await p.catch(() => null))?.close();
+      pools.clear();
+    },
+  };
 }
 
 /** Parses "1,2,all"; throws on anything else. */
@@ -109,13 +205,21 @@ export async function runThreadBenchmark(
     sameAs: undefined as ThreadRequest | undefined,
     dp: [] as number[],
     nondp: [] as number[],
+    workers: [] as number[],
     peaks: [] as number[],
     timings: [] as MatmulTiming[],
   }));
   for (let round = 0; round < o.rounds; round++) {
     for (const a of acc) {
       a.started = await start(a.req === 'all' ? undefined : Number(a.req));
-      const twin = acc.find((b) => b !== a && !b.sameAs && b.started?.threads === a.started!.threads);
+      const helpersOf = (x: ThreadStart | null) => x?.helpers?.helpers ?? 0;
+      const twin = acc.find(
+        (b) =>
+          b !== a &&
+          !b.sameAs &&
+          b.started?.threads === a.started!.threads &&
+          helpersOf(b.started) === helpersOf(a.started),
+      );
       if (a.started.limitation && twin && twin.dp.length > a.dp.length) {
         a.sameAs = twin.req;
         onProgress?.(`threads ${a.req}: ${a.started.limitation}; same as threads ${twin.req}`);
@@ -127,16 +231,25 @@ export async function runThreadBenchmark(
         const peak = await measureMatmulPeak(c.model, tokens, o.matmulRuns);
         a.peaks.push(peak.gflops_peak);
         a.timings = peak.timings;
-        const steps = stepRunners(params, c.model, batch);
+        const pool = a.started.helpers ?? null;
+        const [inputs, targets] = [await batch.inputs.array(), await batch.targets.array()];
+        const rows = inputs.map((row, i) => [...row, targets[i][targets[i].length - 1]]);
+        if (pool) await pool.load(benchShardModel(params, c.model));
+        const steps = {
+          ...stepRunners(params, c.model, batch),
+          workers: () => dataParallelStep(params, c.model, rows, pool),
+        };
         await steps.nondp();
         await steps.dp();
+        await steps.workers();
         for (let r = 0; r < o.repeats; r++) {
-          for (const kind of ['nondp', 'dp'] as const) {
+          for (const kind of ['nondp', 'dp', 'workers'] as const) {
             const t0 = performance.now();
             await steps[kind]();
             a[kind].push(performance.now() - t0);
           }
         }
+        await pool?.unload();
       } finally {
         disposeParams(params);
         batch.inputs.dispose();
@@ -145,7 +258,8 @@ export async function runThreadBenchmark(
       }
       onProgress?.(
         `round ${round + 1}/${o.rounds}, threads ${a.req} (${a.started.threads}): peak ${a.peaks.at(-1)?.toFixed(1)} GFLOP/s, ` +
-          `non-DP ${median(a.nondp.slice(-o.repeats)).toFixed(0)} ms, DP ${median(a.dp.slice(-o.repeats)).toFixed(0)} ms`,
+          `non-DP ${median(a.nondp.slice(-o.repeats)).toFixed(0)} ms, DP ${median(a.dp.slice(-o.repeats)).toFixed(0)} ms, ` +
+          `DP on ${helpersOfStart(a.started) + 1} worker(s) ${median(a.workers.slice(-o.repeats)).toFixed(0)} ms`,
       );
     }
   }
@@ -153,6 +267,7 @@ export async function runThreadBenchmark(
     const a = own.sameAs ? acc.find((b) => b.req === own.sameAs)! : own;
     const dp = median(a.dp);
     const nondp = median(a.nondp);
+    const workers = median(a.workers);
     const peak = median(a.peaks);
     const gflops = (ms: number) => flops / (ms * 1e6);
     return {
@@ -168,10 +283,15 @@ export async function runThreadBenchmark(
       dp_gflops: gflops(dp),
       nondp_gflops: gflops(nondp),
       fraction_of_peak: gflops(dp) / peak,
+      workers: helpersOfStart(a.started) + 1,
+      dp_workers_ms: workers,
+      dp_workers_tokens_per_s: (tokens / workers) * 1000,
+      dp_workers_fraction_of_peak: gflops(workers) / peak,
+      dp_workers_spread: spread(a.workers),
       nondp_fraction_of_peak: gflops(nondp) / peak,
       dp_spread: spread(a.dp),
       nondp_spread: spread(a.nondp),
-      samples_ms: { dp: a.dp, nondp: a.nondp },
+      samples_ms: { dp: a.dp, nondp: a.nondp, dp_workers: a.workers },
       matmul_peaks: a.peaks,
       matmul_timings: a.timings,
     };
@@ -189,5 +309,7 @@ export async function runThreadBenchmark(
     rows,
     dp_speedup_2_over_1: one && two ? two.dp_tokens_per_s / one.dp_tokens_per_s : null,
     nondp_speedup_2_over_1: one && two ? two.nondp_tokens_per_s / one.nondp_tokens_per_s : null,
+    dp_workers_speedup_2_over_1:
+      one && two ? two.dp_workers_tokens_per_s / one.dp_workers_tokens_per_s : null,
   };
 }

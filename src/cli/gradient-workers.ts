@@ -7,11 +7,11 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
-  GradientPool,
+  endpointOverPort,
+  type GradientPool,
   type ShardEndpoint,
-  type ShardReply,
-  type ShardRequest,
   setGradientPoolProvider,
+  startGradientPool,
 } from '../train/gradient-pool';
 import { type OptionSpec, UsageError } from './args';
 
@@ -40,56 +40,20 @@ export function parseThreads(raw: unknown): number {
 
 function workerEndpoint(): Promise<ShardEndpoint> {
   const worker = new Worker(HELPER_ENTRY);
-  const pending = new Map<number, (r: ShardReply) => void>();
-  let nextId = 0;
-  let failure: string | null = null;
-  const failAll = (why: string) => {
-    failure = why;
-    for (const done of pending.values()) done({ ok: false, error: why });
-    pending.clear();
-  };
-  // Posted at once: the helper answers its messages one at a time, in order (the training loop
-  // then starts its own share without waiting, so the post must not wait for a microtask).
-  const post = (msg: ShardRequest) =>
-    new Promise<ShardReply>((done) => {
-      if (failure) return done({ ok: false, error: failure });
-      const id = nextId++;
-      pending.set(id, done);
-      worker.postMessage({ id, msg });
-    });
-  return new Promise((resolve, reject) => {
-    worker.once('error', (e) => reject(e));
-    worker.on('message', (m: { ready?: boolean; id?: number; reply?: ShardReply }) => {
-      if (m.ready) {
-        worker.removeAllListeners('error');
-        worker.on('error', (e) => failAll(`worker thread error: ${e.message}`));
-        worker.on('exit', (code) => failAll(`worker thread exited (code ${code})`));
-        resolve({
-          request: post,
-          close: async () => {
-            worker.removeAllListeners('exit');
-            await worker.terminate();
-          },
-        });
-        return;
-      }
-      const done = pending.get(m.id!);
-      pending.delete(m.id!);
-      done?.(m.reply!);
-    });
+  return endpointOverPort({
+    post: (data) => worker.postMessage(data),
+    onMessage: (listener) => worker.on('message', listener),
+    onFailure: (listener) => {
+      worker.on('error', (e) => listener(`gradient worker thread error: ${e.message}`));
+      worker.on('exit', (code) => listener(`gradient worker thread exited (code ${code})`));
+    },
+    terminate: async () => void (await worker.terminate()),
   });
 }
 
 /** Starts `helpers` worker threads (all or nothing). */
-export async function startGradientWorkers(helpers: number): Promise<GradientPool> {
-  const started = await Promise.allSettled(Array.from({ length: helpers }, workerEndpoint));
-  const endpoints = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) {
-    await Promise.all(endpoints.map((e) => e.close()));
-    throw new Error(`could not start a gradient helper thread: ${(failed as PromiseRejectedResult).reason}`);
-  }
-  return new GradientPool(endpoints, `${helpers} worker thread${helpers === 1 ? '' : 's'}`);
+export function startGradientWorkers(helpers: number): Promise<GradientPool> {
+  return startGradientPool(helpers, workerEndpoint, 'helper thread');
 }
 
 /**

@@ -68,8 +68,11 @@ export interface ShardResult {
   stats: ClipStats;
 }
 
-/** Models larger than this (forward weights, bytes) are not copied to helpers (memory per copy). */
-export const MAX_HELPER_MODEL_BYTES = 512 * 2 ** 20;
+/**
+ * Models larger than this (forward weights, bytes: 16M parameters) are not copied to helpers:
+ * every helper holds a copy and its own activations (an imported GPT-2 trains on one thread).
+ */
+export const MAX_HELPER_MODEL_BYTES = 64 * 2 ** 20;
 
 export class GradientPool {
   private loaded = false;
@@ -238,6 +241,104 @@ export function createShardHost(): (msg: ShardRequest) => Promise<ShardReply> {
       return { ok: false, error: e instanceof Error ? e.message : String(e) };
     }
   };
+}
+
+/** Starts `helpers` helpers with `start` (all or nothing); `noun` names one, e.g. "worker thread". */
+export async function startGradientPool(
+  helpers: number,
+  start: () => Promise<ShardEndpoint>,
+  noun: string,
+): Promise<GradientPool> {
+  const started = await Promise.allSettled(Array.from({ length: helpers }, start));
+  const endpoints = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(endpoints.map((e) => e.close()));
+    throw new Error(`could not start a gradient ${noun}: ${failed.reason}`);
+  }
+  return new GradientPool(endpoints, `${helpers} ${noun}${helpers === 1 ? '' : 's'}`);
+}
+
+/** A helper's message channel, as Node worker threads and browser workers both provide it. */
+export interface HelperPort {
+  post(data: unknown): void;
+  onMessage(listener: (data: unknown) => void): void;
+  /** The helper failed (an error, or it exited). */
+  onFailure(listener: (why: string) => void): void;
+  terminate(): void | Promise<void>;
+}
+
+type HelperMessage = { ready?: true; startError?: string; id?: number; reply?: ShardReply };
+
+/**
+ * A ShardEndpoint over a helper's port, once the helper says it is ready (its backend started).
+ * Requests are posted at once (synchronously: the training loop starts its own share right
+ * after); a failed helper answers every pending and later request with its failure.
+ */
+export function endpointOverPort(port: HelperPort): Promise<ShardEndpoint> {
+  const pending = new Map<number, (r: ShardReply) => void>();
+  let nextId = 0;
+  let failure: string | null = null;
+  let closing = false;
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    port.onFailure((why) => {
+      if (closing) return;
+      if (!ready) reject(new Error(why));
+      failure = why;
+      for (const done of pending.values()) done({ ok: false, error: why });
+      pending.clear();
+    });
+    port.onMessage((data) => {
+      const m = data as HelperMessage;
+      if (m.startError !== undefined) {
+        reject(new Error(m.startError));
+        return;
+      }
+      if (m.ready) {
+        ready = true;
+        resolve({
+          request: (msg) =>
+            new Promise<ShardReply>((done) => {
+              if (failure) return done({ ok: false, error: failure });
+              const id = nextId++;
+              pending.set(id, done);
+              port.post({ id, msg });
+            }),
+          close: async () => {
+            closing = true;
+            await port.terminate();
+          },
+        });
+        return;
+      }
+      const done = pending.get(m.id!);
+      pending.delete(m.id!);
+      done?.(m.reply!);
+    });
+  });
+}
+
+/**
+ * The helper's side of the port: starts its backend, says ready (or why it could not start), then
+ * answers requests one at a time, in the order received (a stop can send `unload` mid-step).
+ */
+export function serveShardRequests(
+  listen: (listener: (data: unknown) => void) => void,
+  reply: (data: HelperMessage) => void,
+  startBackend: () => Promise<void>,
+): void {
+  const host = createShardHost();
+  let queue: Promise<void> = Promise.resolve();
+  listen((data) => {
+    const { id, msg } = data as { id: number; msg: ShardRequest };
+    queue = queue.then(async () => reply({ id, reply: await host(msg) }));
+  });
+  startBackend().then(
+    () => reply({ ready: true }),
+    (e) =>
+      reply({ startError: `could not start the helper's backend: ${e instanceof Error ? e.message : e}` }),
+  );
 }
 
 /**

@@ -27,6 +27,8 @@ import { MODEL_PRESETS } from '../model/presets';
 import { tfjsWasmPaths } from '../model/wasm-paths';
 import { DEFAULT_PIPELINE } from '../pipeline/config';
 import { probeDPStepMs, probeLabel } from '../train/backend-probe';
+import { startBrowserGradientHelpers } from '../train/browser-gradient-helpers';
+import { type GradientPool, setGradientPoolProvider } from '../train/gradient-pool';
 import { AuditRunner } from './audit-runner';
 import { summarizeIngest } from './ingest-summary';
 import { planRun } from './plan';
@@ -81,6 +83,28 @@ const runs = new RunController(host);
 
 const audits = new AuditRunner(host);
 
+/** The gradient helpers of the current backend (started on the first DP training that uses them). */
+let helperPool: Promise<GradientPool> | null = null;
+
+/**
+ * DP steps on wasm run on `threads` cores: this worker and threads - 1 gradient helpers
+ * (src/train/gradient-pool.ts), started when a DP training first needs them.
+ */
+async function offerGradientHelpers(threads: number): Promise<void> {
+  const old = helperPool;
+  helperPool = null;
+  setGradientPoolProvider(null);
+  await (await old?.catch(() => null))?.close();
+  if (threads <= 1) return;
+  setGradientPoolProvider(() => {
+    helperPool ??= startBrowserGradientHelpers(threads - 1).then((pool) => {
+      log('info', `DP steps on ${threads} threads: this worker and ${pool.description}`);
+      return pool;
+    });
+    return helperPool;
+  });
+}
+
 async function init(command: InitCommand): Promise<void> {
   const probeName = command.probeModel && MODEL_PRESETS[command.probeModel] ? command.probeModel : 'teacher';
   const probeConfig = MODEL_PRESETS[probeName].config;
@@ -99,6 +123,9 @@ async function init(command: InitCommand): Promise<void> {
   const threads = info.wasmThreads;
   log('info', `TF.js ${info.tfjsVersion} on ${info.backend}${threads ? `, ${threads.count} thread(s)` : ''}`);
   if (threads?.limitation) log('warn', `WASM threads: ${threads.limitation}`);
+  await offerGradientHelpers(
+    info.backend === 'wasm' ? (command.wasmThreads ?? navigator.hardwareConcurrency) : 1,
+  );
   if (info.backend === 'webgpu') {
     const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
     void device?.lost.then((lost) => {

@@ -8,11 +8,12 @@ import { runDPBenchmark } from '../../src/bench/dp-bench';
 import { dpTableRows, textTable, threadTableRows } from '../../src/bench/dp-report';
 import { forwardFlopsPerToken, trainingStepFlops } from '../../src/bench/flops';
 import { median, spread } from '../../src/bench/stats';
-import { parseThreadRequests, runThreadBenchmark } from '../../src/bench/thread-bench';
+import { helperPools, parseThreadRequests, runThreadBenchmark } from '../../src/bench/thread-bench';
 import { modelMemory } from '../../src/io/memory-estimate';
 import { initBackend } from '../../src/model/backend';
 import { makeConfig } from '../../src/model/config';
 import { NODE_NO_THREADS } from '../../src/platform/wasm-threads';
+import { createShardHost, GradientPool } from '../../src/train/gradient-pool';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);
@@ -83,6 +84,33 @@ describe('DP benchmark JSON (tiny)', () => {
     expect(r.matmul_gflops_peak).toBe(Math.max(...r.matmul_timings.map((m) => m.gflops)));
     expect(r.matmul_timings.map((m) => m.shape)).toContainEqual([1024, 1024, 1024]);
     expect(textTable(threadTableRows(t)).split('\n')).toHaveLength(4);
+  });
+
+  it('thread rows with gradient helpers: the data-parallel step runs on helpers + 1 workers', async () => {
+    const inProcess = (n: number) =>
+      Promise.resolve(
+        new GradientPool(
+          Array.from({ length: n }, () => ({ request: createShardHost(), close: () => {} })),
+          `${n} in-process`,
+        ),
+      );
+    const pools = helperPools(inProcess);
+    const start = async (wasmThreads: number | undefined) => {
+      const info = await initBackend({ override: 'wasm', wasmThreads });
+      return { threads: info.wasmThreads!.count, helpers: await pools.forThreads(wasmThreads ?? 3) };
+    };
+    const t = await runThreadBenchmark('tiny', start, { threads: ['1', '2'], repeats: 2, matmulRuns: 1 });
+    await pools.closeAll();
+    // Same wasm thread count, different helpers: each row measured, none shared.
+    expect(t.rows.map((r) => [r.threads_requested, r.workers, r.same_as])).toEqual([
+      ['1', 1, undefined],
+      ['2', 2, undefined],
+    ]);
+    for (const r of t.rows) {
+      expect(r.samples_ms.dp_workers).toHaveLength(2);
+      expect(r.dp_workers_tokens_per_s).toBeCloseTo((t.tokens_per_step / r.dp_workers_ms) * 1000, 6);
+    }
+    expect(t.dp_workers_speedup_2_over_1).toBeNull(); // wasm ran one thread in both rows
   });
 
   it('steps: non-DP, fast DP, naive, memory against the estimate', async () => {

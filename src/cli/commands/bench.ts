@@ -1,10 +1,17 @@
+import { availableParallelism } from 'node:os';
 import { type DPBenchResult, runDPBenchmark } from '../../bench/dp-bench';
 import { dpSummaryLine, dpTableRows, textTable, threadTableRows } from '../../bench/dp-report';
 import { type GenerateBenchResult, runGenerateBenchmark } from '../../bench/generate-bench';
-import { parseThreadRequests, runThreadBenchmark, type ThreadBenchResult } from '../../bench/thread-bench';
+import {
+  helperPools,
+  parseThreadRequests,
+  runThreadBenchmark,
+  type ThreadBenchResult,
+} from '../../bench/thread-bench';
 import { initBackend } from '../../model/backend';
 import { type ParsedArgs, UsageError } from '../args';
 import type { Command, CommandIO } from '../command';
+import { startGradientWorkers } from '../gradient-workers';
 
 type Options = ParsedArgs['options'];
 type Suite = (opts: Options, io: CommandIO) => Promise<object>;
@@ -40,20 +47,29 @@ async function runDPSuite(opts: Options, io: CommandIO): Promise<DPSuiteResult> 
   const repeats = Number(opts.repeats ?? 5);
   const batch = opts.batch === undefined ? undefined : Number(opts.batch);
   const requests = opts.threads === 'none' ? [] : parseThreadRequests(String(opts.threads ?? '1,2,all'));
+  // Node's wasm has one thread (see `limitation`); the data-parallel step's helpers are worker threads.
+  const pools = helperPools(startGradientWorkers);
   const start = async (wasmThreads: number | undefined) => {
     const info = await initBackend({ override: 'wasm', wasmThreads });
-    return { threads: info.wasmThreads?.count ?? 1, limitation: info.wasmThreads?.limitation };
+    return {
+      threads: info.wasmThreads?.count ?? 1,
+      limitation: info.wasmThreads?.limitation,
+      helpers: await pools.forThreads(wasmThreads ?? availableParallelism()),
+    };
   };
-  const threads =
-    requests.length === 0
-      ? null
-      : await runThreadBenchmark(
-          config,
-          start,
-          { threads: requests, repeats, rounds: Number(opts.rounds ?? 1), batch },
-          (m) => io.err(m),
-        );
-  await start(undefined);
+  let threads: ThreadBenchResult | null = null;
+  try {
+    if (requests.length > 0)
+      threads = await runThreadBenchmark(
+        config,
+        start,
+        { threads: requests, repeats, rounds: Number(opts.rounds ?? 1), batch },
+        (m) => io.err(m),
+      );
+  } finally {
+    await pools.closeAll();
+  }
+  await initBackend({ override: 'wasm' });
   const restart = async () => {
     await initBackend({ override: 'wasm', restartWasm: true });
   };
