@@ -121,11 +121,12 @@ async function run(report: BrowserBenchReport): Promise<void> {
       const info = await initBackend({ override: 'wasm', wasmPaths: tfjsWasmPaths, wasmThreads: threads });
       report.backend = info;
       el('backend').textContent = backendText(info);
-      return {
-        threads: info.wasmThreads?.count ?? 1,
-        limitation: info.wasmThreads?.limitation,
-        helpers: await pools.forThreads(threads ?? navigator.hardwareConcurrency),
-      };
+      return { threads: info.wasmThreads?.count ?? 1, limitation: info.wasmThreads?.limitation };
+    };
+    // As the app: the wasm module on one thread, the other cores as gradient workers.
+    const startWorkers = async (threads: number | undefined) => {
+      await startWasm(1);
+      return pools.forThreads(threads ?? navigator.hardwareConcurrency);
     };
     try {
       if (onWasm && settings.threads.length > 0) {
@@ -135,10 +136,11 @@ async function run(report: BrowserBenchReport): Promise<void> {
           startWasm,
           { threads, rounds, repeats, batch },
           (m) => status(`threads: ${m}`),
+          startWorkers,
         );
         renderTables(report);
-        await startWasm(undefined);
         await pools.closeAll();
+        await startWasm(undefined);
       }
       const restart = async () => {
         await initBackend({ override: 'wasm', wasmPaths: tfjsWasmPaths, restartWasm: true });

@@ -9,11 +9,12 @@
  * shares the measurement of the earlier request that ran on the same count (`same_as`).
  */
 import type { GPTConfig } from '../model/config';
+import type { TokenBatch } from '../model/losses';
 import { disposeParams, initParams, type Params } from '../model/params';
 import { disposeBatch, windowsToBatch } from '../train/batching';
 import { ClippedSumAccumulator } from '../train/clipped-accumulator';
 import type { GradientPool } from '../train/gradient-pool';
-import { benchConfig } from './bench-configs';
+import { type BenchConfig, benchConfig } from './bench-configs';
 import { stepRunners, syntheticBatch } from './dp-bench';
 import { trainingStepFlops } from './flops';
 import { type MatmulTiming, measureMatmulPeak } from './matmul-peak';
@@ -27,12 +28,13 @@ export interface ThreadStart {
   threads: number;
   /** Why fewer than requested, if so. */
   limitation?: string;
-  /**
-   * Gradient helpers for the requested count (src/train/gradient-pool.ts): the data-parallel DP
-   * step runs on helpers + 1 workers. Null or absent: one worker.
-   */
-  helpers?: GradientPool | null;
 }
+
+/**
+ * Starts the data-parallel DP step's workers for a requested count (undefined: every core, as
+ * the app does): the wasm module on one thread and that many - 1 gradient helpers (null for one).
+ */
+export type WorkersStart = (threads: number | undefined) => Promise<GradientPool | null>;
 
 export interface ThreadBenchOptions {
   threads: ThreadRequest[];
@@ -98,7 +100,7 @@ export interface ThreadBenchResult {
   /** dp_tokens_per_s at 2 threads over 1 thread (null unless both ran with those counts). */
   dp_speedup_2_over_1: number | null;
   nondp_speedup_2_over_1: number | null;
-  /** dp_workers_tokens_per_s at 2 threads over 1 thread. */
+  /** dp_workers_tokens_per_s on 2 workers over 1 (null unless both were measured). */
   dp_workers_speedup_2_over_1: number | null;
 }
 
@@ -141,8 +143,38 @@ async function dataParallelStep(
   }
 }
 
-function helpersOfStart(s: ThreadStart | null): number {
-  return s?.helpers?.helpers ?? 0;
+/** Fresh weights and a synthetic batch for `run`, disposed after. */
+async function withBenchModel(
+  c: BenchConfig,
+  run: (params: Params, batch: TokenBatch) => Promise<void>,
+): Promise<void> {
+  const params = initParams(c.model, 1);
+  const batch = syntheticBatch(c.model, c.batch);
+  try {
+    await run(params, batch);
+  } finally {
+    disposeParams(params);
+    batch.inputs.dispose();
+    batch.targets.dispose();
+    batch.mask.dispose();
+  }
+}
+
+/** One warm-up run of each step, then `repeats` interleaved timed runs into `into[kind]`. */
+async function timeSteps<K extends string>(
+  steps: Record<K, () => Promise<void>>,
+  kinds: K[],
+  repeats: number,
+  into: Record<K, number[]>,
+): Promise<void> {
+  for (const kind of kinds) await steps[kind]();
+  for (let r = 0; r < repeats; r++) {
+    for (const kind of kinds) {
+      const t0 = performance.now();
+      await steps[kind]();
+      into[kind].push(performance.now() - t0);
+    }
+  }
 }
 
 /** What a helper loads to clip for the benchmark: every weight trained (as a full DP run). */
@@ -194,6 +226,7 @@ export async function runThreadBenchmark(
   start: (threads: number | undefined) => Promise<ThreadStart>,
   options: Partial<ThreadBenchOptions> = {},
   onProgress?: (msg: string) => void,
+  startWorkers?: WorkersStart,
 ): Promise<ThreadBenchResult> {
   const o = { ...DEFAULT_THREAD_BENCH, ...options };
   const c = benchConfig(name, o.batch);
@@ -206,60 +239,50 @@ export async function runThreadBenchmark(
     dp: [] as number[],
     nondp: [] as number[],
     workers: [] as number[],
+    workerCount: 1,
     peaks: [] as number[],
     timings: [] as MatmulTiming[],
   }));
   for (let round = 0; round < o.rounds; round++) {
     for (const a of acc) {
-      a.started = await start(a.req === 'all' ? undefined : Number(a.req));
-      const helpersOf = (x: ThreadStart | null) => x?.helpers?.helpers ?? 0;
-      const twin = acc.find(
-        (b) =>
-          b !== a &&
-          !b.sameAs &&
-          b.started?.threads === a.started!.threads &&
-          helpersOf(b.started) === helpersOf(a.started),
-      );
+      const requested = a.req === 'all' ? undefined : Number(a.req);
+      a.started = await start(requested);
+      const twin = acc.find((b) => b !== a && !b.sameAs && b.started?.threads === a.started!.threads);
       if (a.started.limitation && twin && twin.dp.length > a.dp.length) {
         a.sameAs = twin.req;
         onProgress?.(`threads ${a.req}: ${a.started.limitation}; same as threads ${twin.req}`);
-        continue;
+      } else {
+        await withBenchModel(c, async (params, batch) => {
+          const peak = await measureMatmulPeak(c.model, tokens, o.matmulRuns);
+          a.peaks.push(peak.gflops_peak);
+          a.timings = peak.timings;
+          const steps = stepRunners(params, c.model, batch);
+          await timeSteps(steps, ['nondp', 'dp'], o.repeats, a);
+        });
       }
-      const params = initParams(c.model, 1);
-      const batch = syntheticBatch(c.model, c.batch);
-      try {
-        const peak = await measureMatmulPeak(c.model, tokens, o.matmulRuns);
-        a.peaks.push(peak.gflops_peak);
-        a.timings = peak.timings;
-        const pool = a.started.helpers ?? null;
-        const [inputs, targets] = [await batch.inputs.array(), await batch.targets.array()];
-        const rows = inputs.map((row, i) => [...row, targets[i][targets[i].length - 1]]);
-        if (pool) await pool.load(benchShardModel(params, c.model));
-        const steps = {
-          ...stepRunners(params, c.model, batch),
-          workers: () => dataParallelStep(params, c.model, rows, pool),
-        };
-        await steps.nondp();
-        await steps.dp();
-        await steps.workers();
-        for (let r = 0; r < o.repeats; r++) {
-          for (const kind of ['nondp', 'dp', 'workers'] as const) {
-            const t0 = performance.now();
-            await steps[kind]();
-            a[kind].push(performance.now() - t0);
+      if (startWorkers) {
+        const pool = await startWorkers(requested);
+        a.workerCount = (pool?.helpers ?? 0) + 1;
+        await withBenchModel(c, async (params, batch) => {
+          const [inputs, targets] = [await batch.inputs.array(), await batch.targets.array()];
+          const rows = inputs.map((row, i) => [...row, targets[i][targets[i].length - 1]]);
+          if (pool) await pool.load(benchShardModel(params, c.model));
+          try {
+            await timeSteps(
+              { workers: () => dataParallelStep(params, c.model, rows, pool) },
+              ['workers'],
+              o.repeats,
+              a,
+            );
+          } finally {
+            await pool?.unload();
           }
-        }
-        await pool?.unload();
-      } finally {
-        disposeParams(params);
-        batch.inputs.dispose();
-        batch.targets.dispose();
-        batch.mask.dispose();
+        });
       }
+      const last = (xs: number[]) => (xs.length ? `${median(xs.slice(-o.repeats)).toFixed(0)} ms` : 'n/a');
       onProgress?.(
         `round ${round + 1}/${o.rounds}, threads ${a.req} (${a.started.threads}): peak ${a.peaks.at(-1)?.toFixed(1)} GFLOP/s, ` +
-          `non-DP ${median(a.nondp.slice(-o.repeats)).toFixed(0)} ms, DP ${median(a.dp.slice(-o.repeats)).toFixed(0)} ms, ` +
-          `DP on ${helpersOfStart(a.started) + 1} worker(s) ${median(a.workers.slice(-o.repeats)).toFixed(0)} ms`,
+          `non-DP ${last(a.nondp)}, DP ${last(a.dp)}, DP on ${a.workerCount} worker(s) ${last(a.workers)}`,
       );
     }
   }
@@ -267,7 +290,7 @@ export async function runThreadBenchmark(
     const a = own.sameAs ? acc.find((b) => b.req === own.sameAs)! : own;
     const dp = median(a.dp);
     const nondp = median(a.nondp);
-    const workers = median(a.workers);
+    const workers = own.workers.length ? median(own.workers) : Number.NaN;
     const peak = median(a.peaks);
     const gflops = (ms: number) => flops / (ms * 1e6);
     return {
@@ -283,21 +306,24 @@ export async function runThreadBenchmark(
       dp_gflops: gflops(dp),
       nondp_gflops: gflops(nondp),
       fraction_of_peak: gflops(dp) / peak,
-      workers: helpersOfStart(a.started) + 1,
+      workers: own.workerCount,
       dp_workers_ms: workers,
       dp_workers_tokens_per_s: (tokens / workers) * 1000,
       dp_workers_fraction_of_peak: gflops(workers) / peak,
-      dp_workers_spread: spread(a.workers),
+      dp_workers_spread: own.workers.length ? spread(own.workers) : Number.NaN,
       nondp_fraction_of_peak: gflops(nondp) / peak,
       dp_spread: spread(a.dp),
       nondp_spread: spread(a.nondp),
-      samples_ms: { dp: a.dp, nondp: a.nondp, dp_workers: a.workers },
+      samples_ms: { dp: a.dp, nondp: a.nondp, dp_workers: own.workers },
       matmul_peaks: a.peaks,
       matmul_timings: a.timings,
     };
   });
   const at = (n: number) => rows.find((r) => r.threads === n && r.threads_requested === String(n));
   const one = at(1);
+  const withWorkers = (n: number) => rows.find((r) => r.workers === n && r.threads_requested === String(n));
+  const oneWorker = withWorkers(1);
+  const twoWorkers = withWorkers(2);
   const two = at(2);
   return {
     config: name,
@@ -310,6 +336,6 @@ export async function runThreadBenchmark(
     dp_speedup_2_over_1: one && two ? two.dp_tokens_per_s / one.dp_tokens_per_s : null,
     nondp_speedup_2_over_1: one && two ? two.nondp_tokens_per_s / one.nondp_tokens_per_s : null,
     dp_workers_speedup_2_over_1:
-      one && two ? two.dp_workers_tokens_per_s / one.dp_workers_tokens_per_s : null,
+      oneWorker && twoWorkers ? twoWorkers.dp_workers_tokens_per_s / oneWorker.dp_workers_tokens_per_s : null,
   };
 }

@@ -34,6 +34,11 @@ export interface BackendInfo {
   tfjsVersion: string;
   /** WASM only: the threads XNNPACK runs on, what was asked for, and why not more. */
   wasmThreads?: WasmThreadsInfo;
+  /**
+   * WASM in the app: the threads a DP step runs on, this worker and dpThreads - 1 gradient workers
+   * (src/train/gradient-pool.ts), each on one wasm thread.
+   */
+  dpThreads?: number;
 }
 
 export interface BackendOptions {

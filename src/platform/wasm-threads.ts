@@ -18,6 +18,20 @@
 /** tfjs-backend-wasm pre-creates 8 pthread workers (backend.cc `max_num_threads`). */
 export const MAX_WASM_THREADS = 8;
 
+/**
+ * The automatic number of threads a DP step runs on (this worker and gradient helpers,
+ * src/train/gradient-pool.ts): every core, at most this many, since every helper holds a copy of
+ * the model and its own activations (~0.4 GB at the teacher preset's micro-batch).
+ */
+export const AUTO_DP_THREADS_MAX = 4;
+
+/** Threads of a DP step: the requested count, or automatically every core up to AUTO_DP_THREADS_MAX. */
+export function dpThreads(requested: number | undefined, cores: number): number {
+  if (requested !== undefined && (!Number.isInteger(requested) || requested < 1))
+    throw new Error(`threads must be an integer >= 1, got ${requested}`);
+  return requested ?? Math.max(1, Math.min(cores, AUTO_DP_THREADS_MAX));
+}
+
 export interface ThreadEnvironment {
   isNode: boolean;
   /** `crossOriginIsolated` of the global scope (page or worker). */

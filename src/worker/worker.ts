@@ -26,6 +26,7 @@ import { type BackendName, initBackend } from '../model/backend';
 import { MODEL_PRESETS } from '../model/presets';
 import { tfjsWasmPaths } from '../model/wasm-paths';
 import { DEFAULT_PIPELINE } from '../pipeline/config';
+import { dpThreads } from '../platform/wasm-threads';
 import { probeDPStepMs, probeLabel } from '../train/backend-probe';
 import { startBrowserGradientHelpers } from '../train/browser-gradient-helpers';
 import { type GradientPool, setGradientPoolProvider } from '../train/gradient-pool';
@@ -108,24 +109,28 @@ async function offerGradientHelpers(threads: number): Promise<void> {
 async function init(command: InitCommand): Promise<void> {
   const probeName = command.probeModel && MODEL_PRESETS[command.probeModel] ? command.probeModel : 'teacher';
   const probeConfig = MODEL_PRESETS[probeName].config;
+  // DP steps use the cores through gradient workers, each wasm module on one thread: XNNPACK's
+  // own threads (which speed up only matmuls) spin beside the helpers and, measured on 2 cores,
+  // cancel their gain (README, "Threads").
+  const threads = dpThreads(command.wasmThreads, navigator.hardwareConcurrency || 1);
   const info = await initBackend({
     override: command.backend,
     wasmPaths: tfjsWasmPaths,
-    wasmThreads: command.wasmThreads,
+    wasmThreads: 1,
     probe: { model: probeLabel(probeName, probeConfig), stepMs: () => probeDPStepMs(probeConfig) },
   });
+  if (info.backend === 'wasm') info.dpThreads = threads;
   session.backend = info.backend;
   runs.injectedFault = command.fault;
   if (command.fault)
     log('warn', `test fault injected: DP training diverges after step ${command.fault.divergeAtDPStep}`);
   for (const skipped of info.skipped) log('warn', `skipped ${skipped.backend}: ${skipped.reason}`);
   if (info.reason) log('info', `chose ${info.backend}: ${info.reason}`);
-  const threads = info.wasmThreads;
-  log('info', `TF.js ${info.tfjsVersion} on ${info.backend}${threads ? `, ${threads.count} thread(s)` : ''}`);
-  if (threads?.limitation) log('warn', `WASM threads: ${threads.limitation}`);
-  await offerGradientHelpers(
-    info.backend === 'wasm' ? (command.wasmThreads ?? navigator.hardwareConcurrency) : 1,
+  log(
+    'info',
+    `TF.js ${info.tfjsVersion} on ${info.backend}${info.dpThreads ? `, DP steps on ${info.dpThreads} thread(s)` : ''}`,
   );
+  await offerGradientHelpers(info.dpThreads ?? 1);
   if (info.backend === 'webgpu') {
     const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
     void device?.lost.then((lost) => {

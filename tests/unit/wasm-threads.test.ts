@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { patchWasmBackendSource, TFJS_WASM_BACKEND_MODULE } from '../../src/build/wasm-threads-plugin';
 import {
+  AUTO_DP_THREADS_MAX,
+  dpThreads,
   MAX_WASM_THREADS,
   NO_WASM_THREADS,
   NODE_NO_THREADS,
@@ -11,6 +13,7 @@ import {
   planWasmThreads,
 } from '../../src/platform/wasm-threads';
 import { threadsChoiceFromSearch, urlWithThreadsChoice } from '../../src/ui/backend-choice';
+import { threadsText } from '../../src/ui/components/BackendBadge';
 import { threadOptions } from '../../src/ui/components/BackendSelect';
 
 const browser = { isNode: false, crossOriginIsolated: true, wasmThreadsFeature: true, cores: 2 };
@@ -113,5 +116,24 @@ describe('wasm threads build patch', () => {
     expect(() => patchWasmBackendSource('export const x = 1;', 'backend_wasm.js')).toThrow(
       /mainScriptUrlOrBlob assignment was not found/,
     );
+  });
+});
+
+describe('threads of a DP step (this worker + gradient workers)', () => {
+  it('automatic: every core up to AUTO_DP_THREADS_MAX; a request is taken as given', () => {
+    expect(dpThreads(undefined, 2)).toBe(2);
+    expect(dpThreads(undefined, 16)).toBe(AUTO_DP_THREADS_MAX);
+    expect(dpThreads(undefined, 0)).toBe(1);
+    expect(dpThreads(6, 2)).toBe(6);
+    expect(() => dpThreads(0, 2)).toThrow(/integer >= 1/);
+  });
+
+  it('the header says how DP steps use them', () => {
+    const info = { backend: 'wasm' as const, skipped: [], tfjsVersion: '4.22.0' };
+    expect(threadsText({ ...info, dpThreads: 2 })).toBe('2 threads (DP steps split across 2 workers)');
+    expect(threadsText({ ...info, dpThreads: 1 })).toBe('1 thread');
+    expect(
+      threadsText({ ...info, wasmThreads: { count: 1, requested: 'auto', cores: 2, limitation: 'x' } }),
+    ).toBe('1 thread (x)');
   });
 });

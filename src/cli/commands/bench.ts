@@ -51,11 +51,11 @@ async function runDPSuite(opts: Options, io: CommandIO): Promise<DPSuiteResult> 
   const pools = helperPools(startGradientWorkers);
   const start = async (wasmThreads: number | undefined) => {
     const info = await initBackend({ override: 'wasm', wasmThreads });
-    return {
-      threads: info.wasmThreads?.count ?? 1,
-      limitation: info.wasmThreads?.limitation,
-      helpers: await pools.forThreads(wasmThreads ?? availableParallelism()),
-    };
+    return { threads: info.wasmThreads?.count ?? 1, limitation: info.wasmThreads?.limitation };
+  };
+  const startWorkers = async (threads: number | undefined) => {
+    await initBackend({ override: 'wasm', wasmThreads: 1 });
+    return pools.forThreads(threads ?? availableParallelism());
   };
   let threads: ThreadBenchResult | null = null;
   try {
@@ -65,6 +65,7 @@ async function runDPSuite(opts: Options, io: CommandIO): Promise<DPSuiteResult> 
         start,
         { threads: requests, repeats, rounds: Number(opts.rounds ?? 1), batch },
         (m) => io.err(m),
+        startWorkers,
       );
   } finally {
     await pools.closeAll();

@@ -13,8 +13,15 @@ export function adapterText(adapter: NonNullable<BackendInfo['adapter']>): strin
   return adapter.isFallbackAdapter ? `${name} (fallback adapter)` : name;
 }
 
-/** "2 threads", or "1 thread" with why not more; null for backends without threads. */
+/**
+ * "2 threads (DP steps split across 2 workers)", or "1 thread" (with why not more where XNNPACK's
+ * own count is shown); null for backends without threads.
+ */
 export function threadsText(info: BackendInfo): string | null {
+  if (info.dpThreads !== undefined) {
+    const n = info.dpThreads;
+    return n === 1 ? '1 thread' : `${n} threads (DP steps split across ${n} workers)`;
+  }
   const t = info.wasmThreads;
   if (!t) return null;
   return `${t.count} thread${t.count === 1 ? '' : 's'}${t.limitation ? ` (${t.limitation})` : ''}`;
@@ -59,7 +66,7 @@ export function BackendBadge() {
           <span
             className="backend-detail"
             data-testid="backend-threads"
-            data-threads={info.wasmThreads?.count}
+            data-threads={info.dpThreads ?? info.wasmThreads?.count}
             title={`${info.wasmThreads?.cores} logical cores`}
           >
             {threads}

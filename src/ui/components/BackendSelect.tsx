@@ -1,5 +1,5 @@
 import { BACKEND_CHOICES, type BackendChoice } from '../../contract/protocol';
-import { MAX_WASM_THREADS } from '../../platform/wasm-threads';
+import { dpThreads, MAX_WASM_THREADS } from '../../platform/wasm-threads';
 import { isBackendChoice } from '../backend-choice';
 import { chooseBackend, chooseThreads } from '../controller';
 import { useAppStore } from '../store';
@@ -46,14 +46,17 @@ export function ThreadsSelect() {
   if (!wasm) return null;
   const cores = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
   return (
-    <label className="backend-select" title="Threads the WASM backend runs matrix products on">
+    <label
+      className="backend-select"
+      title="Threads a DP step runs on: this worker and gradient workers, each clipping a share of the documents"
+    >
       <span>Threads</span>
       <select
         data-testid="threads-select"
         value={String(threads)}
         onChange={(e) => chooseThreads(e.target.value === 'auto' ? 'auto' : Number(e.target.value))}
       >
-        <option value="auto">Automatic ({Math.min(cores, MAX_WASM_THREADS)})</option>
+        <option value="auto">Automatic ({dpThreads(undefined, cores)})</option>
         {threadOptions(cores).map((n) => (
           <option key={n} value={String(n)}>
             {n}
