@@ -281,7 +281,7 @@ export async function runThreadBenchmark(
       }
       const last = (xs: number[]) => (xs.length ? `${median(xs.slice(-o.repeats)).toFixed(0)} ms` : 'n/a');
       onProgress?.(
-        `round ${round + 1}/${o.rounds}, threads ${a.req} (${a.started.threads}): peak ${a.peaks.at(-1)?.toFixed(1)} GFLOP/s, ` +
+        `round ${round + 1}/${o.rounds}, threads ${a.req} (${a.started.threads}): peak ${a.peaks.at(-1)?.toFixed(1) ?? 'n/a'} GFLOP/s, ` +
           `non-DP ${last(a.nondp)}, DP ${last(a.dp)}, DP on ${a.workerCount} worker(s) ${last(a.workers)}`,
       );
     }

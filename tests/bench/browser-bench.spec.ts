@@ -63,7 +63,15 @@ test('browser benchmark', async ({ page }) => {
       const rows = report.dp_threads?.rows ?? [];
       expect(rows.map((r) => r.threads_requested)).toEqual((query.get('threads') ?? '1,2,all').split(','));
       for (const r of rows) {
-        for (const key of ['dp_tokens_per_s', 'threads', 'matmul_gflops_peak', 'fraction_of_peak'] as const)
+        for (const key of [
+          'dp_tokens_per_s',
+          'threads',
+          'matmul_gflops_peak',
+          'fraction_of_peak',
+          'workers',
+          'dp_workers_tokens_per_s',
+          'dp_workers_fraction_of_peak',
+        ] as const)
           expect(r[key], `${key} of threads ${r.threads_requested}`).toBeGreaterThan(0);
       }
     }
