@@ -9,6 +9,7 @@ import { paramsToArrays } from '../../src/model/params';
 import { planPrivacy } from '../../src/train/dp-plan';
 import { trainWithDP } from '../../src/train/dp-train';
 import type { GradientPool } from '../../src/train/gradient-pool';
+import { maxAbsDiff } from './helpers/arrays';
 import { useWasm } from './helpers/backend';
 import { randomWeights, tinyConfig } from './helpers/tiny-model';
 
@@ -57,12 +58,7 @@ describe('gradient worker threads', () => {
     const shared = await train(pool);
     expect(shared.losses.length).toBe(local.losses.length);
     for (const [i, l] of shared.losses.entries()) expect(l).toBeCloseTo(local.losses[i], 4);
-    let diff = 0;
-    for (const [name, a] of local.arrays) {
-      const b = shared.arrays.get(name)!;
-      for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    }
-    expect(diff).toBeLessThan(1e-4);
+    expect(maxAbsDiff(local.arrays, shared.arrays)).toBeLessThan(1e-4);
   }, 60_000);
 
   it('a stopped pool fails the run with a message instead of hanging', async () => {

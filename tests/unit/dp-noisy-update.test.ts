@@ -10,6 +10,7 @@ import { disposeParams, isDecayed, type Params, paramsToArrays } from '../../src
 import { insecureFixedSeedNoiseSource, philoxFillNormal } from '../../src/random/noise';
 import { applyNoisyStep, applyNoisySums, noisyAverage, noisyUpdateMode } from '../../src/train/noisy-update';
 import { AdamW, type AdamWConfig } from '../../src/train/optimizer';
+import { maxAbsDiff } from './helpers/arrays';
 import { useWasm } from './helpers/backend';
 import { randomWeights, tinyConfig } from './helpers/tiny-model';
 
@@ -23,15 +24,6 @@ const adam: Partial<AdamWConfig> = {
 
 function sumsFor(params: Params, names: string[], seed: number): Map<string, tf.Tensor> {
   return new Map(names.map((n, j) => [n, tf.randomNormal(params.get(n)!.shape, 0, 2, 'float32', seed + j)]));
-}
-
-async function maxAbsDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): Promise<number> {
-  let worst = 0;
-  for (const [name, x] of a) {
-    const y = b.get(name)!;
-    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]));
-  }
-  return worst;
 }
 
 describe('fused noisy AdamW update (twin on wasm) equals CPU noise + AdamW', () => {

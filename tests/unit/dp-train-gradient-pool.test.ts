@@ -19,6 +19,7 @@ import {
   type ShardRequest,
   splitMicroBatches,
 } from '../../src/train/gradient-pool';
+import { maxAbsDiff } from './helpers/arrays';
 import { useWasm } from './helpers/backend';
 import { randomWeights, tinyConfig } from './helpers/tiny-model';
 
@@ -85,15 +86,6 @@ async function run(training: Partial<DPTrainingConfig>, gradientPool: GradientPo
   return { result, reports, arrays };
 }
 
-function maxDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
-  let m = 0;
-  for (const [name, x] of a) {
-    const y = b.get(name)!;
-    for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]));
-  }
-  return m;
-}
-
 describe('DP steps shared with gradient helpers', () => {
   for (const [label, training] of [
     ['all parameters', {}],
@@ -119,9 +111,12 @@ describe('DP steps shared with gradient helpers', () => {
         expect(r.loss).toBeCloseTo(l.loss, 4);
       });
       // Only the order of float additions differs.
-      const moved = maxDiff(local.arrays, (await run({ ...base, ...training, epochs: 0.01 }, null)).arrays);
+      const moved = maxAbsDiff(
+        local.arrays,
+        (await run({ ...base, ...training, epochs: 0.01 }, null)).arrays,
+      );
       expect(moved).toBeGreaterThan(1e-3);
-      expect(maxDiff(local.arrays, shared.arrays)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(local.arrays, shared.arrays)).toBeLessThan(1e-4);
       expect(shared.result.epsilon).toBe(local.result.epsilon);
     });
   }
