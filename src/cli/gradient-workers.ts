@@ -62,21 +62,27 @@ export function startGradientWorkers(helpers: number): Promise<GradientPool> {
  * only tiny models, starts none. Returns the command's cleanup (stops the threads).
  */
 export function startGradientHelpersOnDemand(threads: number, log: (s: string) => void): () => Promise<void> {
-  let pool: Promise<GradientPool> | null = null;
+  let pool: Promise<GradientPool | null> | null = null;
   setGradientPoolProvider(
     threads > 1
       ? () => {
-          pool ??= startGradientWorkers(threads - 1).then((p) => {
-            log(`DP steps: ${threads} threads (the main one and ${p.description})`);
-            return p;
-          });
+          // A helper that cannot start costs speed, not the run: one thread, said so.
+          pool ??= startGradientWorkers(threads - 1).then(
+            (p) => {
+              log(`DP steps: ${threads} threads (the main one and ${p.description})`);
+              return p;
+            },
+            (e) => {
+              log(`warning: DP steps on 1 thread: ${e instanceof Error ? e.message : e}`);
+              return null;
+            },
+          );
           return pool;
         }
       : null,
   );
   return async () => {
     setGradientPoolProvider(null);
-    const p = await pool?.catch(() => null);
-    await p?.close();
+    await (await pool)?.close();
   };
 }

@@ -20,5 +20,5 @@ function helperEndpoint(): Promise<ShardEndpoint> {
 
 /** Starts `helpers` dedicated workers (all or nothing). */
 export function startBrowserGradientHelpers(helpers: number): Promise<GradientPool> {
-  return startGradientPool(helpers, helperEndpoint, 'worker');
+  return startGradientPool(helpers, helperEndpoint, 'gradient worker');
 }

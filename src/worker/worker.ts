@@ -85,7 +85,7 @@ const runs = new RunController(host);
 const audits = new AuditRunner(host);
 
 /** The gradient helpers of the current backend (started on the first DP training that uses them). */
-let helperPool: Promise<GradientPool> | null = null;
+let helperPool: Promise<GradientPool | null> | null = null;
 
 /**
  * DP steps on wasm run on `threads` cores: this worker and threads - 1 gradient helpers
@@ -98,10 +98,17 @@ async function offerGradientHelpers(threads: number): Promise<void> {
   await (await old?.catch(() => null))?.close();
   if (threads <= 1) return;
   setGradientPoolProvider(() => {
-    helperPool ??= startBrowserGradientHelpers(threads - 1).then((pool) => {
-      log('info', `DP steps on ${threads} threads: this worker and ${pool.description}`);
-      return pool;
-    });
+    // A helper that cannot start (memory, a blocked worker) costs speed, not the run: one thread.
+    helperPool ??= startBrowserGradientHelpers(threads - 1).then(
+      (pool) => {
+        log('info', `DP steps on ${threads} threads: this worker and ${pool.description}`);
+        return pool;
+      },
+      (e) => {
+        log('warn', `DP steps on 1 thread: ${errorMessage(e)}`);
+        return null;
+      },
+    );
     return helperPool;
   });
 }
