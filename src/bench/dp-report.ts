@@ -28,6 +28,7 @@ export function threadTableRows(t: ThreadBenchResult): TextTable {
       'DP on workers: tokens/s',
       'ms (spread)',
       '% of peak',
+      'own share / helper ms',
     ],
     rows: t.rows.map((r) => [
       r.threads_requested === String(r.threads) ? String(r.threads) : `${r.threads_requested} (${r.threads})`,
@@ -41,6 +42,7 @@ export function threadTableRows(t: ThreadBenchResult): TextTable {
       `${r.workers}: ${r.dp_workers_tokens_per_s.toFixed(0)}`,
       `${ms(r.dp_workers_ms)} (${pct(r.dp_workers_spread)})`,
       pct(r.dp_workers_fraction_of_peak),
+      `${ms(r.dp_workers_own_ms)} / ${Number.isNaN(r.dp_workers_helper_ms) ? '-' : ms(r.dp_workers_helper_ms)}`,
     ]),
   };
 }

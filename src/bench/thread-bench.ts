@@ -80,6 +80,14 @@ export interface ThreadRow {
   /** The data-parallel step's model FLOPs per second over this count's matmul peak. */
   dp_workers_fraction_of_peak: number;
   dp_workers_spread: number;
+  /**
+   * Diagnostics of the data-parallel step (medians of the timed steps): this thread's own share
+   * (its clipping only), and the busiest helper's time on its share by its own clock (weights
+   * set, clipping, sums read; NaN without helpers). Their excess over dp_workers_ms / workers of
+   * the 1-worker row is what running side by side costs each core.
+   */
+  dp_workers_own_ms: number;
+  dp_workers_helper_ms: number;
   nondp_fraction_of_peak: number;
   /** (max - min) / median of the step samples. */
   dp_spread: number;
@@ -104,6 +112,12 @@ export interface ThreadBenchResult {
   dp_workers_speedup_2_over_1: number | null;
 }
 
+/** Where a data-parallel step's time went (ms): this thread's share, and the busiest helper's. */
+interface StepSplit {
+  ownMs: number;
+  helperMs: number;
+}
+
 /**
  * One data-parallel DP step (the clipped-sum part of train/dp-train.ts's step): the batch's rows
  * in `helpers + 1` micro-batches, the helpers' shares posted first (with the current weights),
@@ -114,7 +128,7 @@ async function dataParallelStep(
   model: GPTConfig,
   rows: number[][],
   pool: GradientPool | null,
-): Promise<void> {
+): Promise<StepSplit> {
   const parts = (pool?.helpers ?? 0) + 1;
   const per = Math.ceil(rows.length / parts);
   const shares = Array.from({ length: parts }, (_, i) => rows.slice(i * per, (i + 1) * per)).filter(
@@ -130,14 +144,18 @@ async function dataParallelStep(
       : null;
   const acc = new ClippedSumAccumulator();
   try {
+    const started = performance.now();
     const batch = windowsToBatch(shares[0], shares[0].length, model.contextLength, 0);
     try {
       await acc.addMicroBatch(batch, 1, { params, config: model, clipping: { clipNorm: 1 }, padId: 0 });
     } finally {
       disposeBatch(batch);
     }
-    for (const r of (await remote) ?? []) acc.addArrays(names, r.sums, r.stats, params);
+    const ownMs = performance.now() - started;
+    const results = (await remote) ?? [];
+    for (const r of results) acc.addArrays(names, r.sums, r.stats, params);
     await acc.readArrays(names, params);
+    return { ownMs, helperMs: results.length ? Math.max(...results.map((r) => r.busyMs)) : Number.NaN };
   } finally {
     acc.dispose();
   }
@@ -239,6 +257,7 @@ export async function runThreadBenchmark(
     dp: [] as number[],
     nondp: [] as number[],
     workers: [] as number[],
+    splits: [] as StepSplit[],
     workerCount: 1,
     peaks: [] as number[],
     timings: [] as MatmulTiming[],
@@ -267,13 +286,19 @@ export async function runThreadBenchmark(
           const [inputs, targets] = [await batch.inputs.array(), await batch.targets.array()];
           const rows = inputs.map((row, i) => [...row, targets[i][targets[i].length - 1]]);
           if (pool) await pool.load(benchShardModel(params, c.model));
+          const warmUp = a.splits.length; // timeSteps' first run is an untimed warm-up
           try {
             await timeSteps(
-              { workers: () => dataParallelStep(params, c.model, rows, pool) },
+              {
+                workers: async () => {
+                  a.splits.push(await dataParallelStep(params, c.model, rows, pool));
+                },
+              },
               ['workers'],
               o.repeats,
               a,
             );
+            a.splits.splice(warmUp, 1);
           } finally {
             await pool?.unload();
           }
@@ -311,6 +336,8 @@ export async function runThreadBenchmark(
       dp_workers_tokens_per_s: (tokens / workers) * 1000,
       dp_workers_fraction_of_peak: gflops(workers) / peak,
       dp_workers_spread: own.workers.length ? spread(own.workers) : Number.NaN,
+      dp_workers_own_ms: own.splits.length ? median(own.splits.map((x) => x.ownMs)) : Number.NaN,
+      dp_workers_helper_ms: own.splits.length ? median(own.splits.map((x) => x.helperMs)) : Number.NaN,
       nondp_fraction_of_peak: gflops(nondp) / peak,
       dp_spread: spread(a.dp),
       nondp_spread: spread(a.nondp),

@@ -125,7 +125,11 @@ export class NormAccumulator {
     const [d, p] = [a.shape[1], g.shape[1]];
     const perExampleBytes = this.examples * d * p * 4;
     if (chooseLinearNormMethod(l, d, p) === 'direct' && perExampleBytes <= this.budget) {
-      this.addPerExample(name, perExampleWeightGrads(a, g, this.examples), [d, p], transposed);
+      // perExampleWeightGrads transposes its first operand for the whole batch: when the output is
+      // narrower (an MLP's down projection), transposing G and forming G_i^T A_i = (A_i^T G_i)^T
+      // moves p/d as much data; the clipped sum is transposed back once.
+      if (p < d) this.addPerExample(name, perExampleWeightGrads(g, a, this.examples), [p, d], !transposed);
+      else this.addPerExample(name, perExampleWeightGrads(a, g, this.examples), [d, p], transposed);
       return;
     }
     this.addSqNorms(name, 'ghostLooped', ghostSqNormsLooped(a, g, this.examples));

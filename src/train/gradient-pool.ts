@@ -50,7 +50,7 @@ export type ShardRequest =
   | { kind: 'unload' };
 
 export type ShardReply =
-  | { ok: true; sums?: Float32Array[]; stats?: ClipStats }
+  | { ok: true; sums?: Float32Array[]; stats?: ClipStats; busyMs?: number }
   | { ok: false; error: string };
 
 /**
@@ -62,10 +62,14 @@ export interface ShardEndpoint {
   close(): void | Promise<void>;
 }
 
-/** A share's result: the clipped sums in ShardModel.trainable order, and local statistics. */
+/**
+ * A share's result: the clipped sums in ShardModel.trainable order, local statistics, and how long
+ * the helper worked on it (ms, its own clock: for the benchmark's diagnostics).
+ */
 export interface ShardResult {
   sums: Float32Array[];
   stats: ClipStats;
+  busyMs: number;
 }
 
 /**
@@ -105,7 +109,7 @@ export class GradientPool {
       shares.map(async (microBatches, i) => {
         const r = await expectOk(this.endpoints[i].request({ kind: 'step', trainable, microBatches }));
         if (!r.sums || !r.stats) throw new Error('gradient helper: a step reply without sums');
-        return { sums: r.sums, stats: r.stats };
+        return { sums: r.sums, stats: r.stats, busyMs: r.busyMs ?? Number.NaN };
       }),
     );
   }
@@ -215,6 +219,7 @@ export function createShardHost(): (msg: ShardRequest) => Promise<ShardReply> {
         return { ok: true };
       }
       if (!model) throw new Error('step before load');
+      const started = performance.now();
       const m = model;
       if (msg.trainable.length !== m.names.length)
         throw new Error(`expected ${m.names.length} trained values, got ${msg.trainable.length}`);
@@ -233,7 +238,8 @@ export function createShardHost(): (msg: ShardRequest) => Promise<ShardReply> {
             disposeBatch(batch);
           }
         }
-        return { ok: true, sums: await acc.readArrays(m.names, m.trainable), stats: acc.stats };
+        const sums = await acc.readArrays(m.names, m.trainable);
+        return { ok: true, sums, stats: acc.stats, busyMs: performance.now() - started };
       } finally {
         acc.dispose();
       }

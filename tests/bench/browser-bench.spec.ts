@@ -71,6 +71,7 @@ test('browser benchmark', async ({ page }) => {
           'workers',
           'dp_workers_tokens_per_s',
           'dp_workers_fraction_of_peak',
+          'dp_workers_own_ms',
         ] as const)
           expect(r[key], `${key} of threads ${r.threads_requested}`).toBeGreaterThan(0);
       }

@@ -117,7 +117,12 @@ describe('DP benchmark JSON (tiny)', () => {
     for (const r of t.rows) {
       expect(r.samples_ms.dp_workers).toHaveLength(2);
       expect(r.dp_workers_tokens_per_s).toBeCloseTo((t.tokens_per_step / r.dp_workers_ms) * 1000, 6);
+      // This thread's share is part of the step; a helper's busy time comes from the helper.
+      expect(r.dp_workers_own_ms).toBeGreaterThan(0);
+      expect(r.dp_workers_own_ms).toBeLessThanOrEqual(Math.max(...r.samples_ms.dp_workers));
     }
+    expect(t.rows[0].dp_workers_helper_ms).toBeNaN();
+    expect(t.rows[1].dp_workers_helper_ms).toBeGreaterThan(0);
     expect(t.dp_workers_speedup_2_over_1).toBeCloseTo(
       t.rows[1].dp_workers_tokens_per_s / t.rows[0].dp_workers_tokens_per_s,
       9,

@@ -5,6 +5,8 @@ import {
   type ClippingOptions,
   clippedGradientsFast,
   exampleLosses,
+  sumRowsPerExample,
+  sumRowsPerExampleReference,
   trainableNames,
 } from '../../src/dp/clipping';
 import type { NormMethod, ReductionStrategy } from '../../src/dp/norm-accumulator';
@@ -299,4 +301,25 @@ describe('per-parameter norm breakdown', () => {
     tf.dispose([batch.inputs, batch.targets, batch.mask]);
     disposeParams(params);
   });
+});
+
+describe('sumRowsPerExample (block-indicator matmuls)', () => {
+  // 1, 8 and 16 examples take one indicator matmul, 37 takes three groups (16, 16, 5).
+  for (const [examples, rows, width] of [
+    [1, 5, 3],
+    [8, 128, 16],
+    [16, 4, 7],
+    [37, 3, 5],
+  ]) {
+    it(`equals the plain reduction for ${examples} examples of ${rows} rows`, () => {
+      const x = tf.randomNormal([examples * rows, width], 0, 1, 'float32', 7) as tf.Tensor2D;
+      const fast = sumRowsPerExample(x, examples);
+      const ref = sumRowsPerExampleReference(x, examples);
+      expect(fast.shape).toEqual([examples, width]);
+      const a = fast.dataSync();
+      const b = ref.dataSync();
+      for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 4);
+      tf.dispose([x, fast, ref]);
+    });
+  }
 });
