@@ -43,6 +43,7 @@ export type NormMethod =
   | 'kernel:tiedCross'
   | 'looped:embedding'
   | 'looped:tiedCross'
+  | 'looped:tiedCrossOneHot'
   | 'distinctRows'
   | 'sparse';
 

@@ -115,6 +115,19 @@ const cases: Case[] = [
     clip: 'mix',
   },
   {
+    // Above ONE_HOT_CROSS_MAX_VOCAB the wasm loops read the tied cross term by a gather.
+    name: 'tied, vocabulary of 600 (the cross term by gather)',
+    cfg: { vocabSize: 600 },
+    rows: [
+      { ids: randomIds(T + 1, 600, 40), real: T },
+      repeated,
+      padded,
+      { ids: randomIds(T + 1, 600, 41), real: T },
+    ],
+    opts: {},
+    clip: 'mix',
+  },
+  {
     name: 'K = 2 windows per example (one clip per document)',
     cfg: {},
     rows: [full(15), full(16), repeated, padded, full(17), emptyPad],
@@ -279,7 +292,7 @@ describe('per-parameter norm breakdown', () => {
         reduction === 'fusedKernels' ? 'kernel:bias' : 'perExample',
       );
       expect(methods.get('tied cross term')).toBe(
-        reduction === 'fusedKernels' ? 'kernel:tiedCross' : 'looped:tiedCross',
+        reduction === 'fusedKernels' ? 'kernel:tiedCross' : 'looped:tiedCrossOneHot',
       );
       expect(methods.get('wpe.weight')).toBe(
         reduction === 'fusedKernels' ? 'kernel:embedding' : 'looped:embedding',
@@ -289,6 +302,22 @@ describe('per-parameter norm breakdown', () => {
       disposeParams(params);
     });
   }
+
+  it('the wasm loops read the tied cross term by one-hot matmul for small vocabularies, by gather above', () => {
+    for (const [vocab, method] of [
+      [V, 'looped:tiedCrossOneHot'],
+      [600, 'looped:tiedCross'],
+    ] as const) {
+      const cfg = tinyConfig({ vocabSize: vocab, contextLength: T, nLayer: 1, nHead: 2, nEmbd: 8 });
+      const { params } = randomWeights(cfg, 36, 0.3);
+      const batch = makeBatch([{ ids: randomIds(T + 1, vocab, 42), real: T }], T);
+      const r = clippedGradientsFast(params, cfg, batch, { recordNormBreakdown: true });
+      expect(r.breakdown!.methods.get('tied cross term')).toBe(method);
+      tf.dispose([...r.breakdown!.sqNorms.values(), batch.inputs, batch.targets, batch.mask]);
+      dispose(r);
+      disposeParams(params);
+    }
+  });
 
   it("'auto' resolves to the wasm loops on wasm", () => {
     const cfg = tinyConfig({ vocabSize: V, contextLength: T, nLayer: 1 });
