@@ -40,12 +40,15 @@ function distinctRowsSqNorms(b: tf.Tensor2D, examples: number): tf.Tensor1D {
   return tf.sum(tf.square(tf.reshape(b, [examples, -1])), 1) as tf.Tensor1D;
 }
 
+/** Token ids as read back from an int32 tensor. */
+type IdArray = Int32Array | Uint8Array | Float32Array;
+
 /**
  * (L, L) float mask [ids_t == ids_s] of one example's ids. Built on the CPU: TF.js wasm runs a
  * broadcast `equal` of (L, 1) and (1, L) through its generic broadcasting loop (~0.9 ms at L = 128
  * against 0.08 ms here, measured).
  */
-function sameIdMask(ids: Int32Array | Uint8Array | Float32Array, from: number, l: number): tf.Tensor2D {
+function sameIdMask(ids: IdArray, from: number, l: number): tf.Tensor2D {
   const mask = new Float32Array(l * l);
   for (let t = 0; t < l; t++) {
     const id = ids[from + t];
@@ -62,29 +65,16 @@ function sameIdMask(ids: Int32Array | Uint8Array | Float32Array, from: number, l
 export const ONE_HOT_CROSS_MAX_VOCAB = 512;
 
 /** (V, L) one-hot matrix of one example's ids: column s has its 1 at row x_s. */
-function oneHotColumns(
-  ids: Int32Array | Uint8Array | Float32Array,
-  from: number,
-  l: number,
-  v: number,
-): tf.Tensor2D {
+function oneHotColumns(ids: IdArray, from: number, l: number, v: number): tf.Tensor2D {
   const m = new Float32Array(v * l);
   for (let s = 0; s < l; s++) m[ids[from + s] * l + s] = 1;
   return tf.tensor2d(m, [v, l]);
 }
 
-/** Flat indices of Gl[t, x_s] in the (E L, V) logits gradient for example i, built on the CPU. */
-function crossIndices(
-  ids: Int32Array | Uint8Array | Float32Array,
-  i: number,
-  l: number,
-  v: number,
-): tf.Tensor1D {
+/** Flat indices of Gl[t, x_s] in the (E L, V) logits gradient for the example at row `from`. */
+function crossIndices(ids: IdArray, from: number, l: number, v: number): tf.Tensor1D {
   const index = new Int32Array(l * l);
-  for (let t = 0; t < l; t++) {
-    const rowBase = (i * l + t) * v;
-    for (let s = 0; s < l; s++) index[t * l + s] = rowBase + ids[i * l + s];
-  }
+  for (let t = 0; t < l; t++) for (let s = 0; s < l; s++) index[t * l + s] = (from + t) * v + ids[from + s];
   return tf.tensor1d(index, 'int32');
 }
 
@@ -113,7 +103,7 @@ export function addEmbeddingNormsLooped(acc: NormAccumulator, x: EmbeddingNormIn
         const glAtIds = (i: number) =>
           oneHot
             ? tf.matMul(tf.slice(x.logitsGrad, [i * l, 0], [l, v]), oneHotColumns(ids, i * l, l, v))
-            : tf.reshape(tf.gather(flatGl, crossIndices(ids, i, l, v)), [l, l]);
+            : tf.reshape(tf.gather(flatGl, crossIndices(ids, i * l, l, v)), [l, l]);
         const cross = perExampleGramReduce(x.headInput, x.b, e, (i, ab) => tf.mul(glAtIds(i), ab));
         acc.addSqNorms(
           'tied cross term',
