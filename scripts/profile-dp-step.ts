@@ -1,9 +1,9 @@
 /**
  * Where the time of one DP micro-batch goes, kernel by kernel (TF.js' profiler, wasm, one thread):
- *   npx tsx scripts/profile-dp-step.ts [--config small] [--rows 8] [--top 25]
+ *   npx tsx scripts/profile-dp-step.ts [--config small] [--rows 8] [--repeats 9] [--top 25]
  * Runs the book-keeping clipped-gradient pass (src/train/clipped-accumulator.ts, as a training
  * step and the gradient helpers run it) on `rows` windows of the benchmark config's shape, twice
- * to warm up, then once timed and once profiled. Prints the wall time, the model FLOPs per second,
+ * to warm up, then `repeats` times timed and once profiled. Prints the median wall time (min-max), the model FLOPs per second,
  * the time summed by kernel, and the costliest kernel/shape pairs. Kernel times are wall clock per
  * kernel; the custom ops (kernel "forward") include the kernels they run, so sums over all
  * kernels count those twice. For diagnosis (README, "WASM threads"), not a benchmark.
@@ -24,6 +24,7 @@ function option(name: string, fallback: string): string {
 const c = benchConfig(option('config', 'small'));
 const rows = Number(option('rows', '8'));
 const top = Number(option('top', '25'));
+const repeats = Number(option('repeats', '9'));
 await initBackend({ override: 'wasm', wasmThreads: 1 });
 const params = initParams(c.model, 1);
 const names = [...params.keys()];
@@ -48,14 +49,19 @@ async function microBatch(): Promise<void> {
 
 await microBatch();
 await microBatch();
-const started = performance.now();
-await microBatch();
-const wallMs = performance.now() - started;
+const samples: number[] = [];
+for (let r = 0; r < repeats; r++) {
+  const started = performance.now();
+  await microBatch();
+  samples.push(performance.now() - started);
+}
+samples.sort((a, b) => a - b);
+const wallMs = samples[samples.length >> 1];
 const profile = await tf.profile(microBatch);
 
 const gflops = trainingStepFlops(c.model, rows, t) / (wallMs * 1e6);
 console.log(
-  `${c.description}; ${rows} rows of ${t} tokens: ${wallMs.toFixed(0)} ms wall, ${gflops.toFixed(1)} GFLOP/s (model FLOPs), ${profile.kernels.length} kernel calls`,
+  `${c.description}; ${rows} rows of ${t} tokens: ${wallMs.toFixed(0)} ms wall (median of ${repeats}, ${samples[0].toFixed(0)}-${samples[samples.length - 1].toFixed(0)}), ${gflops.toFixed(1)} GFLOP/s (model FLOPs), ${profile.kernels.length} kernel calls`,
 );
 const byKernel = new Map<string, { ms: number; calls: number }>();
 const byShape = new Map<string, { ms: number; calls: number }>();

@@ -272,11 +272,14 @@ export async function runThreadBenchmark(
         onProgress?.(`threads ${a.req}: ${a.started.limitation}; same as threads ${twin.req}`);
       } else {
         await withBenchModel(c, async (params, batch) => {
+          const steps = stepRunners(params, c.model, batch);
+          await timeSteps(steps, ['nondp', 'dp'], o.repeats, a);
+          // After the steps: each thread count starts a fresh wasm module, whose code a browser
+          // first runs unoptimised (Chromium's baseline tier); measured first, the 1-thread peak
+          // came out at 20-30 GFLOP/s instead of ~47 and inflated fraction_of_peak.
           const peak = await measureMatmulPeak(c.model, tokens, o.matmulRuns);
           a.peaks.push(peak.gflops_peak);
           a.timings = peak.timings;
-          const steps = stepRunners(params, c.model, batch);
-          await timeSteps(steps, ['nondp', 'dp'], o.repeats, a);
         });
       }
       if (startWorkers) {
