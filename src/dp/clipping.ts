@@ -162,15 +162,21 @@ export function checkBatch(batch: TokenBatch, k: number): { rows: number; t: num
 const ROW_SUM_GROUP = 16;
 
 /**
- * Per-example sums over each example's rows: (E L, c) -> (E, c). Done as plain 2-D matmuls by a
- * block indicator (ones over an example's rows), in groups of up to ROW_SUM_GROUP examples (the
- * indicator's size and zero products grow with the group squared). Why: TF.js wasm reduces a
- * middle axis by first transposing the whole tensor, ~4x slower than the matmul here (measured
- * on (8, 128, 128): 0.36 vs 0.08 ms; 26 such sums per micro-batch of the small preset).
- * `sumRowsPerExampleReference` is the plain reduction, for the tests.
+ * Per-example sums over each example's rows: (E L, c) -> (E, c). On the CPU backends (wasm, cpu)
+ * as plain 2-D matmuls by a block indicator (ones over an example's rows), in groups of up to
+ * ROW_SUM_GROUP examples (the indicator's size and zero products grow with the group squared).
+ * Why: TF.js wasm reduces a middle axis by first transposing the whole tensor, 3-6x slower than
+ * the matmul here (0.35 vs 0.11 ms at (8, 128, 128), 1.46 vs 0.25 ms at (8, 128, 512)).
+ * The indicator's zeros multiply the other examples' rows, and 0 x NaN = NaN: one non-finite
+ * document would poison every document's sum (tests/unit/dp-nonfinite-documents.test.ts caught
+ * it). So the sums are read back (the CPU backends compute synchronously: a copy of E c floats)
+ * and recomputed by the plain per-example reduction if any is non-finite, which keeps each
+ * example's sum its own. Other backends (webgpu: a read-back would stall) use that reduction.
  */
 export function sumRowsPerExample(x: tf.Tensor2D, examples: number): tf.Tensor2D {
-  return tf.tidy(() => {
+  const backend = tf.getBackend();
+  if (backend !== 'wasm' && backend !== 'cpu') return sumRowsPerExampleReference(x, examples);
+  const fast = tf.tidy(() => {
     const rows = x.shape[0] / examples;
     const parts: tf.Tensor2D[] = [];
     for (let first = 0; first < examples; first += ROW_SUM_GROUP) {
@@ -182,6 +188,9 @@ export function sumRowsPerExample(x: tf.Tensor2D, examples: number): tf.Tensor2D
     }
     return parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
   });
+  if ((fast.dataSync() as Float32Array).every(Number.isFinite)) return fast;
+  fast.dispose();
+  return sumRowsPerExampleReference(x, examples);
 }
 
 /** The plain reduction sumRowsPerExample replaces (the tests' reference). */

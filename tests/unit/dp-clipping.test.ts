@@ -333,6 +333,21 @@ describe('per-parameter norm breakdown', () => {
 });
 
 describe('sumRowsPerExample (block-indicator matmuls)', () => {
+  it('keeps a non-finite example to itself: the other examples sum as the plain reduction does', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      const values = tf.randomNormal([6 * 4, 3], 0, 1, 'float32', 9).dataSync() as Float32Array;
+      values[2 * 4 * 3 + 5] = bad; // example 2, row 1, column 2
+      const x = tf.tensor2d(values, [24, 3]);
+      const fast = sumRowsPerExample(x, 6).dataSync();
+      const ref = sumRowsPerExampleReference(x, 6).dataSync();
+      for (let i = 0; i < fast.length; i++) {
+        if (Math.floor(i / 3) === 2 && i % 3 === 2) expect(Number.isFinite(fast[i])).toBe(false);
+        else expect(fast[i]).toBeCloseTo(ref[i], 5);
+      }
+      x.dispose();
+    }
+  });
+
   // 1, 8 and 16 examples take one indicator matmul, 37 takes three groups (16, 16, 5).
   for (const [examples, rows, width] of [
     [1, 5, 3],
