@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import {
   endpointOverPort,
   type GradientPool,
+  poolOrOneThread,
   type ShardEndpoint,
   setGradientPoolProvider,
   startGradientPool,
@@ -66,16 +67,10 @@ export function startGradientHelpersOnDemand(threads: number, log: (s: string) =
   setGradientPoolProvider(
     threads > 1
       ? () => {
-          // A helper that cannot start costs speed, not the run: one thread, said so.
-          pool ??= startGradientWorkers(threads - 1).then(
-            (p) => {
-              log(`DP steps: ${threads} threads (the main one and ${p.description})`);
-              return p;
-            },
-            (e) => {
-              log(`warning: DP steps on 1 thread: ${e instanceof Error ? e.message : e}`);
-              return null;
-            },
+          pool ??= poolOrOneThread(
+            startGradientWorkers(threads - 1),
+            (p) => log(`DP steps: ${threads} threads (the main one and ${p.description})`),
+            (why) => log(`warning: DP steps on 1 thread: ${why}`),
           );
           return pool;
         }

@@ -193,7 +193,7 @@ export function sumRowsPerExample(x: tf.Tensor2D, examples: number): tf.Tensor2D
   return sumRowsPerExampleReference(x, examples);
 }
 
-/** The plain reduction sumRowsPerExample replaces (the tests' reference). */
+/** The plain per-example reduction: sumRowsPerExample's fallback and the tests' reference. */
 export function sumRowsPerExampleReference(x: tf.Tensor2D, examples: number): tf.Tensor2D {
   return tf.sum(tf.reshape(x, [examples, -1, x.shape[1]]), 1) as tf.Tensor2D;
 }

@@ -265,6 +265,28 @@ export async function startGradientPool(
   return new GradientPool(endpoints, `${helpers} ${noun}${helpers === 1 ? '' : 's'}`);
 }
 
+/**
+ * A pool being started, for a provider: a helper that cannot start (memory, a blocked worker)
+ * costs speed, not the run, so a failed start resolves to null (DP steps on one thread) after
+ * `onFailure` says why; `onStarted` says what started.
+ */
+export function poolOrOneThread(
+  starting: Promise<GradientPool>,
+  onStarted: (pool: GradientPool) => void,
+  onFailure: (why: string) => void,
+): Promise<GradientPool | null> {
+  return starting.then(
+    (pool) => {
+      onStarted(pool);
+      return pool;
+    },
+    (e) => {
+      onFailure(e instanceof Error ? e.message : String(e));
+      return null;
+    },
+  );
+}
+
 /** A helper's message channel, as Node worker threads and browser workers both provide it. */
 export interface HelperPort {
   post(data: unknown): void;

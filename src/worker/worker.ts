@@ -29,7 +29,7 @@ import { DEFAULT_PIPELINE } from '../pipeline/config';
 import { dpThreads } from '../platform/wasm-threads';
 import { probeDPStepMs, probeLabel } from '../train/backend-probe';
 import { startBrowserGradientHelpers } from '../train/browser-gradient-helpers';
-import { type GradientPool, setGradientPoolProvider } from '../train/gradient-pool';
+import { type GradientPool, poolOrOneThread, setGradientPoolProvider } from '../train/gradient-pool';
 import { AuditRunner } from './audit-runner';
 import { summarizeIngest } from './ingest-summary';
 import { planRun } from './plan';
@@ -95,19 +95,13 @@ async function offerGradientHelpers(threads: number): Promise<void> {
   const old = helperPool;
   helperPool = null;
   setGradientPoolProvider(null);
-  await (await old?.catch(() => null))?.close();
+  await (await old)?.close();
   if (threads <= 1) return;
   setGradientPoolProvider(() => {
-    // A helper that cannot start (memory, a blocked worker) costs speed, not the run: one thread.
-    helperPool ??= startBrowserGradientHelpers(threads - 1).then(
-      (pool) => {
-        log('info', `DP steps on ${threads} threads: this worker and ${pool.description}`);
-        return pool;
-      },
-      (e) => {
-        log('warn', `DP steps on 1 thread: ${errorMessage(e)}`);
-        return null;
-      },
+    helperPool ??= poolOrOneThread(
+      startBrowserGradientHelpers(threads - 1),
+      (pool) => log('info', `DP steps on ${threads} threads: this worker and ${pool.description}`),
+      (why) => log('warn', `DP steps on 1 thread: ${why}`),
     );
     return helperPool;
   });

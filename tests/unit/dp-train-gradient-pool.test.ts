@@ -15,6 +15,7 @@ import { type DPStepReport, trainWithDP } from '../../src/train/dp-train';
 import {
   createShardHost,
   GradientPool,
+  poolOrOneThread,
   type ShardEndpoint,
   type ShardRequest,
   splitMicroBatches,
@@ -137,6 +138,26 @@ describe('DP steps shared with gradient helpers', () => {
     await expect(run(base, new GradientPool([failing], 'failing'))).rejects.toThrow(
       /gradient helper failed: out of memory/,
     );
+  });
+});
+
+describe('poolOrOneThread', () => {
+  it('passes a started pool on and says so; a failed start becomes null (one thread) with its reason', async () => {
+    const pool = new GradientPool([], 'no helpers');
+    const said: string[] = [];
+    const started = await poolOrOneThread(
+      Promise.resolve(pool),
+      (p) => said.push(`started ${p.description}`),
+      (why) => said.push(`failed ${why}`),
+    );
+    expect(started).toBe(pool);
+    const failed = await poolOrOneThread(
+      Promise.reject(new Error('could not start a gradient worker: out of memory')),
+      (p) => said.push(`started ${p.description}`),
+      (why) => said.push(`failed ${why}`),
+    );
+    expect(failed).toBeNull();
+    expect(said).toEqual(['started no helpers', 'failed could not start a gradient worker: out of memory']);
   });
 });
 
