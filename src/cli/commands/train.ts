@@ -166,7 +166,7 @@ export const trainCommand: Command = {
       onStep: (r) =>
         show(
           r.step,
-          `loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)} epsilon ${r.epsilon.toFixed(3)}${r.nonFiniteDocuments ? ` (${r.nonFiniteDocuments} document(s) skipped: non-finite gradient)` : ''}`,
+          `loss ${Number.isNaN(r.loss) ? '-' : r.loss.toFixed(3)} clipped ${(100 * r.clippedFraction).toFixed(0)}% epsilon ${r.epsilon.toFixed(3)}${r.nonFiniteDocuments ? ` (${r.nonFiniteDocuments} document(s) skipped: non-finite gradient)` : ''}`,
         ),
     });
     const trainSeconds = (performance.now() - started) / 1000;
