@@ -168,7 +168,7 @@ export function overridesLayer(o: PipelineOverrides): PipelineOptions {
  * import: it pulls TF.js); tests/unit/pipeline-overrides.test.ts checks them against it.
  */
 export const LIBRARY_DEFAULTS: KnobValues = {
-  // The DP learning rates come from the recipe rule (pipeline/recipe.ts: 1e-3 x min(1, B / 64)).
+  // The DP learning rates come from the recipe rule (pipeline/recipe.ts: 1e-3 x min(1, max(1/2, B / 64))).
   teacherLearningRate: 'auto',
   studentLearningRate: 'auto',
   distillLearningRate: 1e-3,

@@ -19,13 +19,15 @@ describe('the DP recipe rule', () => {
     expect(plan.distildpTeacher().windowsPerDocument).toBe(rule.windowsPerDocument);
   });
 
-  it('scales the learning rate with the expected batch below 64 documents', () => {
+  it('scales the learning rate with the expected batch between 32 and 64 documents, half the peak below', () => {
     expect(dpRecipe(1600, 2)).toMatchObject({ expectedBatchSize: 64, learningRate: 1e-3 });
     expect(dpRecipe(20_000, 2)).toMatchObject({ expectedBatchSize: 800, learningRate: 1e-3 });
+    expect(dpRecipe(1200, 2)).toMatchObject({ expectedBatchSize: 48 });
+    expect(dpRecipe(1200, 2).learningRate).toBeCloseTo((1e-3 * 48) / 64, 12);
     const demo = dpRecipe(655, 2);
     expect(demo.expectedBatchSize).toBe(26);
-    expect(demo.learningRate).toBeCloseTo((1e-3 * 26) / 64, 12);
-    expect(dpRecipe(100, 2)).toMatchObject({ expectedBatchSize: 16, learningRate: 2.5e-4 });
+    expect(demo.learningRate).toBeCloseTo(5e-4, 12);
+    expect(dpRecipe(100, 2)).toMatchObject({ expectedBatchSize: 16, learningRate: 5e-4 });
   });
 
   it('never asks for a batch larger than N and refuses N < 1', () => {
