@@ -8,8 +8,6 @@
  * into <pre id="results"> (data-done="true" when finished), which
  * tests/bench/browser-bench.spec.ts reads. Settings: src/bench/bench-settings.ts.
  */
-
-import { errorMessage } from '../contract/format';
 import { type BackendInfo, initBackend } from '../model/backend';
 import { tfjsWasmPaths } from '../model/wasm-paths';
 import { startBrowserGradientHelpers } from '../train/browser-gradient-helpers';
@@ -33,7 +31,7 @@ export interface BrowserBenchReport {
 }
 
 const el = (id: string) => document.getElementById(id) as HTMLElement;
-const message = errorMessage;
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 function status(text: string): void {
   el('status').textContent = text;

@@ -1,4 +1,3 @@
-import { errorMessage } from '../contract/format';
 import { formatOptions, parseArgs, UsageError } from './args';
 import { type CommandIO, processIO } from './command';
 import { commands } from './commands/index';
@@ -48,7 +47,7 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
       io.err(`distildp ${command.name}: ${e.message}`);
       return 2;
     }
-    const msg = errorMessage(e);
+    const msg = e instanceof Error ? e.message : String(e);
     io.err(`distildp ${command.name}: error: ${msg}`);
     if (process.env.DISTILDP_DEBUG && e instanceof Error) io.err(e.stack ?? '');
     return 1;

@@ -29,8 +29,3 @@ export function formatRate(rate: number): string {
   const [mantissa, exponent] = rate.toExponential(1).split('e');
   return `${mantissa.replace(/\.0$/, '')}e${exponent.replace('+', '')}`;
 }
-
-/** What a caught value says: an Error's message, anything else as a string. */
-export function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

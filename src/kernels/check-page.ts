@@ -3,8 +3,6 @@
  * WebGPU adapter and writes a JSON report into #result (data-done="true" when finished), which
  * tests/e2e/kernels.spec.ts reads. SwiftShader is slow, so the shapes are BROWSER_CASES.
  */
-
-import { errorMessage } from '../contract/format';
 import { initBackend } from '../model/backend';
 import { BROWSER_CASES } from './checks/cases';
 import type { CheckResult } from './checks/check-result';
@@ -33,7 +31,7 @@ async function runChecks(status: HTMLElement): Promise<KernelCheckReport> {
     try {
       results.push(await check.run());
     } catch (e) {
-      const detail = errorMessage(e);
+      const detail = e instanceof Error ? e.message : String(e);
       results.push({ name: check.name, pass: false, tolerance: 0, errors: {}, detail: `threw: ${detail}` });
     }
   }
@@ -52,7 +50,7 @@ async function main(): Promise<void> {
   try {
     report = await runChecks(status);
   } catch (e) {
-    const error = errorMessage(e);
+    const error = e instanceof Error ? e.message : String(e);
     report = { backend: 'none', allPassed: false, results: [], error };
   }
   status.textContent = report.allPassed ? 'all checks passed' : 'some checks FAILED';

@@ -5,7 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { errorMessage } from '../contract/format';
 import {
   type AdapterDescription,
   chooseByProbe,
@@ -83,7 +82,7 @@ async function tryBackend(name: BackendName, opts: BackendOptions): Promise<stri
     if (name === 'wasm') installWasmKernelFixes();
     return null;
   } catch (e) {
-    return errorMessage(e);
+    return e instanceof Error ? e.message : String(e);
   }
 }
 
@@ -134,7 +133,7 @@ async function timedProbe(
   try {
     return { ms: await stepMs() };
   } catch (e) {
-    return { ms: null, error: errorMessage(e) };
+    return { ms: null, error: e instanceof Error ? e.message : String(e) };
   }
 }
 
@@ -145,7 +144,7 @@ async function timedProbe(
 async function chooseAutomatically(opts: BackendOptions): Promise<BackendInfo> {
   const skipped: BackendInfo['skipped'] = [];
   const found = await requestAdapterDescription().catch((e: unknown) => ({
-    reason: `requesting a WebGPU adapter failed: ${errorMessage(e)}`,
+    reason: `requesting a WebGPU adapter failed: ${e instanceof Error ? e.message : String(e)}`,
   }));
   const software = 'adapter' in found ? softwareAdapterSkip(found.adapter) : null;
   if (!('adapter' in found) || software) {

@@ -17,7 +17,6 @@
  * its teacher, the audit's injected faults).
  */
 import * as tf from '@tensorflow/tfjs';
-import { errorMessage } from '../contract/format';
 import type { EmbeddingMode, ParameterSelection } from '../dp/clipping';
 import type { MicroBatch } from '../dp/sampler';
 import type { GPTConfig } from '../model/config';
@@ -245,7 +244,7 @@ export function createShardHost(): (msg: ShardRequest) => Promise<ShardReply> {
         acc.dispose();
       }
     } catch (e) {
-      return { ok: false, error: errorMessage(e) };
+      return { ok: false, error: e instanceof Error ? e.message : String(e) };
     }
   };
 }
@@ -282,7 +281,7 @@ export function poolOrOneThread(
       return pool;
     },
     (e) => {
-      onFailure(errorMessage(e));
+      onFailure(e instanceof Error ? e.message : String(e));
       return null;
     },
   );
@@ -365,7 +364,8 @@ export function serveShardRequests(
   });
   startBackend().then(
     () => reply({ ready: true }),
-    (e) => reply({ startError: `could not start the helper's backend: ${errorMessage(e)}` }),
+    (e) =>
+      reply({ startError: `could not start the helper's backend: ${e instanceof Error ? e.message : e}` }),
   );
 }
 

@@ -3,8 +3,6 @@
  * the chosen files and sending them, loading models, asking for the privacy plan, driving the run,
  * and saving exports. Components call these; the store only holds state.
  */
-
-import { errorMessage } from '../contract/format';
 import type { BackendChoice, InjectedFault, ModelRole, ModelSource, WorkerEvent } from '../contract/protocol';
 import { microBatchSize, type RunSettings, validateSettings } from '../contract/run-settings';
 import { type ThreadsChoice, urlWithBackendChoice, urlWithThreadsChoice } from './backend-choice';
@@ -138,7 +136,7 @@ export async function ingestSources(): Promise<void> {
     );
     appStore.getState().ingestSent(requestId);
   } catch (err) {
-    const message = errorMessage(err);
+    const message = err instanceof Error ? err.message : String(err);
     appStore.getState().ingestFailed(requestId, `could not read the chosen files: ${message}`);
   }
 }

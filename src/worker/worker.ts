@@ -7,7 +7,6 @@
  * another command is being handled, because a run must stop promptly.
  */
 import * as tf from '@tensorflow/tfjs';
-import { errorMessage } from '../contract/format';
 import type {
   IngestCommand,
   InitCommand,
@@ -59,6 +58,10 @@ function post(event: WorkerEvent, transfer: Transferable[] = []): void {
 
 function log(level: LogLevel, message: string): void {
   post({ type: 'log', level, message, time: Date.now() });
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 const trial = new ModelTrial({

@@ -1,6 +1,5 @@
 /** Option parsing shared by `distildp epsilon` and `distildp sigma`. */
 
-import { errorMessage } from '../../contract/format';
 import {
   type AccountantName,
   AccountingInputError,
@@ -82,7 +81,7 @@ export function parsePhases(text: string, option = 'phases'): Phase[] {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--${option} is not valid JSON (${errorMessage(e)})`);
+    throw new UsageError(`--${option} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   if (!Array.isArray(value))
     throw new UsageError(`--${option} must be a JSON array of {"q", "sigma", "steps"}`);
