@@ -30,6 +30,8 @@ export interface PipelineOverrides {
   topK?: number;
   topP?: number;
   samplingTemperature?: number;
+  /** Guidance of each control code's own DP teacher against their average (per-code teachers). */
+  codeGuidance?: number;
 }
 
 export type OverrideKey = keyof PipelineOverrides;
@@ -127,6 +129,13 @@ export const OVERRIDE_FIELDS: readonly OverrideField[] = [
     help: 'Temperature of the synthetic text (1 = the model as it is, 0 = greedy).',
     check: (v) => (Number.isFinite(v) && v >= 0 ? null : 'must be a number, 0 or more'),
   },
+  {
+    key: 'codeGuidance',
+    cli: 'code-guidance',
+    label: 'Control-code guidance',
+    help: "With control codes: how strongly each code's own DP teacher is steered away from the average of all codes' teachers when it writes (0 = off).",
+    check: (v) => (Number.isFinite(v) && v >= 0 && v <= 10 ? null : 'must be a number from 0 to 10'),
+  },
 ];
 
 /** Per-field problems (labelled sentences); empty when every given value is acceptable. */
@@ -159,6 +168,7 @@ export function overridesLayer(o: PipelineOverrides): PipelineOptions {
     synthetic: {
       samples: o.syntheticSamples,
       generation: { topK: o.topK, topP: o.topP, temperature: o.samplingTemperature },
+      codeGuidance: o.codeGuidance,
     },
   };
 }
@@ -180,6 +190,7 @@ export const LIBRARY_DEFAULTS: KnobValues = {
   topK: 50,
   topP: 0.9,
   samplingTemperature: 1,
+  codeGuidance: 2,
 };
 
 /** Each knob's value: a number, or 'auto' where the DP recipe rule picks it from N and epsilon. */
@@ -205,5 +216,6 @@ export function effectiveValues(c: PipelineOptions): KnobValues {
     topK: c.synthetic?.generation?.topK ?? d.topK,
     topP: c.synthetic?.generation?.topP ?? d.topP,
     samplingTemperature: c.synthetic?.generation?.temperature ?? d.samplingTemperature,
+    codeGuidance: c.synthetic?.codeGuidance ?? d.codeGuidance,
   };
 }

@@ -52,6 +52,12 @@ export interface StreamOptions {
   onTokens?: (count: number) => void;
   /** Each generated token of prompt `index` as it is chosen (end-of-text excluded): streaming. */
   onToken?: (index: number, token: number) => void;
+  /**
+   * The model that computes guidance's contrast logits l_u (same config and tokenizer); default
+   * the generating model itself. With another model, guidance is contrastive decoding: it
+   * strengthens what the generating model predicts differently from this one.
+   */
+  guidanceParams?: Params;
 }
 
 /** Per-prompt seed: murmur3's finaliser over (seed, index), so neighbouring prompts decorrelate. */
@@ -108,11 +114,22 @@ async function* generateBatch(
   const sequences = batch.map((i) => [...prompts[i]]);
   const uniforms = batch.map((i) => seededUniform(promptSeed(g.seed, i)));
   let active = batch.map((_, row) => row); // batch rows still generating, in tensor-row order
+  // Guidance: the same continuation after the contrast prompt, with its own cache.
+  const guidedSteps = g.guidance > 0 ? (g.guidanceSteps > 0 ? g.guidanceSteps : Number.POSITIVE_INFINITY) : 0;
+  const contrast = guidedSteps > 0 ? batch.map(() => [...g.guidancePrompt]) : [];
   let cache: LayerKV[] | undefined;
+  let contrastCache: LayerKV[] | undefined;
   try {
     for (let step = 0; step < steps; step++) {
       if (opts.shouldStop?.()) return;
+      const guided = step < guidedSteps;
+      if (!guided && contrastCache) {
+        // Guidance is over for this batch: its contrast cache is not needed any more.
+        disposeCache(contrastCache);
+        contrastCache = undefined;
+      }
       let last: tf.Tensor2D;
+      let lastContrast: tf.Tensor2D | undefined;
       if (!g.useKvCache) {
         last = lastLogits(
           params,
@@ -121,6 +138,14 @@ async function* generateBatch(
           undefined,
           false,
         ).last;
+        if (guided)
+          lastContrast = lastLogits(
+            opts.guidanceParams ?? params,
+            config,
+            active.map((r) => contrast[r]),
+            undefined,
+            false,
+          ).last;
       } else {
         const ids =
           step === 0 ? active.map((r) => sequences[r]) : active.map((r) => [sequences[r].at(-1) as number]);
@@ -128,6 +153,22 @@ async function* generateBatch(
         disposeCache(cache);
         cache = out.present;
         last = out.last;
+        if (guided) {
+          const contrastIds =
+            step === 0 ? active.map((r) => contrast[r]) : active.map((r) => [contrast[r].at(-1) as number]);
+          const outU = lastLogits(opts.guidanceParams ?? params, config, contrastIds, contrastCache, true);
+          disposeCache(contrastCache);
+          contrastCache = outU.present;
+          lastContrast = outU.last;
+        }
+      }
+      if (lastContrast) {
+        const conditional = last;
+        const unconditional = lastContrast;
+        last = tf.tidy(() =>
+          tf.add(conditional, tf.mul(tf.sub(conditional, unconditional), g.guidance)),
+        ) as tf.Tensor2D;
+        tf.dispose([conditional, unconditional]);
       }
       const logits = (await last.data()) as Float32Array;
       last.dispose();
@@ -146,6 +187,7 @@ async function* generateBatch(
           continue;
         }
         sequences[r].push(token);
+        if (guided) contrast[r].push(token);
         if (step === steps - 1) {
           yield { index: batch[r], tokens: sequences[r].slice(prompt.length), finish: 'length' };
         } else {
@@ -154,15 +196,23 @@ async function* generateBatch(
         }
       }
       if (stillActive.length === 0) return;
-      if (cache && stillActive.length < active.length) {
-        const compacted = compactCache(cache, keptRows);
-        disposeCache(cache);
-        cache = compacted;
+      if (stillActive.length < active.length) {
+        if (cache) {
+          const compacted = compactCache(cache, keptRows);
+          disposeCache(cache);
+          cache = compacted;
+        }
+        if (contrastCache) {
+          const compacted = compactCache(contrastCache, keptRows);
+          disposeCache(contrastCache);
+          contrastCache = compacted;
+        }
       }
       active = stillActive;
     }
   } finally {
     disposeCache(cache);
+    disposeCache(contrastCache);
   }
 }
 
@@ -179,6 +229,14 @@ export async function* generateStream(
 ): AsyncGenerator<GeneratedSequence> {
   const g = resolveGenerationConfig(config, gen);
   validatePrompts(config, prompts);
+  if (g.guidance > 0) {
+    // The contrast sequence grows with the prompt's: it must never be the longer one.
+    const shortest = Math.min(...prompts.map((p) => p.length));
+    if (g.guidancePrompt.length > shortest)
+      throw new Error(
+        `generation: the guidance prompt (${g.guidancePrompt.length} tokens) is longer than the shortest prompt (${shortest} tokens)`,
+      );
+  }
   const sampling = samplingOptions(g);
   for (const batch of planBatches(prompts, g.batchSize)) {
     if (opts.shouldStop?.()) return;
@@ -200,7 +258,7 @@ export async function generate(
   gen: Partial<GenerationConfig>,
   onProgress?: (done: number, total: number) => void,
   shouldStop?: () => boolean,
-  hooks: Pick<StreamOptions, 'onLogits' | 'onTokens' | 'onToken'> & {
+  hooks: Pick<StreamOptions, 'onLogits' | 'onTokens' | 'onToken' | 'guidanceParams'> & {
     onSample?: (tokens: number[], index: number, finish: GeneratedSequence['finish']) => void;
   } = {},
 ): Promise<number[][]> {
@@ -211,6 +269,7 @@ export async function generate(
     onLogits: hooks.onLogits,
     onTokens: hooks.onTokens,
     onToken: hooks.onToken,
+    guidanceParams: hooks.guidanceParams,
   })) {
     results[s.index] = s.tokens;
     hooks.onSample?.(s.tokens, s.index, s.finish);

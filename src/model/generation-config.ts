@@ -28,6 +28,21 @@ export interface GenerationConfig {
   useKvCache: boolean;
   /** Further ids never generated (e.g. EOT in a benchmark that wants full-length rows). Default []. */
   bannedIds: number[];
+  /**
+   * Classifier-free guidance weight w (Sanchez et al. 2023, "Stay on topic with classifier-free
+   * guidance"): each step samples from l + w (l - l_u), where l are the logits after the prompt and
+   * l_u the logits after `guidancePrompt` followed by the same generated tokens. 0 (default) is
+   * plain sampling; w > 0 strengthens whatever the prompt changes in the model's predictions
+   * (e.g. a control code's style), at twice the forward passes.
+   */
+  guidance: number;
+  /** The contrast prompt of guidance (e.g. end-of-text alone: no control code). Required when guidance > 0. */
+  guidancePrompt: number[];
+  /**
+   * Guidance applies to the first this many generated tokens, then sampling goes on plainly (and
+   * the contrast model stops running); 0 (default) = every token.
+   */
+  guidanceSteps: number;
 }
 
 export const DEFAULT_GENERATION: Omit<GenerationConfig, 'eotId' | 'padId'> = {
@@ -40,6 +55,9 @@ export const DEFAULT_GENERATION: Omit<GenerationConfig, 'eotId' | 'padId'> = {
   seed: 0,
   useKvCache: true,
   bannedIds: [],
+  guidance: 0,
+  guidancePrompt: [],
+  guidanceSteps: 0,
 };
 
 export function promptSeed(seed: number, index: number): number {
@@ -70,6 +88,23 @@ export function resolveGenerationConfig(config: GPTConfig, gen: Partial<Generati
   for (const id of g.bannedIds)
     if (!isTokenId(id, config.vocabSize))
       throw new Error(`generation: banned id ${id} is outside the vocabulary 0..${config.vocabSize - 1}`);
+  if (!(Number.isFinite(g.guidance) && g.guidance >= 0))
+    throw new Error(`generation: guidance must be a finite number >= 0, got ${g.guidance}`);
+  if (!(Number.isInteger(g.guidanceSteps) && g.guidanceSteps >= 0))
+    throw new Error(`generation: guidanceSteps must be an integer >= 0, got ${g.guidanceSteps}`);
+  if (g.guidance > 0) {
+    if (g.guidancePrompt.length === 0)
+      throw new Error('generation: guidance > 0 needs a guidancePrompt (e.g. end-of-text alone)');
+    if (g.guidancePrompt.length > config.contextLength)
+      throw new Error(
+        `generation: the guidance prompt has ${g.guidancePrompt.length} tokens, more than the context length ${config.contextLength}`,
+      );
+    const bad = g.guidancePrompt.find((id) => !isTokenId(id, config.vocabSize));
+    if (bad !== undefined)
+      throw new Error(
+        `generation: guidance prompt holds token ${bad}, outside the vocabulary 0..${config.vocabSize - 1}`,
+      );
+  }
   validateSamplingOptions(samplingOptions(g));
   return { ...g, maxLength: Math.min(g.maxLength, config.contextLength) };
 }

@@ -46,6 +46,17 @@ export interface PipelineConfig {
    */
   histogram: { mode: HistogramMode; sigma: number; codes?: string[][] };
   synthetic: Omit<SyntheticConfig, 'seed'>;
+  /**
+   * DistilDP's teachers when two or more control codes are released: 'per-code' trains one DP
+   * teacher per code, each on that code's documents with the run's DP plan (q, sigma, steps). One
+   * document is in one part only, so the K teachers together cost the epsilon of one (parallel
+   * composition). Each code's synthetic text is written by its own teacher, guided away from their
+   * average (synthetic.codeGuidance); the average of their weights (weighted by the released
+   * histogram) is the run's DP teacher: soft labels, evaluation, export. 'joint': one teacher on all
+   * documents, the code only in its prompt (the paper). Default 'per-code': the joint teacher barely
+   * learns what sets the codes apart at a few hundred documents (README, control-code fidelity).
+   */
+  codeTeachers: 'per-code' | 'joint';
   /** Training of the students on the synthetic corpus (distildp, synthetic). */
   distill: Omit<FineTuneConfig, 'seed'>;
   distillation: DistillationConfig;
@@ -132,6 +143,7 @@ export const DEFAULT_PIPELINE: PipelineConfig = {
   studentDP: { ...dpTraining, ...AUTO_RECIPE },
   histogram: { mode: 'dp', sigma: 10 },
   synthetic,
+  codeTeachers: 'per-code',
   // Two passes over the synthetic corpus: it is small and the teacher's soft labels are cheap.
   distill: { ...fineTune, epochs: 2 },
   distillation: DEFAULT_DISTILLATION,

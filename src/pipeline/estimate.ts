@@ -109,11 +109,14 @@ export function estimateRun(input: {
     const batch = c.synthetic.generation.batchSize ?? speed.generateBatch;
     // Each control code's prompts form their own batches (prompts of one length batch together).
     const batches = Math.ceil(prompts / batch) + Math.max(0, shape.controlCodes - 1);
+    // Per-code teachers with guidance: every step runs the code's teacher and their average.
+    const guided =
+      c.codeTeachers === 'per-code' && shape.controlCodes >= 2 && c.synthetic.codeGuidance > 0 ? 2 : 1;
     add(
       out,
       'shared',
       'generate',
-      batches * maxNew * GENERATED_SHARE * speed.generateStep * (batch / speed.generateBatch),
+      guided * batches * maxNew * GENERATED_SHARE * speed.generateStep * (batch / speed.generateBatch),
     );
     // The student learns from every synthetic sample (one window each) for the distillation
     // epochs, with the teacher's forward pass for its soft labels.

@@ -28,7 +28,11 @@ export interface PipelineEvents {
     e: { stage: StageName; step: number; perplexity: number },
   ) => void;
   /** The privacy plan of a DP training, before it starts (for the expected-epsilon chart). */
-  plan?: (method: MethodName, model: 'teacher' | 'student', plan: PrivacyPlan) => void;
+  /**
+   * A DP training's plan, before it starts. `parts` > 1: the plan runs once per part of a partition
+   * of the documents (per-code teachers), one part after another, charted as parts x plan.steps steps.
+   */
+  plan?: (method: MethodName, model: 'teacher' | 'student', plan: PrivacyPlan, parts: number) => void;
   sample?: (labels: string[], text: string) => void;
   /** The base models' test-set numbers (evaluated first, or read back from their checkpoint). */
   baseEvaluation?: (e: BaseEvaluation) => void;

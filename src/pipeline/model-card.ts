@@ -95,7 +95,9 @@ function privacySection(c: ModelCardInput): string {
   const coverage =
     c.role === 'student'
       ? 'The student is post-processing of the DP teacher and the DP histogram: training it cost no further privacy.'
-      : 'The teacher was trained on the private documents with DP-SGD; the guarantee covers it and everything derived from it.';
+      : r.code_teachers
+        ? `The teacher is the weighted average of ${r.code_teachers.count} DP teachers, one per control code, each trained with DP-SGD on its own code's documents only; the parts are disjoint, so together they are covered by the guarantee above (parallel composition), and so is everything derived from them.`
+        : 'The teacher was trained on the private documents with DP-SGD; the guarantee covers it and everything derived from it.';
   return [
     '## Privacy',
     '',

@@ -36,6 +36,8 @@ export interface DPFineTuneInput {
   shouldStop?: () => boolean;
   resume?: DPTrainingState;
   checkpoint?: { every: number; save: (state: DPTrainingState) => Promise<void> };
+  /** `documentWindows` are one part of the plan's documents (trainWithDP's partOfPlan). */
+  partOfPlan?: boolean;
 }
 
 function dpHooks(input: DPFineTuneInput) {
@@ -75,6 +77,7 @@ export async function dpFineTune(input: DPFineTuneInput) {
         training: { ...input.training, rowLoss },
         hooks: dpHooks(input),
         resume: input.resume,
+        partOfPlan: input.partOfPlan,
       });
     } finally {
       (cache as { logits: tf.Tensor } | null)?.logits.dispose();
@@ -89,6 +92,7 @@ export async function dpFineTune(input: DPFineTuneInput) {
     training: input.training,
     hooks: dpHooks(input),
     resume: input.resume,
+    partOfPlan: input.partOfPlan,
   });
 }
 

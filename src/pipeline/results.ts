@@ -121,6 +121,12 @@ export interface PrivacyReport {
   secure_randomness: boolean;
   histogram?: { mode: HistogramMode; sigma?: number; threshold?: number; codes_released: number };
   public_choices: PublicChoices;
+  /**
+   * DistilDP with per-code teachers: how many DP teachers were trained, one per released control
+   * code, each on its own code's documents with `phases`' last phase. The parts are disjoint, so
+   * the report's epsilon holds for all of them together (parallel composition).
+   */
+  code_teachers?: { count: number; composition: 'parallel' };
   reproduce: string;
 }
 
@@ -131,6 +137,7 @@ export function privacyReport(
   thresholdDelta: number,
   choices: PublicChoices,
   histogram?: HistogramRelease,
+  codeTeachers?: number,
 ): PrivacyReport {
   const phases = [...plan.priorPhases, { q: plan.q, sigma: plan.sigma, steps: plan.steps }];
   return {
@@ -160,6 +167,7 @@ export function privacyReport(
         }
       : undefined,
     public_choices: choices,
+    ...(codeTeachers ? { code_teachers: { count: codeTeachers, composition: 'parallel' as const } } : {}),
     reproduce: `distildp epsilon --phases '${JSON.stringify(phases)}' --delta ${plan.delta} --accountant ${plan.accountant} --json`,
   };
 }

@@ -72,6 +72,8 @@ export interface DPStageSpec extends MethodStageSpec<DPTrainingValue> {
   readonly role: 'teacher' | 'student';
 }
 
+const CODE_TEACHER_PREFIX = 'shared/teacher-dp/code-';
+
 function dpStage(key: string, method: MethodName, role: 'teacher' | 'student'): DPStageSpec {
   return { key, owner: method, role, stage: role === 'teacher' ? 'teacher-dp' : 'student-dp' };
 }
@@ -91,8 +93,14 @@ export const STAGES = {
   baseModels: resumableStage<BaseEvaluation>('shared/evaluate-base', 'shared', 'evaluate'),
   /** DistilDP's DP control-code histogram (shared with synthetic-only). */
   histogram: resumableStage<HistogramRelease>('shared/histogram', 'shared', 'histogram'),
-  /** DistilDP's DP teacher (shared with synthetic-only; charted and reported as DistilDP's). */
+  /**
+   * DistilDP's DP teacher (shared with synthetic-only; charted and reported as DistilDP's). With
+   * per-code teachers, their weighted average (the parts are the codeTeacher stages).
+   */
   distildpTeacher: dpStage('shared/teacher-dp', 'distildp', 'teacher'),
+  /** The DP teacher of the `index`-th released control code (canonical order), per-code teachers only. */
+  codeTeacher: (index: number): DPStageSpec =>
+    dpStage(`${CODE_TEACHER_PREFIX}${index}`, 'distildp', 'teacher'),
   /** The synthetic corpus the DP teacher writes. */
   generate: resumableStage<SyntheticCorpus, SyntheticProgress>('shared/generate', 'shared', 'generate'),
   distill: {
@@ -124,7 +132,12 @@ export const DP_STAGES: readonly DPStageSpec[] = [
 
 /** The DP training a checkpoint key belongs to, or undefined for other stages. */
 export function dpStageOfKey(key: string): DPStageSpec | undefined {
-  return DP_STAGES.find((s) => s.key === key);
+  const code = key.startsWith(CODE_TEACHER_PREFIX)
+    ? Number(key.slice(CODE_TEACHER_PREFIX.length))
+    : Number.NaN;
+  return Number.isInteger(code) && code >= 0
+    ? STAGES.codeTeacher(code)
+    : DP_STAGES.find((s) => s.key === key);
 }
 
 /** `distildp pretrain --checkpoint FILE`: an ordinary training outside any pipeline run. */

@@ -54,6 +54,14 @@ export interface DPTrainingInput {
   training: Partial<DPTrainingConfig>;
   /** DPKD: distil from this (already DP) teacher with the per-row KD loss. */
   kdTeacher?: LoadedModel;
+  /**
+   * Train on part `index` of `count` disjoint parts of the training documents (per-code teachers),
+   * with the plan's q, sigma and steps (trainWithDP's partOfPlan). The parts run one after another
+   * and are charted as one training of count x steps: part k's step s is step k x steps + s, and
+   * its epsilon is at least that of the parts before (one document is in one part only, so the
+   * run's epsilon is the largest part's: parallel composition).
+   */
+  part?: { documentWindows: number[][][]; index: number; count: number };
 }
 
 /** A DP training (resumable); a partial checkpoint made under another privacy plan is refused. */
@@ -62,10 +70,14 @@ export async function dpTrainingStage(
   spec: DPStageSpec,
   input: DPTrainingInput,
 ): Promise<TrainedModel> {
-  const { base, plan } = input;
+  const { base, plan, part } = input;
   const { owner: method, role, stage } = spec;
   const c = ctx.config;
-  ctx.events.plan?.(method, role, plan);
+  // Steps and epsilon as the chart of all parts shows them (identity for an ordinary training).
+  const offset = part ? part.index * plan.steps : 0;
+  const total = part ? part.count * plan.steps : plan.steps;
+  const epsilonBefore = part && part.index > 0 ? plan.epsilon : 0;
+  if (!part || part.index === 0) ctx.events.plan?.(method, role, plan, part?.count ?? 1);
   let model: LoadedModel | undefined;
   const validate = validator(ctx, method, role, stage, () => model);
   const { checkpoint, seconds } = await runStage(ctx, spec, async (partial) => {
@@ -101,7 +113,8 @@ export async function dpTrainingStage(
     };
     const result = await dpFineTune({
       model: m,
-      documentWindows: ctx.corpus.trainDocumentWindows,
+      documentWindows: part?.documentWindows ?? ctx.corpus.trainDocumentWindows,
+      partOfPlan: part !== undefined,
       plan,
       training: input.training,
       kdTeacher: input.kdTeacher
@@ -111,12 +124,18 @@ export async function dpTrainingStage(
           }
         : undefined,
       onStep: async (r) => {
-        ctx.events.progress?.({ method, stage, done: r.step, total: r.totalSteps });
-        await ctx.events.dpStep?.(method, role, r);
-        await validate(r.step, r.totalSteps);
+        const shown = {
+          ...r,
+          step: offset + r.step,
+          totalSteps: total,
+          epsilon: Math.max(r.epsilon, epsilonBefore),
+        };
+        ctx.events.progress?.({ method, stage, done: shown.step, total });
+        await ctx.events.dpStep?.(method, role, shown);
+        await validate(shown.step, total);
       },
       // A DP step of a large expected batch takes seconds: progress (and the ETA) move within it.
-      onProgress: (steps) => ctx.events.progress?.({ method, stage, done: steps, total: plan.steps }),
+      onProgress: (steps) => ctx.events.progress?.({ method, stage, done: offset + steps, total }),
       shouldStop: ctx.events.shouldStop,
       resume,
       checkpoint: {

@@ -108,6 +108,13 @@ export interface DPTrainingInput {
   gradientPool?: GradientPool | null;
   /** The empirical privacy audit's canaries and observer (src/audit; never in a user's run). */
   audit?: DPAuditHooks;
+  /**
+   * `documentWindows` are one part of a partition of the plan's documents (e.g. the documents of
+   * one control code, each with its own model): the plan's q, sigma and steps apply to the part, and
+   * the noisy sum is divided by the whole set's expected batch (q x plan.numDocuments, public),
+   * never by the part's own expected batch, whose size is private. Default false.
+   */
+  partOfPlan?: boolean;
 }
 
 export interface DPTrainingResult {
@@ -166,8 +173,13 @@ async function loadGradientHelpers(
 export async function trainWithDP(input: DPTrainingInput): Promise<DPTrainingResult> {
   const c = { ...DEFAULT_DP_TRAINING, ...input.training };
   const { params, config, plan, documentWindows } = input;
-  if (documentWindows.length !== plan.numDocuments) {
-    throw new Error(`plan is for ${plan.numDocuments} documents but ${documentWindows.length} were given`);
+  const fits = input.partOfPlan
+    ? documentWindows.length <= plan.numDocuments
+    : documentWindows.length === plan.numDocuments;
+  if (!fits) {
+    throw new Error(
+      `plan is for ${plan.numDocuments} documents but ${documentWindows.length} were given${input.partOfPlan ? ' as a part of them' : ''}`,
+    );
   }
   const empty = documentWindows.findIndex((w) => w.length === 0);
   if (empty >= 0) throw new Error(`document ${empty} has no training window (fewer than 2 tokens)`);

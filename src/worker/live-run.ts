@@ -245,12 +245,16 @@ export class LiveRun {
       },
       trainStep: (method, role, r) => point(maker.train(method, role, r)),
       validation: (method, role, e) => point(maker.validation(method, role, e)),
-      plan: (method, role, plan) => {
+      plan: (method, role, plan, parts) => {
+        // Parts (per-code teachers) run one after another: epsilon rises over the first and stays.
+        const curve = plannedEpsilonCurve(plan, 60);
+        const steps = plan.steps * parts;
+        if (parts > 1) curve.push({ step: steps, epsilon: curve[curve.length - 1].epsilon });
         const event: Omit<DPPlanEvent, 'type'> = {
           series: seriesName(method, role),
           target: plan.epsilon,
-          steps: plan.steps,
-          curve: plannedEpsilonCurve(plan, 60),
+          steps,
+          curve,
         };
         this.plans = [...this.plans.filter((p) => p.series !== event.series), event];
         this.host.post({ type: 'dpPlan', ...event });

@@ -101,6 +101,15 @@ describe('distildp pipeline options -> config', () => {
     expect(configOf(['--private', 'x', '--no-labels', '--ci']).methods).toEqual(['distildp']);
   });
 
+  it('--code-teachers: per-code by default, joint when asked, anything else refused', () => {
+    expect(configOf(['--demo']).codeTeachers).toBe('per-code');
+    expect(configOf(['--demo', '--code-teachers', 'joint']).codeTeachers).toBe('joint');
+    expect(() => configOf(['--demo', '--code-teachers', 'each'])).toThrow(
+      /--code-teachers is per-code or joint/,
+    );
+    expect(configOf(['--demo', '--code-guidance', '1.5']).synthetic.codeGuidance).toBe(1.5);
+  });
+
   it('rejects an unknown histogram mode', () => {
     expect(() => configOf(['--demo', '--histogram', 'exact'])).toThrow(/--histogram is dp or uniform/);
   });

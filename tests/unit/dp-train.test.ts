@@ -231,6 +231,45 @@ describe('DP-SGD training loop', () => {
     disposeParams(params);
   });
 
+  it('a part of the plan (partOfPlan): any size up to N, and nothing of its size enters the update', async () => {
+    const docs = corpus(2000);
+    const training = {
+      expectedBatchSize: 0.01,
+      epochs: 0.00002,
+      noiseMultiplier: 1,
+      insecureFixedSeedForTestsOnly: 5,
+      schedule: { peak: 1e-2 },
+    };
+    const plan = planPrivacy(docs.length, training);
+    const run = async (windows: number[][][], partOfPlan?: boolean) => {
+      const { params } = randomWeights(cfg, 6, 0.1);
+      const sampled: number[] = [];
+      await trainWithDP({
+        params,
+        config: cfg,
+        documentWindows: windows,
+        padId: 0,
+        plan,
+        training,
+        partOfPlan,
+        hooks: { onStep: (r) => void sampled.push(r.sampledDocuments) },
+      });
+      const out = await paramsToArrays(params);
+      disposeParams(params);
+      return { out, sampled };
+    };
+    await expect(run(docs.slice(0, 500))).rejects.toThrow(/plan is for 2000 documents but 500 were given/);
+    await expect(run(corpus(2001), true)).rejects.toThrow(/2001 were given as a part of them/);
+    // With nothing sampled (q = 5e-6) a step is noise / (q N): the same for parts of 500 and 1,300
+    // documents and for the whole set, so the part's size (private) does not reach the model.
+    const whole = await run(docs);
+    for (const size of [500, 1300]) {
+      const part = await run(docs.slice(0, size), true);
+      expect(part.sampled.every((n) => n === 0)).toBe(true);
+      for (const [name, values] of whole.out) expect(part.out.get(name)).toEqual(values);
+    }
+  });
+
   it('keeps a steady tensor count across steps (no leak)', async () => {
     const docs = corpus(20);
     const training = {

@@ -31,11 +31,12 @@ function referenceGreedy(
   banned: number[],
   ngram: number,
   promptInHistory = true,
+  guidance?: { weight: number; prompt: number[] },
 ): number[] {
   const seq = [...prompt];
   const historyStart = promptInHistory ? 0 : prompt.length;
   while (seq.length < maxLength) {
-    const logits = referenceForward(cfg, ref, seq).logits.at(-1) as Float64Array;
+    const logits = guidedReferenceLogits(ref, prompt, seq.slice(prompt.length), guidance);
     let best = -1;
     for (let t = 0; t < cfg.vocabSize; t++) {
       if (banned.includes(t)) continue;
@@ -51,6 +52,22 @@ function referenceGreedy(
     seq.push(best);
   }
   return seq.slice(prompt.length);
+}
+
+/**
+ * Float64 logits of the next token after `prompt` + `generated`; with guidance, l + w (l - l_u)
+ * where l_u follows `guidance.prompt` + `generated` (classifier-free guidance, written out).
+ */
+function guidedReferenceLogits(
+  ref: Parameters<typeof referenceForward>[1],
+  prompt: number[],
+  generated: number[],
+  guidance?: { weight: number; prompt: number[] },
+): Float64Array {
+  const l = referenceForward(cfg, ref, [...prompt, ...generated]).logits.at(-1) as Float64Array;
+  if (!guidance) return l;
+  const u = referenceForward(cfg, ref, [...guidance.prompt, ...generated]).logits.at(-1) as Float64Array;
+  return l.map((x, t) => x + guidance.weight * (x - u[t]));
 }
 
 function traceCollector(): {
@@ -122,6 +139,41 @@ describe('generation with a KV cache', () => {
       const got = await generate(params, cfg, prompts, { ...greedy, noRepeatNgramSize: ngram });
       expect(got).toEqual(expected);
     }
+    disposeParams(params);
+  });
+
+  it('guidance: tokens and logits equal an independent float64 loop of l + w (l - l_u), with and without the cache', async () => {
+    const { ref, params } = randomWeights(cfg, 31);
+    const guidance = { weight: 1.5, prompt: [EOT] };
+    const prompts = mixedPrompts.filter((p) => p.length >= 2); // contrast (1 token) shorter than each
+    const expected = prompts.map((p) => referenceGreedy(ref, p, 14, EOT, [PAD], 2, true, guidance));
+    const unguided = prompts.map((p) => referenceGreedy(ref, p, 14, EOT, [PAD], 2));
+    expect(expected).not.toEqual(unguided); // guidance changes the path: the check can fail
+    for (const useKvCache of [true, false]) {
+      const trace = traceCollector();
+      const got = await generate(
+        params,
+        cfg,
+        prompts,
+        { ...greedy, useKvCache, guidance: guidance.weight, guidancePrompt: guidance.prompt },
+        undefined,
+        undefined,
+        { onLogits: trace.onLogits },
+      );
+      expect(got).toEqual(expected);
+      let worst = 0;
+      for (const [key, z] of trace.trace) {
+        const [i, step] = key.split(':').map(Number);
+        const r = guidedReferenceLogits(ref, prompts[i], got[i].slice(0, step), guidance);
+        for (let v = 0; v < z.length; v++) worst = Math.max(worst, Math.abs(z[v] - r[v]));
+      }
+      expect(trace.trace.size).toBeGreaterThan(prompts.length);
+      expect(worst).toBeLessThan(1e-4);
+    }
+    // Weight 0 is plain generation, whatever the contrast prompt.
+    expect(await generate(params, cfg, prompts, { ...greedy, guidance: 0, guidancePrompt: [EOT] })).toEqual(
+      unguided,
+    );
     disposeParams(params);
   });
 
@@ -225,6 +277,7 @@ describe('generation with a KV cache', () => {
     const before = tf.memory().numTensors;
     await generate(params, cfg, mixedPrompts, gen);
     await generate(params, cfg, mixedPrompts, { ...gen, useKvCache: false });
+    await generate(params, cfg, mixedPrompts, { ...gen, guidance: 2, guidancePrompt: [EOT] });
     let calls = 0;
     const stopped = await generate(params, cfg, mixedPrompts, gen, undefined, () => ++calls > 7);
     expect(stopped.some((s) => s.length === 0)).toBe(true);
@@ -245,6 +298,16 @@ describe('generation with a KV cache', () => {
     );
     await expect(run([[1]], { ...base, topP: 1.5 })).rejects.toThrow(/topP/);
     await expect(run([[1]], { ...base, batchSize: 0 })).rejects.toThrow(/batchSize/);
+    await expect(run([[1, 2]], { ...base, guidance: -1, guidancePrompt: [EOT] })).rejects.toThrow(
+      /guidance must be a finite number >= 0/,
+    );
+    await expect(run([[1, 2]], { ...base, guidance: 1 })).rejects.toThrow(/needs a guidancePrompt/);
+    await expect(run([[1, 2]], { ...base, guidance: 1, guidancePrompt: [EOT, 99] })).rejects.toThrow(
+      /guidance prompt holds token 99/,
+    );
+    await expect(run([[1, 2], [3]], { ...base, guidance: 1, guidancePrompt: [EOT, 4] })).rejects.toThrow(
+      /longer than the shortest prompt \(1 tokens\)/,
+    );
     disposeParams(params);
   });
 });

@@ -145,9 +145,11 @@ describe('pipeline runner', () => {
       shouldStop: () => stopNow,
     };
     // The teacher trains LoRA adapters here, so their checkpoint (factors, frozen weights) is covered.
+    // One joint teacher (per-code teachers resume in code-teachers.test.ts).
     const config: PipelineOptions = {
       ...small,
       methods: ['distildp'],
+      codeTeachers: 'joint',
       teacherDP: { ...small.teacherDP, parameters: 'lora' },
     };
     const first = await runPipeline({

@@ -20,18 +20,19 @@ describe('estimateRun (work x measured speed)', () => {
       distill: { epochs: 1 },
       validation: { points: 0, maxWindows: 0 },
     });
+    const shape = {
+      trainDocumentTokens: [100, 300],
+      trainTokens: 400,
+      trainWindows: 4,
+      testTokens: 50,
+      validationSliceTokens: 0,
+      contextLength: 64,
+      promptTokens: 4,
+      controlCodes: 2,
+    };
     const est = estimateRun({
       config,
-      shape: {
-        trainDocumentTokens: [100, 300],
-        trainTokens: 400,
-        trainWindows: 4,
-        testTokens: 50,
-        validationSliceTokens: 0,
-        contextLength: 64,
-        promptTokens: 4,
-        controlCodes: 2,
-      },
+      shape,
       speed: { forwardPerToken: { teacher: 0.01, student: 0.002 }, generateStep: 0.5, generateBatch: 4 },
       dp: { distildpTeacher: { steps: 3, q: 0.5 } },
     });
@@ -40,8 +41,22 @@ describe('estimateRun (work x measured speed)', () => {
     expect(seconds['shared/evaluate']).toBeCloseTo(EVALUATE_OVERHEAD * 50 * 0.012, 12);
     // DP teacher: 3 steps x q 0.5 x 400 tokens, a DP token costing DP_OVER_FORWARD forward passes.
     expect(seconds['distildp/teacher-dp']).toBeCloseTo(3 * 0.5 * 400 * DP_OVER_FORWARD * 0.01, 12);
-    // Generation: 20 prompts in batches of 4, plus one batch per extra code; 16 new tokens each.
-    expect(seconds['shared/generate']).toBeCloseTo((5 + 1) * 16 * GENERATED_SHARE * 0.5, 12);
+    // Generation: 20 prompts in batches of 4, plus one batch per extra code; 16 new tokens each;
+    // two forward passes per step (2 codes: per-code teachers, each guided against their average).
+    expect(seconds['shared/generate']).toBeCloseTo(2 * (5 + 1) * 16 * GENERATED_SHARE * 0.5, 12);
+    // One joint teacher (or no guidance): one forward pass per step.
+    for (const over of [{ codeTeachers: 'joint' as const }, { synthetic: { codeGuidance: 0 } }]) {
+      const plain = estimateRun({
+        config: resolvePipelineConfig(config, over),
+        shape,
+        speed: { forwardPerToken: { teacher: 0.01, student: 0.002 }, generateStep: 0.5, generateBatch: 4 },
+        dp: { distildpTeacher: { steps: 3, q: 0.5 } },
+      });
+      expect(plain.stages.find((st) => st.key === 'shared/generate')!.seconds).toBeCloseTo(
+        (5 + 1) * 16 * GENERATED_SHARE * 0.5,
+        12,
+      );
+    }
     // Distillation: 10 samples of 4 + 16 * share tokens, student training + teacher forward.
     const tokens = 10 * (4 + 16 * GENERATED_SHARE);
     expect(seconds['distildp/distill']).toBeCloseTo(

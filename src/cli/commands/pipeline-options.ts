@@ -116,6 +116,9 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineCon
       '--histogram uniform needs the list of codes, declared by you (public): --codes a,b or --codes \'[["a","x"],["b","y"]]\' (it is never taken from the data)',
     );
   if (codes && histogram !== 'uniform') throw new UsageError('--codes is for --histogram uniform');
+  const codeTeachers = o['code-teachers'] === undefined ? undefined : String(o['code-teachers']);
+  if (codeTeachers !== undefined && codeTeachers !== 'per-code' && codeTeachers !== 'joint')
+    throw new UsageError(`--code-teachers is per-code or joint; got "${codeTeachers}"`);
   // Options shared by every DP training (teachers and students); left out, the recipe rule's.
   const dp = {
     expectedBatchSize: numberOr(o.batch),
@@ -130,6 +133,7 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineCon
     teacherDP: { ...dp, epochs: numberOr(o['teacher-epochs']) },
     studentDP: { ...dp, epochs: numberOr(o['student-epochs']) },
     histogram: { mode: histogram, codes },
+    codeTeachers: codeTeachers as PipelineConfig['codeTeachers'] | undefined,
     data: dataChoicesFromOptions(o, o.demo ? DEMO_DATA_CHOICES : undefined),
   };
   // The knobs the app's Advanced settings have too (one definition: src/contract/overrides.ts).

@@ -129,6 +129,12 @@ export const pipelineCommand: Command = {
     // The same knobs as the app's Advanced settings (one definition: src/contract/overrides.ts).
     ...knobOptions(),
     {
+      name: 'code-teachers',
+      type: 'string',
+      description:
+        "With control codes: 'per-code' (default) trains one DP teacher per released code (disjoint parts, the epsilon of one), 'joint' one teacher for all",
+    },
+    {
       name: 'seed',
       type: 'number',
       description: `Seed of splits, order and generation, never of DP noise (default ${DEFAULT_PIPELINE.seed})`,

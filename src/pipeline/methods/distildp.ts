@@ -1,12 +1,15 @@
 /**
  * DistilDP and the synthetic-only baseline, which share their first three stages:
  * 1. the DP control-code histogram (when documents carry labels): one accounted phase;
- * 2. the DP teacher: DP-SGD at the run's epsilon, composed with the histogram phase;
- * 3. the synthetic corpus the DP teacher writes (post-processing, no privacy cost);
+ * 2. the DP teacher: DP-SGD at the run's epsilon, composed with the histogram phase; with two or
+ *    more released codes, one teacher per code and their average (code-teachers.ts);
+ * 3. the synthetic corpus the DP teacher writes (post-processing, no privacy cost), with per-code
+ *    teachers each code's text by its own teacher, guided against the average;
  * then, per method, the student trained on the synthetic text: DistilDP with hard + soft labels
  * and hidden-state alignment, synthetic-only with hard labels alone (lambda = alpha = 0).
  */
 import { secureNoiseSource } from '../../random/noise';
+import { PER_CODE_TEACHERS_MAX_BYTES, perCodeTeacherBytes, trainCodeTeachers } from '../code-teachers';
 import { syntheticFidelity } from '../fidelity';
 import { releaseCodeHistogram } from '../histogram';
 import { distillStudent, syntheticWindows } from '../model-tasks';
@@ -68,12 +71,28 @@ export async function runDistilDP(
   const plan = ctx.plan.distildpTeacher();
   for (const w of plan.warnings) ev.log?.(w);
   ev.log?.(`DP teacher: sigma ${plan.sigma.toFixed(3)}, q ${plan.q.toFixed(4)}, ${plan.steps} steps`);
-  const teacher = await dpTrainingStage(ctx, STAGES.distildpTeacher, {
-    base: { ...base.teacher, name: 'DistilDP teacher' },
-    plan,
-    training: ctx.plan.training.teacher,
-  });
   const codes = hist?.codes.length ? hist.codes : null;
+  const perCode = codes !== null && codes.length >= 2 && c.codeTeachers === 'per-code';
+  const bytes = perCode ? perCodeTeacherBytes(base.teacher, codes.length) : 0;
+  if (perCode && bytes > PER_CODE_TEACHERS_MAX_BYTES)
+    ev.log?.(
+      `one DP teacher for all ${codes.length} control codes, not one per code: ${codes.length} teachers and their average would hold ${(bytes / 2 ** 30).toFixed(1)} GiB of weights (limit ${PER_CODE_TEACHERS_MAX_BYTES / 2 ** 30} GiB)`,
+    );
+  const split = perCode && bytes <= PER_CODE_TEACHERS_MAX_BYTES;
+  if (split)
+    ev.log?.(
+      `DP teachers: one per control code (${codes.length}), each on its code's documents with this plan; disjoint parts, so together they cost the epsilon of one`,
+    );
+  const { teacher, parts } = split
+    ? await trainCodeTeachers(ctx, base.teacher, plan, codes)
+    : {
+        teacher: await dpTrainingStage(ctx, STAGES.distildpTeacher, {
+          base: { ...base.teacher, name: 'DistilDP teacher' },
+          plan,
+          training: ctx.plan.training.teacher,
+        }),
+        parts: undefined,
+      };
   const generated = await runStage(ctx, STAGES.generate, async (partial) => {
     let lastProgress = partial?.value;
     const out = await generateSyntheticCorpus(
@@ -90,6 +109,7 @@ export async function runDistilDP(
         },
       },
       partial?.value,
+      parts,
     );
     if (!out.completed) {
       // Stopped before its first chunk: nothing to save.
@@ -103,7 +123,14 @@ export async function runDistilDP(
   ev.log?.(
     `synthetic corpus: ${synthetic.samples.length} samples (${synthetic.generated} generated, ${synthetic.duplicates} duplicates, ${synthetic.empty} empty)`,
   );
-  const report = privacyReport('distildp', plan, thresholdDelta, publicChoices(c), hist ?? undefined);
+  const report = privacyReport(
+    'distildp',
+    plan,
+    thresholdDelta,
+    publicChoices(c),
+    hist ?? undefined,
+    parts?.size,
+  );
   const privacy = { epsilon: report.epsilon, delta: report.delta };
   const sharedSeconds = teacher.seconds + generated.seconds;
   const windows = syntheticWindows(base.student, synthetic.samples);
