@@ -67,6 +67,12 @@ export async function trainCodeTeachers(
   plan: PrivacyPlan,
   codes: CodeCount[],
 ): Promise<CodeTeachers> {
+  const saved = await ctx.checkpoints.load(STAGES.distildpTeacher.key);
+  if (saved?.status === 'partial')
+    // A run saved halfway through one joint teacher (before per-code teachers, or with 'joint').
+    throw new Error(
+      `${STAGES.distildpTeacher.key}: this run was saved while training one teacher for all codes; resume it with code teachers 'joint' or start a new run`,
+    );
   const sorted = [...codes].sort((a, b) => compareCodes(a.labels, b.labels));
   const train = ctx.corpus.train;
   const parts = new Map<string, LoadedModel>();

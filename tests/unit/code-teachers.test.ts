@@ -207,6 +207,26 @@ describe('per-code DP teachers in the pipeline', () => {
     expect(tf.memory().numTensors).toBe(before + cachedCausalMasks()); // no model left behind
   });
 
+  it('refuses to resume, with per-code teachers, a run saved halfway through one joint teacher', async () => {
+    const teacher = await loadModel({ kind: 'preset', name: 'tiny' }, noAssets);
+    const student = await loadModel({ kind: 'preset', name: 'tiny' }, noAssets);
+    const checkpoints = new MemoryCheckpoints();
+    let stop = false;
+    const common = { documents: documents(60), teacher, student, checkpoints };
+    const first = await runPipeline({
+      ...common,
+      config: { ...config, codeTeachers: 'joint' },
+      events: { dpStep: (_m, _r, r) => void (stop = r.step >= 2), shouldStop: () => stop },
+    });
+    expect(first.stopped).toBe(true);
+    expect((await checkpoints.load(STAGES.distildpTeacher.key))?.status).toBe('partial');
+    await expect(runPipeline({ ...common, config })).rejects.toThrow(
+      /saved while training one teacher for all codes; resume it with code teachers 'joint'/,
+    );
+    disposeModel(teacher);
+    disposeModel(student);
+  });
+
   it('stopped inside the second code teacher: resumes there, the finished first teacher kept as it was', async () => {
     const whole = await teacherCheckpoints(documents(60), true);
     const resumed = await teacherCheckpoints(documents(60), true, true);
