@@ -190,7 +190,7 @@ export const LIBRARY_DEFAULTS: KnobValues = {
   topK: 50,
   topP: 0.9,
   samplingTemperature: 1,
-  codeGuidance: 2,
+  codeGuidance: 1,
 };
 
 /** Each knob's value: a number, or 'auto' where the DP recipe rule picks it from N and epsilon. */
