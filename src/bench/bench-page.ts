@@ -11,6 +11,7 @@
 import { type BackendInfo, initBackend } from '../model/backend';
 import { tfjsWasmPaths } from '../model/wasm-paths';
 import { startBrowserGradientHelpers } from '../train/browser-gradient-helpers';
+import { errorMessage } from '../util/error-message';
 import { type BrowserBenchSettings, parseBenchSettings } from './bench-settings';
 import { DP_BENCH_CONFIGS, type DPBenchResult, runDPBenchmark } from './dp-bench';
 import { dpSummaryLine, dpTableRows, ms, threadTableRows } from './dp-report';
@@ -31,7 +32,7 @@ export interface BrowserBenchReport {
 }
 
 const el = (id: string) => document.getElementById(id) as HTMLElement;
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const message = errorMessage;
 
 function status(text: string): void {
   el('status').textContent = text;

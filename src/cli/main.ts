@@ -1,3 +1,4 @@
+import { errorMessage } from '../util/error-message';
 import { formatOptions, parseArgs, UsageError } from './args';
 import { type CommandIO, processIO } from './command';
 import { commands } from './commands/index';
@@ -47,7 +48,7 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
       io.err(`distildp ${command.name}: ${e.message}`);
       return 2;
     }
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = errorMessage(e);
     io.err(`distildp ${command.name}: error: ${msg}`);
     if (process.env.DISTILDP_DEBUG && e instanceof Error) io.err(e.stack ?? '');
     return 1;

@@ -2,6 +2,8 @@
  * Decoded file text (LF newlines) -> records, per format. Parse problems are returned with line
  * numbers, never thrown; what could be read is kept.
  */
+
+import { errorMessage } from '../util/error-message';
 import { detectCsvDelimiter, normalizeHeader, parseDelimited } from './csv';
 import type { RawRecord } from './records';
 
@@ -47,7 +49,7 @@ export function textDocuments(text: string, splitOnBlankLines: boolean): string[
 
 /** JSON.parse error message with the line of the reported position, when the engine gives one. */
 function jsonError(e: unknown, text: string): string {
-  const message = (e instanceof Error ? e.message : String(e)).replace(/\n/g, '\\n');
+  const message = errorMessage(e).replace(/\n/g, '\\n');
   const m = /position (\d+)/.exec(message);
   if (!m || /\bline \d+/.test(message)) return message;
   const line = text.slice(0, Number(m[1])).split('\n').length;
@@ -62,7 +64,7 @@ export function parseJsonLines(text: string): ParsedRecords {
     try {
       out.records.push({ where: `line ${i + 1}`, value: JSON.parse(line) });
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       out.problems.push(`line ${i + 1}: invalid JSON (${message})`);
     }
   });

@@ -4,6 +4,7 @@
  * tests/e2e/kernels.spec.ts reads. SwiftShader is slow, so the shapes are BROWSER_CASES.
  */
 import { initBackend } from '../model/backend';
+import { errorMessage } from '../util/error-message';
 import { BROWSER_CASES } from './checks/cases';
 import type { CheckResult } from './checks/check-result';
 import { normChecks, programCoverageCheck, sumChecks } from './checks/kernel-checks';
@@ -31,7 +32,7 @@ async function runChecks(status: HTMLElement): Promise<KernelCheckReport> {
     try {
       results.push(await check.run());
     } catch (e) {
-      const detail = e instanceof Error ? e.message : String(e);
+      const detail = errorMessage(e);
       results.push({ name: check.name, pass: false, tolerance: 0, errors: {}, detail: `threw: ${detail}` });
     }
   }
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   try {
     report = await runChecks(status);
   } catch (e) {
-    const error = e instanceof Error ? e.message : String(e);
+    const error = errorMessage(e);
     report = { backend: 'none', allPassed: false, results: [], error };
   }
   status.textContent = report.allPassed ? 'all checks passed' : 'some checks FAILED';

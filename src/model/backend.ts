@@ -11,6 +11,7 @@ import {
   type ProbeTimes,
   softwareAdapterSkip,
 } from '../platform/backend-decision';
+import { errorMessage } from '../util/error-message';
 import { isNode, startWasm, type WasmThreadsInfo, wasmThreadsInfo } from './wasm-backend';
 import { installWasmKernelFixes } from './wasm-fixes';
 import { requestAdapterDescription, runningAdapterDescription } from './webgpu-adapter';
@@ -82,7 +83,7 @@ async function tryBackend(name: BackendName, opts: BackendOptions): Promise<stri
     if (name === 'wasm') installWasmKernelFixes();
     return null;
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    return errorMessage(e);
   }
 }
 
@@ -133,7 +134,7 @@ async function timedProbe(
   try {
     return { ms: await stepMs() };
   } catch (e) {
-    return { ms: null, error: e instanceof Error ? e.message : String(e) };
+    return { ms: null, error: errorMessage(e) };
   }
 }
 
@@ -144,7 +145,7 @@ async function timedProbe(
 async function chooseAutomatically(opts: BackendOptions): Promise<BackendInfo> {
   const skipped: BackendInfo['skipped'] = [];
   const found = await requestAdapterDescription().catch((e: unknown) => ({
-    reason: `requesting a WebGPU adapter failed: ${e instanceof Error ? e.message : String(e)}`,
+    reason: `requesting a WebGPU adapter failed: ${errorMessage(e)}`,
   }));
   const software = 'adapter' in found ? softwareAdapterSkip(found.adapter) : null;
   if (!('adapter' in found) || software) {

@@ -22,6 +22,7 @@ import type { MicroBatch } from '../dp/sampler';
 import type { GPTConfig } from '../model/config';
 import { type LoraConfig, loraAdaptersFromArrays } from '../model/lora';
 import { type Params, paramsFromArrays } from '../model/params';
+import { errorMessage } from '../util/error-message';
 import { disposeBatch, trimmedLength, windowsToBatch } from './batching';
 import { type ClipContext, ClippedSumAccumulator, type ClipStats } from './clipped-accumulator';
 
@@ -244,7 +245,7 @@ export function createShardHost(): (msg: ShardRequest) => Promise<ShardReply> {
         acc.dispose();
       }
     } catch (e) {
-      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+      return { ok: false, error: errorMessage(e) };
     }
   };
 }
@@ -281,7 +282,7 @@ export function poolOrOneThread(
       return pool;
     },
     (e) => {
-      onFailure(e instanceof Error ? e.message : String(e));
+      onFailure(errorMessage(e));
       return null;
     },
   );
@@ -364,8 +365,7 @@ export function serveShardRequests(
   });
   startBackend().then(
     () => reply({ ready: true }),
-    (e) =>
-      reply({ startError: `could not start the helper's backend: ${e instanceof Error ? e.message : e}` }),
+    (e) => reply({ startError: `could not start the helper's backend: ${errorMessage(e)}` }),
   );
 }
 

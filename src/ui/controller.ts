@@ -5,6 +5,7 @@
  */
 import type { BackendChoice, InjectedFault, ModelRole, ModelSource, WorkerEvent } from '../contract/protocol';
 import { microBatchSize, type RunSettings, validateSettings } from '../contract/run-settings';
+import { errorMessage } from '../util/error-message';
 import { type ThreadsChoice, urlWithBackendChoice, urlWithThreadsChoice } from './backend-choice';
 import { downloadBytes } from './downloads';
 import { mergeSelections, readSelectedFiles, type SelectedFile } from './file-sources';
@@ -136,7 +137,7 @@ export async function ingestSources(): Promise<void> {
     );
     appStore.getState().ingestSent(requestId);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     appStore.getState().ingestFailed(requestId, `could not read the chosen files: ${message}`);
   }
 }

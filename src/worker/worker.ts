@@ -30,6 +30,7 @@ import { dpThreads } from '../platform/wasm-threads';
 import { probeDPStepMs, probeLabel } from '../train/backend-probe';
 import { startBrowserGradientHelpers } from '../train/browser-gradient-helpers';
 import { type GradientPool, poolOrOneThread, setGradientPoolProvider } from '../train/gradient-pool';
+import { errorMessage } from '../util/error-message';
 import { AuditRunner } from './audit-runner';
 import { summarizeIngest } from './ingest-summary';
 import { planRun } from './plan';
@@ -58,10 +59,6 @@ function post(event: WorkerEvent, transfer: Transferable[] = []): void {
 
 function log(level: LogLevel, message: string): void {
   post({ type: 'log', level, message, time: Date.now() });
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 const trial = new ModelTrial({

@@ -8,6 +8,7 @@ import {
   type Phase,
 } from '../../dp/accounting/index';
 import { validateAccountant, validateDelta, validatePhases } from '../../dp/accounting/types';
+import { errorMessage } from '../../util/error-message';
 import type { OptionSpec, ParsedArgs } from '../args';
 import { UsageError } from '../args';
 import type { CommandIO } from '../command';
@@ -81,7 +82,7 @@ export function parsePhases(text: string, option = 'phases'): Phase[] {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--${option} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new UsageError(`--${option} is not valid JSON (${errorMessage(e)})`);
   }
   if (!Array.isArray(value))
     throw new UsageError(`--${option} must be a JSON array of {"q", "sigma", "steps"}`);

@@ -6,24 +6,25 @@
 
 /** Layer -> the layers it may import (besides itself). */
 export const LAYER_RULES: Readonly<Record<string, readonly string[]>> = {
-  // Leaves.
-  random: [], // Philox, crypto-seeded DP noise and sampling randomness, seeded non-private PRNG
-  platform: [], // pure facts of the runtime the UI reads too (WASM thread rules)
-  data: [], // documents, formats, tokenizers, splits, windows
-  build: [], // Vite plugins and the CSP (build time, Node)
+  // Leaves (they may use util alone).
+  util: [], // tiny runtime-neutral helpers every layer may use (error text)
+  random: ['util'], // Philox, crypto-seeded DP noise and sampling randomness, seeded non-private PRNG
+  platform: ['util'], // pure facts of the runtime the UI reads too (WASM thread rules)
+  data: ['util'], // documents, formats, tokenizers, splits, windows
+  build: ['util'], // Vite plugins and the CSP (build time, Node)
   // The library, bottom up.
-  model: ['random', 'data', 'platform'], // GPT-2: config, parameters, forward, losses, generation, backends
-  kernels: ['model', 'random'], // WGSL kernels and their TF.js twins
-  dp: ['kernels', 'model', 'random', 'data'], // clipping, the oracle, sampler, accountants
-  io: ['model', 'data'], // safetensors, Hugging Face GPT-2 files, zip
-  train: ['dp', 'kernels', 'model', 'random', 'data'], // optimizers, training loops, DP-SGD
-  pipeline: ['train', 'dp', 'io', 'kernels', 'model', 'random', 'data'], // the methods, stages, plan
-  audit: ['pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data'], // privacy audits
+  model: ['random', 'data', 'platform', 'util'], // GPT-2: config, parameters, forward, losses, generation, backends
+  kernels: ['model', 'random', 'util'], // WGSL kernels and their TF.js twins
+  dp: ['kernels', 'model', 'random', 'data', 'util'], // clipping, the oracle, sampler, accountants
+  io: ['model', 'data', 'util'], // safetensors, Hugging Face GPT-2 files, zip
+  train: ['dp', 'kernels', 'model', 'random', 'data', 'util'], // optimizers, training loops, DP-SGD
+  pipeline: ['train', 'dp', 'io', 'kernels', 'model', 'random', 'data', 'util'], // the methods, stages, plan
+  audit: ['pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data', 'util'], // privacy audits
   // The worker contract: messages and settings the UI thread and the worker share. It names the
   // library's types; its run-time code is TF.js-free (ui-import-graph.test.ts checks what it loads).
-  contract: ['audit', 'pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data', 'platform'],
+  contract: ['audit', 'pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data', 'platform', 'util'],
   // Applications over the library.
-  bench: ['pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data', 'platform'],
+  bench: ['pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data', 'platform', 'util'],
   worker: [
     'contract',
     'audit',
@@ -36,6 +37,7 @@ export const LAYER_RULES: Readonly<Record<string, readonly string[]>> = {
     'random',
     'data',
     'platform',
+    'util',
   ],
   cli: [
     'contract',
@@ -50,10 +52,11 @@ export const LAYER_RULES: Readonly<Record<string, readonly string[]>> = {
     'random',
     'data',
     'platform',
+    'util',
   ],
   // The UI thread: the contract and the pure platform facts (the worker owns every tensor).
-  ui: ['contract', 'platform'],
-  app: ['ui', 'contract', 'platform'], // src/main.tsx, the page entry
+  ui: ['contract', 'platform', 'util'],
+  app: ['ui', 'contract', 'platform', 'util'], // src/main.tsx, the page entry
 };
 
 /** Files directly in src/ and their layer. */
