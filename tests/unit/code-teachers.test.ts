@@ -216,7 +216,12 @@ describe('per-code DP teachers in the pipeline', () => {
     const first = await runPipeline({
       ...common,
       config: { ...config, codeTeachers: 'joint' },
-      events: { dpStep: (_m, _r, r) => void (stop = r.step >= 2), shouldStop: () => stop },
+      events: {
+        dpStep: (_m, _r, r) => {
+          stop = r.step >= 2;
+        },
+        shouldStop: () => stop,
+      },
     });
     expect(first.stopped).toBe(true);
     expect((await checkpoints.load(STAGES.distildpTeacher.key))?.status).toBe('partial');

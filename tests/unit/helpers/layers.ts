@@ -22,7 +22,19 @@ export const LAYER_RULES: Readonly<Record<string, readonly string[]>> = {
   audit: ['pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data', 'util'], // privacy audits
   // The worker contract: messages and settings the UI thread and the worker share. It names the
   // library's types; its run-time code is TF.js-free (ui-import-graph.test.ts checks what it loads).
-  contract: ['audit', 'pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data', 'platform', 'util'],
+  contract: [
+    'audit',
+    'pipeline',
+    'train',
+    'dp',
+    'io',
+    'kernels',
+    'model',
+    'random',
+    'data',
+    'platform',
+    'util',
+  ],
   // Applications over the library.
   bench: ['pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data', 'platform', 'util'],
   worker: [
