@@ -193,10 +193,12 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await expect(page).toHaveTitle('✓ Finished · DistilDP');
   for (const step of await page.getByTestId('step').all())
     await expect(step).toHaveAttribute('data-status', 'done');
-  // The DP teacher's 25 steps are all on the epsilon chart; the student's steps are on the loss chart.
+  // Both codes are released (25 documents each against a threshold of about 9 at sigma 2), so DistilDP
+  // trains one DP teacher per code, 25 steps each, charted one after the other: 50 points on the epsilon
+  // chart; the student's steps are on the loss chart.
   await expect(
     page.locator('[data-testid="epsilon-table"][data-series="distildp/teacher"] [data-testid="epsilon-row"]'),
-  ).toHaveCount(25);
+  ).toHaveCount(50);
   await expect(page.getByTestId('sample').first()).toBeVisible();
   await page.getByTestId('samples-generated').check();
   const samples = Number((await page.getByTestId('sample-count').textContent())?.split(' ')[0]);
@@ -292,6 +294,7 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
     unit: 'document',
     steps: 25,
     num_documents: 50,
+    code_teachers: { count: 2, composition: 'parallel' },
     secure_randomness: true,
     public_choices: {
       text_field: 'text',
@@ -320,7 +323,7 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await page.getByTestId('open-saved').click();
   await expect(page.getByTestId('result-row')).toHaveCount(4);
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed');
-  await expect(page.getByTestId('chart-epsilon')).toHaveAttribute('data-points', '25');
+  await expect(page.getByTestId('chart-epsilon')).toHaveAttribute('data-points', '50');
   const again = await download(page, page.getByTestId('export-student'));
   checkModelZip(new Uint8Array(again.bytes));
   // The same weights as before the reload (zips differ only in entry times).
