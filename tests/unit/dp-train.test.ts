@@ -201,15 +201,18 @@ describe('DP-SGD training loop', () => {
     disposeParams(ref);
   });
 
+  /** q = 5e-6 over 2,000 documents for 4 steps: no document is ever sampled, every step is noise alone. */
+  const nothingSampled = (seed: number) => ({
+    expectedBatchSize: 0.01,
+    epochs: 0.00002,
+    noiseMultiplier: 1,
+    insecureFixedSeedForTestsOnly: seed,
+    schedule: { peak: 1e-2 },
+  });
+
   it('a step with an empty Poisson sample still adds noise and updates the model', async () => {
     const docs = corpus(2000);
-    const training = {
-      expectedBatchSize: 0.01,
-      epochs: 0.00002,
-      noiseMultiplier: 1,
-      insecureFixedSeedForTestsOnly: 3,
-      schedule: { peak: 1e-2 },
-    };
+    const training = nothingSampled(3);
     const plan = planPrivacy(docs.length, training);
     expect(plan.steps).toBe(4);
     const { params } = randomWeights(cfg, 4, 0.1);
@@ -233,13 +236,7 @@ describe('DP-SGD training loop', () => {
 
   it('a part of the plan (partOfPlan): any size up to N, and nothing of its size enters the update', async () => {
     const docs = corpus(2000);
-    const training = {
-      expectedBatchSize: 0.01,
-      epochs: 0.00002,
-      noiseMultiplier: 1,
-      insecureFixedSeedForTestsOnly: 5,
-      schedule: { peak: 1e-2 },
-    };
+    const training = nothingSampled(5);
     const plan = planPrivacy(docs.length, training);
     const run = async (windows: number[][][], partOfPlan?: boolean) => {
       const { params } = randomWeights(cfg, 6, 0.1);

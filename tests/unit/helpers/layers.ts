@@ -4,6 +4,9 @@
  * Pure functions over an import list, so the checker itself is tested on made-up lists.
  */
 
+/** The library's layers from pipeline down (what the contract and the applications build on). */
+const LIBRARY = ['pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data'] as const;
+
 /** Layer -> the layers it may import (besides itself). */
 export const LAYER_RULES: Readonly<Record<string, readonly string[]>> = {
   // Leaves (they may use util alone).
@@ -22,50 +25,11 @@ export const LAYER_RULES: Readonly<Record<string, readonly string[]>> = {
   audit: ['pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data', 'util'], // privacy audits
   // The worker contract: messages and settings the UI thread and the worker share. It names the
   // library's types; its run-time code is TF.js-free (ui-import-graph.test.ts checks what it loads).
-  contract: [
-    'audit',
-    'pipeline',
-    'train',
-    'dp',
-    'io',
-    'kernels',
-    'model',
-    'random',
-    'data',
-    'platform',
-    'util',
-  ],
+  contract: ['audit', ...LIBRARY, 'platform', 'util'],
   // Applications over the library.
-  bench: ['pipeline', 'train', 'dp', 'io', 'kernels', 'model', 'random', 'data', 'platform', 'util'],
-  worker: [
-    'contract',
-    'audit',
-    'pipeline',
-    'train',
-    'dp',
-    'io',
-    'kernels',
-    'model',
-    'random',
-    'data',
-    'platform',
-    'util',
-  ],
-  cli: [
-    'contract',
-    'audit',
-    'bench',
-    'pipeline',
-    'train',
-    'dp',
-    'io',
-    'kernels',
-    'model',
-    'random',
-    'data',
-    'platform',
-    'util',
-  ],
+  bench: [...LIBRARY, 'platform', 'util'],
+  worker: ['contract', 'audit', ...LIBRARY, 'platform', 'util'],
+  cli: ['contract', 'audit', 'bench', ...LIBRARY, 'platform', 'util'],
   // The UI thread: the contract and the pure platform facts (the worker owns every tensor).
   ui: ['contract', 'platform', 'util'],
   app: ['ui', 'contract', 'platform', 'util'], // src/main.tsx, the page entry
