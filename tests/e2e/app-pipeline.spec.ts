@@ -149,6 +149,7 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await expect(page.getByTestId('guarantee')).toContainText('one document');
   // Guidance: what the histogram costs, and the warnings this tiny setup deserves.
   await expect(page.getByTestId('plan-histogram')).toContainText(/that release alone costs ε = 0\.\d{3}/);
+  await expect(page.getByTestId('plan-histogram')).toContainText('DistilDP trains one DP teacher per label');
   await expect(page.getByTestId('epsilon-guide')).toContainText('ε = 8');
   const warnings = page.getByTestId('budget-warning');
   await expect(warnings).toHaveCount(3);

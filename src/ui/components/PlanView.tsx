@@ -6,6 +6,10 @@ import { useAppStore } from '../store';
 import { PlanEstimate } from './PlanEstimate';
 import { colorOf, DASH, SeriesChart } from './SeriesChart';
 
+/** What the plan means with two or more labels (pipeline/code-teachers.ts). */
+const PER_CODE_TEACHERS =
+  ' When two or more labels are released, DistilDP trains one DP teacher per label, each on its own documents with the steps below, one after another (so the charts show that many times the steps); a document is in one part only, so together they cost the ε below, not more.';
+
 /** The worker's privacy plan for the current data and settings, before training. */
 export function PlanView() {
   const { plan, status, error, hasData, settings } = useAppStore(
@@ -61,7 +65,7 @@ export function PlanView() {
         <dt>Control codes</dt>
         <dd data-testid="plan-histogram">
           {plan.histogram
-            ? `${plan.controlCodes} label(s) become prompts for the synthetic text. How many documents carry each label is released first, with Gaussian noise σ = ${plan.histogram.sigma}: that release alone costs ε = ${plan.histogram.epsilon.toFixed(3)} (δ share ${plan.histogram.deltaThreshold.toExponential(1)}), which is why the expected ε below starts above 0; DP-SGD gets the rest of the budget.`
+            ? `${plan.controlCodes} label(s) become prompts for the synthetic text. How many documents carry each label is released first, with Gaussian noise σ = ${plan.histogram.sigma}: that release alone costs ε = ${plan.histogram.epsilon.toFixed(3)} (δ share ${plan.histogram.deltaThreshold.toExponential(1)}), which is why the expected ε below starts above 0; DP-SGD gets the rest of the budget.${plan.controlCodes >= 2 ? PER_CODE_TEACHERS : ''}`
             : 'none (the documents carry no labels): generation is unconditional and nothing is released before DP-SGD'}
         </dd>
       </dl>
