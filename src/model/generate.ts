@@ -60,7 +60,6 @@ export interface StreamOptions {
   guidanceParams?: Params;
 }
 
-/** Per-prompt seed: murmur3's finaliser over (seed, index), so neighbouring prompts decorrelate. */
 /** Logits (rows, V) of the last position for the given (rows, T) ids, plus the new cache. */
 function lastLogits(
   params: Params,
@@ -95,6 +94,40 @@ function compactCache(cache: LayerKV[], rows: number[]): LayerKV[] {
   }) as unknown as LayerKV[];
 }
 
+/** A batch's KV cache, replaced at every step (undefined before the first and without the cache). */
+interface CacheSlot {
+  kv?: LayerKV[];
+}
+
+/**
+ * One decoding step's last-position logits for `rows` (each row the whole sequence so far): with the
+ * KV cache, whole rows at step 0 and only their newest token after, replacing `slot`'s cache;
+ * without it, whole rows every step (the reference path).
+ */
+function stepLogits(
+  params: Params,
+  config: GPTConfig,
+  rows: number[][],
+  step: number,
+  useKvCache: boolean,
+  slot: CacheSlot,
+): tf.Tensor2D {
+  if (!useKvCache) return lastLogits(params, config, rows, undefined, false).last;
+  const ids = step === 0 ? rows : rows.map((row) => [row.at(-1) as number]);
+  const out = lastLogits(params, config, ids, slot.kv, true);
+  disposeCache(slot.kv);
+  slot.kv = out.present;
+  return out.last;
+}
+
+/** Keeps `slot`'s cache rows at `rows` (positions in the current batch). */
+function compactSlot(slot: CacheSlot, rows: number[]): void {
+  if (!slot.kv) return;
+  const compacted = compactCache(slot.kv, rows);
+  disposeCache(slot.kv);
+  slot.kv = compacted;
+}
+
 /** One rectangular batch: every prompt in `batch` has the same length. */
 async function* generateBatch(
   params: Params,
@@ -117,54 +150,35 @@ async function* generateBatch(
   // Guidance: the same continuation after the contrast prompt, with its own cache.
   const guidedSteps = g.guidance > 0 ? (g.guidanceSteps > 0 ? g.guidanceSteps : Number.POSITIVE_INFINITY) : 0;
   const contrast = guidedSteps > 0 ? batch.map(() => [...g.guidancePrompt]) : [];
-  let cache: LayerKV[] | undefined;
-  let contrastCache: LayerKV[] | undefined;
+  const cache: CacheSlot = {};
+  const contrastCache: CacheSlot = {};
   try {
     for (let step = 0; step < steps; step++) {
       if (opts.shouldStop?.()) return;
       const guided = step < guidedSteps;
-      if (!guided && contrastCache) {
+      if (!guided && contrastCache.kv) {
         // Guidance is over for this batch: its contrast cache is not needed any more.
-        disposeCache(contrastCache);
-        contrastCache = undefined;
+        disposeCache(contrastCache.kv);
+        contrastCache.kv = undefined;
       }
-      let last: tf.Tensor2D;
-      let lastContrast: tf.Tensor2D | undefined;
-      if (!g.useKvCache) {
-        last = lastLogits(
-          params,
-          config,
-          active.map((r) => sequences[r]),
-          undefined,
-          false,
-        ).last;
-        if (guided)
-          lastContrast = lastLogits(
-            opts.guidanceParams ?? params,
-            config,
-            active.map((r) => contrast[r]),
-            undefined,
-            false,
-          ).last;
-      } else {
-        const ids =
-          step === 0 ? active.map((r) => sequences[r]) : active.map((r) => [sequences[r].at(-1) as number]);
-        const out = lastLogits(params, config, ids, cache, true);
-        disposeCache(cache);
-        cache = out.present;
-        last = out.last;
-        if (guided) {
-          const contrastIds =
-            step === 0 ? active.map((r) => contrast[r]) : active.map((r) => [contrast[r].at(-1) as number]);
-          const outU = lastLogits(opts.guidanceParams ?? params, config, contrastIds, contrastCache, true);
-          disposeCache(contrastCache);
-          contrastCache = outU.present;
-          lastContrast = outU.last;
-        }
-      }
-      if (lastContrast) {
+      let last = stepLogits(
+        params,
+        config,
+        active.map((r) => sequences[r]),
+        step,
+        g.useKvCache,
+        cache,
+      );
+      if (guided) {
         const conditional = last;
-        const unconditional = lastContrast;
+        const unconditional = stepLogits(
+          opts.guidanceParams ?? params,
+          config,
+          active.map((r) => contrast[r]),
+          step,
+          g.useKvCache,
+          contrastCache,
+        );
         last = tf.tidy(() =>
           tf.add(conditional, tf.mul(tf.sub(conditional, unconditional), g.guidance)),
         ) as tf.Tensor2D;
@@ -197,22 +211,14 @@ async function* generateBatch(
       }
       if (stillActive.length === 0) return;
       if (stillActive.length < active.length) {
-        if (cache) {
-          const compacted = compactCache(cache, keptRows);
-          disposeCache(cache);
-          cache = compacted;
-        }
-        if (contrastCache) {
-          const compacted = compactCache(contrastCache, keptRows);
-          disposeCache(contrastCache);
-          contrastCache = compacted;
-        }
+        compactSlot(cache, keptRows);
+        compactSlot(contrastCache, keptRows);
       }
       active = stillActive;
     }
   } finally {
-    disposeCache(cache);
-    disposeCache(contrastCache);
+    disposeCache(cache.kv);
+    disposeCache(contrastCache.kv);
   }
 }
 

@@ -95,10 +95,7 @@ export function resolveGenerationConfig(config: GPTConfig, gen: Partial<Generati
   if (g.guidance > 0) {
     if (g.guidancePrompt.length === 0)
       throw new Error('generation: guidance > 0 needs a guidancePrompt (e.g. end-of-text alone)');
-    if (g.guidancePrompt.length > config.contextLength)
-      throw new Error(
-        `generation: the guidance prompt has ${g.guidancePrompt.length} tokens, more than the context length ${config.contextLength}`,
-      );
+    // Its length is checked against the prompts (generateStream): never longer than the shortest.
     const bad = g.guidancePrompt.find((id) => !isTokenId(id, config.vocabSize));
     if (bad !== undefined)
       throw new Error(

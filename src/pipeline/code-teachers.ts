@@ -93,10 +93,9 @@ export async function trainCodeTeachers(
   }
   let averaged: LoadedModel | undefined;
   const { checkpoint, seconds: averageSeconds } = await runStage(ctx, STAGES.distildpTeacher, async () => {
+    // `parts` holds the teachers in `sorted` order (inserted so above).
     const arrays = averageWeights(
-      await Promise.all(
-        sorted.map((c) => paramsToArrays((parts.get(codeKey(c.labels)) as LoadedModel).params)),
-      ),
+      await Promise.all([...parts.values()].map((m) => paramsToArrays(m.params))),
       sorted.map((c) => c.weight),
     );
     averaged = trackedModel(ctx, base, arrays);

@@ -271,29 +271,21 @@ export async function generateSyntheticCorpus(
         events.onProgress?.(start + Math.min(credit / perSample, slice.length), prompts.length);
       },
     };
-    let outs: Awaited<ReturnType<typeof generateLong>> = writers
-      ? []
-      : await generateLong(
-          teacher,
-          slice,
-          c.continueTo,
-          (round, maxLength) => genConfig(round, maxLength),
-          hooks,
-        );
-    // Per-code teachers: each run of one code in the chunk (prompts are grouped by code) by its own.
-    for (let from = 0; writers && outs && from < slice.length; ) {
-      const code = promptCode[start + from];
-      let to = from + 1;
-      while (to < slice.length && promptCode[start + to] === code) to++;
-      const writer = writers[code] as { params: Params };
+    // With per-code teachers each run of one code in the chunk (prompts are grouped by code) is
+    // written by its own, guided against `teacher`; otherwise `teacher` writes the whole chunk.
+    let outs: Awaited<ReturnType<typeof generateLong>> = [];
+    for (let from = 0; outs && from < slice.length; ) {
+      let to = writers ? from + 1 : slice.length;
+      while (to < slice.length && promptCode[start + to] === promptCode[start + from]) to++;
+      const writer = writers?.[promptCode[start + from]];
       const part = await generateLong(
-        { params: writer.params, config: teacher.config },
+        writer ? { params: writer.params, config: teacher.config } : teacher,
         slice.slice(from, to),
         c.continueTo,
-        (round, maxLength) => genConfig(round, maxLength, slice[from]),
-        { ...hooks, guidanceParams: teacher.params },
+        (round, maxLength) => genConfig(round, maxLength, writer ? slice[from] : undefined),
+        writer ? { ...hooks, guidanceParams: teacher.params } : hooks,
       );
-      outs = part ? [...outs, ...part] : null;
+      outs = part ? outs.concat(part) : null;
       from = to;
     }
     if (!outs) {
