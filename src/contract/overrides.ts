@@ -32,6 +32,8 @@ export interface PipelineOverrides {
   samplingTemperature?: number;
   /** Guidance of each control code's own DP teacher against their average (per-code teachers). */
   codeGuidance?: number;
+  /** Plausibility floor of that guidance (a fraction of the most likely token's probability). */
+  codeGuidancePlausibility?: number;
 }
 
 export type OverrideKey = keyof PipelineOverrides;
@@ -136,6 +138,14 @@ export const OVERRIDE_FIELDS: readonly OverrideField[] = [
     help: "With control codes: how strongly each code's own DP teacher is steered away from the average of all codes' teachers when it writes (0 = off).",
     check: (v) => (Number.isFinite(v) && v >= 0 && v <= 10 ? null : 'must be a number from 0 to 10'),
   },
+  {
+    key: 'codeGuidancePlausibility',
+    cli: 'code-guidance-plausibility',
+    label: 'Control-code guidance plausibility',
+    help: "With control-code guidance: tokens less likely than this fraction of the most likely one under the code's own teacher are never written, so guidance only re-ranks tokens the teacher finds plausible (0 = off).",
+    check: (v) =>
+      Number.isFinite(v) && v >= 0 && v < 1 ? null : 'must be a number from 0 up to (not including) 1',
+  },
 ];
 
 /** Per-field problems (labelled sentences); empty when every given value is acceptable. */
@@ -169,6 +179,7 @@ export function overridesLayer(o: PipelineOverrides): PipelineOptions {
       samples: o.syntheticSamples,
       generation: { topK: o.topK, topP: o.topP, temperature: o.samplingTemperature },
       codeGuidance: o.codeGuidance,
+      codeGuidancePlausibility: o.codeGuidancePlausibility,
     },
   };
 }
@@ -191,6 +202,7 @@ export const LIBRARY_DEFAULTS: KnobValues = {
   topP: 0.9,
   samplingTemperature: 1,
   codeGuidance: 1,
+  codeGuidancePlausibility: 0,
 };
 
 /** Each knob's value: a number, or 'auto' where the DP recipe rule picks it from N and epsilon. */
@@ -217,5 +229,6 @@ export function effectiveValues(c: PipelineOptions): KnobValues {
     topP: c.synthetic?.generation?.topP ?? d.topP,
     samplingTemperature: c.synthetic?.generation?.temperature ?? d.samplingTemperature,
     codeGuidance: c.synthetic?.codeGuidance ?? d.codeGuidance,
+    codeGuidancePlausibility: c.synthetic?.codeGuidancePlausibility ?? d.codeGuidancePlausibility,
   };
 }

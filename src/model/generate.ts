@@ -179,9 +179,17 @@ async function* generateBatch(
           g.useKvCache,
           contrastCache,
         );
-        last = tf.tidy(() =>
-          tf.add(conditional, tf.mul(tf.sub(conditional, unconditional), g.guidance)),
-        ) as tf.Tensor2D;
+        last = tf.tidy(() => {
+          const guidedLogits = tf.add(conditional, tf.mul(tf.sub(conditional, unconditional), g.guidance));
+          if (!(g.guidancePlausibility > 0)) return guidedLogits;
+          // Implausible under l itself: l < max(l) + log(alpha).
+          const floor = tf.add(tf.max(conditional, -1, true), Math.log(g.guidancePlausibility));
+          return tf.where(
+            tf.less(conditional, floor),
+            tf.fill(guidedLogits.shape as [number, number], -1e9),
+            guidedLogits,
+          );
+        }) as tf.Tensor2D;
         tf.dispose([conditional, unconditional]);
       }
       const logits = (await last.data()) as Float32Array;

@@ -43,6 +43,13 @@ export interface GenerationConfig {
    * the contrast model stops running); 0 (default) = every token.
    */
   guidanceSteps: number;
+  /**
+   * With guidance: tokens whose probability under the prompt's own logits l is below this fraction
+   * of the most likely token's are never sampled (the adaptive plausibility constraint of
+   * contrastive decoding, Li et al. 2023), so guidance re-ranks plausible tokens instead of
+   * promoting ones the model itself finds implausible. 0 (default) = no constraint.
+   */
+  guidancePlausibility: number;
 }
 
 export const DEFAULT_GENERATION: Omit<GenerationConfig, 'eotId' | 'padId'> = {
@@ -58,6 +65,7 @@ export const DEFAULT_GENERATION: Omit<GenerationConfig, 'eotId' | 'padId'> = {
   guidance: 0,
   guidancePrompt: [],
   guidanceSteps: 0,
+  guidancePlausibility: 0,
 };
 
 export function promptSeed(seed: number, index: number): number {
@@ -90,6 +98,8 @@ export function resolveGenerationConfig(config: GPTConfig, gen: Partial<Generati
       throw new Error(`generation: banned id ${id} is outside the vocabulary 0..${config.vocabSize - 1}`);
   if (!(Number.isFinite(g.guidance) && g.guidance >= 0))
     throw new Error(`generation: guidance must be a finite number >= 0, got ${g.guidance}`);
+  if (!(g.guidancePlausibility >= 0 && g.guidancePlausibility < 1))
+    throw new Error(`generation: guidancePlausibility must be in [0, 1), got ${g.guidancePlausibility}`);
   if (!(Number.isInteger(g.guidanceSteps) && g.guidanceSteps >= 0))
     throw new Error(`generation: guidanceSteps must be an integer >= 0, got ${g.guidanceSteps}`);
   if (g.guidance > 0) {

@@ -37,6 +37,12 @@ export interface SyntheticConfig {
    * held-out text unchanged (0.101). Unused without per-code teachers.
    */
   codeGuidance: number;
+  /**
+   * The plausibility floor of that guidance (GenerationConfig.guidancePlausibility): tokens whose
+   * probability under the code's own teacher is below this fraction of the most likely token's are
+   * never written. 0 = off.
+   */
+  codeGuidancePlausibility: number;
   seed: number;
 }
 
@@ -48,6 +54,7 @@ export const DEFAULT_SYNTHETIC: SyntheticConfig = {
   generation: {},
   continueTo: 0,
   codeGuidance: 1,
+  codeGuidancePlausibility: 0,
   seed: 1,
 };
 
@@ -261,7 +268,7 @@ export async function generateSyntheticCorpus(
       // A per-code teacher is guided against the average with the same prompt; only the first
       // window has the code in its context, so continuation windows sample plainly.
       ...(guidancePrompt && round === 0
-        ? { guidance: c.codeGuidance, guidancePrompt }
+        ? { guidance: c.codeGuidance, guidancePrompt, guidancePlausibility: c.codeGuidancePlausibility }
         : { guidance: 0, guidancePrompt: [] }),
     });
     const hooks = {

@@ -108,6 +108,9 @@ describe('distildp pipeline options -> config', () => {
       /--code-teachers is per-code or joint/,
     );
     expect(configOf(['--demo', '--code-guidance', '1.5']).synthetic.codeGuidance).toBe(1.5);
+    expect(
+      configOf(['--demo', '--code-guidance-plausibility', '0.1']).synthetic.codeGuidancePlausibility,
+    ).toBe(0.1);
   });
 
   it('rejects an unknown histogram mode', () => {

@@ -78,6 +78,49 @@ describe('synthetic corpus with per-code teachers', () => {
       disposeModel(base);
     }
   });
+
+  it('codeGuidancePlausibility reaches the writers: guidance re-ranks only tokens the code teacher finds plausible', async () => {
+    const base = await loadModel({ kind: 'preset', name: 'tiny' }, noAssets);
+    const d = base.config.nEmbd;
+    // Zero weights but the final LayerNorm bias (all ones), so logit t = sum of wte row t (A = 65,
+    // B = 66). The code's teacher: token A at d, token B at 0.9 d; the average: A at d, B at 0.
+    // Guidance w = 2 lifts token B to 0.9 d + 2 (0.9 d - 0) = 2.7 d, above token A (d + 0), but
+    // under the code's teacher token B is exp(-0.1 d) as likely as token A: below a floor of 0.99.
+    const shaped = (rowB: number) => {
+      const arrays = new Map([...base.params].map(([n, v]) => [n, new Float32Array(v.size)]));
+      const wte = arrays.get('wte.weight')!;
+      arrays.get('ln_f.bias')!.fill(1);
+      for (let i = 0; i < d; i++) {
+        wte[65 * d + i] = 1;
+        wte[66 * d + i] = rowB;
+      }
+      return paramsFromArrays(base.config, arrays);
+    };
+    expect(Math.exp(-0.1 * d)).toBeLessThan(0.99);
+    const average = { ...base, params: shaped(0) };
+    const own = { params: shaped(0.9) };
+    try {
+      const codes = [{ labels: ['ships'], weight: 1 }];
+      const teachers = new Map([['["ships"]', own]]);
+      const write = async (codeGuidancePlausibility: number) => {
+        const config = {
+          samples: 2,
+          overGenerate: 1,
+          codeGuidance: 2,
+          codeGuidancePlausibility,
+          generation: { maxLength: 12, temperature: 0 },
+        };
+        const corpus = await generateSyntheticCorpus(average, codes, config, {}, undefined, teachers);
+        return corpus.samples.map((s) => [...new Set([...s.text].map((ch) => ch.charCodeAt(0)))]);
+      };
+      expect(await write(0)).toEqual([[66]]); // guided: the implausible token wins (one distinct sample)
+      expect(await write(0.99)).toEqual([[65]]); // the floor leaves the teacher's own choice
+      await expect(write(1)).rejects.toThrow(/guidancePlausibility must be in \[0, 1\)/);
+    } finally {
+      for (const m of [average, own]) for (const v of m.params.values()) v.dispose();
+      disposeModel(base);
+    }
+  });
 });
 
 function documents(

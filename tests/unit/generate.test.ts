@@ -31,7 +31,7 @@ function referenceGreedy(
   banned: number[],
   ngram: number,
   promptInHistory = true,
-  guidance?: { weight: number; prompt: number[] },
+  guidance?: { weight: number; prompt: number[]; plausibility?: number },
 ): number[] {
   const seq = [...prompt];
   const historyStart = promptInHistory ? 0 : prompt.length;
@@ -56,18 +56,24 @@ function referenceGreedy(
 
 /**
  * Float64 logits of the next token after `prompt` + `generated`; with guidance, l + w (l - l_u)
- * where l_u follows `guidance.prompt` + `generated` (classifier-free guidance, written out).
+ * where l_u follows `guidance.prompt` + `generated` (classifier-free guidance, written out), and
+ * with a plausibility alpha, -1e9 wherever softmax(l)[t] < alpha max softmax(l).
  */
 function guidedReferenceLogits(
   ref: Parameters<typeof referenceForward>[1],
   prompt: number[],
   generated: number[],
-  guidance?: { weight: number; prompt: number[] },
+  guidance?: { weight: number; prompt: number[]; plausibility?: number },
 ): Float64Array {
   const l = referenceForward(cfg, ref, [...prompt, ...generated]).logits.at(-1) as Float64Array;
   if (!guidance) return l;
   const u = referenceForward(cfg, ref, [...guidance.prompt, ...generated]).logits.at(-1) as Float64Array;
-  return l.map((x, t) => x + guidance.weight * (x - u[t]));
+  const alpha = guidance.plausibility ?? 0;
+  const z = l.reduce((a, x) => a + Math.exp(x), 0);
+  const pMax = Math.max(...l.map((x) => Math.exp(x) / z));
+  return l.map((x, t) =>
+    alpha > 0 && Math.exp(x) / z < alpha * pMax ? -1e9 : x + guidance.weight * (x - u[t]),
+  );
 }
 
 function traceCollector(): {
@@ -170,6 +176,40 @@ describe('generation with a KV cache', () => {
       expect(trace.trace.size).toBeGreaterThan(prompts.length);
       expect(worst).toBeLessThan(1e-4);
     }
+    // The plausibility constraint: tokens below alpha x the most likely token's probability under
+    // l are never chosen, and their logits are -1e9 (the same loop with the mask written out).
+    const strong = { weight: 4, prompt: [EOT], plausibility: 0.2 };
+    const masked = prompts.map((p) => referenceGreedy(ref, p, 14, EOT, [PAD], 2, true, strong));
+    const unmasked = prompts.map((p) =>
+      referenceGreedy(ref, p, 14, EOT, [PAD], 2, true, { ...strong, plausibility: 0 }),
+    );
+    expect(masked).not.toEqual(unmasked); // the constraint changes the path: the check can fail
+    const trace = traceCollector();
+    const got = await generate(
+      params,
+      cfg,
+      prompts,
+      {
+        ...greedy,
+        guidance: strong.weight,
+        guidancePrompt: strong.prompt,
+        guidancePlausibility: strong.plausibility,
+      },
+      undefined,
+      undefined,
+      { onLogits: trace.onLogits },
+    );
+    expect(got).toEqual(masked);
+    let maskedEntries = 0;
+    for (const [key, z] of trace.trace) {
+      const [i, step] = key.split(':').map(Number);
+      const r = guidedReferenceLogits(ref, prompts[i], got[i].slice(0, step), strong);
+      for (let v = 0; v < z.length; v++) {
+        if (r[v] === -1e9) maskedEntries++;
+        expect(Math.abs(z[v] - r[v])).toBeLessThan(r[v] === -1e9 ? 1 : 1e-4);
+      }
+    }
+    expect(maskedEntries).toBeGreaterThan(0);
     // Weight 0 is plain generation, whatever the contrast prompt.
     expect(await generate(params, cfg, prompts, { ...greedy, guidance: 0, guidancePrompt: [EOT] })).toEqual(
       unguided,
@@ -302,6 +342,9 @@ describe('generation with a KV cache', () => {
       /guidance must be a finite number >= 0/,
     );
     await expect(run([[1, 2]], { ...base, guidance: 1 })).rejects.toThrow(/needs a guidancePrompt/);
+    await expect(
+      run([[1, 2]], { ...base, guidance: 1, guidancePrompt: [EOT], guidancePlausibility: 1 }),
+    ).rejects.toThrow(/guidancePlausibility must be in \[0, 1\)/);
     await expect(run([[1, 2]], { ...base, guidance: 1, guidancePrompt: [EOT, 99] })).rejects.toThrow(
       /guidance prompt holds token 99/,
     );

@@ -27,6 +27,7 @@ describe('pipeline overrides (the CLI options and the app Advanced settings)', (
     expect(LIBRARY_DEFAULTS.samplingTemperature).toBe(DEFAULT_GENERATION.temperature);
     expect(LIBRARY_DEFAULTS.syntheticSamples).toBe(DEFAULT_SYNTHETIC.samples);
     expect(LIBRARY_DEFAULTS.codeGuidance).toBe(DEFAULT_SYNTHETIC.codeGuidance);
+    expect(LIBRARY_DEFAULTS.codeGuidancePlausibility).toBe(DEFAULT_SYNTHETIC.codeGuidancePlausibility);
   });
 
   it('as a config layer: sets exactly the fields given, the layers below keep the rest', () => {
@@ -53,10 +54,19 @@ describe('pipeline overrides (the CLI options and the app Advanced settings)', (
 
   it('checks ranges with the field named', () => {
     expect(
-      validateOverrides({ lambda: 1.5, topP: 0, syntheticSamples: 2.5, alpha: 0, codeGuidance: -1 }),
+      validateOverrides({
+        lambda: 1.5,
+        topP: 0,
+        syntheticSamples: 2.5,
+        alpha: 0,
+        codeGuidance: -1,
+        codeGuidancePlausibility: 1,
+      }),
     ).toEqual({
       lambda: 'Distillation λ must be between 0 and 1.',
       codeGuidance: 'Control-code guidance must be a number from 0 to 10.',
+      codeGuidancePlausibility:
+        'Control-code guidance plausibility must be a number from 0 up to (not including) 1.',
       topP: 'Sampling top-p must be above 0 and at most 1.',
       syntheticSamples: 'Synthetic samples must be a whole number from 1 to 1,000,000.',
     });
