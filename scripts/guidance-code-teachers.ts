@@ -4,9 +4,10 @@
  * --epsilon 2 --out T-CODE.safetensors --ledger L-CODE` on each code's documents of the demo corpus, their
  * average from scripts/average-teachers.ts, then
  *   npx tsx scripts/guidance-code-teachers.ts --teachers novel=T-novel.safetensors,speech=T-speech.safetensors \
- *     --contrast T-avg.safetensors|other|teacher --guidance 0,1,2,2:16 [--per-code 100]
+ *     --contrast T-avg.safetensors|other|teacher --guidance 0,1,2,2:16 [--per-code 100] [--plausibility 0.05]
  * generates `--per-code` samples per code with each code's own teacher, guided with weight w (`w:steps`:
- * only the first `steps` tokens) against the contrast model (`other`: the other code's teacher), and prints
+ * only the first `steps` tokens) against the contrast model (`other`: the other code's teacher), with
+ * `--plausibility` as the guidance's plausibility floor (GenerationConfig.guidancePlausibility), and prints
  * the pipeline's fidelity measures (control-code fidelity, byte 3-gram JS divergence).
  */
 import { readFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ function arg(name: string, fallback?: string): string {
 const dataPath = arg('data', 'public/demo/demo-corpus.jsonl');
 const perCode = Number(arg('per-code', '100'));
 const temperature = Number(arg('temperature', '1'));
+const plausibility = Number(arg('plausibility', '0'));
 await initBackend();
 const docs: Document[] = readFileSync(dataPath, 'utf8')
   .trim()
@@ -67,6 +69,7 @@ for (const spec of arg('guidance', '0').split(',')) {
         guidance: w,
         guidancePrompt: prompt,
         guidanceSteps: gs || 0,
+        guidancePlausibility: plausibility,
       },
       undefined,
       undefined,
@@ -89,6 +92,7 @@ for (const spec of arg('guidance', '0').split(',')) {
       w,
       gs,
       temperature,
+      plausibility,
       n: samples.length,
       fidelity: f?.fidelity,
       js: d.syntheticJs,
