@@ -6,25 +6,12 @@
  *   npx tsx scripts/classifier-ceiling.ts [--data public/demo/demo-corpus.jsonl] [--label-field label]
  * Prints one JSON line per length. The issue's fidelity target is read against these numbers.
  */
-import { readFileSync } from 'node:fs';
-import { splitDocuments } from '../src/data/split';
-import type { Document } from '../src/data/types';
 import { controlCodeFidelity } from '../src/pipeline/fidelity';
+import { scriptArg as arg, labelledCorpus } from './labelled-corpus';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 const dataPath = arg('data', 'public/demo/demo-corpus.jsonl');
 const field = arg('label-field', 'label');
-const docs: Document[] = readFileSync(dataPath, 'utf8')
-  .trim()
-  .split('\n')
-  .map((line, i) => {
-    const r = JSON.parse(line);
-    return { id: String(i), text: r.text, labels: [String(r[field])], source: dataPath };
-  });
-const split = splitDocuments(docs, { seed: 1 });
+const { split } = labelledCorpus(dataPath, field);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const cut = (text: string, from: number, bytes: number) =>

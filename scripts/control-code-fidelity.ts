@@ -12,37 +12,20 @@
  * teacher finds more likely; and the samples the teacher finds most typical of their own code (top
  * 83% and 50% by log-likelihood margin). Also how often the teacher's choice agrees with the prompt.
  */
-import { readFileSync } from 'node:fs';
 import { sequenceLogLikelihoods } from '../src/audit/likelihood';
 import { loadModelArg } from '../src/cli/models';
-import { splitDocuments } from '../src/data/split';
-import type { Document } from '../src/data/types';
 import { initBackend } from '../src/model/backend';
 import { codeKey, controlCodeFidelity } from '../src/pipeline/fidelity';
 import { STANDARD_PROFILE } from '../src/pipeline/profiles';
 import { generateSyntheticCorpus, promptTokens, type SyntheticSample } from '../src/pipeline/synthetic';
-
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : fallback;
-  if (v === undefined) throw new Error(`--${name} is required`);
-  return v;
-}
+import { scriptArg as arg, labelledCorpus } from './labelled-corpus';
 
 const labelField = arg('label-field', 'label');
 const dataPath = arg('data', 'public/demo/demo-corpus.jsonl');
 const perCode = Number(arg('per-code', '100'));
 await initBackend();
 const teacher = await loadModelArg(arg('teacher'), console.error);
-const docs: Document[] = readFileSync(dataPath, 'utf8')
-  .trim()
-  .split('\n')
-  .map((line, i) => {
-    const r = JSON.parse(line);
-    return { id: String(i), text: r.text, labels: [String(r[labelField])], source: dataPath };
-  });
-const split = splitDocuments(docs, { seed: 1 });
-const codes = [...new Set(docs.map((d) => codeKey(d.labels)))].sort().map((k) => k.split('\t'));
+const { split, codes } = labelledCorpus(dataPath, labelField);
 if (codes.length < 2) throw new Error(`--label-field ${labelField}: fewer than two codes in ${dataPath}`);
 const corpus = await generateSyntheticCorpus(
   teacher,

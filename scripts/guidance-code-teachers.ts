@@ -10,35 +10,19 @@
  * `--plausibility` as the guidance's plausibility floor (GenerationConfig.guidancePlausibility), and prints
  * the pipeline's fidelity measures (control-code fidelity, byte 3-gram JS divergence).
  */
-import { readFileSync } from 'node:fs';
 import { loadModelArg } from '../src/cli/models';
-import { splitDocuments } from '../src/data/split';
-import type { Document } from '../src/data/types';
 import { initBackend } from '../src/model/backend';
 import { generate } from '../src/model/generate';
 import { codeKey, controlCodeFidelity, distributionFidelity } from '../src/pipeline/fidelity';
 import { promptTokens } from '../src/pipeline/synthetic';
+import { scriptArg as arg, labelledCorpus } from './labelled-corpus';
 
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : fallback;
-  if (v === undefined) throw new Error(`--${name} is required`);
-  return v;
-}
 const dataPath = arg('data', 'public/demo/demo-corpus.jsonl');
 const perCode = Number(arg('per-code', '100'));
 const temperature = Number(arg('temperature', '1'));
 const plausibility = Number(arg('plausibility', '0'));
 await initBackend();
-const docs: Document[] = readFileSync(dataPath, 'utf8')
-  .trim()
-  .split('\n')
-  .map((line, i) => {
-    const r = JSON.parse(line);
-    return { id: String(i), text: r.text, labels: [String(r.label)], source: dataPath };
-  });
-const split = splitDocuments(docs, { seed: 1 });
-const codes = [...new Set(docs.map((d) => codeKey(d.labels)))].sort().map((k) => k.split('\t'));
+const { split, codes } = labelledCorpus(dataPath);
 const paths = Object.fromEntries(
   arg('teachers')
     .split(',')

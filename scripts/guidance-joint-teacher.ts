@@ -7,39 +7,18 @@
  * fidelity measures of `--per-code` samples per code, then how often the teacher's own likelihood (text
  * after each code's prompt) picks the right code of the real test documents (split seed 1).
  */
-import { readFileSync } from 'node:fs';
 import { loadModelArg } from '../src/cli/models';
-import { splitDocuments } from '../src/data/split';
-import type { Document } from '../src/data/types';
 import { initBackend } from '../src/model/backend';
 import { codeKey, controlCodeFidelity, distributionFidelity } from '../src/pipeline/fidelity';
 import { STANDARD_PROFILE } from '../src/pipeline/profiles';
 import { generateSyntheticCorpus } from '../src/pipeline/synthetic';
+import { scriptArg as arg, labelledCorpus } from './labelled-corpus';
 
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : fallback;
-  if (v === undefined) throw new Error(`--${name} is required`);
-  return v;
-}
 const dataPath = arg('data', 'public/demo/demo-corpus.jsonl');
 const perCode = Number(arg('per-code', '100'));
 await initBackend();
 const teacher = await loadModelArg(arg('teacher'), console.error);
-const docs: Document[] = readFileSync(dataPath, 'utf8')
-  .trim()
-  .split('\n')
-  .map((line, i) => {
-    const r = JSON.parse(line);
-    return {
-      id: String(i),
-      text: r.text,
-      labels: [String(r[arg('label-field', 'label')])],
-      source: dataPath,
-    };
-  });
-const split = splitDocuments(docs, { seed: 1 });
-const codes = [...new Set(docs.map((d) => codeKey(d.labels)))].sort().map((k) => k.split('\t'));
+const { split, codes } = labelledCorpus(dataPath, arg('label-field', 'label'));
 for (const w of arg('guidance', '0,1,2,4').split(',').map(Number)) {
   const t0 = Date.now();
   const corpus = await generateSyntheticCorpus(

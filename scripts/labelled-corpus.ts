@@ -1,0 +1,31 @@
+/**
+ * What the control-code check scripts share: their `--name value` options, and a labelled JSONL corpus
+ * read as documents with one label each, split as the checks split it (splitDocuments, seed 1), with
+ * its codes in canonical order.
+ */
+import { readFileSync } from 'node:fs';
+import { splitDocuments } from '../src/data/split';
+import type { Document } from '../src/data/types';
+import { codeKey } from '../src/pipeline/fidelity';
+
+/** The value after `--name`, else `fallback`; with neither, an error naming the option. */
+export function scriptArg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? process.argv[i + 1] : fallback;
+  if (v === undefined) throw new Error(`--${name} is required`);
+  return v;
+}
+
+/** A JSONL file of `{text, [labelField]}` records: documents, their seed-1 split, and the sorted codes. */
+export function labelledCorpus(path: string, labelField = 'label') {
+  const docs: Document[] = readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line, i) => {
+      const r = JSON.parse(line);
+      return { id: String(i), text: r.text, labels: [String(r[labelField])], source: path };
+    });
+  const split = splitDocuments(docs, { seed: 1 });
+  const codes = [...new Set(docs.map((d) => codeKey(d.labels)))].sort().map((k) => k.split('\t'));
+  return { docs, split, codes };
+}
