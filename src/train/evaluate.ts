@@ -33,6 +33,12 @@ export interface EvaluationOptions {
   maxWindows?: number;
   /** Called after each batch with windows done so far. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * If given, each scored token's NLL is also added to sum[i] (and 1 to count[i]) at its position i
+   * in the window (i + 1 tokens of context): how the loss falls with context (scripts/context-position-loss.ts).
+   * Both arrays hold at least contextLength entries.
+   */
+  positionLoss?: { sum: Float64Array; count: Float64Array };
 }
 
 export async function evaluatePerplexity(
@@ -62,8 +68,13 @@ export async function evaluatePerplexity(
       let sum = 0;
       const n = w.length - 1;
       for (let i = 0; i < n; i++) {
-        sum += values[r * config.contextLength + i];
+        const v = values[r * config.contextLength + i];
+        sum += v;
         totalBytes += byteLength(w[i + 1]);
+        if (options.positionLoss) {
+          options.positionLoss.sum[i] += v;
+          options.positionLoss.count[i]++;
+        }
       }
       if (n > 0) {
         totalNll += sum;
