@@ -3,6 +3,8 @@
  * first in each model's group, every trained row's perplexity relative to its base, and the same
  * table as CSV. Pure: the panel renders it and tests check it.
  */
+
+import { shareOfNonPrivateGain } from '../contract/gain-share';
 import type { BaseResult, ResultRow } from '../contract/protocol';
 import { toCsv } from './charts/csv';
 import { METHOD_LABELS } from './labels';
@@ -20,6 +22,11 @@ export interface TableRow {
   bitsPerByte: number;
   /** (ppl - base ppl) / base ppl, when the base of this model is known (not for base rows). */
   vsBase: number | null;
+  /**
+   * For a private row: its share of the non-private row's gain over the same base model
+   * (shareOfNonPrivateGain); null without a base, a non-private row, or a gain.
+   */
+  gainShare: number | null;
   wallSeconds: number | null;
 }
 
@@ -44,8 +51,10 @@ export function resultTable(rows: readonly ResultRow[], base: readonly BaseResul
         ppl: b.test_ppl,
         bitsPerByte: b.bits_per_byte,
         vsBase: null,
+        gainShare: null,
         wallSeconds: null,
       });
+    const nonPrivate = rows.find((x) => x.model === model && x.method === 'nonprivate');
     for (const r of rows.filter((x) => x.model === model))
       out.push({
         key: `${r.method}/${model}`,
@@ -57,6 +66,10 @@ export function resultTable(rows: readonly ResultRow[], base: readonly BaseResul
         ppl: r.test_ppl,
         bitsPerByte: r.bits_per_byte,
         vsBase: b ? (r.test_ppl - b.test_ppl) / b.test_ppl : null,
+        gainShare:
+          b && nonPrivate && r.epsilon !== null
+            ? shareOfNonPrivateGain(r.test_ppl, b.test_ppl, nonPrivate.test_ppl)
+            : null,
         wallSeconds: r.wall_s,
       });
   }
@@ -70,9 +83,30 @@ export function formatVsBase(v: number | null): string {
   return `${pct > 0 ? '+' : pct < 0 ? '−' : '±'}${Math.abs(pct).toFixed(1)} %`;
 }
 
+/**
+ * "DistilDP student 30 %, DP-SGD student 2 %, ...": each private row's share of the non-private
+ * gain, or null when no row has one (the run had no non-private rows).
+ */
+export function gainSharesText(rows: readonly TableRow[]): string | null {
+  const parts = rows
+    .filter((r) => r.gainShare !== null)
+    .map((r) => `${r.methodLabel} (${r.model}) ${Math.round(100 * (r.gainShare as number))} %`);
+  return parts.length ? parts.join(', ') : null;
+}
+
 export function resultsCsv(rows: readonly TableRow[]): string {
   return toCsv(
-    ['method', 'model', 'epsilon', 'delta', 'test_ppl', 'bits_per_byte', 'ppl_vs_base', 'wall_s'],
+    [
+      'method',
+      'model',
+      'epsilon',
+      'delta',
+      'test_ppl',
+      'bits_per_byte',
+      'ppl_vs_base',
+      'share_of_nonprivate_gain',
+      'wall_s',
+    ],
     rows.map((r) => [
       r.method,
       r.model,
@@ -81,6 +115,7 @@ export function resultsCsv(rows: readonly TableRow[]): string {
       r.ppl,
       r.bitsPerByte,
       r.vsBase,
+      r.gainShare,
       r.wallSeconds,
     ]),
   );

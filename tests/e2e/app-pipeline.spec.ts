@@ -228,7 +228,11 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await expect(page.getByTestId('results-notes')).toContainText('Time is the wall-clock time');
   const table = (await download(page, page.getByTestId('results-csv'))).bytes.toString('utf8');
   const tableRows = table.trim().split('\r\n');
-  expect(tableRows[0]).toBe('method,model,epsilon,delta,test_ppl,bits_per_byte,ppl_vs_base,wall_s');
+  expect(tableRows[0]).toBe(
+    'method,model,epsilon,delta,test_ppl,bits_per_byte,ppl_vs_base,share_of_nonprivate_gain,wall_s',
+  );
+  // No non-private rows in this run, so no share of their gain to state.
+  await expect(page.getByTestId('results-gain-shares')).toHaveCount(0);
   expect(tableRows).toHaveLength(1 + (await results.count()));
   expect(tableRows[1]).toMatch(/^base,student,,,/);
   expect(tableRows[2]).toMatch(/^distildp,student,1\.9\d+,/);

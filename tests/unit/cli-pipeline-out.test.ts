@@ -130,6 +130,21 @@ describe('distildp pipeline --out / --json', () => {
     expect(local.results.some((row: { method: string }) => row.method === 'nonprivate')).toBe(true);
     expect(local.base_test_ppl.student).toBeGreaterThan(1);
     expect(existsSync(join(out, 'results.json'))).toBe(false);
+    // Each private model's share of the non-private gain, local like the perplexities it comes from:
+    // (base - ppl) / (base - non-private) per model, where non-private beat the base.
+    const expected: Record<string, Record<string, number>> = {};
+    for (const model of ['teacher', 'student']) {
+      const rows = local.results.filter((row: { model: string }) => row.model === model);
+      const np = rows.find((row: { method: string }) => row.method === 'nonprivate');
+      const b = local.base_test_ppl[model];
+      if (!np || np.test_ppl >= b) continue;
+      for (const row of rows.filter((x: { epsilon: number | null }) => x.epsilon !== null))
+        expected[model] = { ...expected[model], [row.method]: (b - row.test_ppl) / (b - np.test_ppl) };
+    }
+    expect(expected.teacher?.distildp).toEqual(expect.any(Number)); // the tiny non-private teacher beats its base
+    expect(local.share_of_nonprivate_gain).toEqual(expected);
+    expect(summary.share_of_nonprivate_gain).toEqual(expected);
+    expect(JSON.stringify(report)).not.toMatch(/share_of_nonprivate_gain/);
 
     // --json: the released number of codes, not the exact number of distinct training codes.
     expect(summary.corpus.control_codes).toBeUndefined();

@@ -4,7 +4,7 @@ import { parseDelimited } from '../../src/data/csv';
 import { pairResults } from '../../src/ui/compare-slice';
 import { answerConfirm, confirmAction, confirmStore } from '../../src/ui/confirm';
 import { stageKeyLabel, stageLabel, stepKeyLabel } from '../../src/ui/labels';
-import { formatVsBase, resultsCsv, resultTable } from '../../src/ui/results-table';
+import { formatVsBase, gainSharesText, resultsCsv, resultTable } from '../../src/ui/results-table';
 import { cleanSampleText, interleaveByCode, REPLACEMENT_MARK } from '../../src/ui/samples';
 
 describe('labels: no internal key reaches the user', () => {
@@ -91,11 +91,26 @@ describe('results table', () => {
       'test_ppl',
       'bits_per_byte',
       'ppl_vs_base',
+      'share_of_nonprivate_gain',
       'wall_s',
     ]);
-    expect(csv[1]).toEqual(['base', 'student', '', '', '5', '1.25', '', '']);
+    expect(csv[1]).toEqual(['base', 'student', '', '', '5', '1.25', '', '', '']);
     expect(csv[3].slice(0, 3)).toEqual(['nonprivate', 'student', 'inf']);
     expect(Number(csv[2][6])).toBeCloseTo(-0.1, 12);
+    // DistilDP's student went 5 -> 4.5 of non-private's 5 -> 4: half the gain. The non-private row
+    // itself and the teacher (no non-private teacher row) have none.
+    expect(Number(csv[2][7])).toBeCloseTo(0.5, 12);
+    expect(rows.map((r) => r.gainShare)).toEqual([null, 0.5, null, null, null]);
+    expect(gainSharesText(rows)).toBe('DistilDP (student) 50 %');
+  });
+
+  it('has no gain shares where non-private fine-tuning did not beat the base model', () => {
+    const rows = resultTable(
+      [row('dpsgd', 'student', 4.9), row('nonprivate', 'student', 5.1, null)],
+      [{ model: 'student', test_ppl: 5, bits_per_byte: 1.25 }],
+    );
+    expect(rows.map((r) => r.gainShare)).toEqual([null, null, null]);
+    expect(gainSharesText(rows)).toBeNull();
   });
 
   it('without base results has no vs-base numbers', () => {

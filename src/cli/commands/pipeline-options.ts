@@ -3,6 +3,7 @@
  * only the flags given), and its results table.
  */
 
+import type { nonPrivateGainShares } from '../../contract/gain-share';
 import {
   describeKnobValue,
   effectiveValues,
@@ -60,6 +61,17 @@ export function formatResults(rows: ResultRow[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+/** "share of the non-private gain: teacher distildp 47.2%; student distildp 30.1%, dpsgd 2.0%", or null. */
+export function formatGainShares(shares: ReturnType<typeof nonPrivateGainShares>): string | null {
+  const parts = (['teacher', 'student'] as const).flatMap((model) => {
+    const byMethod = Object.entries(shares[model] ?? {});
+    return byMethod.length
+      ? [`${model} ${byMethod.map(([m, v]) => `${m} ${(100 * v).toFixed(1)}%`).join(', ')}`]
+      : [];
+  });
+  return parts.length ? `share of the non-private model's gain over its base: ${parts.join('; ')}` : null;
 }
 
 function methodsArg(v: unknown): MethodName[] {

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { nonPrivateGainShares } from '../../contract/gain-share';
 import { splitDocuments } from '../../data/split';
 import { initBackend } from '../../model/backend';
 import { DEFAULT_PIPELINE } from '../../pipeline/config';
@@ -29,6 +30,7 @@ import {
   CI_DEMO_METHODS,
   CI_SETTINGS,
   DEMO_CORPUS,
+  formatGainShares,
   formatResults,
   knobOptions,
   pipelineConfigFromOptions,
@@ -217,7 +219,15 @@ export const pipelineCommand: Command = {
       writeFileSync(join(dir, LOCAL_ONLY, 'README.txt'), LOCAL_ONLY_NOTE);
       writeFileSync(
         join(dir, LOCAL_ONLY, 'results.json'),
-        JSON.stringify({ base_test_ppl: baseTestPpl(result), results: result.results }, null, 2),
+        JSON.stringify(
+          {
+            base_test_ppl: baseTestPpl(result),
+            results: result.results,
+            share_of_nonprivate_gain: nonPrivateGainShares(result.results, baseTestPpl(result)),
+          },
+          null,
+          2,
+        ),
       );
       // The same files as the app's "export all", named by a random run id (never by the data).
       const tree = await runExportTree(await outputsOfResult(result, teacher.tokenizer.kind), {
@@ -248,6 +258,9 @@ export const pipelineCommand: Command = {
       corpus: result.corpus,
       base_test_ppl: baseTestPpl(result),
       results: result.results,
+      // With --methods ...,nonprivate: each private model's share of the non-private model's gain
+      // over its base (README's "recovery"); {} without non-private rows.
+      share_of_nonprivate_gain: nonPrivateGainShares(result.results, baseTestPpl(result)),
       privacy: result.reports,
       synthetic: result.synthetic
         ? {
@@ -265,6 +278,8 @@ export const pipelineCommand: Command = {
       io.out(
         `base (before fine-tuning): teacher PPL ${summary.base_test_ppl.teacher.toFixed(2)}, student PPL ${summary.base_test_ppl.student.toFixed(2)}; total ${wall.toFixed(0)} s`,
       );
+      const shares = formatGainShares(summary.share_of_nonprivate_gain);
+      if (shares) io.out(shares);
     }
     return 0;
   },

@@ -1,7 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { formatDuration } from '../../contract/format';
 import { downloadText } from '../downloads';
-import { formatVsBase, resultsCsv, resultTable, type TableRow } from '../results-table';
+import { formatVsBase, gainSharesText, resultsCsv, resultTable, type TableRow } from '../results-table';
 import { useAppStore } from '../store';
 import { SyntheticFidelityNote } from './SyntheticFidelityNote';
 
@@ -23,6 +23,7 @@ export function ResultsPanel() {
     })),
   );
   const rows = resultTable(results, base);
+  const gainShares = gainSharesText(rows);
   return (
     <section className="panel" id="results" aria-labelledby="results-heading">
       <h2 id="results-heading">Results</h2>
@@ -95,6 +96,13 @@ export function ResultsPanel() {
               </tbody>
             </table>
           </div>
+          {gainShares && (
+            <p className="hint" data-testid="results-gain-shares">
+              <strong>Did the private models learn your documents?</strong> Of what fine-tuning without
+              privacy gained over the base model, each private model reached: {gainShares} (100 %: as good as
+              non-private; 0 %: no better than the base model).
+            </p>
+          )}
           <SyntheticFidelityNote rows={results} />
           <ul className="hint results-notes" data-testid="results-notes">
             <li>
