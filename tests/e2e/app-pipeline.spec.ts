@@ -170,6 +170,9 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await expect(page.getByTestId('plan-estimate')).toHaveAttribute('data-seconds', /^\d+$/);
   await expect(page.getByTestId('plan-estimate')).toContainText('Estimated run time on this device: about');
 
+  // The non-private rows too (no privacy cost), so the results can say how much of their gain the private
+  // models reached.
+  await page.getByLabel('Non-private teacher and student').check();
   await page.getByTestId('start-run').click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
   // While it runs: the whole run's time left, and the progress in the tab title.
@@ -208,8 +211,9 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   const results = page.getByTestId('result-row');
   // The base models (evaluated before training) head each model's rows; trained rows say how far
   // they moved from them.
-  await expect(results).toHaveCount(4);
+  await expect(results).toHaveCount(6);
   await expect(page.locator('[data-testid="result-row"][data-method="base"]')).toHaveCount(2);
+  await expect(page.locator('[data-testid="result-row"][data-method="nonprivate"]')).toHaveCount(2);
   await expect(
     page.locator('[data-method="distildp"][data-model="student"] [data-testid="result-vs-base"]'),
   ).toHaveText(/^[+−±]\d+\.\d %$/);
@@ -231,11 +235,14 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   expect(tableRows[0]).toBe(
     'method,model,epsilon,delta,test_ppl,bits_per_byte,ppl_vs_base,share_of_nonprivate_gain,wall_s',
   );
-  // No non-private rows in this run, so no share of their gain to state.
-  await expect(page.getByTestId('results-gain-shares')).toHaveCount(0);
+  // Each private model's share of the non-private model's gain over its base (trained from random weights,
+  // the tiny non-private models beat their bases), in the panel and in the CSV.
+  await expect(page.getByTestId('results-gain-shares')).toContainText(
+    /DistilDP \((student|teacher)\) [−-]?\d+ %/,
+  );
   expect(tableRows).toHaveLength(1 + (await results.count()));
   expect(tableRows[1]).toMatch(/^base,student,,,/);
-  expect(tableRows[2]).toMatch(/^distildp,student,1\.9\d+,/);
+  expect(tableRows[2]).toMatch(/^distildp,student,1\.9\d+,[^,]*,[^,]*,[^,]*,[^,]*,-?\d/);
   await screenshot(page.locator('#charts'), 'charts');
   await screenshot(page.locator('#samples'), 'samples');
   await screenshot(page.locator('#results'), 'results');
@@ -326,7 +333,7 @@ test('a full DistilDP run from dropped files to a downloaded student', async ({ 
   await page.reload();
   await waitForApp(page);
   await page.getByTestId('open-saved').click();
-  await expect(page.getByTestId('result-row')).toHaveCount(4);
+  await expect(page.getByTestId('result-row')).toHaveCount(6);
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'completed');
   await expect(page.getByTestId('chart-epsilon')).toHaveAttribute('data-points', '50');
   const again = await download(page, page.getByTestId('export-student'));
