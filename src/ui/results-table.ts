@@ -90,7 +90,11 @@ export function formatVsBase(v: number | null): string {
 export function gainSharesText(rows: readonly TableRow[]): string | null {
   const parts = rows
     .filter((r) => r.gainShare !== null)
-    .map((r) => `${r.methodLabel} (${r.model}) ${Math.round(100 * (r.gainShare as number))} %`);
+    .map((r) => {
+      const pct = Math.round(100 * (r.gainShare as number));
+      // The typographic minus, as in "vs base": a private model worse than its base reached "−3 %".
+      return `${r.methodLabel} (${r.model}) ${pct < 0 ? '−' : ''}${Math.abs(pct)} %`;
+    });
   return parts.length ? parts.join(', ') : null;
 }
 

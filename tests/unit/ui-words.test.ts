@@ -104,6 +104,15 @@ describe('results table', () => {
     expect(gainSharesText(rows)).toBe('DistilDP (student) 50 %');
   });
 
+  it('writes a private model worse than its base with a minus sign', () => {
+    const rows = resultTable(
+      [row('dpsgd', 'student', 5.2), row('nonprivate', 'student', 4, null)],
+      [{ model: 'student', test_ppl: 5, bits_per_byte: 1.25 }],
+    );
+    expect(rows[1].gainShare).toBeCloseTo(-0.2, 12);
+    expect(gainSharesText(rows)).toBe('DP-SGD (student) −20 %');
+  });
+
   it('has no gain shares where non-private fine-tuning did not beat the base model', () => {
     const rows = resultTable(
       [row('dpsgd', 'student', 4.9), row('nonprivate', 'student', 5.1, null)],
