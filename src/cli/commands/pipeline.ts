@@ -211,6 +211,9 @@ export const pipelineCommand: Command = {
     });
     const wall = (performance.now() - started) / 1000;
     if (!result.stopped) ledger?.save(releasesOfReports(result.reports), 'spent');
+    const basePpl = baseTestPpl(result);
+    // Local numbers (test perplexities): the JSON summary and local-only/results.json, never the release.
+    const gainShares = nonPrivateGainShares(result.results, basePpl);
     if (o.out) {
       const dir = String(o.out);
       // Numbers computed on private documents outside any DP mechanism (test perplexities, the
@@ -221,9 +224,9 @@ export const pipelineCommand: Command = {
         join(dir, LOCAL_ONLY, 'results.json'),
         JSON.stringify(
           {
-            base_test_ppl: baseTestPpl(result),
+            base_test_ppl: basePpl,
             results: result.results,
-            share_of_nonprivate_gain: nonPrivateGainShares(result.results, baseTestPpl(result)),
+            share_of_nonprivate_gain: gainShares,
           },
           null,
           2,
@@ -256,11 +259,11 @@ export const pipelineCommand: Command = {
       student: student.name,
       run_id: runId,
       corpus: result.corpus,
-      base_test_ppl: baseTestPpl(result),
+      base_test_ppl: basePpl,
       results: result.results,
       // With --methods ...,nonprivate: each private model's share of the non-private model's gain
       // over its base (README's "recovery"); {} without non-private rows.
-      share_of_nonprivate_gain: nonPrivateGainShares(result.results, baseTestPpl(result)),
+      share_of_nonprivate_gain: gainShares,
       privacy: result.reports,
       synthetic: result.synthetic
         ? {
