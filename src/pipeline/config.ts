@@ -51,7 +51,8 @@ export interface PipelineConfig {
    * teacher per code, each on that code's documents with the run's DP plan (q, sigma, steps). One
    * document is in one part only, so the K teachers together cost the epsilon of one (parallel
    * composition). Each code's synthetic text is written by its own teacher, guided away from their
-   * average (synthetic.codeGuidance); the average of their weights (weighted by the released
+   * average (synthetic.codeGuidance) and chosen from the over-generated samples as
+   * synthetic.codeSelection says; the average of their weights (weighted by the released
    * histogram) is the run's DP teacher: soft labels, evaluation, export. 'joint': one teacher on all
    * documents, the code only in its prompt (the paper). Default 'per-code': the joint teacher barely
    * learns what sets the codes apart at a few hundred documents (README, control-code fidelity).

@@ -112,11 +112,17 @@ export function estimateRun(input: {
     // Per-code teachers with guidance: every step runs the code's teacher and their average.
     const guided =
       c.codeTeachers === 'per-code' && shape.controlCodes >= 2 && c.synthetic.codeGuidance > 0 ? 2 : 1;
+    // 'distinct' selection: every generated sample through each other code's teacher and the base model.
+    const scoringPasses =
+      c.codeTeachers === 'per-code' && shape.controlCodes >= 2 && c.synthetic.codeSelection === 'distinct'
+        ? shape.controlCodes
+        : 0;
     add(
       out,
       'shared',
       'generate',
-      guided * batches * maxNew * GENERATED_SHARE * speed.generateStep * (batch / speed.generateBatch),
+      guided * batches * maxNew * GENERATED_SHARE * speed.generateStep * (batch / speed.generateBatch) +
+        scoringPasses * prompts * (shape.promptTokens + maxNew * GENERATED_SHARE) * fwd.teacher,
     );
     // The student learns from every synthetic sample (one window each) for the distillation
     // epochs, with the teacher's forward pass for its soft labels.

@@ -13,6 +13,7 @@ import { generate } from '../model/generate';
 import { DEFAULT_GENERATION, type GenerationConfig } from '../model/generation-config';
 import type { Params } from '../model/params';
 import { seededUniform, shuffledIndices } from '../random/seeded';
+import { meanTokenLogProbs } from '../train/sequence-scores';
 import { allocateSamples, type CodeCount, codeKey, compareCodes } from './histogram';
 
 export interface SyntheticConfig {
@@ -43,6 +44,15 @@ export interface SyntheticConfig {
    * never written. 0 = off.
    */
   codeGuidancePlausibility: number;
+  /**
+   * With one teacher per control code: how each code's samples are chosen from the over-generated
+   * ones. 'random' (the paper's down-sampling), or 'distinct': the samples the other codes' teachers
+   * find least likely, relative to the public base model (per token: the largest mean log-probability
+   * under another code's teacher, with that code's prompt, minus the base model's), so a code's text
+   * is the text least like the other codes'. Costs one forward pass per code (and one of the base
+   * model) over every generated sample. Unused without per-code teachers.
+   */
+  codeSelection: 'random' | 'distinct';
   seed: number;
 }
 
@@ -55,6 +65,7 @@ export const DEFAULT_SYNTHETIC: SyntheticConfig = {
   continueTo: 0,
   codeGuidance: 1,
   codeGuidancePlausibility: 0,
+  codeSelection: 'distinct',
   seed: 1,
 };
 
@@ -76,6 +87,11 @@ export interface SyntheticSample {
    * corpora saved before this field existed (treated as complete).
    */
   complete?: boolean;
+  /**
+   * codeSelection 'distinct': how much more likely the other codes' teachers find the text than the
+   * base model does (mean log-probability per token); the lowest are kept. Absent otherwise.
+   */
+  otherCodeScore?: number;
 }
 
 export interface SyntheticCorpus {
@@ -187,10 +203,21 @@ async function generateLong(
 /** Prompts per resumable chunk. */
 export const SYNTHETIC_CHUNK = 64;
 
+/** One teacher per control code (code-teachers.ts), and the public model 'distinct' selection compares with. */
+export interface CodeWriters {
+  /** By codeKey of a code's labels; every code needs one. */
+  teachers: Map<string, { params: Params }>;
+  /** The public base model the teachers were fine-tuned from (codeSelection 'distinct'). */
+  reference?: { params: Params };
+}
+
+/** Scoring batch of codeSelection 'distinct' (forward passes, no gradients). */
+const SCORE_BATCH = 32;
+
 /**
- * The synthetic corpus. `codeTeachers` (by codeKey of a code's labels; every code needs one): each
- * code's prompts are written by its own teacher, guided (codeGuidance) against `teacher`, the
- * average of them all; without it `teacher` writes everything, unguided.
+ * The synthetic corpus. With `codeTeachers`, each code's prompts are written by its own teacher,
+ * guided (codeGuidance) against `teacher`, the average of them all, and chosen per codeSelection;
+ * without it `teacher` writes everything, unguided, and each code's samples are chosen at random.
  */
 export async function generateSyntheticCorpus(
   teacher: { params: Params; config: GPTConfig; tokenizer: Tokenizer },
@@ -198,7 +225,7 @@ export async function generateSyntheticCorpus(
   config: Partial<SyntheticConfig>,
   events: SyntheticEvents = {},
   resume?: SyntheticProgress,
-  codeTeachers?: Map<string, { params: Params }>,
+  codeTeachers?: CodeWriters,
 ): Promise<SyntheticCorpus & { completed: boolean }> {
   const c = {
     ...DEFAULT_SYNTHETIC,
@@ -213,11 +240,48 @@ export async function generateSyntheticCorpus(
   const writers =
     codeTeachers && targets
       ? targets.map((t) => {
-          const own = codeTeachers.get(codeKey(t.labels));
+          const own = codeTeachers.teachers.get(codeKey(t.labels));
           if (!own) throw new Error(`no teacher for control code ${t.labels.join(' / ')}`);
           return own;
         })
       : undefined;
+  if (c.codeSelection !== 'random' && c.codeSelection !== 'distinct')
+    throw new Error(`synthetic codeSelection must be 'random' or 'distinct', got ${c.codeSelection}`);
+  const reference = codeTeachers?.reference;
+  // 'distinct' needs two or more codes' own teachers and the base model to compare with.
+  const scoreOthers =
+    c.codeSelection === 'distinct' && writers && reference && writers.length >= 2
+      ? async (items: { code: number; sample: SyntheticSample }[]) => {
+          const score = async (params: Params, labels: string[] | null, list: typeof items) => {
+            const prompt = promptTokens(teacher.tokenizer, labels);
+            const seqs = list.map(({ sample }) => ({
+              tokens: [...prompt, ...teacher.tokenizer.encode(sample.text)],
+              from: prompt.length,
+            }));
+            return meanTokenLogProbs(params, teacher.config, seqs, {
+              batchSize: SCORE_BATCH,
+              padId: teacher.tokenizer.padId,
+            });
+          };
+          const base = await score(reference.params, null, items);
+          const best = items.map(() => Number.NEGATIVE_INFINITY);
+          for (const [k, writer] of writers.entries()) {
+            const others = items.flatMap((item, i) => (item.code === k ? [] : [i]));
+            if (others.length === 0) continue;
+            const lp = await score(
+              writer.params,
+              targets![k].labels,
+              others.map((i) => items[i]),
+            );
+            others.forEach((i, j) => {
+              best[i] = Math.max(best[i], lp[j]);
+            });
+          }
+          items.forEach(({ sample }, i) => {
+            sample.otherCodeScore = best[i] - base[i];
+          });
+        }
+      : null;
   if (!(Number.isFinite(c.codeGuidance) && c.codeGuidance >= 0))
     throw new Error(`synthetic codeGuidance must be a finite number >= 0, got ${c.codeGuidance}`);
   const prompts: number[][] = [];
@@ -230,7 +294,7 @@ export async function generateSyntheticCorpus(
     }
   });
   const progress: SyntheticProgress = resume
-    ? { ...resume, kept: resume.kept.map((k) => [...k]) }
+    ? { ...resume, kept: resume.kept.map((k) => k.map((sample) => ({ ...sample }))) }
     : { chunksDone: 0, kept: perCode.map(() => []), empty: 0, duplicates: 0 };
   if (progress.kept.length !== perCode.length)
     throw new Error('synthetic resume state does not match the control codes');
@@ -300,6 +364,7 @@ export async function generateSyntheticCorpus(
       completed = false;
       break;
     }
+    const keptNow: { code: number; sample: SyntheticSample }[] = [];
     outs.forEach(({ tokens, finish }, index) => {
       events.onProgress?.(start + index + 1, prompts.length);
       const code = promptCode[start + index];
@@ -315,18 +380,33 @@ export async function generateSyntheticCorpus(
       seen[code].add(text);
       const sample = { labels: targets ? targets[code].labels : [], text, complete: finish === 'eot' };
       progress.kept[code].push(sample);
+      keptNow.push({ code, sample });
       events.onSample?.(sample);
     });
+    // Scored with their chunk, so the checkpoint below holds the scores.
+    await scoreOthers?.(keptNow);
     progress.chunksDone = chunk + 1;
     // A copy: the next chunk goes on changing `progress`.
     await events.checkpoint?.({ ...progress, kept: progress.kept.map((k) => [...k]) });
   }
+  if (scoreOthers && completed) {
+    // Samples of a run saved before scores were kept with its chunks.
+    const unscored = progress.kept.flatMap((list, code) =>
+      list.filter((s) => s.otherCodeScore === undefined).map((sample) => ({ code, sample })),
+    );
+    if (unscored.length) await scoreOthers(unscored);
+  }
   const uniform = seededUniform(c.seed + 1);
-  const chosen = progress.kept.flatMap((list, code) =>
-    shuffledIndices(list.length, uniform)
-      .slice(0, perCode[code])
-      .map((i) => list[i]),
-  );
+  const rank = (s: SyntheticSample) =>
+    s.otherCodeScore === undefined || Number.isNaN(s.otherCodeScore)
+      ? Number.POSITIVE_INFINITY
+      : s.otherCodeScore;
+  const chosen = progress.kept.flatMap((list, code) => {
+    const order = shuffledIndices(list.length, uniform);
+    // A stable sort: equal scores keep the public seed's random order.
+    if (scoreOthers) order.sort((a, b) => rank(list[a]) - rank(list[b]));
+    return order.slice(0, perCode[code]).map((i) => list[i]);
+  });
   // One shuffle by the public seed interleaves the codes: the order of the released corpus is a
   // function of DP outputs and public seeds only.
   const samples = shuffledIndices(chosen.length, seededUniform(c.seed + 2)).map((i) => chosen[i]);

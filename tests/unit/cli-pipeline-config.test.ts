@@ -113,6 +113,14 @@ describe('distildp pipeline options -> config', () => {
     ).toBe(0.1);
   });
 
+  it('--code-selection: distinct by default, random when asked, anything else refused', () => {
+    expect(configOf(['--demo']).synthetic.codeSelection).toBe('distinct');
+    expect(configOf(['--demo', '--code-selection', 'random']).synthetic.codeSelection).toBe('random');
+    expect(() => configOf(['--demo', '--code-selection', 'best'])).toThrow(
+      /--code-selection is distinct or random/,
+    );
+  });
+
   it('rejects an unknown histogram mode', () => {
     expect(() => configOf(['--demo', '--histogram', 'exact'])).toThrow(/--histogram is dp or uniform/);
   });

@@ -60,7 +60,7 @@ describe('synthetic corpus with per-code teachers', () => {
         ['["garden"]', garden],
         ['["ships"]', ships],
       ]);
-      const corpus = await generateSyntheticCorpus(average, codes, config, {}, undefined, teachers);
+      const corpus = await generateSyntheticCorpus(average, codes, config, {}, undefined, { teachers });
       const byCode = (c: string) => corpus.samples.filter((s) => s.labels[0] === c).map((s) => s.text);
       expect(byCode('garden').every((t) => /^\0+$/.test(t))).toBe(true);
       expect(byCode('ships').every((t) => t.length > 0 && [...t].every((ch) => ch.charCodeAt(0) === 7))).toBe(
@@ -68,10 +68,12 @@ describe('synthetic corpus with per-code teachers', () => {
       );
       expect(byCode('garden').length + byCode('ships').length).toBe(corpus.samples.length);
       await expect(
-        generateSyntheticCorpus(average, codes, config, {}, undefined, new Map([['["garden"]', garden]])),
+        generateSyntheticCorpus(average, codes, config, {}, undefined, {
+          teachers: new Map([['["garden"]', garden]]),
+        }),
       ).rejects.toThrow(/no teacher for control code ships/);
       await expect(
-        generateSyntheticCorpus(average, codes, { ...config, codeGuidance: -1 }, {}, undefined, teachers),
+        generateSyntheticCorpus(average, codes, { ...config, codeGuidance: -1 }, {}, undefined, { teachers }),
       ).rejects.toThrow(/codeGuidance/);
     } finally {
       for (const m of [average, garden, ships]) for (const v of m.params.values()) v.dispose();
@@ -110,7 +112,7 @@ describe('synthetic corpus with per-code teachers', () => {
           codeGuidancePlausibility,
           generation: { maxLength: 12, temperature: 0 },
         };
-        const corpus = await generateSyntheticCorpus(average, codes, config, {}, undefined, teachers);
+        const corpus = await generateSyntheticCorpus(average, codes, config, {}, undefined, { teachers });
         return corpus.samples.map((s) => [...new Set([...s.text].map((ch) => ch.charCodeAt(0)))]);
       };
       expect(await write(0)).toEqual([[66]]); // guided: the implausible token wins (one distinct sample)

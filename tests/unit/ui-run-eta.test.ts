@@ -42,10 +42,16 @@ describe('estimateRun (work x measured speed)', () => {
     // DP teacher: 3 steps x q 0.5 x 400 tokens, a DP token costing DP_OVER_FORWARD forward passes.
     expect(seconds['distildp/teacher-dp']).toBeCloseTo(3 * 0.5 * 400 * DP_OVER_FORWARD * 0.01, 12);
     // Generation: 20 prompts in batches of 4, plus one batch per extra code; 16 new tokens each;
-    // two forward passes per step (2 codes: per-code teachers, each guided against their average).
-    expect(seconds['shared/generate']).toBeCloseTo(2 * (5 + 1) * 16 * GENERATED_SHARE * 0.5, 12);
-    // One joint teacher (or no guidance): one forward pass per step.
-    for (const over of [{ codeTeachers: 'joint' as const }, { synthetic: { codeGuidance: 0 } }]) {
+    // two forward passes per step (2 codes: per-code teachers, each guided against their average);
+    // then 'distinct' selection scores every sample (4 + 16 x share tokens) under the other code's
+    // teacher and the base model: 2 forward passes of the teacher.
+    const scoring = 2 * 20 * (4 + 16 * GENERATED_SHARE) * 0.01;
+    expect(seconds['shared/generate']).toBeCloseTo(2 * (5 + 1) * 16 * GENERATED_SHARE * 0.5 + scoring, 12);
+    // One joint teacher (or no guidance and random selection): one forward pass per step, no scoring.
+    for (const over of [
+      { codeTeachers: 'joint' as const },
+      { synthetic: { codeGuidance: 0, codeSelection: 'random' as const } },
+    ]) {
       const plain = estimateRun({
         config: resolvePipelineConfig(config, over),
         shape,

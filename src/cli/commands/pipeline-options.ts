@@ -131,6 +131,9 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineCon
   const codeTeachers = o['code-teachers'] === undefined ? undefined : String(o['code-teachers']);
   if (codeTeachers !== undefined && codeTeachers !== 'per-code' && codeTeachers !== 'joint')
     throw new UsageError(`--code-teachers is per-code or joint; got "${codeTeachers}"`);
+  const codeSelection = o['code-selection'] === undefined ? undefined : String(o['code-selection']);
+  if (codeSelection !== undefined && codeSelection !== 'distinct' && codeSelection !== 'random')
+    throw new UsageError(`--code-selection is distinct or random; got "${codeSelection}"`);
   // Options shared by every DP training (teachers and students); left out, the recipe rule's.
   const dp = {
     expectedBatchSize: numberOr(o.batch),
@@ -160,7 +163,10 @@ export function pipelineConfigFromOptions(o: ParsedArgs['options']): PipelineCon
     : o.demo
       ? DEMO_SETTINGS
       : STANDARD_PROFILE;
-  return resolvePipelineConfig(base, options, overridesLayer(knobs));
+  const choices: PipelineOptions = codeSelection
+    ? { synthetic: { codeSelection: codeSelection as 'distinct' | 'random' } }
+    : {};
+  return resolvePipelineConfig(base, options, overridesLayer(knobs), choices);
 }
 
 /** The CLI options of the knobs (the standard run's value in each description). */

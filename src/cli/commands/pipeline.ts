@@ -137,6 +137,12 @@ export const pipelineCommand: Command = {
         "With control codes: 'per-code' (default) trains one DP teacher per released code (disjoint parts, the epsilon of one), 'joint' one teacher for all",
     },
     {
+      name: 'code-selection',
+      type: 'string',
+      description:
+        "With per-code teachers: 'distinct' (default) keeps, of each code's over-generated samples, those the other codes' teachers find least likely (against the public base model); 'random' chooses at random (the paper's)",
+    },
+    {
       name: 'seed',
       type: 'number',
       description: `Seed of splits, order and generation, never of DP noise (default ${DEFAULT_PIPELINE.seed})`,

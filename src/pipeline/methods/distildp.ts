@@ -93,6 +93,10 @@ export async function runDistilDP(
         }),
         parts: undefined,
       };
+  if (codes && codes.length >= 2 && !parts && c.synthetic.codeSelection === 'distinct')
+    ev.log?.(
+      "synthetic samples chosen at random: 'distinct' selection needs one DP teacher per control code",
+    );
   const generated = await runStage(ctx, STAGES.generate, async (partial) => {
     let lastProgress = partial?.value;
     const out = await generateSyntheticCorpus(
@@ -109,7 +113,7 @@ export async function runDistilDP(
         },
       },
       partial?.value,
-      parts,
+      parts && { teachers: parts, reference: base.teacher },
     );
     if (!out.completed) {
       // Stopped before its first chunk: nothing to save.
