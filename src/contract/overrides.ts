@@ -201,7 +201,7 @@ export const LIBRARY_DEFAULTS: KnobValues = {
   topK: 50,
   topP: 0.9,
   samplingTemperature: 1,
-  codeGuidance: 1,
+  codeGuidance: 1.5,
   codeGuidancePlausibility: 0,
 };
 

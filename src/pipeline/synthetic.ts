@@ -31,11 +31,14 @@ export interface SyntheticConfig {
    * With one teacher per control code (generateSyntheticCorpus's `codeTeachers`): the guidance
    * weight w of each code's teacher against the run's teacher (their average), l_c + w (l_c - l_avg),
    * which strengthens what sets a code's text apart, at the price of text further from the real
-   * kind. Measured on the demo (`distildp pipeline --demo --ci`, one run each; README "Results"):
-   * control-code fidelity 59% / 76% / 77% / 88% at w = 0 / 1 / 2 / 3 (one joint teacher: 51%), the
-   * synthetic-only student's test PPL 4.71 / 4.73 / 4.77 / 4.87 (joint 4.70), DistilDP's 4.65 / 4.66 /
-   * 4.66 / 4.68 (joint 4.65). Default 1: most of the fidelity, the text's 3-gram distance to
-   * held-out text unchanged (0.101). Unused without per-code teachers.
+   * kind. Measured on the demo with random selection (`distildp pipeline --demo --ci`, one run each;
+   * README "Results"): control-code fidelity 59% / 76% / 77% / 88% at w = 0 / 1 / 2 / 3 (one joint
+   * teacher: 51%), the synthetic-only student's test PPL 4.71 / 4.73 / 4.77 / 4.87 (joint 4.70),
+   * DistilDP's 4.65 / 4.66 / 4.66 / 4.68 (joint 4.65). With 'distinct' selection, on one set of DP
+   * teachers: 73.7% / 82.1% / 83.5% at w = 1 / 1.5 / 2, synthetic-only 4.714 / 4.728 / 4.754,
+   * DistilDP 4.658 / 4.654 / 4.652 (random selection at w = 1: 71.0%, 4.714, 4.655). Default 1.5:
+   * the fidelity target (80%) with DistilDP unchanged and the 3-gram distance to held-out text of
+   * w = 1 (0.104 vs 0.105). Unused without per-code teachers.
    */
   codeGuidance: number;
   /**
@@ -63,7 +66,7 @@ export const DEFAULT_SYNTHETIC: SyntheticConfig = {
   // no-repeat n-gram size, which depends on the tokenizer (noRepeatNgramFor).
   generation: {},
   continueTo: 0,
-  codeGuidance: 1,
+  codeGuidance: 1.5,
   codeGuidancePlausibility: 0,
   codeSelection: 'distinct',
   seed: 1,

@@ -107,7 +107,7 @@ describe('distildp pipeline options -> config', () => {
     expect(() => configOf(['--demo', '--code-teachers', 'each'])).toThrow(
       /--code-teachers is per-code or joint/,
     );
-    expect(configOf(['--demo', '--code-guidance', '1.5']).synthetic.codeGuidance).toBe(1.5);
+    expect(configOf(['--demo', '--code-guidance', '2.5']).synthetic.codeGuidance).toBe(2.5);
     expect(
       configOf(['--demo', '--code-guidance-plausibility', '0.1']).synthetic.codeGuidancePlausibility,
     ).toBe(0.1);
