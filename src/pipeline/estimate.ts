@@ -101,7 +101,13 @@ export function estimateRun(input: {
   add(out, 'shared', 'evaluate', evaluate('teacher') + evaluate('student'));
   if (has('distildp') || has('synthetic')) {
     add(out, 'distildp', 'teacher-dp', dpTraining('teacher', dp.distildpTeacher));
-    const prompts = Math.ceil(c.synthetic.samples * c.synthetic.overGenerate);
+    // 'distinct' selection: every generated sample through each other code's teacher and the base
+    // model, from its own pool size.
+    const distinct =
+      c.codeTeachers === 'per-code' && shape.controlCodes >= 2 && c.synthetic.codeSelection === 'distinct';
+    const prompts = Math.ceil(
+      c.synthetic.samples * (distinct ? c.synthetic.distinctOverGenerate : c.synthetic.overGenerate),
+    );
     const maxNew = Math.max(
       1,
       Math.min(c.synthetic.generation.maxLength ?? 128, shape.contextLength) - shape.promptTokens,
@@ -112,11 +118,7 @@ export function estimateRun(input: {
     // Per-code teachers with guidance: every step runs the code's teacher and their average.
     const guided =
       c.codeTeachers === 'per-code' && shape.controlCodes >= 2 && c.synthetic.codeGuidance > 0 ? 2 : 1;
-    // 'distinct' selection: every generated sample through each other code's teacher and the base model.
-    const scoringPasses =
-      c.codeTeachers === 'per-code' && shape.controlCodes >= 2 && c.synthetic.codeSelection === 'distinct'
-        ? shape.controlCodes
-        : 0;
+    const scoringPasses = distinct ? shape.controlCodes : 0;
     add(
       out,
       'shared',

@@ -21,6 +21,12 @@ export interface SyntheticConfig {
   samples: number;
   /** Generated per kept sample before de-duplication and down-sampling (paper: ~2). */
   overGenerate: number;
+  /**
+   * Generated per kept sample instead of `overGenerate` where codeSelection 'distinct' applies (per-code
+   * teachers, two or more codes): the pool it chooses from. On one set of demo teachers (README):
+   * fidelity 72.7% -> 73.1% when it chooses 1,000 of 1,200 samples, 71.0% -> 73.7% of 2,000.
+   */
+  distinctOverGenerate: number;
   generation: Partial<GenerationConfig>;
   /**
    * Tokens of text a sample may grow to by continuing window by window (generateLong); 0 = one
@@ -62,6 +68,7 @@ export interface SyntheticConfig {
 export const DEFAULT_SYNTHETIC: SyntheticConfig = {
   samples: 1000,
   overGenerate: 2,
+  distinctOverGenerate: 2,
   // Nothing set: generate()'s defaults (DEFAULT_GENERATION) are the paper's sampling, except the
   // no-repeat n-gram size, which depends on the tokenizer (noRepeatNgramFor).
   generation: {},
@@ -287,11 +294,14 @@ export async function generateSyntheticCorpus(
       : null;
   if (!(Number.isFinite(c.codeGuidance) && c.codeGuidance >= 0))
     throw new Error(`synthetic codeGuidance must be a finite number >= 0, got ${c.codeGuidance}`);
+  const overGenerate = scoreOthers ? c.distinctOverGenerate : c.overGenerate;
+  if (!(Number.isFinite(overGenerate) && overGenerate >= 1))
+    throw new Error(`synthetic over-generation must be a number >= 1, got ${overGenerate}`);
   const prompts: number[][] = [];
   const promptCode: number[] = [];
   perCode.forEach((n, code) => {
     const p = promptTokens(teacher.tokenizer, targets ? targets[code].labels : null);
-    for (let i = 0; i < Math.ceil(n * c.overGenerate); i++) {
+    for (let i = 0; i < Math.ceil(n * overGenerate); i++) {
       prompts.push(p);
       promptCode.push(code);
     }

@@ -26,7 +26,10 @@ export async function checkStorageQuota(
   student: SessionModel,
 ): Promise<void> {
   const config = pipelineConfigFor(settings, data);
-  const samples = Math.ceil(config.synthetic.samples * config.synthetic.overGenerate);
+  // The larger pool of the two (whether 'distinct' selection applies depends on the released codes).
+  const samples = Math.ceil(
+    config.synthetic.samples * Math.max(config.synthetic.overGenerate, config.synthetic.distinctOverGenerate),
+  );
   const maxTokens = config.synthetic.generation.maxLength ?? DEFAULT_GENERATION.maxLength;
   const need = estimateRunStorageBytes({
     teacherParameters: teacher.info.parameters,

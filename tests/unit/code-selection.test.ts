@@ -66,7 +66,7 @@ describe("codeSelection 'distinct'", () => {
         empty: 0,
         duplicates: 0,
       };
-      const config = { samples: 2, overGenerate: 3, codeGuidance: 0 };
+      const config = { samples: 2, distinctOverGenerate: 3, codeGuidance: 0 };
       const write = (codeSelection: 'random' | 'distinct', reference = true) =>
         generateSyntheticCorpus(
           m.average,
@@ -105,7 +105,8 @@ describe("codeSelection 'distinct'", () => {
         codes,
         {
           samples: 8,
-          overGenerate: 3,
+          overGenerate: 5, // not this: 'distinct' chooses from its own pool
+          distinctOverGenerate: 3,
           codeGuidance: 0,
           codeSelection: 'distinct',
           generation: { maxLength: 12 },
@@ -119,6 +120,7 @@ describe("codeSelection 'distinct'", () => {
         { teachers: m.teachers, reference: m.reference },
       );
       expect(saved).toBeDefined();
+      expect(corpus.generated).toBe(2 * 4 * 3);
       // The 'a' teacher also likes 'b' (0.7), the 'b' teacher only 'b': of the 'a' samples, those
       // with fewer b's are kept.
       const share = (texts: string[]) => {
