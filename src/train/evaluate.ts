@@ -41,6 +41,27 @@ export interface EvaluationOptions {
   positionLoss?: { sum: Float64Array; count: Float64Array };
 }
 
+/**
+ * Each token's NLL (nats) in a batch of up to `rows` windows (window[i + 1] predicted from
+ * window[0..i]), as a flat (rows x contextLength) array; 0 at padding.
+ */
+export async function windowTokenNll(
+  params: Params,
+  config: GPTConfig,
+  windows: number[][],
+  rows: number,
+  padId: number,
+): Promise<Float32Array> {
+  const batch = windowsToBatch(windows, rows, config.contextLength, padId);
+  const nll = tf.tidy(() =>
+    tf.mul(tokenCrossEntropy(forward(params, config, batch.inputs).logits, batch.targets), batch.mask),
+  );
+  const values = (await nll.data()) as Float32Array;
+  nll.dispose();
+  disposeBatch(batch);
+  return values;
+}
+
 export async function evaluatePerplexity(
   params: Params,
   config: GPTConfig,
@@ -57,13 +78,7 @@ export async function evaluatePerplexity(
   let windowCount = 0;
   for (let start = 0; start < list.length; start += options.batchSize) {
     const chunk = list.slice(start, start + options.batchSize);
-    const batch = windowsToBatch(chunk, options.batchSize, config.contextLength, options.padId);
-    const nll = tf.tidy(() =>
-      tf.mul(tokenCrossEntropy(forward(params, config, batch.inputs).logits, batch.targets), batch.mask),
-    );
-    const values = (await nll.data()) as Float32Array;
-    nll.dispose();
-    disposeBatch(batch);
+    const values = await windowTokenNll(params, config, chunk, options.batchSize, options.padId);
     chunk.forEach((w, r) => {
       let sum = 0;
       const n = w.length - 1;

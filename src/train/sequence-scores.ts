@@ -3,12 +3,9 @@
  * `from` on, each predicted from all tokens before it (no gradients). Used to choose among
  * over-generated synthetic samples (pipeline/synthetic.ts, codeSelection 'distinct').
  */
-import * as tf from '@tensorflow/tfjs';
 import type { GPTConfig } from '../model/config';
-import { forward } from '../model/gpt';
-import { tokenCrossEntropy } from '../model/losses';
 import type { Params } from '../model/params';
-import { disposeBatch, windowsToBatch } from './batching';
+import { windowTokenNll } from './evaluate';
 
 export interface ScoredSequence {
   /** Prompt and text; only the first contextLength + 1 tokens are scored (the model's one window). */
@@ -35,13 +32,7 @@ export async function meanTokenLogProbs(
       if (!(Number.isInteger(s.from) && s.from >= 1))
         throw new Error(`meanTokenLogProbs: from must be an integer >= 1, got ${s.from}`);
     const windows = chunk.map((s) => s.tokens.slice(0, t + 1));
-    const batch = windowsToBatch(windows, options.batchSize, t, options.padId);
-    const nll = tf.tidy(() =>
-      tf.mul(tokenCrossEntropy(forward(params, config, batch.inputs).logits, batch.targets), batch.mask),
-    );
-    const values = (await nll.data()) as Float32Array;
-    nll.dispose();
-    disposeBatch(batch);
+    const values = await windowTokenNll(params, config, windows, options.batchSize, options.padId);
     chunk.forEach((s, r) => {
       // Target i of the row is token i + 1: the scored targets are from - 1 .. length - 2.
       let sum = 0;
