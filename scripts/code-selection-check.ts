@@ -5,9 +5,10 @@
  *   npx tsx scripts/code-selection-check.ts --train DIR -- --demo --ci
  *     runs the pipeline (the options after `--` are `distildp pipeline`'s) until generation starts and
  *     saves its DP histogram, per-code teachers and their average to DIR;
- *   npx tsx scripts/code-selection-check.ts --compare DIR --guidance 1,1.5 [--students] -- --demo --ci
- *     for each guidance weight generates the over-generated samples once (scored as 'distinct' scores
- *     them; kept in DIR), chooses each code's samples both ways, prints control-code fidelity and JS
+ *   npx tsx scripts/code-selection-check.ts --compare DIR --guidance 1,1.5 [--pool 2] [--students] -- --demo --ci
+ *     for each guidance weight generates the over-generated samples once (`--pool` per kept sample,
+ *     default synthetic.distinctOverGenerate; scored as 'distinct' scores them; kept in DIR), chooses each
+ *     code's samples both ways, prints control-code fidelity and JS
  *     divergence, and with --students trains the DistilDP and synthetic-only students on each corpus
  *     through the pipeline itself (the saved stages loaded as checkpoints) and prints their test PPL.
  */
@@ -91,7 +92,12 @@ const writers = {
 };
 const split = splitDocuments(ingest.documents, { seed: config.seed, ...config.split });
 for (const w of scriptArg('guidance', '1,1.5').split(',').map(Number)) {
-  const synthetic = { ...config.synthetic, seed: config.seed, codeGuidance: w };
+  const synthetic = {
+    ...config.synthetic,
+    seed: config.seed,
+    codeGuidance: w,
+    distinctOverGenerate: Number(scriptArg('pool', String(config.synthetic.distinctOverGenerate))),
+  };
   // Generated and scored once per w; both choices below are made from these samples.
   const cache = join(dir, `generated-w${w}-x${synthetic.distinctOverGenerate}.json`);
   let progress: SyntheticProgress | undefined = existsSync(cache)
