@@ -23,8 +23,9 @@ export interface SyntheticConfig {
   overGenerate: number;
   /**
    * Generated per kept sample instead of `overGenerate` where codeSelection 'distinct' applies (per-code
-   * teachers, two or more codes): the pool it chooses from. On one set of demo teachers (README):
-   * fidelity 72.7% -> 73.1% when it chooses 1,000 of 1,200 samples, 71.0% -> 73.7% of 2,000.
+   * teachers, two or more codes): the pool it chooses from. On one set of demo teachers at w = 1
+   * (scripts/code-selection-check.ts, README): fidelity 72.7% -> 73.1% when it chooses 1,000 of 1,200
+   * samples, 72.6% -> 73.7% of 2,000.
    */
   distinctOverGenerate: number;
   generation: Partial<GenerationConfig>;
@@ -41,10 +42,11 @@ export interface SyntheticConfig {
    * README "Results"): control-code fidelity 59% / 76% / 77% / 88% at w = 0 / 1 / 2 / 3 (one joint
    * teacher: 51%), the synthetic-only student's test PPL 4.71 / 4.73 / 4.77 / 4.87 (joint 4.70),
    * DistilDP's 4.65 / 4.66 / 4.66 / 4.68 (joint 4.65). With 'distinct' selection, on one set of DP
-   * teachers: 73.7% / 82.1% / 83.5% at w = 1 / 1.5 / 2, synthetic-only 4.714 / 4.728 / 4.754,
-   * DistilDP 4.658 / 4.654 / 4.652 (random selection at w = 1: 71.0%, 4.714, 4.655). Default 1.5:
-   * the fidelity target (80%) with DistilDP unchanged and the 3-gram distance to held-out text of
-   * w = 1 (0.104 vs 0.105). Unused without per-code teachers.
+   * teachers (scripts/code-selection-check.ts): 73.7% / 82.0% at w = 1 / 1.5, synthetic-only 4.715 /
+   * 4.729, DistilDP 4.655 / 4.651 (the old default, w = 1 choosing at random from 1.2x: 72.7%, 4.721,
+   * 4.650). Default 1.5: the fidelity target (80%; 80.2-86.2% in four fresh demo runs) with DistilDP
+   * unchanged and a 3-gram distance to held-out text near the old default's (0.104 vs 0.104-0.106); the
+   * synthetic-only student pays (behind DP-SGD in one of those four runs). Unused without per-code teachers.
    */
   codeGuidance: number;
   /**
