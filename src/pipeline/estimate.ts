@@ -10,6 +10,7 @@ import type { PipelineConfig } from './config';
 import type { PreparedCorpus } from './corpus';
 import { resolveRecipe } from './recipe';
 import type { MethodName, StageName, StageOwner } from './results';
+import { distinctSelectionApplies } from './synthetic';
 
 /** The device's speed on the run's models (speed-probe.ts). */
 export interface SpeedProfile {
@@ -103,8 +104,10 @@ export function estimateRun(input: {
     add(out, 'distildp', 'teacher-dp', dpTraining('teacher', dp.distildpTeacher));
     // 'distinct' selection: every generated sample through each other code's teacher and the base
     // model, from its own pool size.
-    const distinct =
-      c.codeTeachers === 'per-code' && shape.controlCodes >= 2 && c.synthetic.codeSelection === 'distinct';
+    const distinct = distinctSelectionApplies(
+      c.synthetic.codeSelection,
+      c.codeTeachers === 'per-code' ? shape.controlCodes : 0,
+    );
     const prompts = Math.ceil(
       c.synthetic.samples * (distinct ? c.synthetic.distinctOverGenerate : c.synthetic.overGenerate),
     );

@@ -82,6 +82,19 @@ export const DEFAULT_SYNTHETIC: SyntheticConfig = {
 };
 
 /**
+ * Whether codeSelection 'distinct' is used: it compares each sample with the OTHER codes' own DP
+ * teachers, so it needs `codeTeachers` (per-code teachers trained this run) to be two or more;
+ * otherwise each code's samples are chosen at random. One rule for generation, the run-time estimate
+ * and the run's log.
+ */
+export function distinctSelectionApplies(
+  selection: SyntheticConfig['codeSelection'],
+  codeTeachers: number,
+): boolean {
+  return selection === 'distinct' && codeTeachers >= 2;
+}
+
+/**
  * The paper bans repeated 2-grams of GPT-2 BPE tokens (about two words). For the byte-level
  * tokenizer a 2-gram is two characters: banning repeats of "th" or "e " after their first use
  * turns the text into garbage, so the ban is off there.
@@ -226,6 +239,54 @@ export interface CodeWriters {
 /** Scoring batch of codeSelection 'distinct' (forward passes, no gradients). */
 const SCORE_BATCH = 32;
 
+/** A generated sample and the index (in canonical code order) of the code it was written for. */
+interface ScoredItem {
+  code: number;
+  sample: SyntheticSample;
+}
+
+/**
+ * codeSelection 'distinct': sets each item's `otherCodeScore`, the largest mean token log-probability
+ * of its text under another code's teacher (prompted with that code) minus the public base model's
+ * (prompted with no code). Lower = less like the other codes' text.
+ */
+async function scoreAgainstOtherCodes(
+  items: ScoredItem[],
+  teacher: { config: GPTConfig; tokenizer: Tokenizer },
+  reference: { params: Params },
+  writers: { params: Params }[],
+  codeLabels: string[][],
+): Promise<void> {
+  const score = async (params: Params, labels: string[] | null, list: ScoredItem[]) => {
+    const prompt = promptTokens(teacher.tokenizer, labels);
+    const seqs = list.map(({ sample }) => ({
+      tokens: [...prompt, ...teacher.tokenizer.encode(sample.text)],
+      from: prompt.length,
+    }));
+    return meanTokenLogProbs(params, teacher.config, seqs, {
+      batchSize: SCORE_BATCH,
+      padId: teacher.tokenizer.padId,
+    });
+  };
+  const base = await score(reference.params, null, items);
+  const best = items.map(() => Number.NEGATIVE_INFINITY);
+  for (const [k, writer] of writers.entries()) {
+    const others = items.flatMap((item, i) => (item.code === k ? [] : [i]));
+    if (others.length === 0) continue;
+    const lp = await score(
+      writer.params,
+      codeLabels[k],
+      others.map((i) => items[i]),
+    );
+    others.forEach((i, j) => {
+      best[i] = Math.max(best[i], lp[j]);
+    });
+  }
+  items.forEach(({ sample }, i) => {
+    sample.otherCodeScore = best[i] - base[i];
+  });
+}
+
 /**
  * The synthetic corpus. With `codeTeachers`, each code's prompts are written by its own teacher,
  * guided (codeGuidance) against `teacher`, the average of them all, and chosen per codeSelection;
@@ -260,39 +321,16 @@ export async function generateSyntheticCorpus(
   if (c.codeSelection !== 'random' && c.codeSelection !== 'distinct')
     throw new Error(`synthetic codeSelection must be 'random' or 'distinct', got ${c.codeSelection}`);
   const reference = codeTeachers?.reference;
-  // 'distinct' needs two or more codes' own teachers and the base model to compare with.
   const scoreOthers =
-    c.codeSelection === 'distinct' && writers && reference && writers.length >= 2
-      ? async (items: { code: number; sample: SyntheticSample }[]) => {
-          const score = async (params: Params, labels: string[] | null, list: typeof items) => {
-            const prompt = promptTokens(teacher.tokenizer, labels);
-            const seqs = list.map(({ sample }) => ({
-              tokens: [...prompt, ...teacher.tokenizer.encode(sample.text)],
-              from: prompt.length,
-            }));
-            return meanTokenLogProbs(params, teacher.config, seqs, {
-              batchSize: SCORE_BATCH,
-              padId: teacher.tokenizer.padId,
-            });
-          };
-          const base = await score(reference.params, null, items);
-          const best = items.map(() => Number.NEGATIVE_INFINITY);
-          for (const [k, writer] of writers.entries()) {
-            const others = items.flatMap((item, i) => (item.code === k ? [] : [i]));
-            if (others.length === 0) continue;
-            const lp = await score(
-              writer.params,
-              targets![k].labels,
-              others.map((i) => items[i]),
-            );
-            others.forEach((i, j) => {
-              best[i] = Math.max(best[i], lp[j]);
-            });
-          }
-          items.forEach(({ sample }, i) => {
-            sample.otherCodeScore = best[i] - base[i];
-          });
-        }
+    writers && reference && distinctSelectionApplies(c.codeSelection, writers.length)
+      ? (items: ScoredItem[]) =>
+          scoreAgainstOtherCodes(
+            items,
+            teacher,
+            reference,
+            writers,
+            targets!.map((t) => t.labels),
+          )
       : null;
   if (!(Number.isFinite(c.codeGuidance) && c.codeGuidance >= 0))
     throw new Error(`synthetic codeGuidance must be a finite number >= 0, got ${c.codeGuidance}`);

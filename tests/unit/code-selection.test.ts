@@ -1,7 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { paramsFromArrays } from '../../src/model/params';
 import { disposeModel, loadModel } from '../../src/pipeline/models';
-import { generateSyntheticCorpus, type SyntheticProgress } from '../../src/pipeline/synthetic';
+import {
+  distinctSelectionApplies,
+  generateSyntheticCorpus,
+  type SyntheticProgress,
+} from '../../src/pipeline/synthetic';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);
@@ -141,6 +145,29 @@ describe("codeSelection 'distinct'", () => {
         expect(scores(chosen)).toEqual(scores(lowest));
         expect(scores(kept).at(-1)).toBeGreaterThan(scores(kept)[0]); // the scores do tell samples apart
       }
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('applies only with two or more per-code teachers; otherwise chooses at random from overGenerate', async () => {
+    expect(distinctSelectionApplies('distinct', 2)).toBe(true);
+    expect(distinctSelectionApplies('distinct', 1)).toBe(false);
+    expect(distinctSelectionApplies('distinct', 0)).toBe(false);
+    expect(distinctSelectionApplies('random', 3)).toBe(false);
+    const m = await models(0.1);
+    try {
+      // One teacher writes both codes (no per-code teachers): 'distinct' asked for, random used.
+      const corpus = await generateSyntheticCorpus(m.average, codes, {
+        samples: 8,
+        overGenerate: 2,
+        distinctOverGenerate: 3,
+        codeSelection: 'distinct',
+        generation: { maxLength: 12 },
+      });
+      expect(corpus.generated).toBe(2 * 4 * 2);
+      expect(corpus.samples).toHaveLength(8);
+      expect(corpus.samples.every((s) => s.otherCodeScore === undefined)).toBe(true);
     } finally {
       m.dispose();
     }

@@ -17,7 +17,7 @@ import type { LoadedModel } from '../models';
 import { type PrivacyReport, privacyReport, publicChoices, type SyntheticFidelity } from '../results';
 import { STAGES } from '../stage-registry';
 import { evaluationStage, type RunContext, runStage, Stopped } from '../stage-runner';
-import { generateSyntheticCorpus, type SyntheticCorpus } from '../synthetic';
+import { distinctSelectionApplies, generateSyntheticCorpus, type SyntheticCorpus } from '../synthetic';
 import { dpTrainingStage, trainingStage } from '../training-stages';
 
 export interface DistilDPOutput {
@@ -93,7 +93,8 @@ export async function runDistilDP(
         }),
         parts: undefined,
       };
-  if (codes && codes.length >= 2 && !parts && c.synthetic.codeSelection === 'distinct')
+  // 'distinct' would apply with a teacher per code, but one writes every code (joint, or the limit above).
+  if (!parts && distinctSelectionApplies(c.synthetic.codeSelection, codes?.length ?? 0))
     ev.log?.(
       "synthetic samples chosen at random: 'distinct' selection needs one DP teacher per control code",
     );
