@@ -257,27 +257,27 @@ async function scoreAgainstOtherCodes(
   writers: { params: Params }[],
   codeLabels: string[][],
 ): Promise<void> {
-  const score = async (params: Params, labels: string[] | null, list: ScoredItem[]) => {
+  // Each text is encoded once, then scored under K + 1 prompts (the base model's and each other
+  // code's).
+  const encoded = items.map(({ sample }) => teacher.tokenizer.encode(sample.text));
+  const score = async (params: Params, labels: string[] | null, indices: number[]) => {
     const prompt = promptTokens(teacher.tokenizer, labels);
-    const seqs = list.map(({ sample }) => ({
-      tokens: [...prompt, ...teacher.tokenizer.encode(sample.text)],
-      from: prompt.length,
-    }));
+    const seqs = indices.map((i) => ({ tokens: [...prompt, ...encoded[i]], from: prompt.length }));
     return meanTokenLogProbs(params, teacher.config, seqs, {
       batchSize: SCORE_BATCH,
       padId: teacher.tokenizer.padId,
     });
   };
-  const base = await score(reference.params, null, items);
+  const base = await score(
+    reference.params,
+    null,
+    items.map((_, i) => i),
+  );
   const best = items.map(() => Number.NEGATIVE_INFINITY);
   for (const [k, writer] of writers.entries()) {
     const others = items.flatMap((item, i) => (item.code === k ? [] : [i]));
     if (others.length === 0) continue;
-    const lp = await score(
-      writer.params,
-      codeLabels[k],
-      others.map((i) => items[i]),
-    );
+    const lp = await score(writer.params, codeLabels[k], others);
     others.forEach((i, j) => {
       best[i] = Math.max(best[i], lp[j]);
     });

@@ -85,8 +85,20 @@ describe("codeSelection 'distinct'", () => {
         corpus.samples.filter((s) => s.labels[0] === code).map((s) => s.text);
       expect(text(distinct, 'a')).toEqual(['aaaa']); // the 'b' teacher likes it least
       expect(text(distinct, 'b')).toEqual(['bbbb']);
-      const scores = distinct.samples.map((s) => s.otherCodeScore!);
-      expect(scores.every(Number.isFinite)).toBe(true);
+      // The scores against a closed form: every logit is input-independent, so a text's mean token
+      // log-probability is the mean of log softmax over its tokens, and the base model's is -log V.
+      const { vocabSize: V, nEmbd: d } = m.base.config;
+      const sd = 0.1 * d;
+      const [aScore, bScore] = ['a', 'b'].map(
+        (code) => distinct.samples.find((s) => s.labels[0] === code)!.otherCodeScore!,
+      );
+      // 'aaaa' (code a) under the 'b' teacher: logit s d for b, 0 for the rest.
+      expect(aScore).toBeCloseTo(Math.log(V) - Math.log(Math.exp(sd) + V - 1), 4);
+      // 'bbbb' (code b) under the 'a' teacher: s d for a, 0.7 s d for b, 0 for the rest.
+      expect(bScore).toBeCloseTo(
+        Math.log(V) + 0.7 * sd - Math.log(Math.exp(sd) + Math.exp(0.7 * sd) + V - 2),
+        4,
+      );
       // Random choice (or no base model to compare with) does not score, and picks by the seed.
       for (const random of [await write('random'), await write('distinct', false)]) {
         expect(random.samples.every((s) => s.otherCodeScore === undefined)).toBe(true);
