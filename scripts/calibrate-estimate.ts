@@ -9,6 +9,7 @@ import { DEMO_DATA_CHOICES } from '../src/cli/commands/pipeline-options';
 import { ingestPath } from '../src/cli/fs-data';
 import { loadModelArg, PUBLIC_DIR } from '../src/cli/models';
 import { initBackend } from '../src/model/backend';
+import { countParameters } from '../src/model/config';
 import { resolvePipelineConfig } from '../src/pipeline/config';
 import { prepareCorpus } from '../src/pipeline/corpus';
 import { estimateForCorpus } from '../src/pipeline/estimate-run';
@@ -46,6 +47,7 @@ const est = estimateForCorpus({
   planned,
   tokenizer: teacher.tokenizer,
   contextLength,
+  teacherParameters: countParameters(teacher.config),
   speed,
 });
 const started = new Map<string, number>();

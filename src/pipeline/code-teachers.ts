@@ -19,16 +19,6 @@ import { STAGES } from './stage-registry';
 import { type RunContext, runStage, trackedModel } from './stage-runner';
 import { dpTrainingStage, type TrainedModel } from './training-stages';
 
-/** Most bytes the per-code teachers and their average may hold together before a run falls back to one teacher. */
-export const PER_CODE_TEACHERS_MAX_BYTES = 1.5 * 2 ** 30;
-
-/** Bytes of float32 weights of `codes` + 1 teachers shaped like `base` (the parts and their average). */
-export function perCodeTeacherBytes(base: LoadedModel, codes: number): number {
-  let values = 0;
-  for (const p of base.params.values()) values += p.size;
-  return (codes + 1) * values * 4;
-}
-
 /** Weighted mean of same-shaped weight sets (weights >= 0; all zero: equal weights). */
 export function averageWeights(
   sets: Map<string, Float32Array>[],

@@ -16,11 +16,19 @@ export function estimateForCorpus(input: {
   planned: PipelinePrivacyPlan;
   tokenizer: Tokenizer;
   contextLength: number;
+  /** The teacher's weights (countParameters of its config): whether per-code teachers fit. */
+  teacherParameters: number;
   speed: SpeedProfile;
 }): RunEstimate {
   const { config: c, corpus, planned } = input;
   const code = corpus.useControlCodes ? (corpus.controlCodes[0] ?? null) : null;
-  const shape = workShape(corpus, c, input.contextLength, promptTokens(input.tokenizer, code).length);
+  const shape = workShape(
+    corpus,
+    c,
+    input.contextLength,
+    promptTokens(input.tokenizer, code).length,
+    input.teacherParameters,
+  );
   const work = (p: { steps: number; q: number }): DPWork => ({ steps: p.steps, q: p.q });
   const has = (m: PipelineConfig['methods'][number]) => c.methods.includes(m);
   const dp: Parameters<typeof estimateRun>[0]['dp'] = {};

@@ -6,6 +6,7 @@
  * the run the UI replaces each stage's estimate by its measured rate (src/ui/run-eta.ts).
  * Pure: no TF.js (type imports only).
  */
+import { usesPerCodeTeachers } from './code-teacher-limit';
 import type { PipelineConfig } from './config';
 import type { PreparedCorpus } from './corpus';
 import { resolveRecipe } from './recipe';
@@ -35,6 +36,8 @@ export interface WorkShape {
   /** The prompt length of synthetic generation (control code), in tokens. */
   promptTokens: number;
   controlCodes: number;
+  /** Weights of the teacher: whether one DP teacher per code fits (code-teacher-limit.ts). */
+  teacherParameters: number;
 }
 
 /** Steps and sampling rate of each DP training (from the privacy plan). */
@@ -104,10 +107,8 @@ export function estimateRun(input: {
     add(out, 'distildp', 'teacher-dp', dpTraining('teacher', dp.distildpTeacher));
     // 'distinct' selection: every generated sample through each other code's teacher and the base
     // model, from its own pool size.
-    const distinct = distinctSelectionApplies(
-      c.synthetic.codeSelection,
-      c.codeTeachers === 'per-code' ? shape.controlCodes : 0,
-    );
+    const perCode = usesPerCodeTeachers(c.codeTeachers, shape.controlCodes, shape.teacherParameters);
+    const distinct = distinctSelectionApplies(c.synthetic.codeSelection, perCode ? shape.controlCodes : 0);
     const prompts = Math.ceil(
       c.synthetic.samples * (distinct ? c.synthetic.distinctOverGenerate : c.synthetic.overGenerate),
     );
@@ -119,8 +120,7 @@ export function estimateRun(input: {
     // Each control code's prompts form their own batches (prompts of one length batch together).
     const batches = Math.ceil(prompts / batch) + Math.max(0, shape.controlCodes - 1);
     // Per-code teachers with guidance: every step runs the code's teacher and their average.
-    const guided =
-      c.codeTeachers === 'per-code' && shape.controlCodes >= 2 && c.synthetic.codeGuidance > 0 ? 2 : 1;
+    const guided = perCode && c.synthetic.codeGuidance > 0 ? 2 : 1;
     const scoringPasses = distinct ? shape.controlCodes : 0;
     add(
       out,
@@ -178,6 +178,7 @@ export function workShape(
   c: PipelineConfig,
   contextLength: number,
   promptTokens: number,
+  teacherParameters: number,
 ): WorkShape {
   const tokens = (ws: readonly number[][]) => ws.reduce((a, w) => a + w.length, 0);
   const perDoc = resolveRecipe(
@@ -194,5 +195,6 @@ export function workShape(
     contextLength,
     promptTokens,
     controlCodes: corpus.useControlCodes ? corpus.controlCodes.length : 1,
+    teacherParameters,
   };
 }

@@ -6,6 +6,7 @@
 import type { RunSettings } from '../contract/run-settings';
 import type { Tokenizer } from '../data/tokenizer';
 import type { Document, IngestOptions } from '../data/types';
+import { countParameters } from '../model/config';
 import type { RunEstimate, SpeedProfile } from '../pipeline/estimate';
 import { estimateForCorpus } from '../pipeline/estimate-run';
 import type { LoadedModel } from '../pipeline/models';
@@ -47,6 +48,7 @@ export async function estimatePlannedRun(
     planned: run.planned,
     tokenizer: models.tokenizer,
     contextLength: Math.min(models.teacher.config.contextLength, models.student.config.contextLength),
+    teacherParameters: countParameters(models.teacher.config),
     speed,
   });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PER_CODE_TEACHERS_MAX_BYTES, usesPerCodeTeachers } from '../../src/pipeline/code-teacher-limit';
 import { resolvePipelineConfig } from '../../src/pipeline/config';
 import {
   DISTILL_OVERHEAD,
@@ -29,6 +30,7 @@ describe('estimateRun (work x measured speed)', () => {
       contextLength: 64,
       promptTokens: 4,
       controlCodes: 2,
+      teacherParameters: 1_000,
     };
     const est = estimateRun({
       config,
@@ -47,14 +49,19 @@ describe('estimateRun (work x measured speed)', () => {
     // teacher and the base model: 2 forward passes of the teacher.
     const scoring = 2 * 20 * (4 + 16 * GENERATED_SHARE) * 0.01;
     expect(seconds['shared/generate']).toBeCloseTo(2 * (5 + 1) * 16 * GENERATED_SHARE * 0.5 + scoring, 12);
-    // One joint teacher (or no guidance and random selection): one forward pass per step, no scoring.
-    for (const over of [
-      { codeTeachers: 'joint' as const },
-      { synthetic: { codeGuidance: 0, codeSelection: 'random' as const } },
-    ]) {
+    // One joint teacher (or no guidance and random selection, or per-code teachers asked for but
+    // too large, so the run falls back to one): one forward pass per step, no scoring.
+    const tooLarge = PER_CODE_TEACHERS_MAX_BYTES / (3 * 4) + 1; // 2 teachers + their average, float32
+    expect(usesPerCodeTeachers('per-code', 2, tooLarge - 2)).toBe(true);
+    expect(usesPerCodeTeachers('per-code', 2, tooLarge)).toBe(false);
+    for (const [over, teacherParameters] of [
+      [{ codeTeachers: 'joint' as const }, 1_000],
+      [{ synthetic: { codeGuidance: 0, codeSelection: 'random' as const } }, 1_000],
+      [{}, tooLarge],
+    ] as const) {
       const plain = estimateRun({
         config: resolvePipelineConfig(config, over),
-        shape,
+        shape: { ...shape, teacherParameters },
         speed: { forwardPerToken: { teacher: 0.01, student: 0.002 }, generateStep: 0.5, generateBatch: 4 },
         dp: { distildpTeacher: { steps: 3, q: 0.5 } },
       });

@@ -8,8 +8,10 @@
  * then, per method, the student trained on the synthetic text: DistilDP with hard + soft labels
  * and hidden-state alignment, synthetic-only with hard labels alone (lambda = alpha = 0).
  */
+import { countParameters } from '../../model/config';
 import { secureNoiseSource } from '../../random/noise';
-import { PER_CODE_TEACHERS_MAX_BYTES, perCodeTeacherBytes, trainCodeTeachers } from '../code-teachers';
+import { PER_CODE_TEACHERS_MAX_BYTES, perCodeTeacherBytes, usesPerCodeTeachers } from '../code-teacher-limit';
+import { trainCodeTeachers } from '../code-teachers';
 import { syntheticFidelity } from '../fidelity';
 import { releaseCodeHistogram } from '../histogram';
 import { distillStudent, syntheticWindows } from '../model-tasks';
@@ -72,13 +74,14 @@ export async function runDistilDP(
   for (const w of plan.warnings) ev.log?.(w);
   ev.log?.(`DP teacher: sigma ${plan.sigma.toFixed(3)}, q ${plan.q.toFixed(4)}, ${plan.steps} steps`);
   const codes = hist?.codes.length ? hist.codes : null;
-  const perCode = codes !== null && codes.length >= 2 && c.codeTeachers === 'per-code';
-  const bytes = perCode ? perCodeTeacherBytes(base.teacher, codes.length) : 0;
-  if (perCode && bytes > PER_CODE_TEACHERS_MAX_BYTES)
+  const teacherParameters = countParameters(base.teacher.config);
+  const split = codes !== null && usesPerCodeTeachers(c.codeTeachers, codes.length, teacherParameters);
+  if (codes !== null && codes.length >= 2 && c.codeTeachers === 'per-code' && !split) {
+    const bytes = perCodeTeacherBytes(teacherParameters, codes.length);
     ev.log?.(
       `one DP teacher for all ${codes.length} control codes, not one per code: ${codes.length} teachers and their average would hold ${(bytes / 2 ** 30).toFixed(1)} GiB of weights (limit ${PER_CODE_TEACHERS_MAX_BYTES / 2 ** 30} GiB)`,
     );
-  const split = perCode && bytes <= PER_CODE_TEACHERS_MAX_BYTES;
+  }
   if (split)
     ev.log?.(
       `DP teachers: one per control code (${codes.length}), each on its code's documents with this plan; disjoint parts, so together they cost the epsilon of one`,
