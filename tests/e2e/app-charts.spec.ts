@@ -76,11 +76,16 @@ test('advanced settings reach the run; charts: legend toggles, progress axis, sm
   await expect(loss).toHaveAttribute('data-log', 'false');
   await expect(loss.getByTestId('y-title')).not.toContainText('(log scale)');
 
-  // Drag to zoom into the middle of the plot, then reset.
-  const plot = (await loss.getByTestId('plot').boundingBox())!;
-  await page.mouse.move(plot.x + plot.width * 0.4, plot.y + plot.height / 2);
+  // Drag to zoom into the middle of the plot, then reset. hover() scrolls the plot into view, waits
+  // until its box is stable and checks that the point receives the events: raw mouse moves at a
+  // box read earlier hit nothing when the plot sits at the viewport's edge (its bottom was below the
+  // fold here) or the layout moves in between.
+  const plotArea = loss.getByTestId('plot');
+  const box = (await plotArea.boundingBox())!;
+  await plotArea.hover({ position: { x: box.width * 0.4, y: box.height / 2 } });
   await page.mouse.down();
-  await page.mouse.move(plot.x + plot.width * 0.7, plot.y + plot.height / 2, { steps: 5 });
+  await plotArea.hover({ position: { x: box.width * 0.55, y: box.height / 2 } });
+  await plotArea.hover({ position: { x: box.width * 0.7, y: box.height / 2 } });
   await page.mouse.up();
   await expect(loss).toHaveAttribute('data-zoomed', 'true');
   const [zlo, zhi] = ((await loss.getAttribute('data-x-domain')) ?? '').split(',').map(Number);
