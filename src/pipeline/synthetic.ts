@@ -257,8 +257,7 @@ async function scoreAgainstOtherCodes(
   writers: { params: Params }[],
   codeLabels: string[][],
 ): Promise<void> {
-  // Each text is encoded once, then scored under K + 1 prompts (the base model's and each other
-  // code's).
+  // Each text is encoded once, then scored by the base model and by each other code's teacher.
   const encoded = items.map(({ sample }) => teacher.tokenizer.encode(sample.text));
   const score = async (params: Params, labels: string[] | null, indices: number[]) => {
     const prompt = promptTokens(teacher.tokenizer, labels);
