@@ -8,9 +8,10 @@
  *   npx tsx scripts/code-selection-check.ts --compare DIR --guidance 1,1.5 [--pool 2] [--students] -- --demo --ci
  *     for each guidance weight generates the over-generated samples once (`--pool` per kept sample,
  *     default synthetic.distinctOverGenerate; scored as 'distinct' scores them; kept in DIR), chooses each
- *     code's samples both ways, prints control-code fidelity and JS
- *     divergence, and with --students trains the DistilDP and synthetic-only students on each corpus
- *     through the pipeline itself (the saved stages loaded as checkpoints) and prints their test PPL.
+ *     code's samples both ways (`--selections distinct` for one way only), prints control-code
+ *     fidelity and JS divergence, and with --students trains the DistilDP and synthetic-only students
+ *     on each corpus through the pipeline itself (the saved stages loaded as checkpoints) and prints
+ *     their test PPL.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -120,7 +121,8 @@ for (const w of scriptArg('guidance', '1,1.5').split(',').map(Number)) {
     console.error(`w ${w}: generated and scored in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     writeFileSync(cache, JSON.stringify(progress));
   }
-  for (const codeSelection of ['random', 'distinct'] as const) {
+  const selections = scriptArg('selections', 'random,distinct').split(',') as ('random' | 'distinct')[];
+  for (const codeSelection of selections) {
     const corpus = await generateSyntheticCorpus(
       average,
       codes,
