@@ -6,11 +6,19 @@
  * to warm up, then `repeats` times timed and once profiled. Prints the median wall time (min-max), the model FLOPs per second,
  * the time summed by kernel, and the costliest kernel/shape pairs. Kernel times are wall clock per
  * kernel; the custom ops (kernel "forward") include the kernels they run, so sums over all
- * kernels count those twice. For diagnosis (README, "WASM threads"), not a benchmark.
+ * kernels count those twice. The profiler's per-kernel times overstate small kernels (a
+ * (1, 8) x (8, 65536) matmul shows ~1.7 ms in the profile and takes ~0.06 ms timed alone), so the
+ * script also replays the micro-batch's matrix products alone (`--replay`, default on): the same
+ * shapes, transposes and operand reuse (the parameters persist across micro-batches, every other
+ * operand is a fresh tensor, as in the step, so XNNPACK packs it afresh), timed by wall clock. That
+ * replay is the floor of a step made of these products: model FLOPs / replay time / matmul peak
+ * bounds the step's fraction of peak from above, whatever the other kernels cost.
+ * For diagnosis (README, "WASM threads"), not a benchmark.
  */
 import * as tf from '@tensorflow/tfjs';
 import { benchConfig } from '../src/bench/bench-configs';
 import { trainingStepFlops } from '../src/bench/flops';
+import { measureMatmulPeak } from '../src/bench/matmul-peak';
 import { initBackend } from '../src/model/backend';
 import { initParams } from '../src/model/params';
 import { disposeBatch, windowsToBatch } from '../src/train/batching';
@@ -83,3 +91,126 @@ for (const [k, e] of sorted(byKernel).slice(0, top))
 console.log('\nms      calls  kernel, input shapes -> output shapes');
 for (const [k, e] of sorted(byShape).slice(0, top))
   console.log(`${e.ms.toFixed(1).padStart(6)} ${String(e.calls).padStart(6)}  ${k}`);
+
+if (option('replay', 'on') !== 'off') await replayMatmuls();
+
+/**
+ * Records every BatchMatMul of one micro-batch (operand shapes, transposes, operand identity),
+ * then times the same products alone. Operands that are parameters are created once and reused
+ * across repeats (XNNPACK caches its packing per operand buffer, as it does for the step's
+ * weights); every other operand is created afresh before each repeat, outside the timing.
+ */
+async function replayMatmuls(): Promise<void> {
+  interface Call {
+    a: number;
+    b: number;
+    transposeA: boolean;
+    transposeB: boolean;
+  }
+  const operands = new Map<object, { id: number; shape: number[] }>();
+  const paramData = new Set<object>([...params.values()].map((p) => p.dataId));
+  const calls: Call[] = [];
+  const kernel = tf.getKernel('BatchMatMul', 'wasm')!;
+  const idOf = (t: tf.TensorInfo) => {
+    let e = operands.get(t.dataId);
+    if (!e) {
+      e = { id: operands.size, shape: [...t.shape] };
+      operands.set(t.dataId, e);
+    }
+    return e.id;
+  };
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({
+    ...kernel,
+    kernelFunc: (args) => {
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+      calls.push({ a: idOf(a), b: idOf(b), transposeA, transposeB });
+      return kernel.kernelFunc(args);
+    },
+  });
+  try {
+    await microBatch();
+  } finally {
+    tf.unregisterKernel('BatchMatMul', 'wasm');
+    tf.registerKernel(kernel);
+  }
+  const persistent = new Set([...operands].filter(([dataId]) => paramData.has(dataId)).map(([, e]) => e.id));
+  const shapes = new Map([...operands.values()].map((e) => [e.id, e.shape]));
+  const make = (id: number) => tf.randomUniform(shapes.get(id)!, -1, 1, 'float32', id + 1);
+  const kept = new Map([...persistent].map((id) => [id, make(id)]));
+  const callFlops = (c: Call) => {
+    const [as, bs] = [shapes.get(c.a)!, shapes.get(c.b)!];
+    const m = c.transposeA ? as[as.length - 1] : as[as.length - 2];
+    const k = c.transposeA ? as[as.length - 2] : as[as.length - 1];
+    const n = c.transposeB ? bs[bs.length - 2] : bs[bs.length - 1];
+    const size = (dims: number[]) => dims.reduce((x, y) => x * y, 1);
+    return 2 * Math.max(size(as.slice(0, -2)), size(bs.slice(0, -2))) * m * k * n;
+  };
+  const flops = calls.reduce((sum, c) => sum + callFlops(c), 0);
+  // Per shape: summed time of its calls (each timed alone; the backend is synchronous).
+  const byShape = new Map<string, { ms: number; calls: number; flops: number }>();
+  const productName = (c: Call) =>
+    `${JSON.stringify(shapes.get(c.a))}${c.transposeA ? 'T' : ''} x ${JSON.stringify(shapes.get(c.b))}${c.transposeB ? 'T' : ''}`;
+  const once = async (perCall = false) => {
+    const fresh = new Map<number, tf.Tensor>();
+    for (const id of shapes.keys()) if (!persistent.has(id)) fresh.set(id, make(id));
+    await Promise.all([...fresh.values()].map((t) => t.data()));
+    const get = (id: number) => (kept.get(id) ?? fresh.get(id)) as tf.Tensor;
+    const started = performance.now();
+    for (const c of calls) {
+      const t0 = perCall ? performance.now() : 0;
+      tf.matMul(get(c.a), get(c.b), c.transposeA, c.transposeB).dispose();
+      if (perCall) {
+        const key = productName(c);
+        const e = byShape.get(key) ?? { ms: 0, calls: 0, flops: callFlops(c) };
+        e.ms += performance.now() - t0;
+        e.calls++;
+        byShape.set(key, e);
+      }
+    }
+    const ms = performance.now() - started;
+    tf.dispose([...fresh.values()]);
+    return ms;
+  };
+  await once();
+  // The replay alternates with the micro-batch itself, so both see the same load on a shared host.
+  const replay: number[] = [];
+  const steps: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const started = performance.now();
+    await microBatch();
+    steps.push(performance.now() - started);
+    replay.push(await once());
+  }
+  const share = replay.map((x, i) => x / steps[i]).sort((x, y) => x - y)[repeats >> 1];
+  replay.sort((x, y) => x - y);
+  steps.sort((x, y) => x - y);
+  const replayMs = replay[replay.length >> 1];
+  const stepMs = steps[steps.length >> 1];
+  const peak = await measureMatmulPeak(c.model, rows * t);
+  const modelFlops = trainingStepFlops(c.model, rows, t);
+  const transposed = calls.filter((x) => x.transposeA || x.transposeB).length;
+  const batched = calls.filter((x) => shapes.get(x.a)!.length > 2 || shapes.get(x.b)!.length > 2).length;
+  console.log(
+    `\nmatmul replay: ${calls.length} products (${transposed} transposed, ${batched} batched, ${persistent.size} parameter operands), ${(flops / 1e9).toFixed(2)} GFLOP (model FLOPs ${(modelFlops / 1e9).toFixed(2)})`,
+  );
+  console.log(
+    `  replay ${replayMs.toFixed(0)} ms (median of ${repeats}, ${replay[0].toFixed(0)}-${replay[replay.length - 1].toFixed(0)}), the micro-batch alternating with it ${stepMs.toFixed(0)} ms: the products take ${(100 * share).toFixed(0)}% of its time (median of the paired ratios); ${(flops / (replayMs * 1e6)).toFixed(1)} GFLOP/s in its products`,
+  );
+  const bound = modelFlops / (replayMs * 1e6) / peak.gflops_peak;
+  const measured = modelFlops / (stepMs * 1e6) / peak.gflops_peak;
+  console.log(
+    `  matmul peak ${peak.gflops_peak.toFixed(1)} GFLOP/s (${peak.timings.map((x) => `${x.shape.join('x')}: ${x.gflops.toFixed(1)}`).join(', ')})`,
+  );
+  console.log(
+    `  fraction of peak: step ${(100 * measured).toFixed(0)}%, its products alone ${(100 * bound).toFixed(0)}% (the ceiling with every other kernel free)`,
+  );
+  await once(true);
+  console.log('\n  ms     calls  GFLOP/s  product (per-call times, one pass)');
+  for (const [key, e] of [...byShape].sort((x, y) => y[1].ms - x[1].ms).slice(0, Math.max(top, 12)))
+    console.log(
+      `  ${e.ms.toFixed(1).padStart(6)} ${String(e.calls).padStart(5)} ${((e.flops * e.calls) / (e.ms * 1e6)).toFixed(1).padStart(7)}  ${key}`,
+    );
+  tf.dispose([...kept.values()]);
+}
