@@ -158,43 +158,15 @@ export function checkBatch(batch: TokenBatch, k: number): { rows: number; t: num
   return { rows, t, examples: rows / k };
 }
 
-/** Examples per indicator matmul in sumRowsPerExample. */
-const ROW_SUM_GROUP = 16;
-
 /**
- * Per-example sums over each example's rows: (E L, c) -> (E, c). On the CPU backends (wasm, cpu)
- * as plain 2-D matmuls by a block indicator (ones over an example's rows), in groups of up to
- * ROW_SUM_GROUP examples (the indicator's size and zero products grow with the group squared).
- * Why: TF.js wasm reduces a middle axis by first transposing the whole tensor, 3-6x slower than
- * the matmul here (0.35 vs 0.11 ms at (8, 128, 128), 1.46 vs 0.25 ms at (8, 128, 512)).
- * The indicator's zeros multiply the other examples' rows, and 0 x NaN = NaN: one non-finite
- * document would poison every document's sum (tests/unit/dp-nonfinite-documents.test.ts caught
- * it). So the sums are read back (the CPU backends compute synchronously: a copy of E c floats)
- * and recomputed by the plain per-example reduction if any is non-finite, which keeps each
- * example's sum its own. Other backends (webgpu: a read-back would stall) use that reduction.
+ * Per-example sums over each example's rows: (E L, c) -> (E, c), one reduction of the middle axis;
+ * each example's sum reads its own rows only, so a non-finite document stays its own.
+ * Block-indicator matmuls did this on the CPU backends until they were timed with fresh operands,
+ * as in a step: XNNPACK packs the (E L, c) operand before every product, which made them slower
+ * than this reduction (wasm, (1024, 512): 2.25 vs 1.95 ms; the 8-row micro-batch ~5% faster
+ * without them, README "Where one thread's time goes").
  */
 export function sumRowsPerExample(x: tf.Tensor2D, examples: number): tf.Tensor2D {
-  const backend = tf.getBackend();
-  if (backend !== 'wasm' && backend !== 'cpu') return sumRowsPerExampleReference(x, examples);
-  const fast = tf.tidy(() => {
-    const rows = x.shape[0] / examples;
-    const parts: tf.Tensor2D[] = [];
-    for (let first = 0; first < examples; first += ROW_SUM_GROUP) {
-      const group = Math.min(ROW_SUM_GROUP, examples - first);
-      const indicator = new Float32Array(group * group * rows);
-      for (let i = 0; i < group; i++) indicator.fill(1, (i * group + i) * rows, (i * group + i + 1) * rows);
-      const slab = group === examples ? x : tf.slice(x, [first * rows, 0], [group * rows, x.shape[1]]);
-      parts.push(tf.matMul(tf.tensor2d(indicator, [group, group * rows]), slab));
-    }
-    return parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
-  });
-  if ((fast.dataSync() as Float32Array).every(Number.isFinite)) return fast;
-  fast.dispose();
-  return sumRowsPerExampleReference(x, examples);
-}
-
-/** The plain per-example reduction: sumRowsPerExample's fallback and the tests' reference. */
-export function sumRowsPerExampleReference(x: tf.Tensor2D, examples: number): tf.Tensor2D {
   return tf.sum(tf.reshape(x, [examples, -1, x.shape[1]]), 1) as tf.Tensor2D;
 }
 

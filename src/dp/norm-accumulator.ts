@@ -182,13 +182,16 @@ export class NormAccumulator {
   /** sum_i c_i g_i of every recorded parameter (c (E,) the clip factors). */
   clippedSums(c: tf.Tensor1D, rowsPerExample: number): Map<string, tf.Tensor> {
     const out = new Map<string, tf.Tensor>();
-    const cRow = tf.reshape(c, [1, this.examples]) as tf.Tensor2D;
+    const cCol = tf.reshape(c, [this.examples, 1]) as tf.Tensor2D;
     let rowScale: tf.Tensor2D | undefined;
     for (const [name, piece] of this.pieces) {
       const sum = tf.tidy((): tf.Tensor => {
         switch (piece.kind) {
           case 'perExample': {
-            const sum = tf.reshape(tf.matMul(cRow, piece.grads), piece.shape);
+            // A scaled column sum, not the (1, E) x (E, size) matmul: the per-example gradients are a
+            // fresh tensor each micro-batch, which XNNPACK would pack before multiplying (wasm,
+            // measured with fresh operands at (8, 65536): 0.74 ms against 1.99 ms).
+            const sum = tf.reshape(tf.sum(tf.mul(piece.grads, cCol), 0), piece.shape);
             return piece.transposed ? tf.transpose(sum) : sum;
           }
           case 'kernelWeight':
@@ -212,7 +215,7 @@ export class NormAccumulator {
       out.set(name, sum);
     }
     rowScale?.dispose();
-    cRow.dispose();
+    cCol.dispose();
     return out;
   }
 
