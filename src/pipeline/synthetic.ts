@@ -44,7 +44,7 @@ export interface SyntheticConfig {
    * DistilDP's 4.65 / 4.66 / 4.66 / 4.68 (joint 4.65). With 'distinct' selection, on one set of DP
    * teachers (scripts/code-selection-check.ts): 73.7% / 82.0% at w = 1 / 1.5, synthetic-only 4.715 /
    * 4.729, DistilDP 4.655 / 4.651 (the old default, w = 1 choosing at random from 1.2x: 72.7%, 4.721,
-   * 4.650). Default 1.5: near the fidelity target (80%; at or above it in 9 of 12 demo runs, DP
+   * 4.650). Default 1.5: near the fidelity target (80%; at or above it in 13 of 16 demo runs, DP
    * noise moving it by several points) with DistilDP unchanged and a 3-gram distance to held-out text
    * near the old default's (0.104 vs 0.104-0.106); the synthetic-only student pays a little. w = 2
    * adds about 4 points of fidelity but costs DistilDP about 0.2% (two sets of DP teachers, README
