@@ -8,13 +8,12 @@
  * each average, all from the same run (the same noise), so the rows compare without run-to-run noise.
  *   npx tsx scripts/iterate-averaging.ts --data runs/dev/fortunes-2000.jsonl [--preset teacher]
  *     [--decays 0.8,0.9,0.95,0.97]
- * One thread (no gradient helpers). The documents' split is by index here (not the pipeline's content
- * hash). Prints one JSON line.
+ * One thread (no gradient helpers); the CLI's ingestion and train/validation split (`distildp
+ * train --no-labels`). Prints one JSON line.
  */
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { ingestPath } from '../src/cli/fs-data';
 import { loadModelArg } from '../src/cli/models';
-import type { Document } from '../src/data/types';
 import { initBackend } from '../src/model/backend';
 import { prepareCorpus } from '../src/pipeline/corpus';
 import { dpFineTune, evaluateModel } from '../src/pipeline/model-tasks';
@@ -35,11 +34,9 @@ const tails = [0.5, 0.25];
 
 await initBackend();
 const model = await loadModelArg(arg('preset', 'teacher'), console.error);
-const docs: Document[] = readFileSync(dataPath, 'utf8')
-  .trim()
-  .split('\n')
-  .map((line, i) => ({ id: String(i), text: JSON.parse(line).text, labels: [], source: dataPath }));
-const corpus = prepareCorpus(docs, model.tokenizer, {
+// The CLI's ingestion and split (documents keyed by a hash of their content), labels ignored.
+const { documents } = ingestPath(dataPath, console.error, 3, { textField: 'text', labelFields: [] });
+const corpus = prepareCorpus(documents, model.tokenizer, {
   seed: 1,
   contextLength: model.config.contextLength,
   useControlCodes: false,
@@ -92,7 +89,9 @@ const validationPpl = async (weights: Map<string, tf.Tensor>, scale = 1) => {
     (model.params.get(n) as tf.Variable).assign(tf.tidy(() => tf.mul(weights.get(n)!, scale)));
   return (await evaluateModel(model, corpus.validationWindows)).perplexity;
 };
-const rows: Record<string, number> = { final: await validationPpl(copy()) };
+const rows: Record<string, number> = {
+  final: (await evaluateModel(model, corpus.validationWindows)).perplexity,
+};
 for (const [k, d] of decays.entries()) rows[`ema_${d}`] = await validationPpl(emas[k]);
 for (const [k, f] of tails.entries())
   rows[`uniform_last_${f}_of_steps`] = await validationPpl(tailSums[k], 1 / tailCounts[k]);

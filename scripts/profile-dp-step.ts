@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import { benchConfig } from '../src/bench/bench-configs';
 import { trainingStepFlops } from '../src/bench/flops';
 import { measureMatmulPeak } from '../src/bench/matmul-peak';
+import { median } from '../src/bench/stats';
 import { initBackend } from '../src/model/backend';
 import { initParams } from '../src/model/params';
 import { disposeBatch, windowsToBatch } from '../src/train/batching';
@@ -107,17 +108,21 @@ async function replayMatmuls(): Promise<void> {
     transposeA: boolean;
     transposeB: boolean;
   }
-  const operands = new Map<object, { id: number; shape: number[] }>();
+  // Operand id -> shape; the ids of operands that are parameters.
+  const shapes: number[][] = [];
+  const persistent = new Set<number>();
+  const idByData = new Map<object, number>();
   const paramData = new Set<object>([...params.values()].map((p) => p.dataId));
   const calls: Call[] = [];
   const kernel = tf.getKernel('BatchMatMul', 'wasm')!;
   const idOf = (t: tf.TensorInfo) => {
-    let e = operands.get(t.dataId);
-    if (!e) {
-      e = { id: operands.size, shape: [...t.shape] };
-      operands.set(t.dataId, e);
+    let id = idByData.get(t.dataId);
+    if (id === undefined) {
+      id = shapes.push([...t.shape]) - 1;
+      idByData.set(t.dataId, id);
+      if (paramData.has(t.dataId)) persistent.add(id);
     }
-    return e.id;
+    return id;
   };
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({
@@ -135,12 +140,10 @@ async function replayMatmuls(): Promise<void> {
     tf.unregisterKernel('BatchMatMul', 'wasm');
     tf.registerKernel(kernel);
   }
-  const persistent = new Set([...operands].filter(([dataId]) => paramData.has(dataId)).map(([, e]) => e.id));
-  const shapes = new Map([...operands.values()].map((e) => [e.id, e.shape]));
-  const make = (id: number) => tf.randomUniform(shapes.get(id)!, -1, 1, 'float32', id + 1);
+  const make = (id: number) => tf.randomUniform(shapes[id], -1, 1, 'float32', id + 1);
   const kept = new Map([...persistent].map((id) => [id, make(id)]));
   const callFlops = (c: Call) => {
-    const [as, bs] = [shapes.get(c.a)!, shapes.get(c.b)!];
+    const [as, bs] = [shapes[c.a], shapes[c.b]];
     const m = c.transposeA ? as[as.length - 1] : as[as.length - 2];
     const k = c.transposeA ? as[as.length - 2] : as[as.length - 1];
     const n = c.transposeB ? bs[bs.length - 2] : bs[bs.length - 1];
@@ -151,10 +154,12 @@ async function replayMatmuls(): Promise<void> {
   // Per shape: summed time of its calls (each timed alone; the backend is synchronous).
   const byShape = new Map<string, { ms: number; calls: number; flops: number }>();
   const productName = (c: Call) =>
-    `${JSON.stringify(shapes.get(c.a))}${c.transposeA ? 'T' : ''} x ${JSON.stringify(shapes.get(c.b))}${c.transposeB ? 'T' : ''}`;
+    `${JSON.stringify(shapes[c.a])}${c.transposeA ? 'T' : ''} x ${JSON.stringify(shapes[c.b])}${c.transposeB ? 'T' : ''}`;
   const once = async (perCall = false) => {
     const fresh = new Map<number, tf.Tensor>();
-    for (const id of shapes.keys()) if (!persistent.has(id)) fresh.set(id, make(id));
+    shapes.forEach((_, id) => {
+      if (!persistent.has(id)) fresh.set(id, make(id));
+    });
     await Promise.all([...fresh.values()].map((t) => t.data()));
     const get = (id: number) => (kept.get(id) ?? fresh.get(id)) as tf.Tensor;
     const started = performance.now();
@@ -183,20 +188,18 @@ async function replayMatmuls(): Promise<void> {
     steps.push(performance.now() - started);
     replay.push(await once());
   }
-  const share = replay.map((x, i) => x / steps[i]).sort((x, y) => x - y)[repeats >> 1];
-  replay.sort((x, y) => x - y);
-  steps.sort((x, y) => x - y);
-  const replayMs = replay[replay.length >> 1];
-  const stepMs = steps[steps.length >> 1];
+  const share = median(replay.map((x, i) => x / steps[i]));
+  const replayMs = median(replay);
+  const stepMs = median(steps);
   const peak = await measureMatmulPeak(c.model, rows * t);
   const modelFlops = trainingStepFlops(c.model, rows, t);
   const transposed = calls.filter((x) => x.transposeA || x.transposeB).length;
-  const batched = calls.filter((x) => shapes.get(x.a)!.length > 2 || shapes.get(x.b)!.length > 2).length;
+  const batched = calls.filter((x) => shapes[x.a].length > 2 || shapes[x.b].length > 2).length;
   console.log(
     `\nmatmul replay: ${calls.length} products (${transposed} transposed, ${batched} batched, ${persistent.size} parameter operands), ${(flops / 1e9).toFixed(2)} GFLOP (model FLOPs ${(modelFlops / 1e9).toFixed(2)})`,
   );
   console.log(
-    `  replay ${replayMs.toFixed(0)} ms (median of ${repeats}, ${replay[0].toFixed(0)}-${replay[replay.length - 1].toFixed(0)}), the micro-batch alternating with it ${stepMs.toFixed(0)} ms: the products take ${(100 * share).toFixed(0)}% of its time (median of the paired ratios); ${(flops / (replayMs * 1e6)).toFixed(1)} GFLOP/s in its products`,
+    `  replay ${replayMs.toFixed(0)} ms (median of ${repeats}, ${Math.min(...replay).toFixed(0)}-${Math.max(...replay).toFixed(0)}), the micro-batch alternating with it ${stepMs.toFixed(0)} ms: the products take ${(100 * share).toFixed(0)}% of its time (median of the paired ratios); ${(flops / (replayMs * 1e6)).toFixed(1)} GFLOP/s in its products`,
   );
   const bound = modelFlops / (replayMs * 1e6) / peak.gflops_peak;
   const measured = modelFlops / (stepMs * 1e6) / peak.gflops_peak;

@@ -162,9 +162,9 @@ export function checkBatch(batch: TokenBatch, k: number): { rows: number; t: num
  * Per-example sums over each example's rows: (E L, c) -> (E, c), one reduction of the middle axis;
  * each example's sum reads its own rows only, so a non-finite document stays its own.
  * Block-indicator matmuls did this on the CPU backends until they were timed with fresh operands,
- * as in a step: XNNPACK packs the (E L, c) operand before every product, which made them slower
- * than this reduction (wasm, (1024, 512): 2.25 vs 1.95 ms; the 8-row micro-batch ~5% faster
- * without them, README "Where one thread's time goes").
+ * as in a step: XNNPACK packs the (E L, c) operand before every product (scripts/profile-dp-step.ts's
+ * replay: 2.95 ms, 2.9 GFLOP/s, per (8, 1024) x (1024, 512) product); README "Timed again with
+ * fresh operands".
  */
 export function sumRowsPerExample(x: tf.Tensor2D, examples: number): tf.Tensor2D {
   return tf.sum(tf.reshape(x, [examples, -1, x.shape[1]]), 1) as tf.Tensor2D;
