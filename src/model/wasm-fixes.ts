@@ -1,16 +1,23 @@
 /**
- * Fixes for two TF.js 4.22 wasm-backend traps, registered through the public kernel registry:
+ * Fixes for TF.js 4.22 wasm-backend traps, registered through the public kernel registry:
  * - Slice calls `backend.readSync(x)`, which copies the WHOLE input out of the wasm heap before
  *   copying the slice, so taking one example's rows out of a batch costs as much as copying the
  *   batch (~1 ms per slice of a 3 MB tensor, measured). The per-example DP norms slice every
- *   layer's activations per example, so this made them ~4x slower. The replacement copies
- *   contiguous slices straight from a heap view and hands every other case to the original kernel.
+ *   layer's activations per example, so this made them ~4x slower. The replacement copies the
+ *   slice's contiguous runs straight from a heap view. SplitV calls that Slice internally (not
+ *   through the registry: splitting attention's fused QKV projection read the whole (1024, 384)
+ *   input three times, ~1.1 ms a piece), so it is replaced too.
+ * - GatherV2 computes every output element's source index separately (~5 ms to gather 1,024 rows
+ *   of 128 floats, the token embedding of one micro-batch, measured); the replacement copies rows.
  * - Identity (`tf.clone`) copies its input, and every tensor a custom gradient saves for its
  *   backward pass is cloned (engine.runKernelFunc's saveFunc): each saved layer input, weight and
  *   attention matrix was duplicated, and at GPT-2's vocabulary the saved logits and the tied
  *   embedding cost 100+ MB each. TF.js tensors are immutable (a variable's `assign` swaps its data
  *   id), so the replacement shares the data id with a reference count, as Reshape and the CPU
  *   backend's Identity do.
+ * - Tile computes every output element's source index separately (~80 ns per element: tiling a
+ *   128 x 128 position table over 8 rows took ~10 ms where concatenating 8 copies takes ~0.1 ms,
+ *   measured). The replacement copies whole contiguous blocks, one axis at a time.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -20,16 +27,6 @@ interface WasmBackendLike {
 }
 
 let installed = false;
-
-function isContiguous(shape: number[], begin: number[], size: number[]): boolean {
-  // Contiguous when, after the first axis that is sliced partially, every later axis is whole,
-  // and every earlier axis has size 1.
-  let i = 0;
-  while (i < shape.length && size[i] === 1) i++;
-  if (i >= shape.length) return true;
-  for (let j = i + 1; j < shape.length; j++) if (begin[j] !== 0 || size[j] !== shape[j]) return false;
-  return true;
-}
 
 interface RefCountingBackend {
   incRef(dataId: tf.DataId): void;
@@ -55,6 +52,111 @@ function replaceKernel(
   });
 }
 
+type HeapArray = Float32Array | Int32Array | Uint8Array;
+
+/**
+ * `x` (row-major, `shape`) tiled `reps` times along each axis, into `out`, by block copies: from the
+ * last axis to the first, each block of the axes from k on (already tiled along them) is repeated
+ * reps[k] times in place of itself. Exported for its test against the element-by-element definition.
+ */
+export function tileInto(x: HeapArray, shape: number[], reps: number[], out: HeapArray): void {
+  let current: HeapArray = x;
+  const dims = [...shape];
+  // The passes run from the last axis to the first: the first tiled axis is the final pass,
+  // which writes into `out`.
+  const finalPass = reps.findIndex((r) => r !== 1);
+  if (finalPass < 0) {
+    out.set(x as never);
+    return;
+  }
+  for (let k = dims.length - 1; k >= 0; k--) {
+    if (reps[k] === 1) continue;
+    let block = 1;
+    for (let j = k; j < dims.length; j++) block *= dims[j];
+    const outer = current.length / Math.max(block, 1);
+    const target: HeapArray =
+      k === finalPass
+        ? out
+        : new (current.constructor as new (n: number) => HeapArray)(current.length * reps[k]);
+    for (let o = 0; o < outer; o++) {
+      const src = current.subarray(o * block, (o + 1) * block);
+      for (let r = 0; r < reps[k]; r++) target.set(src as never, (o * reps[k] + r) * block);
+    }
+    dims[k] *= reps[k];
+    current = target;
+  }
+}
+
+/**
+ * The slice of `x` (row-major, `shape`) starting at `begin` with `size`, into `out`, as copies of
+ * contiguous runs: the trailing axes taken whole, and the last axis taken in part, are one run.
+ * Exported for its test against the element-by-element definition.
+ */
+export function sliceInto(
+  x: HeapArray,
+  shape: number[],
+  begin: number[],
+  size: number[],
+  out: HeapArray,
+): void {
+  const rank = shape.length;
+  if (rank === 0) {
+    out.set(x as never);
+    return;
+  }
+  const strides = new Array<number>(rank).fill(1);
+  for (let i = rank - 2; i >= 0; i--) strides[i] = strides[i + 1] * shape[i + 1];
+  // Axes k..rank-1 form one contiguous run: every axis after k is whole.
+  let k = rank - 1;
+  while (k > 0 && begin[k] === 0 && size[k] === shape[k]) k--;
+  const run = size.slice(k).reduce((a, b) => a * b, 1);
+  if (run === 0) return;
+  let base = 0;
+  for (let i = 0; i < rank; i++) base += begin[i] * strides[i];
+  // Odometer over the axes before k.
+  const index = new Array<number>(k).fill(0);
+  for (let written = 0; written < out.length; written += run) {
+    let offset = base;
+    for (let i = 0; i < k; i++) offset += index[i] * strides[i];
+    out.set(x.subarray(offset, offset + run) as never, written);
+    for (let i = k - 1; i >= 0; i--) {
+      if (++index[i] < size[i]) break;
+      index[i] = 0;
+    }
+  }
+}
+
+/** x viewed as (outer, dim, inner): out (outer, ids, inner) = x[o, ids[j], :], by row copies. */
+export function gatherInto(
+  x: HeapArray,
+  outer: number,
+  dim: number,
+  inner: number,
+  ids: HeapArray,
+  out: HeapArray,
+): void {
+  let written = 0;
+  for (let o = 0; o < outer; o++)
+    for (let j = 0; j < ids.length; j++) {
+      const from = (o * dim + ids[j]) * inner;
+      out.set(x.subarray(from, from + inner) as never, written);
+      written += inner;
+    }
+}
+
+function sliceFromHeap(
+  backend: WasmBackendLike,
+  x: tf.TensorInfo,
+  begin: number[],
+  size: number[],
+): tf.TensorInfo {
+  const out = backend.makeOutput(size, x.dtype);
+  if (size.some((d) => d === 0)) return out;
+  // Views after makeOutput: allocating the output may grow (and move) the heap.
+  sliceInto(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
+  return out;
+}
+
 export function installWasmKernelFixes(): void {
   if (installed) return;
   replaceKernel('Identity', (args, original) => {
@@ -66,25 +168,70 @@ export function installWasmKernelFixes(): void {
   replaceKernel('Slice', (args, original) => {
     const x = args.inputs.x as tf.TensorInfo;
     const attrs = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
-    const rank = x.shape.length;
     const begin = typeof attrs.begin === 'number' ? [attrs.begin] : [...attrs.begin];
     const size = typeof attrs.size === 'number' ? [attrs.size] : [...attrs.size];
-    if (x.dtype === 'string' || begin.length !== rank || size.length !== rank)
+    if (x.dtype === 'string' || begin.length !== x.shape.length || size.length !== x.shape.length)
       return original(args) as tf.TensorInfo;
-    for (let i = 0; i < rank; i++) if (size[i] === -1) size[i] = x.shape[i] - begin[i];
-    if (!isContiguous(x.shape, begin, size)) return original(args) as tf.TensorInfo;
+    for (let i = 0; i < size.length; i++) if (size[i] === -1) size[i] = x.shape[i] - begin[i];
+    return sliceFromHeap(args.backend as unknown as WasmBackendLike, x, begin, size);
+  });
+  replaceKernel('SplitV', (args, original) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const attrs = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number | number[] };
+    if (x.dtype === 'string') return original(args) as tf.TensorInfo;
+    const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits, axis);
     const backend = args.backend as unknown as WasmBackendLike;
-    const out = backend.makeOutput(size, x.dtype);
-    const count = size.reduce((a, b) => a * b, 1);
-    if (count === 0) return out;
-    let offset = 0;
-    let stride = 1;
-    for (let i = rank - 1; i >= 0; i--) {
-      offset += begin[i] * stride;
-      stride *= x.shape[i];
-    }
-    const src = backend.typedArrayFromHeap(x);
-    backend.typedArrayFromHeap(out).set(src.subarray(offset, offset + count) as never);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = [...x.shape];
+      size[axis] = s;
+      const piece = sliceFromHeap(backend, x, [...begin], size);
+      begin[axis] += s;
+      return piece;
+    }) as unknown as tf.TensorInfo;
+  });
+  replaceKernel('GatherV2', (args, original) => {
+    const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+    const attrs = args.attrs as unknown as { axis: number; batchDims: number };
+    if (x.dtype === 'string' || (attrs.batchDims ?? 0) !== 0) return original(args) as tf.TensorInfo;
+    const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
+    const backend = args.backend as unknown as WasmBackendLike;
+    const ids = backend.typedArrayFromHeap(indices);
+    const dim = x.shape[axis];
+    for (let i = 0; i < ids.length; i++)
+      if (!(ids[i] >= 0 && ids[i] <= dim - 1))
+        throw new Error(`GatherV2: the index value ${ids[i]} is not in [0, ${dim - 1}]`);
+    const out = backend.makeOutput(
+      [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)],
+      x.dtype,
+    );
+    if (ids.length === 0 || x.shape.some((d) => d === 0)) return out;
+    const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    // Views after makeOutput (allocating may move the heap).
+    gatherInto(
+      backend.typedArrayFromHeap(x),
+      outer,
+      dim,
+      inner,
+      backend.typedArrayFromHeap(indices),
+      backend.typedArrayFromHeap(out),
+    );
+    return out;
+  });
+  replaceKernel('Tile', (args, original) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const reps = [...(args.attrs as unknown as { reps: number[] }).reps];
+    if (x.dtype === 'string' || reps.length !== x.shape.length) return original(args) as tf.TensorInfo;
+    const backend = args.backend as unknown as WasmBackendLike;
+    const out = backend.makeOutput(
+      x.shape.map((d, i) => d * reps[i]),
+      x.dtype,
+    );
+    if (x.shape.some((d) => d === 0) || reps.some((r) => r === 0)) return out;
+    // Read both views after makeOutput: allocating the output may grow (and move) the heap.
+    tileInto(backend.typedArrayFromHeap(x), x.shape, reps, backend.typedArrayFromHeap(out));
     return out;
   });
   installed = true;

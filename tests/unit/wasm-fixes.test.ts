@@ -1,0 +1,282 @@
+/**
+ * The wasm kernel fixes (src/model/wasm-fixes.ts) against the ops' element-by-element definitions,
+ * computed here in plain JavaScript (independent of TF.js).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gatherInto, sliceInto, tileInto } from '../../src/model/wasm-fixes';
+import { useWasm } from './helpers/backend';
+
+beforeAll(useWasm);
+
+function strides(shape: number[]): number[] {
+  const s = new Array(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1] * shape[i + 1];
+  return s;
+}
+
+function unravel(flat: number, shape: number[]): number[] {
+  return strides(shape).map((st, i) => Math.floor(flat / st) % shape[i]);
+}
+
+/** tile by its definition: out[i_0, ..., i_r] = x[i_0 mod s_0, ..., i_r mod s_r]. */
+function tileReference(x: number[], shape: number[], reps: number[]): number[] {
+  const outShape = shape.map((d, i) => d * reps[i]);
+  const n = outShape.reduce((a, b) => a * b, 1);
+  const st = strides(shape);
+  return Array.from(
+    { length: n },
+    (_, f) => x[unravel(f, outShape).reduce((acc, idx, i) => acc + (idx % shape[i]) * st[i], 0)],
+  );
+}
+
+function values(n: number, seed: number): number[] {
+  return Array.from({ length: n }, (_, i) => ((i * 37 + seed * 11) % 101) - 50);
+}
+
+const cases: Array<[number[], number[]]> = [
+  [[5], [3]],
+  [[5], [1]],
+  [
+    [4, 3],
+    [2, 1],
+  ],
+  [
+    [4, 3],
+    [1, 3],
+  ],
+  [
+    [4, 3],
+    [3, 2],
+  ],
+  [
+    [2, 3, 4],
+    [2, 1, 3],
+  ],
+  [
+    [2, 1, 3, 2],
+    [1, 4, 2, 2],
+  ],
+  [
+    [128, 16],
+    [8, 1],
+  ],
+];
+
+describe('wasm Tile fix', () => {
+  it('is the installed kernel and matches the definition for float32, int32 and bool', () => {
+    expect(tf.getBackend()).toBe('wasm');
+    for (const [shape, reps] of cases) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const v = values(n, shape.length + reps[0]);
+      const want = tileReference(v, shape, reps);
+      for (const dtype of ['float32', 'int32'] as const) {
+        const y = tf.tile(tf.tensor(v, shape, dtype), reps);
+        expect(y.shape).toEqual(shape.map((d, i) => d * reps[i]));
+        expect(y.dtype).toBe(dtype);
+        expect(Array.from(y.dataSync())).toEqual(want);
+      }
+      const b = tf.tile(
+        tf.tensor(
+          v.map((e) => e > 0),
+          shape,
+          'bool',
+        ),
+        reps,
+      );
+      expect(b.dtype).toBe('bool');
+      expect(Array.from(b.dataSync())).toEqual(want.map((e) => (e > 0 ? 1 : 0)));
+    }
+  });
+
+  it('gives an empty tensor for a zero repetition or an empty input', () => {
+    expect(tf.tile(tf.ones([2, 3]), [0, 2]).shape).toEqual([0, 6]);
+    expect(tf.tile(tf.ones([0, 3]), [2, 2]).shape).toEqual([0, 6]);
+  });
+
+  it('has the gradient of tile (a sum over the copies)', () => {
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const w = tf.tensor2d(values(24, 3), [4, 6]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.tile(t, [2, 2]), w)))(x);
+    const wv = values(24, 3);
+    const want = Array.from({ length: 6 }, (_, f) => {
+      const [i, j] = [Math.floor(f / 3), f % 3];
+      let s = 0;
+      for (const a of [0, 1]) for (const b of [0, 1]) s += wv[(i + 2 * a) * 6 + (j + 3 * b)];
+      return s;
+    });
+    expect(Array.from(g.dataSync())).toEqual(want);
+  });
+
+  it('tileInto writes the definition into a given array', () => {
+    const shape = [3, 2, 2];
+    const reps = [2, 3, 1];
+    const v = values(12, 1);
+    const out = new Float32Array(72);
+    tileInto(Float32Array.from(v), shape, reps, out);
+    expect(Array.from(out)).toEqual(tileReference(v, shape, reps));
+  });
+});
+
+/** slice by its definition: out[i] = x[begin + i]. */
+function sliceReference(v: number[], shape: number[], begin: number[], size: number[]): number[] {
+  const n = size.reduce((a, b) => a * b, 1);
+  const st = strides(shape);
+  return Array.from(
+    { length: n },
+    (_, f) => v[unravel(f, size).reduce((acc, idx, i) => acc + (begin[i] + idx) * st[i], 0)],
+  );
+}
+
+describe('wasm Slice fix', () => {
+  const shape = [4, 3, 5, 2];
+  const slices: Array<[number[], number[]]> = [
+    [
+      [1, 0, 0, 0],
+      [2, 3, 5, 2],
+    ], // contiguous: whole trailing axes
+    [
+      [2, 1, 0, 0],
+      [1, 2, 5, 2],
+    ], // contiguous: size 1 on the first axis
+    [
+      [0, 1, 2, 0],
+      [4, 2, 3, 2],
+    ], // strided runs of 6
+    [
+      [0, 0, 0, 1],
+      [4, 3, 5, 1],
+    ], // runs of 1
+    [
+      [3, 2, 4, 1],
+      [1, 1, 1, 1],
+    ],
+    [
+      [0, 0, 0, 0],
+      [4, 3, 5, 2],
+    ], // the whole tensor
+    [
+      [1, 1, 1, 0],
+      [2, 0, 3, 2],
+    ], // empty
+  ];
+
+  it('matches the definition at rank 4 for float32, int32 and bool', () => {
+    const v = values(120, 2);
+    for (const [begin, size] of slices) {
+      const want = sliceReference(v, shape, begin, size);
+      for (const dtype of ['float32', 'int32'] as const) {
+        const y = tf.slice(tf.tensor(v, shape, dtype), begin, size);
+        expect(y.shape).toEqual(size);
+        expect(Array.from(y.dataSync())).toEqual(want);
+      }
+      const b = tf.slice(
+        tf.tensor(
+          v.map((e) => e > 0),
+          shape,
+          'bool',
+        ),
+        begin,
+        size,
+      );
+      expect(Array.from(b.dataSync())).toEqual(want.map((e) => (e > 0 ? 1 : 0)));
+    }
+  });
+
+  it('matches the definition at ranks 1 to 3 and with a size of -1', () => {
+    const v = values(60, 4);
+    expect(Array.from(tf.slice(tf.tensor1d(v), [7], [5]).dataSync())).toEqual(v.slice(7, 12));
+    expect(Array.from(tf.slice(tf.tensor2d(v, [6, 10]), [1, 3], [4, -1]).dataSync())).toEqual(
+      sliceReference(v, [6, 10], [1, 3], [4, 7]),
+    );
+    expect(Array.from(tf.slice(tf.tensor3d(v, [3, 4, 5]), [0, 1, 1], [3, 2, 3]).dataSync())).toEqual(
+      sliceReference(v, [3, 4, 5], [0, 1, 1], [3, 2, 3]),
+    );
+  });
+
+  it('sliceInto writes the definition into a given array', () => {
+    const v = values(120, 5);
+    const out = new Int32Array(4 * 2 * 3 * 2);
+    sliceInto(Int32Array.from(v), shape, [0, 1, 2, 0], [4, 2, 3, 2], out);
+    expect(Array.from(out)).toEqual(sliceReference(v, shape, [0, 1, 2, 0], [4, 2, 3, 2]));
+  });
+});
+
+describe('wasm SplitV fix', () => {
+  it('splits along every axis into the definition', () => {
+    const shape = [4, 6, 3];
+    const v = values(72, 6);
+    const x = tf.tensor3d(v, shape as [number, number, number]);
+    for (const [axis, sizes] of [
+      [0, [1, 3]],
+      [1, [2, 1, 3]],
+      [2, [1, 2]],
+      [-1, [3]],
+    ] as Array<[number, number[]]>) {
+      const parts = tf.split(x, sizes, axis);
+      const a = axis < 0 ? shape.length + axis : axis;
+      let start = 0;
+      parts.forEach((p, i) => {
+        const begin = [0, 0, 0];
+        const size = [...shape];
+        begin[a] = start;
+        size[a] = sizes[i];
+        expect(p.shape).toEqual(size);
+        expect(Array.from(p.dataSync())).toEqual(sliceReference(v, shape, begin, size));
+        start += sizes[i];
+      });
+    }
+    // An even split by count.
+    const thirds = tf.split(tf.tensor2d(values(24, 1), [2, 12]), 3, 1);
+    expect(Array.from(thirds[1].dataSync())).toEqual(sliceReference(values(24, 1), [2, 12], [0, 4], [2, 4]));
+  });
+});
+
+describe('wasm GatherV2 fix', () => {
+  it('gathers along every axis into the definition, indices of any shape', () => {
+    const shape = [3, 4, 2];
+    const v = values(24, 8);
+    const st = strides(shape);
+    for (const dtype of ['float32', 'int32'] as const) {
+      const x = tf.tensor(v, shape, dtype);
+      for (const axis of [0, 1, 2]) {
+        const ids = [
+          [1, 0],
+          [shape[axis] - 1, 1],
+          [0, 0],
+        ];
+        const y = tf.gather(x, tf.tensor2d(ids, [3, 2], 'int32'), axis);
+        const outShape = [...shape.slice(0, axis), 3, 2, ...shape.slice(axis + 1)];
+        expect(y.shape).toEqual(outShape);
+        const flatIds = ids.flat();
+        const want = Array.from({ length: y.size }, (_, f) => {
+          const idx = unravel(f, outShape);
+          const src = [...idx.slice(0, axis), flatIds[idx[axis] * 2 + idx[axis + 1]], ...idx.slice(axis + 2)];
+          return v[src.reduce((acc, e, i) => acc + e * st[i], 0)];
+        });
+        expect(Array.from(y.dataSync())).toEqual(want);
+      }
+    }
+  });
+
+  it('refuses an index out of range', () => {
+    expect(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([0, 3], 'int32'))).toThrow(/not in \[0, 2\]/);
+    expect(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([-1], 'int32'))).toThrow(/not in/);
+  });
+
+  it('gatherInto copies rows', () => {
+    const out = new Float32Array(6);
+    gatherInto(Float32Array.from([0, 1, 10, 11, 20, 21]), 1, 3, 2, Int32Array.from([2, 0, 2]), out);
+    expect(Array.from(out)).toEqual([20, 21, 0, 1, 20, 21]);
+  });
+});
+
+describe('wasm Identity fix', () => {
+  it('a clone keeps its values after the original is disposed', () => {
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = tf.clone(x);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    y.dispose();
+  });
+});
