@@ -27,6 +27,8 @@ interface WasmBackendLike {
 }
 
 let installed = false;
+// TF.js' own kernels, kept so that uninstallWasmKernelFixes can put them back.
+const originals = new Map<string, tf.KernelConfig>();
 
 interface RefCountingBackend {
   incRef(dataId: tf.DataId): void;
@@ -42,6 +44,7 @@ function replaceKernel(
 ): void {
   const original = tf.getKernel(name, 'wasm');
   if (!original) return;
+  originals.set(name, original);
   tf.unregisterKernel(name, 'wasm');
   tf.registerKernel({
     kernelName: name,
@@ -235,4 +238,18 @@ export function installWasmKernelFixes(): void {
     return out;
   });
   installed = true;
+}
+
+/**
+ * Puts TF.js' own kernels back: for `scripts/bench-wasm-kernel-fixes.ts`, which times both in one
+ * process, and the test that compares their outputs. The app and the CLI never call it.
+ */
+export function uninstallWasmKernelFixes(): void {
+  if (!installed) return;
+  for (const [name, original] of originals) {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(original);
+  }
+  originals.clear();
+  installed = false;
 }

@@ -4,7 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gatherInto, sliceInto, tileInto } from '../../src/model/wasm-fixes';
+import {
+  gatherInto,
+  installWasmKernelFixes,
+  sliceInto,
+  tileInto,
+  uninstallWasmKernelFixes,
+} from '../../src/model/wasm-fixes';
 import { useWasm } from './helpers/backend';
 
 beforeAll(useWasm);
@@ -278,5 +284,39 @@ describe('wasm Identity fix', () => {
     x.dispose();
     expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
     y.dispose();
+  });
+});
+
+describe('the fixes against TF.js 4.22 own wasm kernels', () => {
+  it('give the same tensors as the kernels they replace', () => {
+    const v = values(4 * 6 * 10, 9);
+    const run = (): Array<{ shape: number[]; data: number[] }> =>
+      tf.tidy(() => {
+        const x = tf.tensor3d(v, [4, 6, 10]);
+        const ids = tf.tensor1d([3, 0, 5, 5], 'int32');
+        return [
+          tf.tile(x, [2, 1, 3]),
+          tf.slice(x, [1, 0, 0], [2, 6, 10]),
+          tf.slice(x, [0, 2, 3], [4, 3, 5]),
+          ...tf.split(x, [3, 7], 2),
+          tf.gather(x, ids, 1),
+          tf.gather(tf.reshape(x, [24, 10]), tf.tensor1d([23, 1], 'int32'), 0),
+          tf.clone(x),
+        ].map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) }));
+      });
+    const fixed = run();
+    const fixedKernels = ['Tile', 'Slice', 'SplitV', 'GatherV2', 'Identity'].map(
+      (name) => tf.getKernel(name, 'wasm')?.kernelFunc,
+    );
+    uninstallWasmKernelFixes();
+    try {
+      ['Tile', 'Slice', 'SplitV', 'GatherV2', 'Identity'].forEach((name, k) => {
+        expect(tf.getKernel(name, 'wasm')?.kernelFunc).not.toBe(fixedKernels[k]);
+      });
+      expect(run()).toEqual(fixed);
+    } finally {
+      installWasmKernelFixes();
+    }
+    expect(run()).toEqual(fixed);
   });
 });
