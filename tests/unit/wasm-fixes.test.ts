@@ -40,6 +40,31 @@ function values(n: number, seed: number): number[] {
   return Array.from({ length: n }, (_, i) => ((i * 37 + seed * 11) % 101) - 50);
 }
 
+/** `op` on v (shaped `shape`) as float32, int32 and bool (v > 0) gives `want` (as bool: want > 0). */
+function expectEveryDtype(
+  v: number[],
+  shape: number[],
+  op: (x: tf.Tensor) => tf.Tensor,
+  want: number[],
+  outShape: number[],
+): void {
+  for (const dtype of ['float32', 'int32'] as const) {
+    const y = op(tf.tensor(v, shape, dtype));
+    expect(y.shape).toEqual(outShape);
+    expect(y.dtype).toBe(dtype);
+    expect(Array.from(y.dataSync())).toEqual(want);
+  }
+  const b = op(
+    tf.tensor(
+      v.map((e) => e > 0),
+      shape,
+      'bool',
+    ),
+  );
+  expect(b.dtype).toBe('bool');
+  expect(Array.from(b.dataSync())).toEqual(want.map((e) => (e > 0 ? 1 : 0)));
+}
+
 const cases: Array<[number[], number[]]> = [
   [[5], [3]],
   [[5], [1]],
@@ -76,22 +101,13 @@ describe('wasm Tile fix', () => {
       const n = shape.reduce((a, b) => a * b, 1);
       const v = values(n, shape.length + reps[0]);
       const want = tileReference(v, shape, reps);
-      for (const dtype of ['float32', 'int32'] as const) {
-        const y = tf.tile(tf.tensor(v, shape, dtype), reps);
-        expect(y.shape).toEqual(shape.map((d, i) => d * reps[i]));
-        expect(y.dtype).toBe(dtype);
-        expect(Array.from(y.dataSync())).toEqual(want);
-      }
-      const b = tf.tile(
-        tf.tensor(
-          v.map((e) => e > 0),
-          shape,
-          'bool',
-        ),
-        reps,
+      expectEveryDtype(
+        v,
+        shape,
+        (x) => tf.tile(x, reps),
+        want,
+        shape.map((d, i) => d * reps[i]),
       );
-      expect(b.dtype).toBe('bool');
-      expect(Array.from(b.dataSync())).toEqual(want.map((e) => (e > 0 ? 1 : 0)));
     }
   });
 
@@ -171,21 +187,7 @@ describe('wasm Slice fix', () => {
     const v = values(120, 2);
     for (const [begin, size] of slices) {
       const want = sliceReference(v, shape, begin, size);
-      for (const dtype of ['float32', 'int32'] as const) {
-        const y = tf.slice(tf.tensor(v, shape, dtype), begin, size);
-        expect(y.shape).toEqual(size);
-        expect(Array.from(y.dataSync())).toEqual(want);
-      }
-      const b = tf.slice(
-        tf.tensor(
-          v.map((e) => e > 0),
-          shape,
-          'bool',
-        ),
-        begin,
-        size,
-      );
-      expect(Array.from(b.dataSync())).toEqual(want.map((e) => (e > 0 ? 1 : 0)));
+      expectEveryDtype(v, shape, (x) => tf.slice(x, begin, size), want, size);
     }
   });
 
