@@ -23,6 +23,13 @@ const ids = tf.tensor1d(
 const qkv = tf.randomNormal([1024, 384]); // attention's fused projection, split in three
 const rows = tf.randomNormal([4096, 128]); // per-(example, head) rows, one block sliced out
 const cache = tf.randomNormal([32, 4, 128, 32]); // a KV cache (batch, heads, positions, dh)
+// The embedding norms' cross term at a vocabulary over 512: Gl[t, x_s] for one example, L^2 single
+// floats gathered from the flattened (L, V) logits gradient (src/dp/embedding-norms.ts).
+const logitsGrad = tf.randomNormal([128 * 2048]);
+const cross = tf.tensor1d(
+  Array.from({ length: 128 * 128 }, (_, j) => Math.floor(j / 128) * 2048 + ((j * 31) % 2048)),
+  'int32',
+);
 
 const ops: Array<[string, () => tf.Tensor | tf.Tensor[]]> = [
   ['Tile (128, 128) x [8, 1]', () => tf.tile(positions, [8, 1])],
@@ -30,6 +37,8 @@ const ops: Array<[string, () => tf.Tensor | tf.Tensor[]]> = [
   ['SplitV (1024, 384) in 3 on axis 1', () => tf.split(qkv, 3, 1)],
   ['Slice (128, 128) of (4096, 128)', () => tf.slice(rows, [1024, 0], [128, 128])],
   ['Slice (32, 4, 64, 32) of a KV cache', () => tf.slice(cache, [0, 0, 0, 0], [32, 4, 64, 32])],
+  ['GatherV2 16,384 single floats of 262,144', () => tf.gather(logitsGrad, cross)],
+  ['Slice (1024, 1) of (1024, 384)', () => tf.slice(qkv, [0, 5], [1024, 1])],
 ];
 
 function timeOnce(f: () => tf.Tensor | tf.Tensor[]): number {

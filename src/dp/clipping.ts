@@ -185,8 +185,8 @@ export function clippedGradientsFast(
   const p = (n: string) => params.get(n)! as tf.Tensor2D;
   const ids = tf.reshape(batch.inputs, [rows * t]) as tf.Tensor1D;
   const positions = tf.tidy(() => tf.tile(tf.range(0, t, 1, 'int32'), [rows])) as tf.Tensor1D;
-  // Every row's positions are 0..T-1: the position rows are wpe[0:T] tiled, a copy (a gather of
-  // E L rows costs ~10x more on wasm).
+  // Every row's positions are 0..T-1: the position rows are wpe[0:T] tiled (on wasm, block copies:
+  // src/model/wasm-fixes.ts).
   const x0 = tf.tidy(() =>
     tf.add(
       tf.gather(p('wte.weight'), ids),

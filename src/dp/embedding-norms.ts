@@ -59,8 +59,11 @@ function sameIdMask(ids: IdArray, from: number, l: number): tf.Tensor2D {
 
 /**
  * Vocabularies up to this size read Gl[t, x_s] by a matmul with a one-hot matrix, larger ones by
- * a gather: on wasm a gather of L^2 floats costs ~47 ns each, the (L, V) x (V, L) matmul ~V / 15
- * ns per output (0.30 vs 0.77 ms at L 128, V 258, measured), so the matmul wins below V ~ 700.
+ * a gather. Chosen against TF.js' own wasm gather (~47 ns per float; the (L, V) x (V, L) matmul
+ * ~V / 15 ns per output: 0.30 vs 0.77 ms at L 128, V 258, measured). The project's gather
+ * (src/model/wasm-fixes.ts) copies single floats at ~18 ns each (scripts/bench-wasm-kernel-fixes.ts),
+ * about the matmul's cost at V 258 and cheaper above it; the threshold is kept, so the shipped
+ * byte-level models keep their path.
  */
 export const ONE_HOT_CROSS_MAX_VOCAB = 512;
 

@@ -57,6 +57,16 @@ function replaceKernel(
 
 type HeapArray = Float32Array | Int32Array | Uint8Array;
 
+// Below this many elements a loop copies faster than `set(subarray(...))`, which allocates a view
+// per call (a gather of single floats would otherwise cost more than TF.js' own kernel).
+const SHORT_RUN = 32;
+
+/** Copies x[from, from + n) to out[to, to + n). */
+function copyRun(x: HeapArray, from: number, out: HeapArray, to: number, n: number): void {
+  if (n < SHORT_RUN) for (let i = 0; i < n; i++) out[to + i] = x[from + i];
+  else out.set(x.subarray(from, from + n) as never, to);
+}
+
 /**
  * `x` (row-major, `shape`) tiled `reps` times along each axis, into `out`, by block copies: from the
  * last axis to the first, each block of the axes from k on (already tiled along them) is repeated
@@ -81,10 +91,8 @@ export function tileInto(x: HeapArray, shape: number[], reps: number[], out: Hea
       k === finalPass
         ? out
         : new (current.constructor as new (n: number) => HeapArray)(current.length * reps[k]);
-    for (let o = 0; o < outer; o++) {
-      const src = current.subarray(o * block, (o + 1) * block);
-      for (let r = 0; r < reps[k]; r++) target.set(src as never, (o * reps[k] + r) * block);
-    }
+    for (let o = 0; o < outer; o++)
+      for (let r = 0; r < reps[k]; r++) copyRun(current, o * block, target, (o * reps[k] + r) * block, block);
     dims[k] *= reps[k];
     current = target;
   }
@@ -121,7 +129,7 @@ export function sliceInto(
   for (let written = 0; written < out.length; written += run) {
     let offset = base;
     for (let i = 0; i < k; i++) offset += index[i] * strides[i];
-    out.set(x.subarray(offset, offset + run) as never, written);
+    copyRun(x, offset, out, written, run);
     for (let i = k - 1; i >= 0; i--) {
       if (++index[i] < size[i]) break;
       index[i] = 0;
@@ -141,8 +149,7 @@ export function gatherInto(
   let written = 0;
   for (let o = 0; o < outer; o++)
     for (let j = 0; j < ids.length; j++) {
-      const from = (o * dim + ids[j]) * inner;
-      out.set(x.subarray(from, from + inner) as never, written);
+      copyRun(x, (o * dim + ids[j]) * inner, out, written, inner);
       written += inner;
     }
 }
