@@ -1,6 +1,7 @@
 /**
  * The wasm kernel fixes (src/model/wasm-fixes.ts) against the ops' element-by-element definitions,
- * computed here in plain JavaScript (independent of TF.js).
+ * computed here in plain JavaScript (independent of TF.js), and against the TF.js kernels they
+ * replace. The sizes cover both of copyRun's branches (runs shorter and longer than 32 elements).
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -265,6 +266,13 @@ describe('wasm GatherV2 fix', () => {
         expect(Array.from(y.dataSync())).toEqual(want);
       }
     }
+  });
+
+  it('gathers rows of 32 elements and more (copied by set, not by the loop)', () => {
+    const v = values(5 * 40, 3);
+    const y = tf.gather(tf.tensor2d(v, [5, 40]), tf.tensor1d([4, 0, 4], 'int32'));
+    expect(y.shape).toEqual([3, 40]);
+    expect(Array.from(y.dataSync())).toEqual([...v.slice(160, 200), ...v.slice(0, 40), ...v.slice(160, 200)]);
   });
 
   it('refuses an index out of range', () => {
