@@ -1,6 +1,6 @@
 /**
  * TF.js 4.22's own wasm kernels against the project's fixes (src/model/wasm-fixes.ts), alternately
- * in one process, on the shapes where the DP micro-batch and generation meet them:
+ * in one process, on the shapes where training, the DP micro-batch and generation meet them:
  *   npx tsx scripts/bench-wasm-kernel-fixes.ts [--repeats 25]
  * Prints each op's median wall time (ms, output read back included) with each kernel set and the
  * ratio fixed / TF.js. For diagnosis (README, "WASM threads"), not a test.
@@ -39,6 +39,11 @@ const ops: Array<[string, () => tf.Tensor | tf.Tensor[]]> = [
   ['Slice (32, 4, 64, 32) of a KV cache', () => tf.slice(cache, [0, 0, 0, 0], [32, 4, 64, 32])],
   ['GatherV2 16,384 single floats of 262,144', () => tf.gather(logitsGrad, cross)],
   ['Slice (1024, 1) of (1024, 384)', () => tf.slice(qkv, [0, 5], [1024, 1])],
+  ['Sum (1024, 384) over axis 0 (a bias gradient)', () => tf.sum(qkv, 0)],
+  [
+    'Sum (8, 128, 384) over axis 1 (per-example rows: TF.js kernel in both)',
+    () => tf.sum(tf.reshape(qkv, [8, 128, 384]), 1),
+  ],
 ];
 
 function timeOnce(f: () => tf.Tensor | tf.Tensor[]): number {

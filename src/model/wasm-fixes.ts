@@ -7,6 +7,9 @@
  *   slice's contiguous runs straight from a heap view. SplitV calls that Slice internally (not
  *   through the registry: splitting attention's fused QKV projection read the whole (1024, 384)
  *   input three times, ~1.1 ms a piece), so it is replaced too.
+ * - Sum over an axis that is not the last transposes the whole input first (a bias gradient's
+ *   column sum of a (1024, 384) tensor ~2.9 ms, the row loop below ~1 ms, measured); the
+ *   replacement adds rows in place, in float64, for float32 sums over the leading axes.
  * - GatherV2 computes every output element's source index separately (~5 ms to gather 1,024 rows
  *   of 128 floats, the token embedding of one micro-batch, measured); the replacement copies rows.
  * - Identity (`tf.clone`) copies its input, and every tensor a custom gradient saves for its
@@ -154,6 +157,28 @@ export function gatherInto(
     }
 }
 
+/**
+ * x viewed as (outer, rows, inner): out (outer, inner) = the sum over rows, accumulated in float64
+ * row by row (contiguous reads; TF.js' wasm Sum transposes the whole input first to reduce an axis
+ * that is not the last).
+ */
+export function sumRowsInto(x: HeapArray, outer: number, rows: number, inner: number, out: HeapArray): void {
+  const acc = new Float64Array(inner);
+  for (let o = 0; o < outer; o++) {
+    acc.fill(0);
+    let from = o * rows * inner;
+    for (let r = 0; r < rows; r++, from += inner) for (let j = 0; j < inner; j++) acc[j] += x[from + j];
+    out.set(acc as never, o * inner);
+  }
+}
+
+// TF.js' transpose-and-reduce beats the row loop below these sizes: for few rows (a (8, 65536) column
+// sum: 0.6 ms against 1.8 ms; 256 x 1024: 0.57 against 0.65) and for rows of a few elements. From
+// 1,024 rows its transpose slows down (1024 x 384: 3.4 ms against 1.0 ms; 2048 x 768: 12.9
+// against 3.9), measured with scripts/bench-wasm-kernel-fixes.ts' method.
+const SUM_MIN_ROWS = 512;
+const SUM_MIN_INNER = 16;
+
 function sliceFromHeap(
   backend: WasmBackendLike,
   x: tf.TensorInfo,
@@ -228,6 +253,32 @@ export function installWasmKernelFixes(): void {
       backend.typedArrayFromHeap(indices),
       backend.typedArrayFromHeap(out),
     );
+    return out;
+  });
+  replaceKernel('Sum', (args, original) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const attrs = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    if (x.dtype !== 'float32' || x.shape.length === 0) return original(args) as tf.TensorInfo;
+    const axes = tf.util.parseAxisParam(attrs.axis, x.shape).sort((a, b) => a - b);
+    const [first, last] = [axes[0], axes[axes.length - 1]];
+    const rank = x.shape.length;
+    // Only a block of consecutive axes before the last: (outer, rows, inner).
+    if (axes.length === 0 || last - first + 1 !== axes.length || last === rank - 1)
+      return original(args) as tf.TensorInfo;
+    const prod = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
+    const outer = prod(x.shape.slice(0, first));
+    const rows = prod(x.shape.slice(first, last + 1));
+    const inner = prod(x.shape.slice(last + 1));
+    // Leading axes only: TF.js' transpose of a 3-D (E, L, c) to reduce its middle axis is faster than
+    // this loop (scripts/bench-wasm-kernel-fixes.ts), its 2-D transpose is not.
+    if (outer !== 1 || rows < SUM_MIN_ROWS || inner < SUM_MIN_INNER) return original(args) as tf.TensorInfo;
+    const outShape = attrs.keepDims
+      ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d))
+      : x.shape.filter((_, i) => i < first || i > last);
+    const backend = args.backend as unknown as WasmBackendLike;
+    const out = backend.makeOutput(outShape, x.dtype);
+    // Views after makeOutput (allocating may move the heap).
+    sumRowsInto(backend.typedArrayFromHeap(x), outer, rows, inner, backend.typedArrayFromHeap(out));
     return out;
   });
   replaceKernel('Tile', (args, original) => {

@@ -9,6 +9,7 @@ import {
   gatherInto,
   installWasmKernelFixes,
   sliceInto,
+  sumRowsInto,
   tileInto,
   uninstallWasmKernelFixes,
 } from '../../src/model/wasm-fixes';
@@ -287,6 +288,84 @@ describe('wasm GatherV2 fix', () => {
   });
 });
 
+/** sum by its definition over a block of axes, in float64. */
+function sumReference(v: number[], shape: number[], axes: number[]): number[] {
+  const outShape = shape.filter((_, i) => !axes.includes(i));
+  const out = new Array(outShape.reduce((a, b) => a * b, 1)).fill(0);
+  const ost = strides(outShape);
+  v.forEach((e, f) => {
+    const kept = unravel(f, shape).filter((_, i) => !axes.includes(i));
+    out[kept.reduce((acc, idx, i) => acc + idx * ost[i], 0)] += e;
+  });
+  return out;
+}
+
+describe('wasm Sum fix', () => {
+  const cases: Array<[number[], number | number[], boolean]> = [
+    [[640, 40], 0, false], // a bias gradient's column sum
+    [[32, 20, 24], [0, 1], true],
+    [[8, 8, 10, 20], [0, 1, 2], true],
+    [[64, 40], 0, false], // fewer than 512 rows: TF.js' own kernel
+    [[4, 16, 24], 1, false], // per-example row sums (a middle axis): TF.js' own kernel
+    [[4, 16, 24], -2, true],
+    [[2, 3, 5, 20], [1, 2], false],
+    [[6, 8], 1, false], // the last axis: TF.js' own kernel
+    [[6, 8, 4], 1, false], // inner 4 < 16: TF.js' own kernel
+    [[3, 4, 20], [0, 2], false], // not consecutive: TF.js' own kernel
+  ];
+
+  it('matches the definition (float64) to float32 rounding, with keepDims and negative axes', () => {
+    for (const [shape, axis, keepDims] of cases) {
+      const v = values(
+        shape.reduce((a, b) => a * b, 1),
+        shape[0],
+      ).map((e) => e / 7);
+      const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? shape.length + a : a));
+      const y = tf.sum(tf.tensor(v, shape), axis, keepDims);
+      expect(y.shape).toEqual(
+        keepDims
+          ? shape.map((d, i) => (axes.includes(i) ? 1 : d))
+          : shape.filter((_, i) => !axes.includes(i)),
+      );
+      const want = sumReference(v, shape, axes);
+      Array.from(y.dataSync()).forEach((e, i) => {
+        expect(Math.abs(e - want[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i])));
+      });
+    }
+  });
+
+  it('leaves int32 sums to TF.js, exactly', () => {
+    const v = values(640 * 20, 1);
+    expect(Array.from(tf.sum(tf.tensor2d(v, [640, 20], 'int32'), 0).dataSync())).toEqual(
+      sumReference(v, [640, 20], [0]),
+    );
+  });
+
+  it("agrees with TF.js' own kernel (which adds 1,024 rows in float32) to 1e-4", () => {
+    const x = tf.tensor2d(
+      values(1024 * 64, 2).map((e) => e / 3),
+      [1024, 64],
+    );
+    const fixed = tf.sum(x, 0).dataSync();
+    uninstallWasmKernelFixes();
+    let own: ArrayLike<number>;
+    try {
+      own = tf.sum(x, 0).dataSync();
+    } finally {
+      installWasmKernelFixes();
+    }
+    Array.from(fixed).forEach((e, i) => {
+      expect(Math.abs(e - own[i])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(own[i])));
+    });
+  });
+
+  it('sumRowsInto adds rows per outer block', () => {
+    const out = new Float32Array(4);
+    sumRowsInto(Float32Array.from([1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60]), 2, 3, 2, out);
+    expect(Array.from(out)).toEqual([9, 12, 90, 120]);
+  });
+});
+
 describe('wasm Identity fix', () => {
   it('a clone keeps its values after the original is disposed', () => {
     const x = tf.tensor1d([1, 2, 3]);
@@ -315,12 +394,12 @@ describe('the fixes against TF.js 4.22 own wasm kernels', () => {
         ].map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) }));
       });
     const fixed = run();
-    const fixedKernels = ['Tile', 'Slice', 'SplitV', 'GatherV2', 'Identity'].map(
+    const fixedKernels = ['Tile', 'Slice', 'SplitV', 'GatherV2', 'Identity', 'Sum'].map(
       (name) => tf.getKernel(name, 'wasm')?.kernelFunc,
     );
     uninstallWasmKernelFixes();
     try {
-      ['Tile', 'Slice', 'SplitV', 'GatherV2', 'Identity'].forEach((name, k) => {
+      ['Tile', 'Slice', 'SplitV', 'GatherV2', 'Identity', 'Sum'].forEach((name, k) => {
         expect(tf.getKernel(name, 'wasm')?.kernelFunc).not.toBe(fixedKernels[k]);
       });
       expect(run()).toEqual(fixed);
