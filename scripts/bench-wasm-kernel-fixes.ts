@@ -9,9 +9,9 @@ import * as tf from '@tensorflow/tfjs';
 import { median } from '../src/bench/stats';
 import { initBackend } from '../src/model/backend';
 import { installWasmKernelFixes, uninstallWasmKernelFixes } from '../src/model/wasm-fixes';
+import { scriptArg } from './script-args';
 
-const i = process.argv.indexOf('--repeats');
-const repeats = i >= 0 ? Number(process.argv[i + 1]) : 25;
+const repeats = Number(scriptArg('repeats', '25'));
 await initBackend({ override: 'wasm', wasmThreads: 1 });
 
 const positions = tf.randomNormal([128, 128]); // wpe[0:T], tiled over 8 rows in the DP micro-batch

@@ -19,17 +19,11 @@ import { prepareCorpus } from '../src/pipeline/corpus';
 import { distillStudent, evaluateModel, syntheticWindows } from '../src/pipeline/model-tasks';
 import { STANDARD_PROFILE } from '../src/pipeline/profiles';
 import { generateSyntheticCorpus } from '../src/pipeline/synthetic';
+import { scriptArg } from './script-args';
 
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : fallback;
-  if (v === undefined) throw new Error(`--${name} is required`);
-  return v;
-}
-
-const teacherPath = arg('teacher');
-const dataPath = arg('data');
-const configs = arg('configs', '2000x2,4000x2')
+const teacherPath = scriptArg('teacher');
+const dataPath = scriptArg('data');
+const configs = scriptArg('configs', '2000x2,4000x2')
   .split(',')
   .map((c) => {
     const [samples, epochs] = c.split('x').map(Number);

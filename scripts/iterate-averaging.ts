@@ -19,21 +19,15 @@ import { prepareCorpus } from '../src/pipeline/corpus';
 import { dpFineTune, evaluateModel } from '../src/pipeline/model-tasks';
 import { AUTO_RECIPE, resolveRecipe } from '../src/pipeline/recipe';
 import { DEFAULT_DP_TRAINING, planPrivacy } from '../src/train/dp-plan';
+import { scriptArg } from './script-args';
 
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : fallback;
-  if (v === undefined) throw new Error(`--${name} is required`);
-  return v;
-}
-
-const dataPath = arg('data');
-const decays = arg('decays', '0.8,0.9,0.95,0.97').split(',').map(Number);
+const dataPath = scriptArg('data');
+const decays = scriptArg('decays', '0.8,0.9,0.95,0.97').split(',').map(Number);
 if (decays.some((d) => !(d > 0 && d < 1))) throw new Error('--decays: each in (0, 1)');
 const tails = [0.5, 0.25];
 
 await initBackend();
-const model = await loadModelArg(arg('preset', 'teacher'), console.error);
+const model = await loadModelArg(scriptArg('preset', 'teacher'), console.error);
 // The CLI's ingestion and split (documents keyed by a hash of their content), labels ignored.
 const { documents } = ingestPath(dataPath, console.error, 3, { textField: 'text', labelFields: [] });
 const corpus = prepareCorpus(documents, model.tokenizer, {

@@ -8,13 +8,9 @@ import { splitDocuments } from '../src/data/split';
 import type { Document } from '../src/data/types';
 import { codeKey } from '../src/pipeline/fidelity';
 
-/** The value after `--name`, else `fallback`; with neither, an error naming the option. */
-export function scriptArg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : fallback;
-  if (v === undefined) throw new Error(`--${name} is required`);
-  return v;
-}
+// Every development script reads its options with scriptArg (scripts/script-args.ts); re-exported
+// for the control-code scripts that import it from here.
+export { scriptArg } from './script-args';
 
 /** A JSONL file of `{text, [labelField]}` records: documents, their seed-1 split, and the sorted codes. */
 export function labelledCorpus(path: string, labelField = 'label') {

@@ -12,16 +12,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { scriptArg } from './script-args';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
-const shared = arg('shared', '../shared/corpora');
-const pretrainOut = arg('pretrain-out', 'runs/pretrain.jsonl');
-const demoOut = arg('demo-out', 'public/demo/demo-corpus.jsonl');
-const demoPerLabel = Number(arg('demo-per-label', '400'));
+const shared = scriptArg('shared', '../shared/corpora');
+const pretrainOut = scriptArg('pretrain-out', 'runs/pretrain.jsonl');
+const demoOut = scriptArg('demo-out', 'public/demo/demo-corpus.jsonl');
+const demoPerLabel = Number(scriptArg('demo-per-label', '400'));
 
 function readLines(file: string): string[] {
   return gunzipSync(readFileSync(`${shared}/${file}`))

@@ -26,16 +26,12 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { scriptArg } from './script-args';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
-const shared = arg('shared', '../shared/corpora');
-const out = arg('out', 'runs/dev');
-const sizes = arg('sizes', '375,2000').split(',').map(Number);
-const pieceChars = Number(arg('piece-chars', '1500'));
+const shared = scriptArg('shared', '../shared/corpora');
+const out = scriptArg('out', 'runs/dev');
+const sizes = scriptArg('sizes', '375,2000').split(',').map(Number);
+const pieceChars = Number(scriptArg('piece-chars', '1500'));
 
 function readLines(file: string): string[] {
   return gunzipSync(readFileSync(`${shared}/${file}`))

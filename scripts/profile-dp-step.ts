@@ -24,16 +24,12 @@ import { initBackend } from '../src/model/backend';
 import { initParams } from '../src/model/params';
 import { disposeBatch, windowsToBatch } from '../src/train/batching';
 import { ClippedSumAccumulator } from '../src/train/clipped-accumulator';
+import { scriptArg } from './script-args';
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-const c = benchConfig(option('config', 'small'));
-const rows = Number(option('rows', '8'));
-const top = Number(option('top', '25'));
-const repeats = Number(option('repeats', '9'));
+const c = benchConfig(scriptArg('config', 'small'));
+const rows = Number(scriptArg('rows', '8'));
+const top = Number(scriptArg('top', '25'));
+const repeats = Number(scriptArg('repeats', '9'));
 await initBackend({ override: 'wasm', wasmThreads: 1 });
 const params = initParams(c.model, 1);
 const names = [...params.keys()];
@@ -93,7 +89,7 @@ console.log('\nms      calls  kernel, input shapes -> output shapes');
 for (const [k, e] of sorted(byShape).slice(0, top))
   console.log(`${e.ms.toFixed(1).padStart(6)} ${String(e.calls).padStart(6)}  ${k}`);
 
-if (option('replay', 'on') !== 'off') await replayMatmuls();
+if (scriptArg('replay', 'on') !== 'off') await replayMatmuls();
 
 /**
  * Records every BatchMatMul of one micro-batch (operand shapes, transposes, operand identity),
