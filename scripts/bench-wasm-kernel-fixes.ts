@@ -31,6 +31,10 @@ const cross = tf.tensor1d(
   'int32',
 );
 
+const mlp = tf.randomNormal([1024, 512]); // the MLP's hidden activations of one micro-batch
+const positions1024 = tf.randomNormal([1024, 128]); // a layer input of one micro-batch
+const perExample = tf.randomNormal([8, 128, 128]);
+
 const ops: Array<[string, () => tf.Tensor | tf.Tensor[]]> = [
   ['Tile (128, 128) x [8, 1]', () => tf.tile(positions, [8, 1])],
   ['GatherV2 1,024 rows of (258, 128)', () => tf.gather(table, ids)],
@@ -40,6 +44,12 @@ const ops: Array<[string, () => tf.Tensor | tf.Tensor[]]> = [
   ['GatherV2 16,384 single floats of 262,144', () => tf.gather(logitsGrad, cross)],
   ['Slice (1024, 1) of (1024, 384)', () => tf.slice(qkv, [0, 5], [1024, 1])],
   ['Sum (1024, 384) over axis 0 (a bias gradient)', () => tf.sum(qkv, 0)],
+  ['Transpose (1024, 512) (MLP activations, for their weight gradient)', () => tf.transpose(mlp)],
+  ['Transpose (1024, 128) (a layer input, for its weight gradient)', () => tf.transpose(positions1024)],
+  [
+    'Transpose (8, 128, 128) [0, 2, 1] (per example: TF.js kernel in both)',
+    () => tf.transpose(perExample, [0, 2, 1]),
+  ],
   [
     'Sum (8, 128, 384) over axis 1 (per-example rows: TF.js kernel in both)',
     () => tf.sum(tf.reshape(qkv, [8, 128, 384]), 1),

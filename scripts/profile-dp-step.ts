@@ -1,8 +1,9 @@
 /**
  * Where the time of one DP micro-batch goes, kernel by kernel (TF.js' profiler, wasm, one thread):
- *   npx tsx scripts/profile-dp-step.ts [--config small] [--rows 8] [--repeats 9] [--top 25]
+ *   npx tsx scripts/profile-dp-step.ts [--config small] [--rows 8] [--windows-per-example 1] [--repeats 9] [--top 25]
  * Runs the book-keeping clipped-gradient pass (src/train/clipped-accumulator.ts, as a training
- * step and the gradient helpers run it) on `rows` windows of the benchmark config's shape, twice
+ * step and the gradient helpers run it) on `rows` windows of the benchmark config's shape, in
+ * examples (documents) of `windows-per-example` windows each (the recipe allows up to 8), twice
  * to warm up, then `repeats` times timed and once profiled. Prints the median wall time (min-max), the model FLOPs per second,
  * the time summed by kernel, and the costliest kernel/shape pairs. Kernel times are wall clock per
  * kernel; the custom ops (kernel "forward") include the kernels they run, so sums over all
@@ -28,6 +29,9 @@ import { scriptArg } from './script-args';
 
 const c = benchConfig(scriptArg('config', 'small'));
 const rows = Number(scriptArg('rows', '8'));
+const windowsPerExample = Number(scriptArg('windows-per-example', '1'));
+if (!Number.isInteger(windowsPerExample) || windowsPerExample < 1 || rows % windowsPerExample !== 0)
+  throw new Error(`--windows-per-example must be a positive integer dividing --rows ${rows}`);
 const top = Number(scriptArg('top', '25'));
 const repeats = Number(scriptArg('repeats', '9'));
 await initBackend({ override: 'wasm', wasmThreads: 1 });
@@ -44,7 +48,7 @@ async function microBatch(): Promise<void> {
   const acc = new ClippedSumAccumulator();
   const batch = windowsToBatch(windows, rows, t, 0);
   try {
-    await acc.addMicroBatch(batch, 1, ctx);
+    await acc.addMicroBatch(batch, windowsPerExample, ctx);
     await acc.readArrays(names, params);
   } finally {
     disposeBatch(batch);
@@ -66,7 +70,7 @@ const profile = await tf.profile(microBatch);
 
 const gflops = trainingStepFlops(c.model, rows, t) / (wallMs * 1e6);
 console.log(
-  `${c.description}; ${rows} rows of ${t} tokens: ${wallMs.toFixed(0)} ms wall (median of ${repeats}, ${samples[0].toFixed(0)}-${samples[samples.length - 1].toFixed(0)}), ${gflops.toFixed(1)} GFLOP/s (model FLOPs), ${profile.kernels.length} kernel calls`,
+  `${c.description}; ${rows} rows of ${t} tokens, ${windowsPerExample} per example: ${wallMs.toFixed(0)} ms wall (median of ${repeats}, ${samples[0].toFixed(0)}-${samples[samples.length - 1].toFixed(0)}), ${gflops.toFixed(1)} GFLOP/s (model FLOPs), ${profile.kernels.length} kernel calls`,
 );
 const byKernel = new Map<string, { ms: number; calls: number }>();
 const byShape = new Map<string, { ms: number; calls: number }>();

@@ -21,6 +21,13 @@
  * - Tile computes every output element's source index separately (~80 ns per element: tiling a
  *   128 x 128 position table over 8 rows took ~10 ms where concatenating 8 copies takes ~0.1 ms,
  *   measured). The replacement copies whole contiguous blocks, one axis at a time.
+ * - Transpose slows down ~4x once the matrix it transposes has 512 rows or more (a (1024, 512) layer
+ *   input transposed for its weight gradient: 4.0 ms, against 0.2 ms for (128, 512) x 8; measured
+ *   without read-back by scripts/bench-wasm-kernel-fixes.ts' method). The replacement, for
+ *   swaps of two adjacent groups of axes ((m, n) -> (n, m), (E, L, d) -> (E, d, L)) of 512+ rows
+ *   m, reads 8 rows at a time in blocks of 256 columns (0.9 ms for the same transpose). Fewer
+ *   rows, other permutations and swaps that keep an inner axis whole stay with TF.js (its kernel
+ *   is as fast or faster there).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -157,6 +164,83 @@ export function gatherInto(
     }
 }
 
+// Columns per block of the transpose loop: bounds the output lines a block writes to (measured
+// with 8,192 x 1,024: 16.5 ms without blocks, 11 ms with blocks of 256).
+const TRANSPOSE_COLUMN_BLOCK = 256;
+
+// Rows from which the transpose fix is used: below this, TF.js' kernel is as fast (measured:
+// (258, 1024) 0.31 ms against 0.41; (8, 128, 128) -> [0, 2, 1] 0.23 against 0.25; (512, 128) 0.20
+// against 0.12).
+const TRANSPOSE_MIN_ROWS = 512;
+
+/**
+ * x viewed as (outer, m, n) into out (outer, n, m): each of the `outer` (m, n) matrices
+ * transposed, 8 rows of x at a time (each output row gets 8 consecutive elements per pass).
+ * Exported for its test against the element-by-element definition.
+ */
+export function swapAxesInto(x: HeapArray, outer: number, m: number, n: number, out: HeapArray): void {
+  const block = m * n;
+  const m8 = m - (m % 8);
+  for (let o = 0; o < outer; o++) {
+    const base = o * block;
+    for (let j0 = 0; j0 < n; j0 += TRANSPOSE_COLUMN_BLOCK) {
+      const j1 = Math.min(j0 + TRANSPOSE_COLUMN_BLOCK, n);
+      for (let i = 0; i < m8; i += 8) {
+        const row = base + i * n;
+        for (let j = j0; j < j1; j++) {
+          const t = base + j * m + i;
+          let f = row + j;
+          out[t] = x[f];
+          f += n;
+          out[t + 1] = x[f];
+          f += n;
+          out[t + 2] = x[f];
+          f += n;
+          out[t + 3] = x[f];
+          f += n;
+          out[t + 4] = x[f];
+          f += n;
+          out[t + 5] = x[f];
+          f += n;
+          out[t + 6] = x[f];
+          f += n;
+          out[t + 7] = x[f];
+        }
+      }
+      for (let i = m8; i < m; i++) {
+        const row = base + i * n;
+        for (let j = j0; j < j1; j++) out[base + j * m + i] = x[row + j];
+      }
+    }
+  }
+}
+
+/**
+ * A permutation as a swap of two adjacent groups of axes: `perm` keeps a prefix and a suffix of the
+ * axes in place and moves axes [s, q) before [p, s). Returns the sizes (outer, m, n, inner), or
+ * null for any other permutation (and for the identity).
+ */
+export function adjacentGroupSwap(
+  shape: number[],
+  perm: number[],
+): { outer: number; m: number; n: number; inner: number } | null {
+  const rank = shape.length;
+  if (perm.length !== rank) return null;
+  let p = 0;
+  while (p < rank && perm[p] === p) p++;
+  let q = rank;
+  while (q > p && perm[q - 1] === q - 1) q--;
+  if (q - p < 2) return null;
+  const s = perm[p];
+  // perm[p, q) must read s, s + 1, ..., q - 1, p, p + 1, ..., s - 1.
+  for (let k = p; k < q; k++) {
+    const expected = k - p < q - s ? s + (k - p) : p + (k - p - (q - s));
+    if (perm[k] !== expected) return null;
+  }
+  const prod = (from: number, to: number) => shape.slice(from, to).reduce((a, b) => a * b, 1);
+  return { outer: prod(0, p), m: prod(p, s), n: prod(s, q), inner: prod(q, rank) };
+}
+
 /**
  * x viewed as (outer, rows, inner): out (outer, inner) = the sum over rows, accumulated in float64
  * row by row (contiguous reads; TF.js' wasm Sum transposes the whole input first to reduce an axis
@@ -279,6 +363,21 @@ export function installWasmKernelFixes(): void {
     const out = backend.makeOutput(outShape, x.dtype);
     // Views after makeOutput (allocating may move the heap).
     sumRowsInto(backend.typedArrayFromHeap(x), outer, rows, inner, backend.typedArrayFromHeap(out));
+    return out;
+  });
+  replaceKernel('Transpose', (args, original) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const perm = [...(args.attrs as unknown as { perm: number[] }).perm];
+    const swap = x.dtype === 'string' ? null : adjacentGroupSwap(x.shape, perm);
+    if (swap?.inner !== 1 || swap.m < TRANSPOSE_MIN_ROWS) return original(args) as tf.TensorInfo;
+    const backend = args.backend as unknown as WasmBackendLike;
+    const out = backend.makeOutput(
+      perm.map((a) => x.shape[a]),
+      x.dtype,
+    );
+    if (x.shape.some((d) => d === 0)) return out;
+    // Views after makeOutput (allocating may move the heap).
+    swapAxesInto(backend.typedArrayFromHeap(x), swap.outer, swap.m, swap.n, backend.typedArrayFromHeap(out));
     return out;
   });
   replaceKernel('Tile', (args, original) => {

@@ -6,10 +6,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  adjacentGroupSwap,
   gatherInto,
   installWasmKernelFixes,
   sliceInto,
   sumRowsInto,
+  swapAxesInto,
   tileInto,
   uninstallWasmKernelFixes,
 } from '../../src/model/wasm-fixes';
@@ -376,6 +378,124 @@ describe('wasm Identity fix', () => {
   });
 });
 
+/** transpose by its definition: out[i_0, ..., i_r] = x[j] with j[perm[k]] = i_k. */
+function transposeReference(v: number[], shape: number[], perm: number[]): number[] {
+  const outShape = perm.map((a) => shape[a]);
+  const st = strides(shape);
+  return Array.from(
+    { length: v.length },
+    (_, f) => v[unravel(f, outShape).reduce((acc, idx, k) => acc + idx * st[perm[k]], 0)],
+  );
+}
+
+/** Every permutation of [0, n). */
+function permutations(n: number): number[][] {
+  if (n === 0) return [[]];
+  return permutations(n - 1).flatMap((p) =>
+    Array.from({ length: n }, (_, at) => [...p.slice(0, at), n - 1, ...p.slice(at)]),
+  );
+}
+
+describe('wasm Transpose fix', () => {
+  it('matches the definition for every permutation up to rank 4 (TF.js below 512 rows)', () => {
+    for (const shape of [
+      [9, 13],
+      [3, 11, 2],
+      [2, 3, 4, 5],
+    ]) {
+      const v = values(
+        shape.reduce((a, b) => a * b, 1),
+        shape.length,
+      );
+      for (const perm of permutations(shape.length))
+        expectEveryDtype(
+          v,
+          shape,
+          (x) => tf.transpose(x, perm),
+          transposeReference(v, shape, perm),
+          perm.map((a) => shape[a]),
+        );
+    }
+  });
+
+  it('matches the definition for float32, int32 and bool from 512 rows (the fix)', () => {
+    // Rows m: 600; 520 per example; 8 x 64 = 512 (two axes moved behind one); 64 x 8 = 512 (two
+    // behind two).
+    for (const [shape, perm] of [
+      [
+        [600, 3],
+        [1, 0],
+      ],
+      [
+        [2, 520, 3],
+        [0, 2, 1],
+      ],
+      [
+        [2, 8, 64, 3],
+        [0, 3, 1, 2],
+      ],
+      [
+        [64, 8, 3, 2],
+        [2, 3, 0, 1],
+      ],
+    ]) {
+      const v = values(
+        shape.reduce((a, b) => a * b, 1),
+        3,
+      );
+      expectEveryDtype(
+        v,
+        shape,
+        (x) => tf.transpose(x, perm),
+        transposeReference(v, shape, perm),
+        perm.map((a) => shape[a]),
+      );
+    }
+  });
+
+  it('matches the definition across the 8-row groups and the 256-column blocks', () => {
+    // 515 = 8 * 64 + 3 rows (a remainder), 260 columns (a second, partial column block).
+    const shape = [515, 260];
+    const v = values(515 * 260, 7);
+    const y = tf.transpose(tf.tensor(v, shape));
+    expect(y.shape).toEqual([260, 515]);
+    expect(Array.from(y.dataSync())).toEqual(transposeReference(v, shape, [1, 0]));
+  });
+
+  it('gives an empty tensor for an empty input', () => {
+    expect(tf.transpose(tf.ones([0, 3])).shape).toEqual([3, 0]);
+    expect(tf.transpose(tf.ones([600, 0])).shape).toEqual([0, 600]);
+    expect(tf.transpose(tf.ones([2, 600, 0]), [0, 2, 1]).shape).toEqual([2, 0, 600]);
+  });
+
+  it('has the gradient of transpose (the inverse permutation)', () => {
+    const v = values(2 * 520 * 3, 5);
+    const w = values(2 * 520 * 3, 6);
+    const g = tf.grad((t: tf.Tensor) =>
+      tf.sum(tf.mul(tf.transpose(t, [1, 2, 0]), tf.tensor(w, [520, 3, 2]))),
+    )(tf.tensor(v, [2, 520, 3]));
+    // d/dx[a, b, c] of sum_k y[k] w[k] with y[b, c, a] = x[a, b, c] is w[b, c, a].
+    expect(Array.from(g.dataSync())).toEqual(transposeReference(w, [520, 3, 2], [2, 0, 1]));
+  });
+
+  it('adjacentGroupSwap recognises swaps of adjacent groups of axes only', () => {
+    expect(adjacentGroupSwap([4, 3], [1, 0])).toEqual({ outer: 1, m: 4, n: 3, inner: 1 });
+    expect(adjacentGroupSwap([2, 3, 4, 5], [0, 2, 1, 3])).toEqual({ outer: 2, m: 3, n: 4, inner: 5 });
+    expect(adjacentGroupSwap([2, 3, 4, 5], [0, 3, 1, 2])).toEqual({ outer: 2, m: 12, n: 5, inner: 1 });
+    expect(adjacentGroupSwap([2, 3, 4, 5], [2, 3, 0, 1])).toEqual({ outer: 1, m: 6, n: 20, inner: 1 });
+    expect(adjacentGroupSwap([2, 3, 4], [0, 1, 2])).toBeNull();
+    expect(adjacentGroupSwap([2, 3, 4], [2, 1, 0])).toBeNull();
+    expect(adjacentGroupSwap([2, 3, 4, 5], [1, 0, 3, 2])).toBeNull();
+  });
+
+  it('swapAxesInto transposes each matrix of a batch into a given array', () => {
+    const v = values(2 * 11 * 4, 8);
+    const out = new Float32Array(v.length);
+    swapAxesInto(Float32Array.from(v), 2, 11, 4, out);
+    expect(Array.from(out)).toEqual(transposeReference(v, [2, 11, 4], [0, 2, 1]));
+  });
+});
+
 describe('the fixes against TF.js 4.22 own wasm kernels', () => {
   it('give the same tensors as the kernels they replace', () => {
     const v = values(4 * 6 * 10, 9);
@@ -391,15 +511,17 @@ describe('the fixes against TF.js 4.22 own wasm kernels', () => {
           tf.gather(x, ids, 1),
           tf.gather(tf.reshape(x, [24, 10]), tf.tensor1d([23, 1], 'int32'), 0),
           tf.clone(x),
+          tf.transpose(tf.tensor3d(values(2 * 520 * 3, 4), [2, 520, 3]), [0, 2, 1]),
+          tf.transpose(tf.tensor2d(values(600 * 3, 2), [600, 3])),
         ].map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) }));
       });
     const fixed = run();
-    const fixedKernels = ['Tile', 'Slice', 'SplitV', 'GatherV2', 'Identity', 'Sum'].map(
+    const fixedKernels = ['Tile', 'Slice', 'SplitV', 'GatherV2', 'Identity', 'Sum', 'Transpose'].map(
       (name) => tf.getKernel(name, 'wasm')?.kernelFunc,
     );
     uninstallWasmKernelFixes();
     try {
-      ['Tile', 'Slice', 'SplitV', 'GatherV2', 'Identity', 'Sum'].forEach((name, k) => {
+      ['Tile', 'Slice', 'SplitV', 'GatherV2', 'Identity', 'Sum', 'Transpose'].forEach((name, k) => {
         expect(tf.getKernel(name, 'wasm')?.kernelFunc).not.toBe(fixedKernels[k]);
       });
       expect(run()).toEqual(fixed);
