@@ -273,6 +273,8 @@ export function clippedGradientsFast(
       wte: wteTrained,
       wpe: wpeTrained,
       tied: config.tieEmbeddings,
+      vocab: config.vocabSize,
+      headName,
     };
     if (strategy === 'fusedKernels') addEmbeddingNormsKernels(acc, embeddingInputs);
     else addEmbeddingNormsLooped(acc, embeddingInputs);

@@ -6,8 +6,13 @@
  *   position emb.     sum_s ||b_s||^2 when each position occurs once per example (K = 1), else the
  *                     same-id sum with the position ids (they repeat across an example's K windows)
  *   tied cross term   2 sum_{t,s} Gl[t, x_s] (a_t . b_s)
- * Two implementations of the same formulas: loops of per-example 2-D matmuls (fast on wasm) and
- * the fused kernels of src/kernels (webgpu; their TF.js twins elsewhere).
+ * Two implementations of the same formulas: per-example computations on the CPU backends (wasm),
+ * and the fused kernels of src/kernels (webgpu; their TF.js twins elsewhere). On wasm, while the
+ * vocabulary is small against L^2 (chooseEmbeddingNormMethod), each example's token-embedding
+ * gradient S_i (V, d) is formed directly, a scatter of its L rows of b, and the terms are
+ * ||S_i||^2 and 2 <S_i, H_i> with H_i the head's per-example gradient (already formed for its own
+ * norm); otherwise they weigh per-example L x L Gram matrices. The position embedding's gradient
+ * is the sum of an example's K windows of b, position by position.
  */
 import * as tf from '@tensorflow/tfjs';
 import { embeddingNormSq, tiedCrossSum } from '../kernels';
@@ -28,6 +33,10 @@ export interface EmbeddingNormInputs {
   wte: boolean;
   wpe: boolean;
   tied: boolean;
+  /** Vocabulary size V. */
+  vocab: number;
+  /** The LM head's name in the accumulator (its per-example gradients serve the direct cross term). */
+  headName?: string;
 }
 
 /** Position ids (E, L) of every example's K windows. */
@@ -38,6 +47,53 @@ function positionIds(examples: number, t: number, k: number): tf.Tensor2D {
 /** Sum of squares of each example's rows (E,), for position embeddings with K = 1. */
 function distinctRowsSqNorms(b: tf.Tensor2D, examples: number): tf.Tensor1D {
   return tf.sum(tf.square(tf.reshape(b, [examples, -1])), 1) as tf.Tensor1D;
+}
+
+/**
+ * Position embeddings with K windows per example: position p's gradient is the sum of b at p over
+ * the example's K windows (every window holds positions 0..T-1), so the squared norm is that of
+ * the (T, d) window sum.
+ */
+function windowSumsSqNorms(b: tf.Tensor2D, examples: number, k: number): tf.Tensor1D {
+  return tf.sum(tf.square(tf.sum(tf.reshape(b, [examples, k, -1]), 1)), 1) as tf.Tensor1D;
+}
+
+export type EmbeddingNormMethod = 'direct' | 'gram';
+
+/**
+ * Bytes the direct method may hold for its (E, V d) per-example gradients: the shipped models need
+ * ~1 MB per 8 examples; GPT-2's vocabulary (~150 MB per example) takes the Gram matrices.
+ */
+export const DIRECT_EMBEDDING_MAX_BYTES = 64 * 2 ** 20;
+
+/**
+ * 'direct' (form S_i: O(L d) scatter plus O(V d) elementwise) or 'gram' (O(L^2 d) in matmuls plus
+ * O(L^2) elementwise) for the wasm path. Elementwise kernels run ~25x slower per operation than
+ * XNNPACK's matmuls here, so direct pays while V <= L^2 / 16: the shipped byte-level models (V 258)
+ * from L = 65 on, i.e. every full window; at L = 128 and V = 258 the step's embedding terms went from
+ * ~12 to ~2 ms per 8-row micro-batch, at L = 1,024 (K = 8) from ~55 to ~5 ms (README, Performance).
+ */
+export function chooseEmbeddingNormMethod(
+  examples: number,
+  l: number,
+  v: number,
+  d: number,
+  maxBytes = DIRECT_EMBEDDING_MAX_BYTES,
+): EmbeddingNormMethod {
+  return v * 16 <= l * l && examples * v * d * 4 <= maxBytes ? 'direct' : 'gram';
+}
+
+/**
+ * (E, V d): example i's token-embedding gradient S_i (V, d) = the sum of its rows of b by token id,
+ * flattened; one scatter (ScatterNd sums rows that share an index) into E stacked tables.
+ */
+function perExampleTokenGrads(b: tf.Tensor2D, ids: IdArray, examples: number, v: number): tf.Tensor2D {
+  const l = ids.length / examples;
+  const index = new Int32Array(ids.length);
+  for (let j = 0; j < ids.length; j++) index[j] = Math.floor(j / l) * v + ids[j];
+  const d = b.shape[1];
+  const stacked = tf.scatterND(tf.tensor2d(index, [ids.length, 1], 'int32'), b, [examples * v, d]);
+  return tf.reshape(stacked, [examples, v * d]) as tf.Tensor2D;
 }
 
 /** Token ids as read back from an int32 tensor. */
@@ -90,44 +146,59 @@ export function addEmbeddingNormsLooped(acc: NormAccumulator, x: EmbeddingNormIn
   const e = acc.examples;
   const l = x.ids.shape[1];
   tf.tidy(() => {
-    if (x.wte) {
+    const [v, d] = [x.vocab, x.b.shape[1]];
+    if (x.wte && chooseEmbeddingNormMethod(e, l, v, d) === 'direct') {
+      const tokenGrads = perExampleTokenGrads(x.b, x.ids.dataSync(), e, v);
+      acc.addSqNorms('wte.weight', 'direct:embedding', tf.sum(tf.square(tokenGrads), 1) as tf.Tensor1D);
+      const head = x.tied && x.headName ? acc.linearPerExample(x.headName) : undefined;
+      if (head) {
+        // <S_i, H_i> with H_i in the head's layout: (d, V) ('inOut') or (V, d).
+        const s =
+          head.layout === 'inOut'
+            ? tf.reshape(tf.transpose(tf.reshape(tokenGrads, [e, v, d]), [0, 2, 1]), [e, -1])
+            : tokenGrads;
+        acc.addSqNorms(
+          'tied cross term',
+          'direct:tiedCross',
+          tf.mul(2, tf.sum(tf.mul(s, head.grads), 1)) as tf.Tensor1D,
+        );
+      } else if (x.tied) addTiedCrossGram(acc, x);
+    } else if (x.wte) {
       const ids = x.ids.dataSync();
       acc.addSqNorms(
         'wte.weight',
         'looped:embedding',
         perExampleGramReduce(x.b, x.b, e, (i, bb) => tf.mul(bb, sameIdMask(ids, i * l, l))),
       );
-      if (x.tied) {
-        const v = x.logitsGrad.shape[1];
-        const oneHot = v <= ONE_HOT_CROSS_MAX_VOCAB;
-        const flatGl = tf.reshape(x.logitsGrad, [-1]);
-        // (L, L) matrix of Gl[t, x_s] for example i. By flat indices, not tf.gather with
-        // batchDims (wrong on TF.js 4.22 wasm).
-        const glAtIds = (i: number) =>
-          oneHot
-            ? tf.matMul(tf.slice(x.logitsGrad, [i * l, 0], [l, v]), oneHotColumns(ids, i * l, l, v))
-            : tf.reshape(tf.gather(flatGl, crossIndices(ids, i * l, l, v)), [l, l]);
-        const cross = perExampleGramReduce(x.headInput, x.b, e, (i, ab) => tf.mul(glAtIds(i), ab));
-        acc.addSqNorms(
-          'tied cross term',
-          oneHot ? 'looped:tiedCrossOneHot' : 'looped:tiedCross',
-          tf.mul(2, cross) as tf.Tensor1D,
-        );
-      }
+      if (x.tied) addTiedCrossGram(acc, x);
     }
     if (x.wpe) {
       if (x.k === 1) acc.addSqNorms('wpe.weight', 'distinctRows', distinctRowsSqNorms(x.b, e));
-      else {
-        const positions = new Int32Array(l).map((_, j) => j % x.t);
-        const same = sameIdMask(positions, 0, l);
-        acc.addSqNorms(
-          'wpe.weight',
-          'looped:embedding',
-          perExampleGramReduce(x.b, x.b, e, (_i, bb) => tf.mul(bb, same)),
-        );
-      }
+      else acc.addSqNorms('wpe.weight', 'windowSums', windowSumsSqNorms(x.b, e, x.k));
     }
   });
+}
+
+/** The tied cross term by per-example L x L matrices of Gl[t, x_s] weighing a_t . b_s. */
+function addTiedCrossGram(acc: NormAccumulator, x: EmbeddingNormInputs): void {
+  const e = acc.examples;
+  const l = x.ids.shape[1];
+  const ids = x.ids.dataSync();
+  const v = x.logitsGrad.shape[1];
+  const oneHot = v <= ONE_HOT_CROSS_MAX_VOCAB;
+  const flatGl = tf.reshape(x.logitsGrad, [-1]);
+  // (L, L) matrix of Gl[t, x_s] for example i. By flat indices, not tf.gather with
+  // batchDims (wrong on TF.js 4.22 wasm).
+  const glAtIds = (i: number) =>
+    oneHot
+      ? tf.matMul(tf.slice(x.logitsGrad, [i * l, 0], [l, v]), oneHotColumns(ids, i * l, l, v))
+      : tf.reshape(tf.gather(flatGl, crossIndices(ids, i * l, l, v)), [l, l]);
+  const cross = perExampleGramReduce(x.headInput, x.b, e, (i, ab) => tf.mul(glAtIds(i), ab));
+  acc.addSqNorms(
+    'tied cross term',
+    oneHot ? 'looped:tiedCrossOneHot' : 'looped:tiedCross',
+    tf.mul(2, cross) as tf.Tensor1D,
+  );
 }
 
 /** The webgpu path: one fused kernel per term (the TF.js twins on other backends). */

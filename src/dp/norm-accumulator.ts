@@ -44,12 +44,18 @@ export type NormMethod =
   | 'looped:embedding'
   | 'looped:tiedCross'
   | 'looped:tiedCrossOneHot'
+  | 'direct:embedding'
+  | 'direct:tiedCross'
   | 'distinctRows'
+  | 'windowSums'
   | 'sparse';
 
 type Piece =
-  /** Per-example gradients (E, size): clipped sum = c^T P. */
-  | { kind: 'perExample'; grads: tf.Tensor2D; shape: number[]; transposed: boolean }
+  /**
+   * Per-example gradients (E, size): clipped sum = c^T P. A linear weight's are laid out as
+   * (d_in, d_out) ('inOut', A_i^T G_i) or (d_out, d_in) ('outIn', G_i^T A_i).
+   */
+  | { kind: 'perExample'; grads: tf.Tensor2D; shape: number[]; transposed: boolean; layout?: LinearLayout }
   /**
    * A linear layer as (A, G): clipped sum = A^T diag(c) G as one plain matmul (wasm), or its
    * transpose G^T diag(c) A (`transposed`: the LM head, whose parameter is (V, d)).
@@ -61,6 +67,9 @@ type Piece =
   | { kind: 'kernelBias'; g: tf.Tensor3D }
   /** Sparse per-example gradients (the audit's gradient canaries): value j sits at (example, index). */
   | { kind: 'sparse'; example: tf.Tensor1D; index: tf.Tensor2D; value: tf.Tensor1D; shape: number[] };
+
+/** How a linear weight's per-example gradients are laid out: (d_in, d_out) or (d_out, d_in). */
+export type LinearLayout = 'inOut' | 'outIn';
 
 /** Per-parameter contributions to the squared norms, kept only when asked for. */
 export interface NormBreakdown {
@@ -111,10 +120,26 @@ export class NormAccumulator {
    * Records per-example gradients (E, size) of a parameter and adds their squared norms; the
    * clipped sum has `shape`, transposed (2-D) with `transposed`.
    */
-  addPerExample(name: string, grads: tf.Tensor2D, shape: number[], transposed = false): void {
+  addPerExample(
+    name: string,
+    grads: tf.Tensor2D,
+    shape: number[],
+    transposed = false,
+    layout?: LinearLayout,
+  ): void {
     this.addSqNorms(name, 'perExample', tf.sum(tf.square(grads), 1) as tf.Tensor1D);
-    this.pieces.set(name, { kind: 'perExample', grads: tf.keep(grads), shape, transposed });
+    this.pieces.set(name, { kind: 'perExample', grads: tf.keep(grads), shape, transposed, layout });
     this.budget -= grads.size * 4;
+  }
+
+  /**
+   * A linear weight's per-example gradients (E, d_in d_out) as recorded by addLinearWeightLooped,
+   * with their layout; undefined when it kept (A, G) instead (the ghost norm) or was not recorded.
+   */
+  linearPerExample(name: string): { grads: tf.Tensor2D; layout: LinearLayout } | undefined {
+    const piece = this.pieces.get(name);
+    if (piece?.kind !== 'perExample' || !piece.layout) return undefined;
+    return { grads: piece.grads, layout: piece.layout };
   }
 
   /**
@@ -129,8 +154,9 @@ export class NormAccumulator {
       // perExampleWeightGrads transposes its first operand for the whole batch: when the output is
       // narrower (an MLP's down projection), transposing G and forming G_i^T A_i = (A_i^T G_i)^T
       // moves p/d as much data; the clipped sum is transposed back once.
-      if (p < d) this.addPerExample(name, perExampleWeightGrads(g, a, this.examples), [p, d], !transposed);
-      else this.addPerExample(name, perExampleWeightGrads(a, g, this.examples), [d, p], transposed);
+      if (p < d)
+        this.addPerExample(name, perExampleWeightGrads(g, a, this.examples), [p, d], !transposed, 'outIn');
+      else this.addPerExample(name, perExampleWeightGrads(a, g, this.examples), [d, p], transposed, 'inOut');
       return;
     }
     this.addSqNorms(name, 'ghostLooped', ghostSqNormsLooped(a, g, this.examples));

@@ -140,6 +140,32 @@ const cases: Case[] = [
     opts: { windowsPerExample: 3 },
     clip: 'mix',
   },
+  {
+    // L = 18 windows' tokens per example: L^2 >= 16 V, so the wasm loops form each example's
+    // token-embedding gradient (V, d) directly, and the head's per-example gradients are (d, V).
+    name: 'K = 3, tied: direct token-embedding gradients, the head as (d, V)',
+    cfg: {},
+    rows: [full(20), repeated, padded, full(21), emptyPad, repeated],
+    opts: { windowsPerExample: 3 },
+    clip: 'mix',
+  },
+  {
+    // Width 32 > V: the head's per-example gradients are laid out (V, d).
+    name: 'K = 3, tied, width 32: direct, the head as (V, d)',
+    cfg: { nEmbd: 32 },
+    rows: [full(22), full(23), repeated, padded, repeated, full(24)],
+    opts: { windowsPerExample: 3 },
+    clip: 'mix',
+  },
+  {
+    // No per-example budget: every linear layer, the head included, keeps (A, G) for a ghost norm,
+    // so the direct token-embedding term meets the Gram cross term.
+    name: 'K = 3, tied, no per-example budget: direct embedding, Gram cross term',
+    cfg: {},
+    rows: [full(25), repeated, full(26), padded, full(27), full(28)],
+    opts: { windowsPerExample: 3, perExampleBudgetBytes: 0 },
+    clip: 'mix',
+  },
 ];
 
 // Both reduction strategies: the wasm loops (the default here) and the fused-kernel strategy that
@@ -294,6 +320,10 @@ describe('per-parameter norm breakdown', () => {
         reduction === 'fusedKernels' ? 'kernel:tiedCross' : 'looped:tiedCrossOneHot',
       );
       expect(methods.get('wpe.weight')).toBe(
+        reduction === 'fusedKernels' ? 'kernel:embedding' : 'windowSums',
+      );
+      // L = 12, V = 17: L^2 < 16 V, so the wasm loops weigh Gram matrices for the token embedding.
+      expect(methods.get('wte.weight')).toBe(
         reduction === 'fusedKernels' ? 'kernel:embedding' : 'looped:embedding',
       );
       dispose(fast);
@@ -301,6 +331,45 @@ describe('per-parameter norm breakdown', () => {
       disposeParams(params);
     });
   }
+
+  it('matches autodiff per term with the direct token-embedding gradients (K = 3, L^2 >= 16 V), both head layouts', async () => {
+    for (const [nEmbd, budget, cross] of [
+      [8, undefined, 'direct:tiedCross'],
+      [32, undefined, 'direct:tiedCross'],
+      [8, 0, 'looped:tiedCrossOneHot'],
+    ] as const) {
+      const cfg = tinyConfig({ vocabSize: V, contextLength: T, nLayer: 1, nHead: 2, nEmbd });
+      const { params } = randomWeights(cfg, 37, 0.3);
+      const batch = makeBatch([full(63), repeated, padded, full(64), full(65), repeated], T);
+      const fast = clippedGradientsFast(params, cfg, batch, {
+        windowsPerExample: 3,
+        recordNormBreakdown: true,
+        ...(budget === undefined ? {} : { perExampleBudgetBytes: budget }),
+      });
+      const breakdown = fast.breakdown!;
+      const methods = breakdown.methods;
+      expect(methods.get('wte.weight')).toBe('direct:embedding');
+      expect(methods.get('tied cross term')).toBe(cross);
+      expect(methods.get('lm_head (tied wte)')).toBe(budget === 0 ? 'ghostLooped' : 'perExample');
+      expect(methods.get('wpe.weight')).toBe('windowSums');
+      const truth = await autodiffSqNorms(params, cfg, batch, 3, trainableNames(params, cfg, 'train'));
+      const got = async (label: string) => [...(await breakdown.sqNorms.get(label)!.data())];
+      for (const [name, expected] of truth) {
+        const parts =
+          name === 'wte.weight' ? ['wte.weight', 'lm_head (tied wte)', 'tied cross term'] : [name];
+        const values = await Promise.all(parts.map(got));
+        expected.forEach((x, i) => {
+          const sum = values.reduce((a, v) => a + v[i], 0);
+          expect(Math.abs(sum - x), `${name} example ${i}, width ${nEmbd}`).toBeLessThanOrEqual(
+            1e-4 * Math.max(1, x),
+          );
+        });
+      }
+      dispose(fast);
+      tf.dispose([...breakdown.sqNorms.values(), batch.inputs, batch.targets, batch.mask]);
+      disposeParams(params);
+    }
+  });
 
   it('the wasm loops read the tied cross term by one-hot matmul for small vocabularies, by gather above', () => {
     for (const [vocab, method] of [
