@@ -1,10 +1,12 @@
 /**
  * Where the time of one DP micro-batch goes, kernel by kernel (TF.js' profiler, wasm, one thread):
- *   npx tsx scripts/profile-dp-step.ts [--config small] [--rows 8] [--windows-per-example 1] [--repeats 9] [--top 25]
+ *   npx tsx scripts/profile-dp-step.ts [--config small] [--rows 8] [--windows-per-example 1] [--step dp|nondp] [--repeats 9] [--top 25]
  * Runs the book-keeping clipped-gradient pass (src/train/clipped-accumulator.ts, as a training
  * step and the gradient helpers run it) on `rows` windows of the benchmark config's shape, in
  * examples (documents) of `windows-per-example` windows each (the recipe allows up to 8), twice
- * to warm up, then `repeats` times timed and once profiled. Prints the median wall time (min-max), the model FLOPs per second,
+ * to warm up, then `repeats` times timed and once profiled; `--step nondp` profiles the ordinary
+ * gradient of the same rows instead (src/train/step.ts' lmGradients: distillation, the non-private
+ * baseline). Prints the median wall time (min-max), the model FLOPs per second,
  * the time summed by kernel, and the costliest kernel/shape pairs. Kernel times are wall clock per
  * kernel; the custom ops (kernel "forward") include the kernels they run, so sums over all
  * kernels count those twice. The profiler's per-kernel times overstate small kernels (a
@@ -25,6 +27,7 @@ import { initBackend } from '../src/model/backend';
 import { initParams } from '../src/model/params';
 import { disposeBatch, windowsToBatch } from '../src/train/batching';
 import { ClippedSumAccumulator } from '../src/train/clipped-accumulator';
+import { lmGradients } from '../src/train/step';
 import { scriptArg } from './script-args';
 
 const c = benchConfig(scriptArg('config', 'small'));
@@ -44,7 +47,18 @@ const windows = Array.from({ length: rows }, (_, r) =>
 );
 const ctx = { params, config: c.model, clipping: { clipNorm: 1 }, padId: 0 };
 
+const step = scriptArg('step', 'dp');
+if (step !== 'dp' && step !== 'nondp') throw new Error(`--step must be dp or nondp, got ${step}`);
+
 async function microBatch(): Promise<void> {
+  if (step === 'nondp') {
+    const batch = windowsToBatch(windows, rows, t, 0);
+    const { loss, grads } = lmGradients(params, c.model, batch);
+    await Promise.all([...grads.values()].map((g) => g.data()));
+    tf.dispose([loss, ...grads.values()]);
+    disposeBatch(batch);
+    return;
+  }
   const acc = new ClippedSumAccumulator();
   const batch = windowsToBatch(windows, rows, t, 0);
   try {
@@ -70,7 +84,7 @@ const profile = await tf.profile(microBatch);
 
 const gflops = trainingStepFlops(c.model, rows, t) / (wallMs * 1e6);
 console.log(
-  `${c.description}; ${rows} rows of ${t} tokens, ${windowsPerExample} per example: ${wallMs.toFixed(0)} ms wall (median of ${repeats}, ${samples[0].toFixed(0)}-${samples[samples.length - 1].toFixed(0)}), ${gflops.toFixed(1)} GFLOP/s (model FLOPs), ${profile.kernels.length} kernel calls`,
+  `${c.description}; ${rows} rows of ${t} tokens, ${step === 'nondp' ? 'non-DP gradient' : `${windowsPerExample} per example`}: ${wallMs.toFixed(0)} ms wall (median of ${repeats}, ${samples[0].toFixed(0)}-${samples[samples.length - 1].toFixed(0)}), ${gflops.toFixed(1)} GFLOP/s (model FLOPs), ${profile.kernels.length} kernel calls`,
 );
 const byKernel = new Map<string, { ms: number; calls: number }>();
 const byShape = new Map<string, { ms: number; calls: number }>();
