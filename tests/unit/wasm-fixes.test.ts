@@ -396,26 +396,29 @@ function permutations(n: number): number[][] {
   );
 }
 
+/** tf.transpose of values shaped `shape` gives the definition, for float32, int32 and bool. */
+function expectTransposeEveryDtype(shape: number[], perm: number[], seed: number): void {
+  const v = values(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+  );
+  expectEveryDtype(
+    v,
+    shape,
+    (x) => tf.transpose(x, perm),
+    transposeReference(v, shape, perm),
+    perm.map((a) => shape[a]),
+  );
+}
+
 describe('wasm Transpose fix', () => {
   it('matches the definition for every permutation up to rank 4 (TF.js below 512 rows)', () => {
     for (const shape of [
       [9, 13],
       [3, 11, 2],
       [2, 3, 4, 5],
-    ]) {
-      const v = values(
-        shape.reduce((a, b) => a * b, 1),
-        shape.length,
-      );
-      for (const perm of permutations(shape.length))
-        expectEveryDtype(
-          v,
-          shape,
-          (x) => tf.transpose(x, perm),
-          transposeReference(v, shape, perm),
-          perm.map((a) => shape[a]),
-        );
-    }
+    ])
+      for (const perm of permutations(shape.length)) expectTransposeEveryDtype(shape, perm, shape.length);
   });
 
   it('matches the definition for float32, int32 and bool from 512 rows (the fix)', () => {
@@ -438,19 +441,8 @@ describe('wasm Transpose fix', () => {
         [64, 8, 3, 2],
         [2, 3, 0, 1],
       ],
-    ]) {
-      const v = values(
-        shape.reduce((a, b) => a * b, 1),
-        3,
-      );
-      expectEveryDtype(
-        v,
-        shape,
-        (x) => tf.transpose(x, perm),
-        transposeReference(v, shape, perm),
-        perm.map((a) => shape[a]),
-      );
-    }
+    ])
+      expectTransposeEveryDtype(shape, perm, 3);
   });
 
   it('matches the definition across the 8-row groups and the 256-column blocks', () => {
