@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { forward } from '../../src/model/gpt';
 import { perExampleLoss, type TokenBatch } from '../../src/model/losses';
+import { normalize } from '../../src/model/ops';
 import { disposeParams } from '../../src/model/params';
 import { useWasm } from './helpers/backend';
 import { seededRandom } from './helpers/random';
@@ -106,5 +107,47 @@ describe('autodiff gradients vs finite differences', () => {
       else expect(norm).toBe(0);
     }
     disposeParams(params);
+  });
+});
+
+describe('normalize (LayerNorm without its gain and bias)', () => {
+  it('has the gradient of central finite differences of a float64 implementation', async () => {
+    const [n, d, eps] = [3, 7, 1e-5];
+    const rand = seededRandom(11);
+    const x = Array.from({ length: n * d }, () => 3 * (rand() - 0.5) + 0.5);
+    const w = Array.from({ length: n * d }, () => rand() - 0.5);
+    // sum_ij w_ij xhat_ij in float64.
+    const loss = (v: number[]) => {
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        const row = v.slice(i * d, (i + 1) * d);
+        const mean = row.reduce((a, b) => a + b, 0) / d;
+        const variance = row.reduce((a, b) => a + (b - mean) ** 2, 0) / d;
+        row.forEach((b, j) => {
+          total += (w[i * d + j] * (b - mean)) / Math.sqrt(variance + eps);
+        });
+      }
+      return total;
+    };
+    const wt = tf.tensor2d(w, [n, d]);
+    const g = await tf
+      .grad((t: tf.Tensor) => tf.sum(tf.mul(normalize(t, eps), wt)))(tf.tensor2d(x, [n, d]))
+      .data();
+    const y = await normalize(tf.tensor2d(x, [n, d]), eps).data();
+    const h = 1e-5;
+    x.forEach((_, k) => {
+      const up = [...x];
+      const down = [...x];
+      up[k] += h;
+      down[k] -= h;
+      const fd = (loss(up) - loss(down)) / (2 * h);
+      expect(Math.abs(g[k] - fd), `x[${k}]: ${g[k]} vs fd ${fd}`).toBeLessThan(1e-4 + 1e-4 * Math.abs(fd));
+    });
+    // The value: each row has mean 0 and variance 1 (up to eps).
+    for (let i = 0; i < n; i++) {
+      const row = Array.from(y.slice(i * d, (i + 1) * d));
+      expect(Math.abs(row.reduce((a, b) => a + b, 0) / d)).toBeLessThan(1e-6);
+      expect(Math.abs(row.reduce((a, b) => a + b * b, 0) / d - 1)).toBeLessThan(1e-4);
+    }
   });
 });
