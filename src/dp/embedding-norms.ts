@@ -70,8 +70,8 @@ export const DIRECT_EMBEDDING_MAX_BYTES = 64 * 2 ** 20;
  * 'direct' (form S_i: O(L d) scatter plus O(V d) elementwise) or 'gram' (O(L^2 d) in matmuls plus
  * O(L^2) elementwise) for the wasm path. Elementwise kernels run ~25x slower per operation than
  * XNNPACK's matmuls here, so direct pays while V <= L^2 / 16: the shipped byte-level models (V 258)
- * from L = 65 on, i.e. every full window; at L = 128 and V = 258 the step's embedding terms went from
- * ~12 to ~2 ms per 8-row micro-batch, at L = 1,024 (K = 8) from ~55 to ~5 ms (README, Performance).
+ * from L = 65 on, i.e. every full window (an 8-row micro-batch ~4% faster at L = 128, ~14% at
+ * L = 1,024, i.e. K = 8: README, Performance).
  */
 export function chooseEmbeddingNormMethod(
   examples: number,

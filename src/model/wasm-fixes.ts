@@ -21,9 +21,9 @@
  * - Tile computes every output element's source index separately (~80 ns per element: tiling a
  *   128 x 128 position table over 8 rows took ~10 ms where concatenating 8 copies takes ~0.1 ms,
  *   measured). The replacement copies whole contiguous blocks, one axis at a time.
- * - Transpose slows down ~4x once the matrix it transposes has 512 rows or more (a (1024, 512) layer
- *   input transposed for its weight gradient: 4.0 ms, against 0.2 ms for (128, 512) x 8; measured
- *   without read-back by scripts/bench-wasm-kernel-fixes.ts' method). The replacement, for
+ * - Transpose slows down ~5x per element once the matrix it transposes has 512 rows or more (a
+ *   (1024, 512) layer input transposed for its weight gradient: 4.0 ms, 7.7 ns per element, against
+ *   1.6 ns for a (128, 512) matrix; a scratch comparison without read-back). The replacement, for
  *   swaps of two adjacent groups of axes ((m, n) -> (n, m), (E, L, d) -> (E, d, L)) of 512+ rows
  *   m, reads 8 rows at a time in blocks of 256 columns (0.9 ms for the same transpose). Fewer
  *   rows, other permutations and swaps that keep an inner axis whole stay with TF.js (its kernel
@@ -164,13 +164,13 @@ export function gatherInto(
     }
 }
 
-// Columns per block of the transpose loop: bounds the output lines a block writes to (measured
-// with 8,192 x 1,024: 16.5 ms without blocks, 11 ms with blocks of 256).
+// Columns per block of the transpose loop: bounds the output lines a block writes to (a scratch
+// comparison on plain arrays, 8,192 x 1,024: 16.5 ms without blocks, 11 ms with blocks of 256).
 const TRANSPOSE_COLUMN_BLOCK = 256;
 
-// Rows from which the transpose fix is used: below this, TF.js' kernel is as fast (measured:
-// (258, 1024) 0.31 ms against 0.41; (8, 128, 128) -> [0, 2, 1] 0.23 against 0.25; (512, 128) 0.20
-// against 0.12).
+// Rows from which the transpose fix is used: below this, TF.js' kernel is as fast or faster (a
+// scratch comparison without read-back, TF.js against the fix: (258, 1024) 0.31 ms against 0.41;
+// (8, 128, 128) -> [0, 2, 1] 0.23 against 0.25; but (512, 128) 0.20 against 0.12).
 const TRANSPOSE_MIN_ROWS = 512;
 
 /**
