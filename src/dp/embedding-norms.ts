@@ -147,8 +147,10 @@ export function addEmbeddingNormsLooped(acc: NormAccumulator, x: EmbeddingNormIn
   const l = x.ids.shape[1];
   tf.tidy(() => {
     const [v, d] = [x.vocab, x.b.shape[1]];
-    if (x.wte && chooseEmbeddingNormMethod(e, l, v, d) === 'direct') {
-      const tokenGrads = perExampleTokenGrads(x.b, x.ids.dataSync(), e, v);
+    // Read back once: the direct scatter, the same-id masks and the cross term's indices use it.
+    const ids = x.wte ? x.ids.dataSync() : undefined;
+    if (ids && chooseEmbeddingNormMethod(e, l, v, d) === 'direct') {
+      const tokenGrads = perExampleTokenGrads(x.b, ids, e, v);
       acc.addSqNorms('wte.weight', 'direct:embedding', tf.sum(tf.square(tokenGrads), 1) as tf.Tensor1D);
       const head = x.tied && x.headName ? acc.linearPerExample(x.headName) : undefined;
       if (head) {
@@ -162,15 +164,14 @@ export function addEmbeddingNormsLooped(acc: NormAccumulator, x: EmbeddingNormIn
           'direct:tiedCross',
           tf.mul(2, tf.sum(tf.mul(s, head.grads), 1)) as tf.Tensor1D,
         );
-      } else if (x.tied) addTiedCrossGram(acc, x);
-    } else if (x.wte) {
-      const ids = x.ids.dataSync();
+      } else if (x.tied) addTiedCrossGram(acc, x, ids);
+    } else if (ids) {
       acc.addSqNorms(
         'wte.weight',
         'looped:embedding',
         perExampleGramReduce(x.b, x.b, e, (i, bb) => tf.mul(bb, sameIdMask(ids, i * l, l))),
       );
-      if (x.tied) addTiedCrossGram(acc, x);
+      if (x.tied) addTiedCrossGram(acc, x, ids);
     }
     if (x.wpe) {
       if (x.k === 1) acc.addSqNorms('wpe.weight', 'distinctRows', distinctRowsSqNorms(x.b, e));
@@ -180,10 +181,9 @@ export function addEmbeddingNormsLooped(acc: NormAccumulator, x: EmbeddingNormIn
 }
 
 /** The tied cross term by per-example L x L matrices of Gl[t, x_s] weighing a_t . b_s. */
-function addTiedCrossGram(acc: NormAccumulator, x: EmbeddingNormInputs): void {
+function addTiedCrossGram(acc: NormAccumulator, x: EmbeddingNormInputs, ids: IdArray): void {
   const e = acc.examples;
   const l = x.ids.shape[1];
-  const ids = x.ids.dataSync();
   const v = x.logitsGrad.shape[1];
   const oneHot = v <= ONE_HOT_CROSS_MAX_VOCAB;
   const flatGl = tf.reshape(x.logitsGrad, [-1]);

@@ -130,7 +130,7 @@ export function sliceInto(
   // Axes k..rank-1 form one contiguous run: every axis after k is whole.
   let k = rank - 1;
   while (k > 0 && begin[k] === 0 && size[k] === shape[k]) k--;
-  const run = size.slice(k).reduce((a, b) => a * b, 1);
+  const run = tf.util.sizeFromShape(size.slice(k));
   if (run === 0) return;
   let base = 0;
   for (let i = 0; i < rank; i++) base += begin[i] * strides[i];
@@ -238,7 +238,7 @@ export function adjacentGroupSwap(
     const expected = k - p < q - s ? s + (k - p) : p + (k - p - (q - s));
     if (perm[k] !== expected) return null;
   }
-  const prod = (from: number, to: number) => shape.slice(from, to).reduce((a, b) => a * b, 1);
+  const prod = (from: number, to: number) => tf.util.sizeFromShape(shape.slice(from, to));
   return { outer: prod(0, p), m: prod(p, s), n: prod(s, q), inner: prod(q, rank) };
 }
 
@@ -327,8 +327,8 @@ export function installWasmKernelFixes(): void {
       x.dtype,
     );
     if (ids.length === 0 || x.shape.some((d) => d === 0)) return out;
-    const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
-    const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const outer = tf.util.sizeFromShape(x.shape.slice(0, axis));
+    const inner = tf.util.sizeFromShape(x.shape.slice(axis + 1));
     // Views after makeOutput (allocating may move the heap).
     gatherInto(
       backend.typedArrayFromHeap(x),
@@ -350,10 +350,9 @@ export function installWasmKernelFixes(): void {
     // Only a block of consecutive axes before the last: (outer, rows, inner).
     if (axes.length === 0 || last - first + 1 !== axes.length || last === rank - 1)
       return original(args) as tf.TensorInfo;
-    const prod = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
-    const outer = prod(x.shape.slice(0, first));
-    const rows = prod(x.shape.slice(first, last + 1));
-    const inner = prod(x.shape.slice(last + 1));
+    const outer = tf.util.sizeFromShape(x.shape.slice(0, first));
+    const rows = tf.util.sizeFromShape(x.shape.slice(first, last + 1));
+    const inner = tf.util.sizeFromShape(x.shape.slice(last + 1));
     // Leading axes only: TF.js' transpose of a 3-D (E, L, c) to reduce its middle axis is faster than
     // this loop (scripts/bench-wasm-kernel-fixes.ts), its 2-D transpose is not.
     if (outer !== 1 || rows < SUM_MIN_ROWS || inner < SUM_MIN_INNER) return original(args) as tf.TensorInfo;
